@@ -1,0 +1,23 @@
+//! The Lambda functions. Each `src/bin/<function>.rs` is a thin `main`;
+//! the handlers live here so tests can drive them with the sample events
+//! in `events/`.
+
+pub mod handlers;
+
+use std::future::Future;
+
+use shared::http::{serve, Body, Request, Response};
+use shared::{App, AppError};
+
+/// The `main` of every HTTP function: logging, settings and clients once
+/// per cold start, then the handler for each request. A configuration
+/// error stops the function before it serves anything.
+pub async fn run_http<F, Fut>(handler: F) -> Result<(), lambda_http::Error>
+where
+    F: Fn(App, Request) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<Response<Body>, AppError>> + Send,
+{
+    shared::platform::logging::init();
+    let app = App::from_env().await.inspect_err(|e| tracing::error!(error = %e, "refusing to start"))?;
+    serve::run(app, handler).await
+}

@@ -1,0 +1,75 @@
+//! Parsing what a client sends. Every failure is a 4xx with a stable code
+//! and a message that says what to fix; nothing here can panic or 500.
+
+use lambda_http::{Request, RequestExt};
+use serde::de::DeserializeOwned;
+
+use crate::platform::error::AppError;
+
+/// Our bodies are small JSON documents; anything larger is a mistake or an
+/// attack, refused before parsing.
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+
+pub fn body_bytes(req: &Request) -> &[u8] {
+    req.body().as_ref()
+}
+
+pub fn parse_json<T: DeserializeOwned>(req: &Request) -> Result<T, AppError> {
+    let bytes = body_bytes(req);
+    if bytes.len() > MAX_BODY_BYTES {
+        return Err(AppError::new(
+            413,
+            "BODY_TOO_LARGE",
+            format!("request body is {} bytes; the limit is {MAX_BODY_BYTES}", bytes.len()),
+        ));
+    }
+    if let Some(ct) = req.headers().get("content-type").and_then(|v| v.to_str().ok()) {
+        if !ct.to_ascii_lowercase().starts_with("application/json") {
+            return Err(AppError::new(415, "UNSUPPORTED_MEDIA_TYPE", "content-type must be application/json"));
+        }
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(AppError::bad_request("EMPTY_BODY", "a JSON body is required"));
+    }
+    serde_json::from_slice(bytes).map_err(json_error)
+}
+
+/// Maps serde's error to a stable code, keeping its message (which names
+/// the field and position) for the human.
+pub fn json_error(err: serde_json::Error) -> AppError {
+    use serde_json::error::Category;
+    let message = err.to_string();
+    let code = match err.classify() {
+        Category::Data if message.starts_with("unknown field") => "UNKNOWN_FIELD",
+        Category::Data if message.starts_with("missing field") => "MISSING_FIELD",
+        Category::Data => "INVALID_FIELD",
+        Category::Syntax | Category::Eof | Category::Io => "INVALID_JSON",
+    };
+    AppError::bad_request(code, message)
+}
+
+/// A query parameter, if present and not empty.
+pub fn query(req: &Request, name: &str) -> Option<String> {
+    req.query_string_parameters_ref()
+        .and_then(|q| q.first(name).map(str::to_string))
+        .filter(|v| !v.is_empty())
+}
+
+pub fn query_i32(req: &Request, name: &str) -> Result<Option<i32>, AppError> {
+    query(req, name)
+        .map(|v| v.parse().map_err(|_| AppError::bad_request("INVALID_QUERY", format!("{name} must be a whole number"))))
+        .transpose()
+}
+
+pub fn request_id(req: &Request) -> Option<String> {
+    req.lambda_context_ref().map(|c| c.request_id.clone()).filter(|id| !id.is_empty())
+}
+
+/// The path and query exactly as the client sent them; what a wallet signs.
+pub fn path_and_query(req: &Request) -> String {
+    let uri = req.uri();
+    match uri.query() {
+        Some(q) if !q.is_empty() => format!("{}?{}", uri.path(), q),
+        _ => uri.path().to_string(),
+    }
+}

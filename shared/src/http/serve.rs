@@ -1,0 +1,51 @@
+//! The wrapper every API function runs its handler in: errors become JSON,
+//! and each request logs one structured line (route, status, latency,
+//! request id). Bodies and headers are never logged: they carry secrets.
+
+use std::future::Future;
+use std::time::Instant;
+
+use lambda_http::{service_fn, Body, Request, Response};
+
+use super::request::request_id;
+use super::response;
+use crate::platform::error::AppError;
+use crate::App;
+
+/// Runs `handler` for one request and always returns a response.
+pub async fn dispatch<F, Fut>(app: App, req: Request, handler: F) -> Response<Body>
+where
+    F: Fn(App, Request) -> Fut,
+    Fut: Future<Output = Result<Response<Body>, AppError>>,
+{
+    let started = Instant::now();
+    let method = req.method().to_string();
+    let path = req.uri().path().to_string();
+    let request_id = request_id(&req).unwrap_or_default();
+    let resp = match handler(app, req).await {
+        Ok(resp) => resp,
+        Err(err) => response::error(&err),
+    };
+    let status = resp.status().as_u16();
+    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    if status >= 500 {
+        tracing::error!(%method, route = %path, status, latency_ms, request_id, "request");
+    } else {
+        tracing::info!(%method, route = %path, status, latency_ms, request_id, "request");
+    }
+    resp
+}
+
+/// The whole `main` of an API function after its clients are built.
+pub async fn run<F, Fut>(app: App, handler: F) -> Result<(), lambda_http::Error>
+where
+    F: Fn(App, Request) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<Response<Body>, AppError>> + Send,
+{
+    lambda_http::run(service_fn(move |req: Request| {
+        let app = app.clone();
+        let handler = handler.clone();
+        async move { Ok::<_, std::convert::Infallible>(dispatch(app, req, handler).await) }
+    }))
+    .await
+}

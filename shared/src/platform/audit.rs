@@ -1,0 +1,73 @@
+//! The audit log: one immutable row per state change an operator may need
+//! to explain later. Rows are written in the same transaction as the change
+//! they describe, so a change without its audit row cannot exist.
+
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
+use serde::Serialize;
+
+use super::error::AppError;
+use super::ids::new_id;
+use super::keys;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditEntry {
+    #[serde(rename = "PK")]
+    pk: String,
+    #[serde(rename = "SK")]
+    sk: String,
+    #[serde(rename = "GSI1PK")]
+    gsi1pk: String,
+    #[serde(rename = "GSI1SK")]
+    gsi1sk: String,
+    pub entity: &'static str,
+    pub id: String,
+    pub actor: String,
+    pub action: String,
+    pub subject: String,
+    pub at: String,
+    #[serde(rename = "requestId", skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    pub details: serde_json::Value,
+}
+
+impl AuditEntry {
+    pub fn new(actor: &str, action: &str, subject: &str, at: &str, details: serde_json::Value) -> Self {
+        let id = new_id();
+        let order = format!("{at}#{id}");
+        Self {
+            pk: keys::audit_pk(subject),
+            sk: order.clone(),
+            gsi1pk: keys::audit_action_gsi1pk(action),
+            gsi1sk: order,
+            entity: "AUDIT",
+            id,
+            actor: actor.to_string(),
+            action: action.to_string(),
+            subject: subject.to_string(),
+            at: at.to_string(),
+            request_id: None,
+            details,
+        }
+    }
+
+    pub fn with_request_id(mut self, request_id: Option<String>) -> Self {
+        self.request_id = request_id;
+        self
+    }
+
+    pub fn transact_put(&self, table: &str) -> Result<TransactWriteItem, AppError> {
+        let put = Put::builder()
+            .table_name(table)
+            .set_item(Some(serde_dynamo::to_item(self)?))
+            .build()
+            .map_err(AppError::internal)?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    /// For audit rows that stand alone (a refused request changes nothing
+    /// else, so there is no transaction to join).
+    pub async fn write(&self, db: &aws_sdk_dynamodb::Client, table: &str) -> Result<(), AppError> {
+        db.put_item().table_name(table).set_item(Some(serde_dynamo::to_item(self)?)).send().await?;
+        Ok(())
+    }
+}

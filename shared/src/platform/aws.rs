@@ -1,0 +1,14 @@
+//! AWS SDK configuration, built once per cold start.
+//!
+//! Endpoints come from the standard SDK environment variables
+//! (`AWS_ENDPOINT_URL_DYNAMODB`, `AWS_ENDPOINT_URL_SQS`,
+//! `AWS_ENDPOINT_URL_EVENTBRIDGE`), which is how the local stack points the
+//! same binaries at DynamoDB Local and moto with no code path of its own.
+
+pub async fn sdk_config() -> aws_config::SdkConfig {
+    aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
+}
+
+pub fn dynamodb(config: &aws_config::SdkConfig) -> aws_sdk_dynamodb::Client {
+    aws_sdk_dynamodb::Client::new(config)
+}

@@ -1,0 +1,149 @@
+//! Settings read once per cold start from the environment.
+//!
+//! A function refuses to start on a dangerous combination (a local-only
+//! bypass in production), so a misconfigured deploy fails loudly at init
+//! instead of serving unauthenticated admin calls.
+
+use std::collections::BTreeSet;
+use std::env;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stage {
+    Local,
+    Dev,
+    Staging,
+    Production,
+}
+
+impl Stage {
+    fn parse(s: &str) -> Result<Self, ConfigError> {
+        match s.to_ascii_lowercase().as_str() {
+            "local" => Ok(Stage::Local),
+            "dev" => Ok(Stage::Dev),
+            "staging" => Ok(Stage::Staging),
+            "prod" | "production" => Ok(Stage::Production),
+            other => Err(ConfigError(format!("STAGE must be local, dev, staging or prod, not {other:?}"))),
+        }
+    }
+    pub fn is_production(&self) -> bool {
+        *self == Stage::Production
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("configuration error: {0}")]
+pub struct ConfigError(pub String);
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub stage: Stage,
+    pub table_name: String,
+    /// Base58 wallet addresses allowed to call admin endpoints.
+    pub admin_wallets: BTreeSet<String>,
+    /// Local-only: accept `x-admin-wallet` without a signature so the
+    /// runbook's curl lines work under `make dev`. Refused in production.
+    pub allow_unsigned_admin: bool,
+    /// How far a signed request's timestamp may be from our clock.
+    pub signature_window_secs: i64,
+    /// Refill price used until an operator sets one.
+    pub default_refill_price_cents: u64,
+    pub version: String,
+}
+
+impl Settings {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|k| env::var(k).ok())
+    }
+
+    /// Reads settings through `get`, so tests can pass a map instead of
+    /// mutating the process environment.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let stage = Stage::parse(&get("STAGE").unwrap_or_else(|| "local".into()))?;
+        let table_name = get("TABLE_NAME")
+            .filter(|s| !s.trim().is_empty())
+            .ok_or_else(|| ConfigError("TABLE_NAME is required".into()))?;
+        let admin_wallets: BTreeSet<String> = get("ADMIN_WALLETS")
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect();
+        let allow_unsigned_admin = parse_bool(get("ALLOW_UNSIGNED_ADMIN").as_deref(), "ALLOW_UNSIGNED_ADMIN")?;
+        if allow_unsigned_admin && stage.is_production() {
+            return Err(ConfigError(
+                "ALLOW_UNSIGNED_ADMIN is a local-only setting and must not be set in production".into(),
+            ));
+        }
+        let signature_window_secs = parse_num(get("SIGNATURE_WINDOW_SECS"), 60, "SIGNATURE_WINDOW_SECS")?;
+        if !(1..=600).contains(&signature_window_secs) {
+            return Err(ConfigError("SIGNATURE_WINDOW_SECS must be between 1 and 600".into()));
+        }
+        let default_refill_price_cents =
+            parse_num(get("DEFAULT_REFILL_PRICE_CENTS"), 100_000, "DEFAULT_REFILL_PRICE_CENTS")?;
+        Ok(Settings {
+            stage,
+            table_name,
+            admin_wallets,
+            allow_unsigned_admin,
+            signature_window_secs,
+            default_refill_price_cents,
+            version: get("APP_VERSION").unwrap_or_else(|| env!("CARGO_PKG_VERSION").to_string()),
+        })
+    }
+
+    /// Settings that are optional for start-up but that the health check
+    /// reports as missing.
+    pub fn missing_recommended(&self) -> Vec<&'static str> {
+        let mut missing = Vec::new();
+        if self.admin_wallets.is_empty() {
+            missing.push("ADMIN_WALLETS");
+        }
+        missing
+    }
+}
+
+fn parse_bool(v: Option<&str>, name: &str) -> Result<bool, ConfigError> {
+    match v.map(|s| s.trim().to_ascii_lowercase()).as_deref() {
+        None | Some("") | Some("false") | Some("0") | Some("no") => Ok(false),
+        Some("true") | Some("1") | Some("yes") => Ok(true),
+        Some(other) => Err(ConfigError(format!("{name} must be true or false, not {other:?}"))),
+    }
+}
+
+fn parse_num<T: std::str::FromStr>(v: Option<String>, default: T, name: &str) -> Result<T, ConfigError> {
+    match v {
+        None => Ok(default),
+        Some(s) if s.trim().is_empty() => Ok(default),
+        Some(s) => s.trim().parse().map_err(|_| ConfigError(format!("{name} must be a whole number, not {s:?}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Settings::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn unsigned_admin_is_refused_in_production() {
+        let err = settings(&[("TABLE_NAME", "t"), ("STAGE", "prod"), ("ALLOW_UNSIGNED_ADMIN", "true")]).unwrap_err();
+        assert!(err.0.contains("ALLOW_UNSIGNED_ADMIN"));
+        assert!(settings(&[("TABLE_NAME", "t"), ("STAGE", "local"), ("ALLOW_UNSIGNED_ADMIN", "true")])
+            .unwrap()
+            .allow_unsigned_admin);
+    }
+
+    #[test]
+    fn admin_wallets_are_trimmed_and_table_is_required() {
+        let s = settings(&[("TABLE_NAME", "t"), ("ADMIN_WALLETS", " a, b ,,")]).unwrap();
+        assert_eq!(s.admin_wallets.iter().cloned().collect::<Vec<_>>(), vec!["a", "b"]);
+        assert!(settings(&[]).is_err());
+        assert!(settings(&[("TABLE_NAME", "t"), ("STAGE", "moon")]).is_err());
+        assert!(settings(&[("TABLE_NAME", "t"), ("ALLOW_UNSIGNED_ADMIN", "maybe")]).is_err());
+    }
+}

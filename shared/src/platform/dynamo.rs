@@ -1,0 +1,147 @@
+//! DynamoDB helpers shared by every store: transactions with conflict
+//! retries, cancellation reasons, attribute access and pagination cursors.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hasher};
+use std::time::Duration;
+
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
+use base64::Engine;
+
+use super::error::AppError;
+
+pub type Item = HashMap<String, AttributeValue>;
+
+/// Why each item of a cancelled transaction failed, by position
+/// (`None` where that item was fine).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cancelled(pub Vec<Option<String>>);
+
+impl Cancelled {
+    /// Whether the item at `index` failed its condition.
+    pub fn condition_failed(&self, index: usize) -> bool {
+        self.0.get(index).and_then(|r| r.as_deref()) == Some("ConditionalCheckFailed")
+    }
+}
+
+const MAX_ATTEMPTS: u32 = 40;
+
+/// Runs a `TransactWriteItems`, retrying with jittered backoff while it is
+/// cancelled only because of conflicts with concurrent transactions on the
+/// same items (a hot counter under a burst of allocations does that).
+/// A failed condition is returned to the caller, who maps it by position.
+pub async fn transact(
+    db: &aws_sdk_dynamodb::Client,
+    items: Vec<TransactWriteItem>,
+) -> Result<Result<(), Cancelled>, AppError> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let result = db.transact_write_items().set_transact_items(Some(items.clone())).send().await;
+        let err = match result {
+            Ok(_) => return Ok(Ok(())),
+            Err(err) => err,
+        };
+        let retryable = match err.as_service_error() {
+            Some(TransactWriteItemsError::TransactionCanceledException(e)) => {
+                let reasons: Vec<Option<String>> = e
+                    .cancellation_reasons()
+                    .iter()
+                    .map(|r| r.code().filter(|c| *c != "None").map(String::from))
+                    .collect();
+                let conflict_only = reasons.iter().flatten().all(|c| c == "TransactionConflict");
+                if !conflict_only {
+                    return Ok(Err(Cancelled(reasons)));
+                }
+                true
+            }
+            Some(TransactWriteItemsError::TransactionInProgressException(_)) => true,
+            _ => false,
+        };
+        if !retryable || attempt >= MAX_ATTEMPTS {
+            if retryable {
+                return Err(AppError::unavailable("BUSY_TRY_AGAIN", "too many concurrent updates; retry shortly"));
+            }
+            return Err(err.into());
+        }
+        tokio::time::sleep(backoff(attempt)).await;
+    }
+}
+
+/// Full-jitter exponential backoff: random in [0, min(200ms, 4ms·2^n)].
+pub fn backoff(attempt: u32) -> Duration {
+    let cap_ms = (4u64 << attempt.min(6)).min(200);
+    let random = std::collections::hash_map::RandomState::new().build_hasher().finish();
+    Duration::from_millis(1 + random % cap_ms)
+}
+
+pub fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+pub fn n(v: impl ToString) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+pub fn get_u64(item: &Item, name: &str) -> Result<Option<u64>, AppError> {
+    match item.get(name) {
+        None => Ok(None),
+        Some(AttributeValue::N(v)) => {
+            v.parse().map(Some).map_err(|_| AppError::internal(format!("attribute {name} is not a u64: {v}")))
+        }
+        Some(other) => Err(AppError::internal(format!("attribute {name} has an unexpected type: {other:?}"))),
+    }
+}
+
+/// Pagination cursors are the `LastEvaluatedKey`, as opaque URL-safe text.
+pub fn encode_cursor(key: &Item) -> Result<String, AppError> {
+    let plain: HashMap<&str, &str> = key
+        .iter()
+        .filter_map(|(k, v)| v.as_s().ok().map(|s| (k.as_str(), s.as_str())))
+        .collect();
+    let json = serde_json::to_vec(&plain).map_err(AppError::internal)?;
+    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json))
+}
+
+/// Decodes a client-supplied cursor; it must carry exactly the key
+/// attributes the query expects, or it is a 400.
+pub fn decode_cursor(cursor: &str, expected: &[&str]) -> Result<Item, AppError> {
+    let bad = || AppError::bad_request("INVALID_CURSOR", "cursor is not one this API returned");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
+    let plain: HashMap<String, String> = serde_json::from_slice(&bytes).map_err(|_| bad())?;
+    if plain.len() != expected.len() || !expected.iter().all(|k| plain.contains_key(*k)) {
+        return Err(bad());
+    }
+    Ok(plain.into_iter().map(|(k, v)| (k, AttributeValue::S(v))).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursor_round_trips_and_rejects_foreign_keys() {
+        let key: Item = [("PK".to_string(), s("SEAT#1")), ("SK".to_string(), s("SEAT"))].into();
+        let c = encode_cursor(&key).unwrap();
+        assert_eq!(decode_cursor(&c, &["PK", "SK"]).unwrap(), key);
+        assert_eq!(decode_cursor(&c, &["PK", "SK", "GSI2PK"]).unwrap_err().code, "INVALID_CURSOR");
+        assert_eq!(decode_cursor("not base64!", &["PK"]).unwrap_err().code, "INVALID_CURSOR");
+    }
+
+    #[test]
+    fn backoff_stays_within_its_cap() {
+        for attempt in 1..50 {
+            let d = backoff(attempt);
+            assert!(d >= Duration::from_millis(1) && d <= Duration::from_millis(200));
+        }
+    }
+
+    #[test]
+    fn condition_failed_reads_the_right_position() {
+        let c = Cancelled(vec![None, Some("ConditionalCheckFailed".into())]);
+        assert!(!c.condition_failed(0));
+        assert!(c.condition_failed(1));
+        assert!(!c.condition_failed(5));
+    }
+}

@@ -1,0 +1,14 @@
+//! Cross-cutting infrastructure: settings, AWS clients, the table definition,
+//! keys, clock, ids, errors, audit log and logging.
+
+pub mod app;
+pub mod audit;
+pub mod aws;
+pub mod clock;
+pub mod config;
+pub mod dynamo;
+pub mod error;
+pub mod ids;
+pub mod keys;
+pub mod logging;
+pub mod table;

@@ -1,0 +1,5 @@
+//! Partner seats: allocation under the fixed cap, listing.
+
+pub mod domain;
+pub mod service;
+pub mod store;

@@ -1,0 +1,61 @@
+//! Seat use cases.
+
+use serde_json::json;
+
+use super::domain::{Seat, SeatStatus, Wallet};
+use super::store::{self, AllocateOutcome, SeatPage};
+use crate::platform::audit::AuditEntry;
+use crate::platform::clock::rfc3339;
+use crate::platform::error::AppError;
+use crate::platform::ids::new_id;
+use crate::program::{service::effective, store as program_store};
+use crate::App;
+
+/// Allocates a seat to `wallet` at the refill price of this moment.
+pub async fn allocate(app: &App, actor: &str, wallet: &Wallet, request_id: Option<String>) -> Result<Seat, AppError> {
+    // Only a price change between our read and our write loops here; the
+    // cap and the wallet guard are decided by the transaction itself.
+    for _ in 0..5 {
+        let program = program_store::load(app).await?;
+        let config = effective(app, program.config);
+        let now = rfc3339(app.clock.now());
+        let seat = Seat {
+            seat_id: new_id(),
+            wallet: wallet.as_str().to_string(),
+            status: SeatStatus::Active,
+            price_paid_cents: config.refill_price.0,
+            joined_at: now.clone(),
+            allocated_by: actor.to_string(),
+        };
+        let audit = AuditEntry::new(
+            actor,
+            "seat.allocated",
+            &format!("SEAT#{}", seat.seat_id),
+            &now,
+            json!({ "wallet": seat.wallet, "pricePaidCents": seat.price_paid_cents }),
+        )
+        .with_request_id(request_id.clone());
+        match store::allocate(app, &seat, config.version, &audit).await? {
+            AllocateOutcome::Allocated => return Ok(seat),
+            AllocateOutcome::CapReached => {
+                return Err(AppError::conflict("SEAT_CAP_REACHED", "all 100 partner seats are taken"))
+            }
+            AllocateOutcome::WalletHasSeat => {
+                return Err(AppError::conflict("WALLET_ALREADY_HAS_SEAT", "this wallet already holds an active seat"))
+            }
+            AllocateOutcome::ConfigChanged => continue,
+        }
+    }
+    Err(AppError::conflict("CONFIG_CHANGED_CONCURRENTLY", "the refill price kept changing; retry"))
+}
+
+pub const DEFAULT_PAGE: i32 = 50;
+pub const MAX_PAGE: i32 = 100;
+
+pub async fn list(app: &App, status: Option<SeatStatus>, limit: Option<i32>, cursor: Option<&str>) -> Result<SeatPage, AppError> {
+    let limit = limit.unwrap_or(DEFAULT_PAGE);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(AppError::bad_request("INVALID_LIMIT", format!("limit must be between 1 and {MAX_PAGE}")));
+    }
+    store::list(app, status, limit, cursor).await
+}

@@ -1,0 +1,148 @@
+//! DynamoDB access for seats.
+//!
+//! The cap lives in a condition: the `STATS` counter is incremented only
+//! while `activeSeats < 100`, in the same transaction as the seat item and
+//! the one-seat-per-wallet guard. There is no read-then-write anywhere.
+
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
+use serde::{Deserialize, Serialize};
+
+use super::domain::{Seat, SeatStatus};
+use crate::platform::audit::AuditEntry;
+use crate::platform::dynamo::{self, decode_cursor, encode_cursor, n, s};
+use crate::platform::error::AppError;
+use crate::platform::keys::{self, PROGRAM_PK, STATS_SK};
+use crate::platform::table::{GSI1, GSI2};
+use crate::program::domain::MAX_SEATS;
+use crate::program::store::config_unchanged_condition;
+use crate::App;
+
+/// A seat with its table keys.
+#[derive(Debug, Serialize, Deserialize)]
+struct SeatItem {
+    #[serde(rename = "PK")]
+    pk: String,
+    #[serde(rename = "SK")]
+    sk: String,
+    #[serde(rename = "GSI1PK")]
+    gsi1pk: String,
+    #[serde(rename = "GSI1SK")]
+    gsi1sk: String,
+    #[serde(rename = "GSI2PK")]
+    gsi2pk: String,
+    #[serde(rename = "GSI2SK")]
+    gsi2sk: String,
+    entity: String,
+    #[serde(flatten)]
+    seat: Seat,
+}
+
+impl SeatItem {
+    fn new(seat: Seat) -> Self {
+        let order = keys::seat_order_sk(&seat.joined_at, &seat.seat_id);
+        SeatItem {
+            pk: keys::seat_pk(&seat.seat_id),
+            sk: keys::SEAT_SK.into(),
+            gsi1pk: keys::SEATS_GSI1PK.into(),
+            gsi1sk: order.clone(),
+            gsi2pk: keys::seats_by_status_gsi2pk(seat.status.as_str()),
+            gsi2sk: order,
+            entity: "SEAT".into(),
+            seat,
+        }
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum AllocateOutcome {
+    Allocated,
+    CapReached,
+    WalletHasSeat,
+    /// The price changed between read and write; reload and try again.
+    ConfigChanged,
+}
+
+pub async fn allocate(
+    app: &App,
+    seat: &Seat,
+    config_version: u64,
+    audit: &AuditEntry,
+) -> Result<AllocateOutcome, AppError> {
+    let table = app.table();
+    let bump_counter = Update::builder()
+        .table_name(table)
+        .key("PK", s(PROGRAM_PK))
+        .key("SK", s(STATS_SK))
+        .update_expression("SET activeSeats = if_not_exists(activeSeats, :zero) + :one, entity = :entity")
+        .condition_expression("attribute_not_exists(activeSeats) OR activeSeats < :max")
+        .expression_attribute_values(":zero", n(0))
+        .expression_attribute_values(":one", n(1))
+        .expression_attribute_values(":max", n(MAX_SEATS))
+        .expression_attribute_values(":entity", s("PROGRAM_STATS"))
+        .build()
+        .map_err(AppError::internal)?;
+    let put_seat = Put::builder()
+        .table_name(table)
+        .set_item(Some(serde_dynamo::to_item(SeatItem::new(seat.clone()))?))
+        .condition_expression("attribute_not_exists(PK)")
+        .build()
+        .map_err(AppError::internal)?;
+    let guard_wallet = Put::builder()
+        .table_name(table)
+        .item("PK", s(keys::wallet_pk(&seat.wallet)))
+        .item("SK", s(keys::WALLET_ACTIVE_SEAT_SK))
+        .item("entity", s("WALLET_SEAT_GUARD"))
+        .item("seatId", s(&seat.seat_id))
+        .condition_expression("attribute_not_exists(PK)")
+        .build()
+        .map_err(AppError::internal)?;
+    let items = vec![
+        TransactWriteItem::builder().update(bump_counter).build(),
+        TransactWriteItem::builder().put(guard_wallet).build(),
+        config_unchanged_condition(app, config_version)?,
+        TransactWriteItem::builder().put(put_seat).build(),
+        audit.transact_put(table)?,
+    ];
+    Ok(match dynamo::transact(&app.db, items).await? {
+        Ok(()) => AllocateOutcome::Allocated,
+        // The wallet check comes first: a wallet that already holds a seat
+        // gets its own answer even when the program is full.
+        Err(c) if c.condition_failed(1) => AllocateOutcome::WalletHasSeat,
+        Err(c) if c.condition_failed(0) => AllocateOutcome::CapReached,
+        Err(c) if c.condition_failed(2) => AllocateOutcome::ConfigChanged,
+        Err(c) => return Err(AppError::internal(format!("seat allocation cancelled: {c:?}"))),
+    })
+}
+
+pub struct SeatPage {
+    pub seats: Vec<Seat>,
+    pub next_cursor: Option<String>,
+}
+
+/// Seats by join time, all (GSI1) or of one status (GSI2).
+pub async fn list(app: &App, status: Option<SeatStatus>, limit: i32, cursor: Option<&str>) -> Result<SeatPage, AppError> {
+    let (index, pk_attr, sk_attr, pk) = match status {
+        Some(st) => (GSI2, "GSI2PK", "GSI2SK", keys::seats_by_status_gsi2pk(st.as_str())),
+        None => (GSI1, "GSI1PK", "GSI1SK", keys::SEATS_GSI1PK.to_string()),
+    };
+    let start = cursor.map(|c| decode_cursor(c, &["PK", "SK", pk_attr, sk_attr])).transpose()?;
+    let out = app
+        .db
+        .query()
+        .table_name(app.table())
+        .index_name(index)
+        .key_condition_expression("#pk = :pk")
+        .expression_attribute_names("#pk", pk_attr)
+        .expression_attribute_values(":pk", s(pk))
+        .limit(limit)
+        .set_exclusive_start_key(start)
+        .send()
+        .await?;
+    let seats = out
+        .items()
+        .iter()
+        .map(|item| serde_dynamo::from_item::<_, SeatItem>(item.clone()).map(|i| i.seat))
+        .collect::<Result<Vec<_>, _>>()?;
+    let next_cursor = out.last_evaluated_key().map(encode_cursor).transpose()?;
+    Ok(SeatPage { seats, next_cursor })
+}
