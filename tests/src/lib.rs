@@ -1,1 +1,221 @@
+//! Test harness for the integration tests: a fresh table per test on
+//! DynamoDB Local (reached through `AWS_ENDPOINT_URL_DYNAMODB`, as the
+//! functions reach it), signed admin requests, and API Gateway v2 events.
+//!
+//! `make test` starts DynamoDB Local and moto and sets the endpoints; run
+//! outside it, these tests fail fast with a message saying so.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use ed25519_dalek::{Signer, SigningKey};
+use lambda_http::{Body, Request, Response};
+use serde_json::{json, Value};
+use shared::http::auth::signing_message;
+use shared::platform::clock::FixedClock;
+use shared::platform::config::Settings;
+use shared::platform::{aws, table};
+use shared::App;
+
+/// A fixed instant for tests that sign requests or check timestamps.
+pub const T0: time::OffsetDateTime = time::macros::datetime!(2026-03-10 12:00 UTC);
+
+pub fn admin_key() -> SigningKey {
+    SigningKey::from_bytes(&[42u8; 32])
+}
+
+pub fn wallet_of(key: &SigningKey) -> String {
+    bs58::encode(key.verifying_key().to_bytes()).into_string()
+}
+
+pub fn admin_wallet() -> String {
+    wallet_of(&admin_key())
+}
+
+/// A distinct, valid wallet address for index `i`.
+pub fn wallet(i: u32) -> String {
+    let mut seed = [7u8; 32];
+    seed[..4].copy_from_slice(&i.to_be_bytes());
+    wallet_of(&SigningKey::from_bytes(&seed))
+}
+
+pub struct TestEnv {
+    pub app: App,
+    pub clock: FixedClock,
+}
+
+/// A fresh table and an `App` over it. `overrides` set extra settings.
+pub async fn env_with(overrides: &[(&str, &str)]) -> TestEnv {
+    assert!(
+        std::env::var("AWS_ENDPOINT_URL_DYNAMODB").is_ok(),
+        "AWS_ENDPOINT_URL_DYNAMODB is not set: run the tests with `make test`, which starts DynamoDB Local"
+    );
+    let table_name = format!("test-{}", ulid::Ulid::new().to_string().to_lowercase());
+    let mut vars: HashMap<String, String> = HashMap::from([
+        ("TABLE_NAME".into(), table_name.clone()),
+        ("STAGE".into(), "local".into()),
+        ("ADMIN_WALLETS".into(), admin_wallet()),
+    ]);
+    for (k, v) in overrides {
+        vars.insert(k.to_string(), v.to_string());
+    }
+    let settings = Settings::from_lookup(|k| vars.get(k).cloned()).expect("test settings are valid");
+    let sdk = aws::sdk_config().await;
+    let db = aws::dynamodb(&sdk);
+    table::ensure_table(&db, &table_name).await.expect("create test table on DynamoDB Local");
+    let clock = FixedClock::at(T0);
+    TestEnv { app: App::new(settings, db, Arc::new(clock.clone())), clock }
+}
+
+pub async fn env() -> TestEnv {
+    env_with(&[]).await
+}
+
+/// An API Gateway HTTP API (v2) event, as API Gateway and
+/// `cargo lambda watch` send it, parsed the way a function parses it.
+pub fn api_event_json(method: &str, path_and_query: &str, headers: &[(&str, String)], body: Option<&str>) -> Value {
+    let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
+    let mut query_params = serde_json::Map::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        query_params.insert(k.to_string(), Value::String(v.to_string()));
+    }
+    let header_map: serde_json::Map<String, Value> =
+        headers.iter().map(|(k, v)| (k.to_string(), Value::String(v.clone()))).collect();
+    json!({
+        "version": "2.0",
+        "routeKey": format!("{method} {path}"),
+        "rawPath": path,
+        "rawQueryString": query,
+        "headers": header_map,
+        "queryStringParameters": query_params,
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "local",
+            "domainName": "localhost",
+            "domainPrefix": "localhost",
+            "http": { "method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "test" },
+            "requestId": "test-request",
+            "routeKey": format!("{method} {path}"),
+            "stage": "$default",
+            "time": "10/Mar/2026:12:00:00 +0000",
+            "timeEpoch": 1773144000000u64
+        },
+        "body": body,
+        "isBase64Encoded": false
+    })
+}
+
+pub fn request_from_event(event: &Value) -> Request {
+    lambda_http::request::from_str(&event.to_string()).expect("a valid API Gateway v2 event")
+}
+
+pub fn unsigned(method: &str, path: &str, headers: &[(&str, String)], body: Option<&str>) -> Request {
+    request_from_event(&api_event_json(method, path, headers, body))
+}
+
+/// A request signed by `key` at `timestamp` (unix seconds), with
+/// `wallet_header` naming the signer.
+pub fn signed_by(key: &SigningKey, wallet_header: &str, method: &str, path: &str, body: Option<&str>, timestamp: i64) -> Request {
+    let message = signing_message(method, path, timestamp, body.unwrap_or("").as_bytes());
+    let signature = bs58::encode(key.sign(message.as_bytes()).to_bytes()).into_string();
+    let mut headers = vec![
+        (wallet_header, wallet_of(key)),
+        ("x-wallet-timestamp", timestamp.to_string()),
+        ("x-wallet-signature", signature),
+    ];
+    if body.is_some() {
+        headers.push(("content-type", "application/json".into()));
+    }
+    unsigned(method, path, &headers, body)
+}
+
+impl TestEnv {
+    /// The test clock's now, in unix seconds.
+    pub fn now(&self) -> i64 {
+        use shared::platform::clock::Clock;
+        self.clock.now().unix_timestamp()
+    }
+
+    /// An admin request signed now (by the test clock).
+    pub fn admin(&self, method: &str, path: &str, body: Option<&str>) -> Request {
+        signed_by(&admin_key(), "x-admin-wallet", method, path, body, self.now())
+    }
+}
+
+pub struct Reply {
+    pub status: u16,
+    pub json: Value,
+}
+
+impl Reply {
+    pub fn code(&self) -> &str {
+        self.json["error"]["code"].as_str().unwrap_or("")
+    }
+}
+
+pub fn reply(resp: Response<Body>) -> Reply {
+    let status = resp.status().as_u16();
+    let json = match resp.body() {
+        Body::Text(t) => serde_json::from_str(t).expect("JSON body"),
+        Body::Binary(b) => serde_json::from_slice(b).expect("JSON body"),
+        Body::Empty => Value::Null,
+        _ => Value::Null,
+    };
+    Reply { status, json }
+}
+
+/// Every item of the test table with the given partition key prefix,
+/// read with a Scan: fine in a test, never on a request path.
+pub async fn items_with_pk_prefix(app: &App, prefix: &str) -> Vec<HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
+    let mut out = Vec::new();
+    let mut start = None;
+    loop {
+        let page = app
+            .db
+            .scan()
+            .table_name(app.table())
+            .filter_expression("begins_with(PK, :p)")
+            .expression_attribute_values(":p", aws_sdk_dynamodb::types::AttributeValue::S(prefix.into()))
+            .consistent_read(true)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .expect("scan test table");
+        out.extend(page.items().iter().cloned());
+        start = page.last_evaluated_key().cloned();
+        if start.is_none() {
+            return out;
+        }
+    }
+}
+
+pub async fn count_with_pk_prefix(app: &App, prefix: &str) -> usize {
+    items_with_pk_prefix(app, prefix).await.len()
+}
+
+/// Runs the HTTP function called `name` on `req`, as its binary would.
+/// `None` if no such HTTP function exists; keep in step with `functions`.
+pub async fn dispatch_by_name(name: &str, app: App, req: Request) -> Option<Response<Body>> {
+    use functions::handlers::*;
+    use shared::http::serve::dispatch;
+    Some(match name {
+        "health" => dispatch(app, req, health::handle).await,
+        "partners-config-get" => dispatch(app, req, partners_config_get::handle).await,
+        "partners-config-update" => dispatch(app, req, partners_config_update::handle).await,
+        "partners-seats-list" => dispatch(app, req, partners_seats_list::handle).await,
+        "partners-seats-allocate" => dispatch(app, req, partners_seats_allocate::handle).await,
+        _ => return None,
+    })
+}
+
+/// The repository root (the workspace), for tests that read its files.
+pub fn repo_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
+}
+
+/// The SAM template, parsed.
+pub fn template() -> serde_yaml::Value {
+    let text = std::fs::read_to_string(repo_root().join("infra/template.yaml")).expect("read infra/template.yaml");
+    serde_yaml::from_str(&text).expect("template.yaml parses")
+}

@@ -11,4 +11,5 @@ pub mod error;
 pub mod ids;
 pub mod keys;
 pub mod logging;
+pub mod resources;
 pub mod table;

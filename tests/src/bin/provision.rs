@@ -1,1 +1,51 @@
-fn main(){}
+//! Creates the local stack's resources if absent: the table (from
+//! `shared::platform::table`), the queues with their dead-letter queues and
+//! the event bus (from `shared::platform::resources`). Idempotent.
+//!
+//! Usage: `provision-local-stack` with `TABLE_NAME`, `RESOURCE_PREFIX` and
+//! the `AWS_ENDPOINT_URL_*` variables pointing at DynamoDB Local and moto.
+
+use shared::platform::{aws, resources, table};
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let table_name = std::env::var("TABLE_NAME")?;
+    let prefix = std::env::var("RESOURCE_PREFIX")?;
+    let sdk = aws::sdk_config().await;
+
+    let created = table::ensure_table(&aws::dynamodb(&sdk), &table_name).await?;
+    println!("table {table_name}: {}", if created { "created" } else { "exists" });
+
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    for q in resources::QUEUES {
+        let dlq_url = sqs.create_queue().queue_name(format!("{prefix}-{}", q.dead_letter)).send().await?.queue_url;
+        let dlq_arn = sqs
+            .get_queue_attributes()
+            .queue_url(dlq_url.unwrap_or_default())
+            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+            .send()
+            .await?
+            .attributes
+            .and_then(|a| a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn).cloned())
+            .ok_or("dead-letter queue has no ARN")?;
+        let redrive = serde_json::json!({ "deadLetterTargetArn": dlq_arn, "maxReceiveCount": q.max_receive_count });
+        let url = sqs
+            .create_queue()
+            .queue_name(format!("{prefix}-{}", q.name))
+            .attributes(aws_sdk_sqs::types::QueueAttributeName::RedrivePolicy, redrive.to_string())
+            .attributes(aws_sdk_sqs::types::QueueAttributeName::VisibilityTimeout, q.visibility_timeout_secs.to_string())
+            .send()
+            .await?
+            .queue_url
+            .unwrap_or_default();
+        println!("queue {url}");
+    }
+
+    let events = aws_sdk_eventbridge::Client::new(&sdk);
+    let bus = format!("{prefix}-{}", resources::EVENT_BUS);
+    if events.describe_event_bus().name(&bus).send().await.is_err() {
+        events.create_event_bus().name(&bus).send().await?;
+    }
+    println!("event bus {bus}");
+    Ok(())
+}

