@@ -21,3 +21,22 @@ where
     let app = App::from_env().await.inspect_err(|e| tracing::error!(error = %e, "refusing to start"))?;
     serve::run(app, handler).await
 }
+
+/// The `main` of every event function (EventBridge schedules, SQS):
+/// the same start-up, then `handler` for each event.
+pub async fn run_event<E, R, F, Fut>(handler: F) -> Result<(), lambda_runtime::Error>
+where
+    E: serde::de::DeserializeOwned + Send + 'static,
+    R: serde::Serialize + Send + 'static,
+    F: Fn(App, E) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<R, AppError>> + Send,
+{
+    shared::platform::logging::init();
+    let app = App::from_env().await.inspect_err(|e| tracing::error!(error = %e, "refusing to start"))?;
+    lambda_runtime::run(lambda_runtime::service_fn(move |event: lambda_runtime::LambdaEvent<E>| {
+        let app = app.clone();
+        let handler = handler.clone();
+        async move { handler(app, event.payload).await.map_err(lambda_runtime::Error::from) }
+    }))
+    .await
+}

@@ -7,7 +7,9 @@
 
 pub mod http;
 pub mod platform;
+pub mod cycle;
 pub mod program;
+pub mod refunds;
 pub mod seats;
 
 pub use platform::app::App;

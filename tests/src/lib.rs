@@ -44,6 +44,29 @@ pub struct TestEnv {
     pub clock: FixedClock,
 }
 
+pub struct TestQueues {
+    pub main: String,
+    pub dead_letter: String,
+}
+
+/// A queue with a dead-letter queue after 3 receives, on moto.
+pub async fn create_test_queue(sdk: &aws_config::SdkConfig, name: &str) -> TestQueues {
+    use aws_sdk_sqs::types::QueueAttributeName as A;
+    let sqs = aws_sdk_sqs::Client::new(sdk);
+    let dlq = sqs.create_queue().queue_name(format!("{name}-dlq")).send().await.expect("moto reachable").queue_url.unwrap();
+    let arn = sqs.get_queue_attributes().queue_url(&dlq).attribute_names(A::QueueArn).send().await.unwrap().attributes.unwrap()[&A::QueueArn].clone();
+    let main = sqs
+        .create_queue()
+        .queue_name(name)
+        .attributes(A::RedrivePolicy, serde_json::json!({"deadLetterTargetArn": arn, "maxReceiveCount": 3}).to_string())
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    TestQueues { main, dead_letter: dlq }
+}
+
 /// A fresh table and an `App` over it. `overrides` set extra settings.
 pub async fn env_with(overrides: &[(&str, &str)]) -> TestEnv {
     assert!(
@@ -51,7 +74,13 @@ pub async fn env_with(overrides: &[(&str, &str)]) -> TestEnv {
         "AWS_ENDPOINT_URL_DYNAMODB is not set: run the tests with `make test`, which starts DynamoDB Local"
     );
     let table_name = format!("test-{}", ulid::Ulid::new().to_string().to_lowercase());
+    let sdk = aws::sdk_config().await;
+    let queues = create_test_queue(&sdk, &table_name).await;
+    let bus = format!("{table_name}-bus");
+    aws_sdk_eventbridge::Client::new(&sdk).create_event_bus().name(&bus).send().await.expect("create test bus on moto");
     let mut vars: HashMap<String, String> = HashMap::from([
+        ("REFUND_PAYOUT_QUEUE_URL".into(), queues.main.clone()),
+        ("EVENT_BUS_NAME".into(), bus),
         ("TABLE_NAME".into(), table_name.clone()),
         ("STAGE".into(), "local".into()),
         ("ADMIN_WALLETS".into(), admin_wallet()),
@@ -60,11 +89,10 @@ pub async fn env_with(overrides: &[(&str, &str)]) -> TestEnv {
         vars.insert(k.to_string(), v.to_string());
     }
     let settings = Settings::from_lookup(|k| vars.get(k).cloned()).expect("test settings are valid");
-    let sdk = aws::sdk_config().await;
     let db = aws::dynamodb(&sdk);
     table::ensure_table(&db, &table_name).await.expect("create test table on DynamoDB Local");
     let clock = FixedClock::at(T0);
-    TestEnv { app: App::new(settings, db, Arc::new(clock.clone())), clock }
+    TestEnv { app: App::new(settings, &sdk, Arc::new(clock.clone())), clock }
 }
 
 pub async fn env() -> TestEnv {

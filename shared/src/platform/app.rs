@@ -9,12 +9,22 @@ use super::config::{ConfigError, Settings};
 pub struct App {
     pub settings: Arc<Settings>,
     pub db: aws_sdk_dynamodb::Client,
+    pub sqs: aws_sdk_sqs::Client,
+    pub events: aws_sdk_eventbridge::Client,
     pub clock: Arc<dyn Clock>,
 }
 
 impl App {
-    pub fn new(settings: Settings, db: aws_sdk_dynamodb::Client, clock: Arc<dyn Clock>) -> Self {
-        Self { settings: Arc::new(settings), db, clock }
+    /// Clients are cheap handles over one shared SDK config; building all
+    /// three costs no network round trip.
+    pub fn new(settings: Settings, sdk: &aws_config::SdkConfig, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            settings: Arc::new(settings),
+            db: aws_sdk_dynamodb::Client::new(sdk),
+            sqs: aws_sdk_sqs::Client::new(sdk),
+            events: aws_sdk_eventbridge::Client::new(sdk),
+            clock,
+        }
     }
 
     /// The production wiring: settings from the environment, SDK clients
@@ -22,7 +32,7 @@ impl App {
     pub async fn from_env() -> Result<Self, ConfigError> {
         let settings = Settings::from_env()?;
         let sdk = super::aws::sdk_config().await;
-        Ok(Self::new(settings, super::aws::dynamodb(&sdk), Arc::new(SystemClock)))
+        Ok(Self::new(settings, &sdk, Arc::new(SystemClock)))
     }
 
     pub fn table(&self) -> &str {

@@ -48,6 +48,14 @@ pub struct Settings {
     /// Refill price used until an operator sets one.
     pub default_refill_price_cents: u64,
     pub version: String,
+    /// Where refund payout jobs go (SQS queue URL).
+    pub refund_payout_queue_url: Option<String>,
+    /// The EventBridge bus for domain events (overdue refunds, ...).
+    pub event_bus_name: Option<String>,
+    /// `manual` (an operator completes refunds) or `http`.
+    pub payout_provider: String,
+    /// Base URL of the payout service when `payout_provider` is `http`.
+    pub payout_service_url: Option<String>,
 }
 
 impl Settings {
@@ -81,6 +89,13 @@ impl Settings {
         }
         let default_refill_price_cents =
             parse_num(get("DEFAULT_REFILL_PRICE_CENTS"), 100_000, "DEFAULT_REFILL_PRICE_CENTS")?;
+        let payout_provider = get("PAYOUT_PROVIDER").unwrap_or_else(|| "manual".into()).to_ascii_lowercase();
+        let payout_service_url = get("PAYOUT_SERVICE_URL").filter(|s| !s.is_empty());
+        match (payout_provider.as_str(), &payout_service_url) {
+            ("manual", _) | ("http", Some(_)) => {}
+            ("http", None) => return Err(ConfigError("PAYOUT_PROVIDER=http needs PAYOUT_SERVICE_URL".into())),
+            (other, _) => return Err(ConfigError(format!("PAYOUT_PROVIDER must be manual or http, not {other:?}"))),
+        }
         Ok(Settings {
             stage,
             table_name,
@@ -89,6 +104,10 @@ impl Settings {
             signature_window_secs,
             default_refill_price_cents,
             version: get("APP_VERSION").unwrap_or_else(|| env!("CARGO_PKG_VERSION").to_string()),
+            refund_payout_queue_url: get("REFUND_PAYOUT_QUEUE_URL").filter(|s| !s.is_empty()),
+            event_bus_name: get("EVENT_BUS_NAME").filter(|s| !s.is_empty()),
+            payout_provider,
+            payout_service_url,
         })
     }
 
@@ -98,6 +117,12 @@ impl Settings {
         let mut missing = Vec::new();
         if self.admin_wallets.is_empty() {
             missing.push("ADMIN_WALLETS");
+        }
+        if self.refund_payout_queue_url.is_none() {
+            missing.push("REFUND_PAYOUT_QUEUE_URL");
+        }
+        if self.event_bus_name.is_none() {
+            missing.push("EVENT_BUS_NAME");
         }
         missing
     }

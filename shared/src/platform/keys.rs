@@ -12,7 +12,8 @@ pub fn seat_pk(seat_id: &str) -> String {
 }
 pub const SEAT_SK: &str = "SEAT";
 
-/// Uniqueness guard: one active seat per wallet.
+/// Uniqueness guard: one active seat per wallet. Holds the wallet's
+/// latest seat id and its status (ACTIVE or ELIMINATED).
 pub fn wallet_pk(wallet: &str) -> String {
     format!("WALLET#{wallet}")
 }
@@ -38,4 +39,38 @@ pub fn audit_action_gsi1pk(action: &str) -> String {
 /// Replay guard for signed requests: a signature is accepted once.
 pub fn used_signature_pk(signature: &str) -> String {
     format!("SIGUSED#{signature}")
+}
+
+/// A seat's score for a month (the sum of its points); GSI1 lists a
+/// month's scores.
+pub fn score_sk(month: &str) -> String {
+    format!("SCORE#{month}")
+}
+pub fn scores_gsi1pk(month: &str) -> String {
+    format!("SCORES#{month}")
+}
+/// One immutable points entry of a seat.
+pub fn points_sk(month: &str, entry_id: &str) -> String {
+    format!("POINTS#{month}#{entry_id}")
+}
+
+/// A month's cycle: its run item, its ranking snapshot, its elimination rows.
+pub fn cycle_pk(month: &str) -> String {
+    format!("CYCLE#{month}")
+}
+pub const RUN_SK: &str = "RUN";
+pub const SNAPSHOT_SK: &str = "SNAPSHOT";
+pub fn elimination_sk(seat_id: &str) -> String {
+    format!("ELIM#{seat_id}")
+}
+/// GSI1: executed cycles by month.
+pub const CYCLES_GSI1PK: &str = "CYCLES";
+
+pub fn refund_pk(refund_id: &str) -> String {
+    format!("REFUND#{refund_id}")
+}
+pub const REFUND_SK: &str = "REFUND";
+/// GSI1: refunds of a status, oldest deadline first.
+pub fn refunds_by_status_gsi1pk(status: &str) -> String {
+    format!("REFUNDS#{status}")
 }

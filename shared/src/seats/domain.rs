@@ -76,6 +76,10 @@ pub struct Seat {
     pub joined_at: String,
     /// Who allocated it: an admin wallet, or `payment:<intent>` later.
     pub allocated_by: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eliminated_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eliminated_month: Option<String>,
 }
 
 /// The body of `POST /api/partners/seats`.

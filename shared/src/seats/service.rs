@@ -26,6 +26,8 @@ pub async fn allocate(app: &App, actor: &str, wallet: &Wallet, request_id: Optio
             price_paid_cents: config.refill_price.0,
             joined_at: now.clone(),
             allocated_by: actor.to_string(),
+            eliminated_at: None,
+            eliminated_month: None,
         };
         let audit = AuditEntry::new(
             actor,

@@ -93,7 +93,11 @@ pub async fn allocate(
         .item("SK", s(keys::WALLET_ACTIVE_SEAT_SK))
         .item("entity", s("WALLET_SEAT_GUARD"))
         .item("seatId", s(&seat.seat_id))
-        .condition_expression("attribute_not_exists(PK)")
+        .item("status", s("ACTIVE"))
+        // A wallet whose last seat was eliminated may buy again.
+        .condition_expression("attribute_not_exists(PK) OR #status = :eliminated")
+        .expression_attribute_names("#status", "status")
+        .expression_attribute_values(":eliminated", s("ELIMINATED"))
         .build()
         .map_err(AppError::internal)?;
     let items = vec![

@@ -1,0 +1,36 @@
+//! The EventBridge schedule's monthly elimination: executes the month that
+//! just ended, through the same service (and the same once-only guarantee)
+//! as the HTTP endpoint. An already executed month is a success, so the
+//! schedule's retries are harmless.
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+use shared::cycle::{domain::MonthKey, service};
+use shared::{App, AppError};
+use time::OffsetDateTime;
+
+#[derive(Deserialize)]
+pub struct ScheduledEvent {
+    /// When EventBridge fired; the month before it is the one to close.
+    pub time: Option<String>,
+}
+
+pub async fn handle(app: App, event: ScheduledEvent) -> Result<Value, AppError> {
+    let fired = event
+        .time
+        .as_deref()
+        .and_then(|t| OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok())
+        .unwrap_or_else(|| app.clock.now());
+    let month = MonthKey::of(fired).previous();
+    match service::execute(&app, month, "scheduler", "monthly-bottom-10", None).await {
+        Ok(execution) => {
+            tracing::info!(month = %month, eliminated = execution.eliminated.len(), "monthly cycle executed");
+            Ok(json!({ "monthKey": month.to_string(), "status": "EXECUTED", "eliminated": execution.eliminated.len() }))
+        }
+        Err(e) if e.code == "CYCLE_ALREADY_EXECUTED" => {
+            tracing::info!(month = %month, "monthly cycle already executed; nothing to do");
+            Ok(json!({ "monthKey": month.to_string(), "status": "ALREADY_EXECUTED" }))
+        }
+        Err(e) => Err(e),
+    }
+}

@@ -1,0 +1,18 @@
+//! `GET /api/partners/cycle/eliminate?monthKey=` (admin): the preview for a
+//! month (default: the current one) and the history of cycles.
+
+use serde_json::json;
+use shared::cycle::{domain::MonthKey, service};
+use shared::http::{auth, request, response, Body, Request, Response};
+use shared::{App, AppError};
+
+pub async fn handle(app: App, req: Request) -> Result<Response<Body>, AppError> {
+    auth::require_admin(&app, &req).await?;
+    let now = app.clock.now();
+    let month = match request::query(&req, "monthKey") {
+        Some(m) => MonthKey::parse_not_future(&m, now)?,
+        None => MonthKey::of(now),
+    };
+    let (preview, history) = tokio::try_join!(service::preview(&app, month), service::history(&app))?;
+    response::ok(&json!({ "monthKey": month.to_string(), "preview": preview, "history": history }))
+}

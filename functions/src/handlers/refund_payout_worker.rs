@@ -1,0 +1,46 @@
+//! The refund payout worker (SQS): one job per refund, paid through the
+//! configured provider. Failed messages are reported individually
+//! (partial batch response), retried by SQS and, after repeated failure,
+//! moved to the dead-letter queue.
+
+use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use serde::Deserialize;
+use shared::refunds::payout::PayoutProvider;
+use shared::refunds::service;
+use shared::{App, AppError};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PayoutJob {
+    refund_id: String,
+}
+
+pub async fn handle(app: App, provider: &impl PayoutProvider, event: SqsEvent) -> Result<SqsBatchResponse, AppError> {
+    let mut failures = Vec::new();
+    for message in event.records {
+        let id = message.message_id.clone().unwrap_or_default();
+        let job = message.body.as_deref().and_then(|b| serde_json::from_str::<PayoutJob>(b).ok());
+        let Some(job) = job else {
+            // A malformed job can never succeed: fail it so it reaches the DLQ.
+            tracing::error!(message_id = %id, "malformed payout job");
+            failures.push(failure(id));
+            continue;
+        };
+        match service::process_payout(&app, provider, &job.refund_id).await {
+            Ok(result) => tracing::info!(refund_id = %job.refund_id, ?result, "payout job done"),
+            Err(e) => {
+                tracing::warn!(refund_id = %job.refund_id, error = %e, "payout job failed; will retry");
+                failures.push(failure(id));
+            }
+        }
+    }
+    let mut response = SqsBatchResponse::default();
+    response.batch_item_failures = failures;
+    Ok(response)
+}
+
+fn failure(message_id: String) -> BatchItemFailure {
+    let mut f = BatchItemFailure::default();
+    f.item_identifier = message_id;
+    f
+}

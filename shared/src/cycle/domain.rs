@@ -1,0 +1,205 @@
+//! Month keys, ranking order and elimination candidates: pure rules.
+
+use std::cmp::Ordering;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use time::{Date, Month, OffsetDateTime, Time, UtcOffset};
+
+use crate::platform::error::AppError;
+use crate::seats::domain::SeatStatus;
+
+/// How many active seats a cycle eliminates.
+pub const ELIMINATED_PER_CYCLE: usize = 10;
+
+/// A calendar month in UTC, written `YYYY-MM`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct MonthKey {
+    pub year: i32,
+    pub month: u8,
+}
+
+impl MonthKey {
+    pub fn parse(text: &str) -> Result<Self, AppError> {
+        let bad = || AppError::bad_request("INVALID_MONTH_KEY", format!("monthKey must be YYYY-MM, like 2026-02, not {text:?}"));
+        let b = text.as_bytes();
+        if b.len() != 7 || b[4] != b'-' || !b.iter().enumerate().all(|(i, c)| i == 4 || c.is_ascii_digit()) {
+            return Err(bad());
+        }
+        let year: i32 = text[..4].parse().map_err(|_| bad())?;
+        let month: u8 = text[5..].parse().map_err(|_| bad())?;
+        if !(1..=12).contains(&month) || year < 2000 {
+            return Err(bad());
+        }
+        Ok(MonthKey { year, month })
+    }
+
+    pub fn of(instant: OffsetDateTime) -> Self {
+        let utc = instant.to_offset(UtcOffset::UTC);
+        MonthKey { year: utc.year(), month: utc.month() as u8 }
+    }
+
+    pub fn previous(self) -> Self {
+        if self.month == 1 {
+            MonthKey { year: self.year - 1, month: 12 }
+        } else {
+            MonthKey { year: self.year, month: self.month - 1 }
+        }
+    }
+
+    /// The first instant of the month (UTC).
+    pub fn start(self) -> OffsetDateTime {
+        let month = Month::try_from(self.month).expect("validated month");
+        Date::from_calendar_date(self.year, month, 1).expect("valid date").with_time(Time::MIDNIGHT).assume_utc()
+    }
+
+    /// Refuses a month that has not started yet at `now`: it has no
+    /// scores to rank. The current month is allowed (the runbook executes
+    /// on its last day).
+    pub fn parse_not_future(text: &str, now: OffsetDateTime) -> Result<Self, AppError> {
+        let key = Self::parse(text)?;
+        if key > Self::of(now) {
+            return Err(AppError::bad_request("MONTH_IN_FUTURE", format!("monthKey {key} has not started yet")));
+        }
+        Ok(key)
+    }
+}
+
+impl fmt::Display for MonthKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}", self.year, self.month)
+    }
+}
+
+/// One seat's standing in a month.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Standing {
+    pub seat_id: String,
+    pub wallet: String,
+    pub score: i64,
+    pub joined_at: String,
+    pub status: SeatStatus,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RankedRow {
+    /// 1 is the best; the last ranks are eliminated.
+    pub rank: u32,
+    #[serde(flatten)]
+    pub standing: Standing,
+}
+
+/// Best first: higher score, then earlier join (of equal scores the most
+/// recently joined ranks worst), then seat id so the order is total.
+/// `joinedAt` is RFC 3339 UTC, so text order is time order.
+pub fn better_first(a: &Standing, b: &Standing) -> Ordering {
+    b.score
+        .cmp(&a.score)
+        .then_with(|| a.joined_at.cmp(&b.joined_at))
+        .then_with(|| a.seat_id.cmp(&b.seat_id))
+}
+
+pub fn rank(mut standings: Vec<Standing>) -> Vec<RankedRow> {
+    standings.sort_by(better_first);
+    standings.into_iter().enumerate().map(|(i, standing)| RankedRow { rank: i as u32 + 1, standing }).collect()
+}
+
+/// The bottom `ELIMINATED_PER_CYCLE` of a ranking (all of them when fewer),
+/// worst first.
+pub fn elimination_candidates(ranking: &[RankedRow]) -> Vec<RankedRow> {
+    ranking.iter().rev().take(ELIMINATED_PER_CYCLE).cloned().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use time::macros::datetime;
+
+    fn st(id: &str, score: i64, joined: &str) -> Standing {
+        Standing { seat_id: id.into(), wallet: format!("w{id}"), score, joined_at: joined.into(), status: SeatStatus::Active }
+    }
+
+    #[test]
+    fn month_keys_parse_strictly() {
+        assert_eq!(MonthKey::parse("2026-02").unwrap(), MonthKey { year: 2026, month: 2 });
+        for bad in ["2026-2", "2026-13", "2026-00", "26-02", "2026/02", "2026-02-01", "", "abcd-ef", "1999-12", "+026-02"] {
+            assert_eq!(MonthKey::parse(bad).unwrap_err().code, "INVALID_MONTH_KEY", "{bad}");
+        }
+    }
+
+    #[test]
+    fn future_months_are_refused_but_the_current_one_is_not() {
+        let now = datetime!(2026-02-28 23:00 UTC);
+        assert!(MonthKey::parse_not_future("2026-02", now).is_ok());
+        assert!(MonthKey::parse_not_future("2025-12", now).is_ok());
+        assert_eq!(MonthKey::parse_not_future("2026-03", now).unwrap_err().code, "MONTH_IN_FUTURE");
+    }
+
+    #[test]
+    fn months_step_back_across_years_and_start_at_midnight_utc() {
+        assert_eq!(MonthKey::parse("2026-01").unwrap().previous().to_string(), "2025-12");
+        assert_eq!(MonthKey::of(datetime!(2026-03-01 00:05 UTC)).previous().to_string(), "2026-02");
+        assert_eq!(MonthKey::of(datetime!(2026-03-01 00:30 +01:00)).to_string(), "2026-02");
+        assert_eq!(MonthKey::parse("2026-02").unwrap().start(), datetime!(2026-02-01 00:00 UTC));
+    }
+
+    #[test]
+    fn ties_break_on_join_time_then_seat_id() {
+        let ranking = rank(vec![
+            st("a", 5, "2026-01-01T00:00:00Z"),
+            st("b", 5, "2026-01-03T00:00:00Z"), // same score, joined later: worse
+            st("c", 1, "2026-01-01T00:00:00Z"),
+            st("d", 5, "2026-01-03T00:00:00Z"), // same score and time as b: id decides
+            st("e", 9, "2026-01-09T00:00:00Z"),
+        ]);
+        let order: Vec<&str> = ranking.iter().map(|r| r.standing.seat_id.as_str()).collect();
+        assert_eq!(order, ["e", "a", "b", "d", "c"]);
+        assert_eq!(ranking.iter().map(|r| r.rank).collect::<Vec<_>>(), [1, 2, 3, 4, 5]);
+        let worst: Vec<_> = elimination_candidates(&ranking).into_iter().map(|r| r.standing.seat_id).collect();
+        assert_eq!(worst, ["c", "d", "b", "a", "e"]);
+    }
+
+    fn standings() -> impl Strategy<Value = Vec<Standing>> {
+        // Few distinct scores and join days, so ties are common.
+        prop::collection::vec((-3i64..3, 1u8..4), 0..40).prop_map(|v| {
+            v.into_iter()
+                .enumerate()
+                .map(|(i, (score, day))| st(&format!("{i:03}"), score, &format!("2026-01-0{day}T00:00:00Z")))
+                .collect()
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn ranking_is_a_total_order_independent_of_input_order(list in standings(), seed in any::<u64>()) {
+            let mut shuffled = list.clone();
+            // A deterministic shuffle from the seed.
+            let n = shuffled.len();
+            for i in 0..n {
+                let j = ((seed.wrapping_mul(6364136223846793005).wrapping_add(i as u64)) % n as u64) as usize;
+                shuffled.swap(i, j);
+            }
+            prop_assert_eq!(rank(list.clone()), rank(shuffled));
+        }
+
+        #[test]
+        fn candidates_are_the_bottom_ten_and_no_survivor_is_worse(list in standings()) {
+            let ranking = rank(list.clone());
+            let candidates = elimination_candidates(&ranking);
+            prop_assert_eq!(candidates.len(), list.len().min(ELIMINATED_PER_CYCLE));
+            for c in &candidates {
+                for s in ranking.iter().filter(|r| !candidates.iter().any(|c| c.standing.seat_id == r.standing.seat_id)) {
+                    // Every survivor ranks strictly better than every candidate.
+                    prop_assert_eq!(better_first(&s.standing, &c.standing), Ordering::Less);
+                    prop_assert!(s.standing.score >= c.standing.score);
+                    if s.standing.score == c.standing.score {
+                        prop_assert!(s.standing.joined_at <= c.standing.joined_at);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,318 @@
+//! Cycle use cases: points, rankings, preview, dry run and execution.
+
+use serde::Serialize;
+use serde_json::json;
+
+use super::domain::{elimination_candidates, rank, MonthKey, RankedRow};
+use super::store::{self, EliminateOutcome, PointsOutcome, Run, RunStatus, Snapshot};
+use crate::platform::audit::AuditEntry;
+use crate::platform::clock::rfc3339;
+use crate::platform::error::AppError;
+use crate::platform::ids::new_id;
+use crate::refunds::domain::{deadline, refund_id, Refund, RefundStatus};
+use crate::refunds::{service as refunds, store as refund_store};
+use crate::App;
+
+/// How long an invocation owns a run; above the cycle function's timeout,
+/// so a live invocation is never overtaken.
+pub const LEASE_SECS: i64 = 120;
+
+// ---- points ----
+
+/// Adds performance points to an active seat's month score. A repeated
+/// `entry_id` is acknowledged without counting twice.
+#[allow(clippy::too_many_arguments)]
+pub async fn add_points(
+    app: &App,
+    actor: &str,
+    seat_id: &str,
+    month: MonthKey,
+    points: i64,
+    source: &str,
+    reason: &str,
+    entry_id: Option<String>,
+    request_id: Option<String>,
+) -> Result<bool, AppError> {
+    let entry_id = entry_id.unwrap_or_else(new_id);
+    let month_s = month.to_string();
+    let audit = AuditEntry::new(
+        actor,
+        "score.points_added",
+        &format!("SEAT#{seat_id}"),
+        &rfc3339(app.clock.now()),
+        json!({ "monthKey": month_s, "points": points, "source": source, "reason": reason, "entryId": entry_id }),
+    )
+    .with_request_id(request_id);
+    match store::record_points(app, seat_id, &month_s, &entry_id, points, source, &audit).await? {
+        PointsOutcome::Recorded => Ok(true),
+        PointsOutcome::Duplicate => Ok(false),
+        PointsOutcome::SeatNotActive => Err(AppError::conflict("SEAT_NOT_ACTIVE", "points go to active seats only")),
+    }
+}
+
+// ---- rankings ----
+
+pub async fn live_ranking(app: &App, month: MonthKey) -> Result<Vec<RankedRow>, AppError> {
+    Ok(rank(store::active_standings(app, &month.to_string()).await?))
+}
+
+pub async fn snapshot(app: &App, month: MonthKey) -> Result<Snapshot, AppError> {
+    store::get_snapshot(app, &month.to_string()).await?.ok_or_else(|| {
+        AppError::not_found("SNAPSHOT_NOT_FOUND", format!("no executed cycle for {month}, so no snapshot"))
+    })
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Preview {
+    pub month_key: String,
+    pub active_seats: usize,
+    pub candidate_count: usize,
+    pub candidates: Vec<RankedRow>,
+    pub already_executed: bool,
+}
+
+/// The dry run: what an execution would do now. Writes nothing.
+pub async fn preview(app: &App, month: MonthKey) -> Result<Preview, AppError> {
+    let month_s = month.to_string();
+    let (ranking, run) = tokio::try_join!(live_ranking(app, month), store::get_run(app, &month_s))?;
+    let candidates = elimination_candidates(&ranking);
+    Ok(Preview {
+        month_key: month.to_string(),
+        active_seats: ranking.len(),
+        candidate_count: candidates.len(),
+        candidates,
+        already_executed: run.is_some(),
+    })
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunSummary {
+    pub month_key: String,
+    pub status: RunStatus,
+    pub started_at: String,
+    pub started_by: String,
+    pub reason: String,
+    pub completed_at: Option<String>,
+    pub active_seats_at_start: u32,
+    pub eliminated_count: usize,
+}
+
+impl From<Run> for RunSummary {
+    fn from(r: Run) -> Self {
+        RunSummary {
+            eliminated_count: r.eliminated_seat_ids.len(),
+            month_key: r.month_key,
+            status: r.status,
+            started_at: r.started_at,
+            started_by: r.started_by,
+            reason: r.reason,
+            completed_at: r.completed_at,
+            active_seats_at_start: r.active_seats_at_start,
+        }
+    }
+}
+
+pub async fn history(app: &App) -> Result<Vec<RunSummary>, AppError> {
+    Ok(store::list_runs(app, 24).await?.into_iter().map(RunSummary::from).collect())
+}
+
+// ---- execution ----
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Eliminated {
+    #[serde(flatten)]
+    pub row: RankedRow,
+    pub refund_id: String,
+    pub amount_cents: u64,
+    pub refund_deadline_at: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Execution {
+    pub month_key: String,
+    pub status: RunStatus,
+    pub executed_at: Option<String>,
+    pub eliminated: Vec<Eliminated>,
+    /// Candidates that were no longer active when their turn came.
+    pub skipped: Vec<String>,
+}
+
+/// Executes the month's cycle once. A second call for a completed month,
+/// or while another invocation holds the run, is 409
+/// `CYCLE_ALREADY_EXECUTED`; a call after an invocation died mid-way
+/// (its lease expired) finishes the same work.
+pub async fn execute(app: &App, month: MonthKey, actor: &str, reason: &str, request_id: Option<String>) -> Result<Execution, AppError> {
+    execute_steps(app, month, actor, reason, request_id, usize::MAX).await
+}
+
+/// `execute`, stopping (as a crash would) after `max_seats` eliminations;
+/// the tests use it to prove resumption.
+pub async fn execute_steps(
+    app: &App,
+    month: MonthKey,
+    actor: &str,
+    reason: &str,
+    request_id: Option<String>,
+    max_seats: usize,
+) -> Result<Execution, AppError> {
+    if app.settings.refund_payout_queue_url.is_none() {
+        return Err(AppError::unavailable("PAYOUT_QUEUE_NOT_CONFIGURED", "REFUND_PAYOUT_QUEUE_URL is not set"));
+    }
+    let month_s = month.to_string();
+    let now = app.clock.now();
+    let token = new_id();
+    let lease_until = now.unix_timestamp() + LEASE_SECS;
+    let already = |run: &Run| {
+        AppError::conflict(
+            "CYCLE_ALREADY_EXECUTED",
+            match run.status {
+                RunStatus::Completed => format!("the {month_s} cycle was executed at {}", run.completed_at.clone().unwrap_or_default()),
+                RunStatus::InProgress => format!("the {month_s} cycle is being executed (lease until unix {})", run.lease_until),
+            },
+        )
+    };
+
+    let mut run = match store::get_run(app, &month_s).await? {
+        Some(run) if run.status == RunStatus::Completed || run.lease_until >= now.unix_timestamp() => return Err(already(&run)),
+        Some(mut run) => {
+            // The invocation that held it died: take over and resume.
+            if !store::take_over(app, &run, &token, lease_until, now.unix_timestamp()).await? {
+                let current = store::get_run(app, &month_s).await?.unwrap_or(run);
+                return Err(already(&current));
+            }
+            tracing::warn!(month = %month_s, done = run.eliminated_seat_ids.len(), "resuming an interrupted cycle");
+            run.lease_token = token;
+            run.lease_until = lease_until;
+            run
+        }
+        None => {
+            let ranking = live_ranking(app, month).await?;
+            let at = rfc3339(now);
+            let run = Run {
+                month_key: month_s.clone(),
+                status: RunStatus::InProgress,
+                started_at: at.clone(),
+                started_by: actor.to_string(),
+                reason: reason.to_string(),
+                candidates: elimination_candidates(&ranking),
+                active_seats_at_start: ranking.len() as u32,
+                completed_at: None,
+                lease_until,
+                lease_token: token,
+                eliminated_seat_ids: Default::default(),
+            };
+            let snapshot = Snapshot { month_key: month_s.clone(), taken_at: at.clone(), ranking };
+            let audit = AuditEntry::new(actor, "cycle.started", &format!("CYCLE#{month_s}"), &at, json!({ "reason": reason, "candidates": run.candidates.len() }))
+                .with_request_id(request_id.clone());
+            if !store::claim(app, &run, &snapshot, &audit).await? {
+                let current = store::get_run(app, &month_s).await?.ok_or_else(|| AppError::internal("claim lost to a run that vanished"))?;
+                return Err(already(&current));
+            }
+            run
+        }
+    };
+
+    // Eliminate, one seat per transaction, skipping those already done.
+    let mut skipped = Vec::new();
+    let mut steps = 0;
+    for row in run.candidates.clone() {
+        let seat_id = row.standing.seat_id.clone();
+        if run.eliminated_seat_ids.contains(&seat_id) {
+            continue;
+        }
+        if steps >= max_seats {
+            return Ok(Execution { month_key: month_s, status: RunStatus::InProgress, executed_at: None, eliminated: vec![], skipped });
+        }
+        steps += 1;
+        let at = app.clock.now();
+        let seat_price = price_paid(app, &seat_id).await?;
+        let refund = Refund {
+            refund_id: refund_id(&month_s, &seat_id),
+            seat_id: seat_id.clone(),
+            wallet: row.standing.wallet.clone(),
+            amount_cents: seat_price,
+            status: RefundStatus::Pending,
+            month_key: month_s.clone(),
+            created_at: rfc3339(at),
+            refund_deadline_at: rfc3339(deadline(at)),
+            attempts: 0,
+            tx_hash: None,
+            failure_reason: None,
+            completed_at: None,
+            payout_queued_at: None,
+        };
+        let audit = AuditEntry::new(
+            actor,
+            "seat.eliminated",
+            &format!("SEAT#{seat_id}"),
+            &rfc3339(at),
+            json!({ "monthKey": month_s, "rank": row.rank, "score": row.standing.score, "refundId": refund.refund_id, "reason": run.reason }),
+        )
+        .with_request_id(request_id.clone());
+        match store::eliminate_seat(app, &run, &row, &refund, &rfc3339(at), &audit).await? {
+            EliminateOutcome::Eliminated => {
+                run.eliminated_seat_ids.insert(seat_id);
+            }
+            EliminateOutcome::SeatNotActive => {
+                tracing::warn!(seat_id, "candidate no longer active; skipped");
+                skipped.push(seat_id);
+            }
+            EliminateOutcome::LostLease => {
+                return Err(AppError::conflict("CYCLE_ALREADY_EXECUTED", "another invocation took over this cycle"));
+            }
+        }
+    }
+
+    // Queue a payout for every refund of this run not yet queued (also
+    // those whose invocation died between its transaction and the send).
+    let mut eliminated = Vec::new();
+    for row in &run.candidates {
+        if !run.eliminated_seat_ids.contains(&row.standing.seat_id) {
+            continue;
+        }
+        let id = refund_id(&month_s, &row.standing.seat_id);
+        let refund = refund_store::get(app, &id).await?.ok_or_else(|| AppError::internal(format!("refund {id} missing")))?;
+        if refund.payout_queued_at.is_none() && refund.status == RefundStatus::Pending {
+            refunds::enqueue_payout(app, &id).await?;
+        }
+        eliminated.push(Eliminated {
+            row: row.clone(),
+            refund_id: id,
+            amount_cents: refund.amount_cents,
+            refund_deadline_at: refund.refund_deadline_at,
+        });
+    }
+
+    let done_at = rfc3339(app.clock.now());
+    let audit = AuditEntry::new(
+        actor,
+        "cycle.executed",
+        &format!("CYCLE#{month_s}"),
+        &done_at,
+        json!({ "eliminated": eliminated.len(), "skipped": skipped }),
+    )
+    .with_request_id(request_id);
+    if !store::complete(app, &run, &done_at, &audit).await? {
+        return Err(AppError::conflict("CYCLE_ALREADY_EXECUTED", "another invocation completed this cycle"));
+    }
+    Ok(Execution { month_key: month_s, status: RunStatus::Completed, executed_at: Some(done_at), eliminated, skipped })
+}
+
+async fn price_paid(app: &App, seat_id: &str) -> Result<u64, AppError> {
+    let out = app
+        .db
+        .get_item()
+        .table_name(app.table())
+        .key("PK", crate::platform::dynamo::s(crate::platform::keys::seat_pk(seat_id)))
+        .key("SK", crate::platform::dynamo::s(crate::platform::keys::SEAT_SK))
+        .projection_expression("pricePaidCents")
+        .consistent_read(true)
+        .send()
+        .await?;
+    let item = out.item.ok_or_else(|| AppError::internal(format!("seat {seat_id} missing")))?;
+    crate::platform::dynamo::get_u64(&item, "pricePaidCents")?.ok_or_else(|| AppError::internal("seat has no price"))
+}
