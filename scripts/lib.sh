@@ -86,6 +86,8 @@ export_stack_env() { # dynamodb_port moto_port name
   export STAGE=local
   export RESOURCE_PREFIX="partner-program-$3"
   export TABLE_NAME="$RESOURCE_PREFIX-table"
+  export REFUND_PAYOUT_QUEUE_URL="http://127.0.0.1:$2/123456789012/$RESOURCE_PREFIX-refund-payouts"
+  export EVENT_BUS_NAME="$RESOURCE_PREFIX-events"
 }
 
 provision() {

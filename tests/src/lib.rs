@@ -165,6 +165,11 @@ impl TestEnv {
         self.clock.now().unix_timestamp()
     }
 
+    pub fn now_instant(&self) -> time::OffsetDateTime {
+        use shared::platform::clock::Clock;
+        self.clock.now()
+    }
+
     /// An admin request signed now (by the test clock).
     pub fn admin(&self, method: &str, path: &str, body: Option<&str>) -> Request {
         signed_by(&admin_key(), "x-admin-wallet", method, path, body, self.now())
@@ -233,6 +238,15 @@ pub async fn dispatch_by_name(name: &str, app: App, req: Request) -> Option<Resp
         "partners-config-update" => dispatch(app, req, partners_config_update::handle).await,
         "partners-seats-list" => dispatch(app, req, partners_seats_list::handle).await,
         "partners-seats-allocate" => dispatch(app, req, partners_seats_allocate::handle).await,
+        "partners-rankings" => dispatch(app, req, partners_rankings::handle).await,
+        "partners-cycle-preview" => dispatch(app, req, partners_cycle_preview::handle).await,
+        "partners-cycle-eliminate" => dispatch(app, req, partners_cycle_eliminate::handle).await,
+        "partners-refunds-list" => dispatch(app, req, partners_refunds_list::handle).await,
+        "partners-refunds-update" => dispatch(app, req, partners_refunds_update::handle).await,
+        "partners-refunds-sla" => dispatch(app, req, partners_refunds_sla::handle).await,
+        "partners-scores-adjust" => dispatch(app, req, partners_scores_adjust::handle).await,
+        "partners-me" => dispatch(app, req, partners_me::handle).await,
+        "partners-console" => dispatch(app, req, partners_console::handle).await,
         _ => return None,
     })
 }
@@ -246,4 +260,85 @@ pub fn repo_root() -> std::path::PathBuf {
 pub fn template() -> serde_yaml::Value {
     let text = std::fs::read_to_string(repo_root().join("infra/template.yaml")).expect("read infra/template.yaml");
     serde_yaml::from_str(&text).expect("template.yaml parses")
+}
+
+/// A tiny payout service on loopback answering in the documented format
+/// (see `shared::refunds::payout`): one payout per `Idempotency-Key`,
+/// `failures_left` 503s first.
+pub mod payout_server {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    #[derive(Default)]
+    pub struct State {
+        pub calls: u32,
+        pub payouts: HashMap<String, String>,
+        pub failures_left: u32,
+    }
+
+    pub async fn start(failures: u32) -> (String, Arc<Mutex<State>>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let state = Arc::new(Mutex::new(State { failures_left: failures, ..Default::default() }));
+        let shared = state.clone();
+        tokio::spawn(async move {
+            while let Ok((mut sock, _)) = listener.accept().await {
+                let state = shared.clone();
+                tokio::spawn(async move {
+                    let mut buf = Vec::new();
+                    let mut chunk = [0u8; 4096];
+                    // Read headers, then the body by content-length.
+                    let (head_end, content_length) = loop {
+                        let n = sock.read(&mut chunk).await.unwrap_or(0);
+                        if n == 0 {
+                            return;
+                        }
+                        buf.extend_from_slice(&chunk[..n]);
+                        if let Some(pos) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                            let head = String::from_utf8_lossy(&buf[..pos]).to_lowercase();
+                            let len = head
+                                .lines()
+                                .find_map(|l| l.strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap_or(0)))
+                                .unwrap_or(0);
+                            break (pos + 4, len);
+                        }
+                    };
+                    while buf.len() < head_end + content_length {
+                        let n = sock.read(&mut chunk).await.unwrap_or(0);
+                        if n == 0 {
+                            break;
+                        }
+                        buf.extend_from_slice(&chunk[..n]);
+                    }
+                    let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
+                    let key = head
+                        .lines()
+                        .find_map(|l| l.to_lowercase().strip_prefix("idempotency-key:").map(|v| v.trim().to_string()))
+                        .unwrap_or_default();
+                    let (status, body) = {
+                        let mut s = state.lock().unwrap();
+                        s.calls += 1;
+                        if !head.starts_with("POST /v1/payouts ") || key.is_empty() {
+                            (400, r#"{"error":"bad request"}"#.to_string())
+                        } else if s.failures_left > 0 {
+                            s.failures_left -= 1;
+                            (503, r#"{"error":"unavailable"}"#.to_string())
+                        } else {
+                            let n = s.payouts.len();
+                            let tx = s.payouts.entry(key.clone()).or_insert_with(|| format!("tx{n}for{}", key.len())).clone();
+                            (200, serde_json::json!({ "id": format!("po_{key}"), "status": "paid", "txHash": tx }).to_string())
+                        }
+                    };
+                    let reason = if status == 200 { "OK" } else if status == 503 { "Service Unavailable" } else { "Bad Request" };
+                    let resp = format!(
+                        "HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                        body.len()
+                    );
+                    let _ = sock.write_all(resp.as_bytes()).await;
+                });
+            }
+        });
+        (url, state)
+    }
 }
