@@ -67,5 +67,30 @@ check "seat cap reached" 409 "b['error']['code']=='SEAT_CAP_REACHED'" -- \
 check "seat list and refill stats" 200 "len(b['seats'])==100 and b['stats']['refill']['openSeats']==0 and b['seats'][0]['pricePaidCents']==150000" -- \
   "$BASE_URL/api/partners/seats?status=ACTIVE&limit=100" -H "x-admin-wallet: $ADMIN_WALLET"
 
+# Global Partner Program runbook: the monthly cadence, verbatim endpoints.
+check "dry run (runbook T day)" 200 "b['dryRun'] is True and b['candidateCount']==10" -- \
+  -X POST "$BASE_URL/api/partners/cycle/eliminate" -H "content-type: application/json" -H "x-admin-wallet: $ADMIN_WALLET" \
+  -d '{"monthKey":"2026-02","dryRun":true}'
+check "execute elimination" 200 "b['eliminatedCount']==10" -- \
+  -X POST "$BASE_URL/api/partners/cycle/eliminate" -H "content-type: application/json" -H "x-admin-wallet: $ADMIN_WALLET" \
+  -d '{"monthKey":"2026-02","dryRun":false,"reason":"monthly-bottom-10"}'
+check "duplicate execute refused" 409 "b['error']['code']=='CYCLE_ALREADY_EXECUTED'" -- \
+  -X POST "$BASE_URL/api/partners/cycle/eliminate" -H "content-type: application/json" -H "x-admin-wallet: $ADMIN_WALLET" \
+  -d '{"monthKey":"2026-02","dryRun":false,"reason":"monthly-bottom-10"}'
+check "snapshot ranking" 200 "b['source']=='SNAPSHOT' and len(b['rows'])==100" -- \
+  "$BASE_URL/api/partners/rankings?monthKey=2026-02&source=SNAPSHOT" -H "x-admin-wallet: $ADMIN_WALLET"
+check "cycle preview and history" 200 "b['history'][0]['status']=='COMPLETED'" -- \
+  "$BASE_URL/api/partners/cycle/eliminate?monthKey=2026-02" -H "x-admin-wallet: $ADMIN_WALLET"
+refunds=$(curl -s --max-time 60 "$BASE_URL/api/partners/refunds?status=PENDING" -H "x-admin-wallet: $ADMIN_WALLET")
+check "refund queue" 200 "len(b['refunds'])==10 and all('refundDeadlineAt' in r for r in b['refunds'])" -- \
+  "$BASE_URL/api/partners/refunds?status=PENDING" -H "x-admin-wallet: $ADMIN_WALLET"
+refund_id=$(BODY="$refunds" python3 -c "import json,os; print(json.loads(os.environ['BODY'])['refunds'][0]['refundId'])")
+check "mark refund completed" 200 "b['refund']['status']=='COMPLETED'" -- \
+  -X POST "$BASE_URL/api/partners/refunds" -H "content-type: application/json" -H "x-admin-wallet: $ADMIN_WALLET" \
+  -d "{\"refundId\":\"$refund_id\",\"action\":\"COMPLETE\",\"txHash\":\"5smokeTxHash\"}"
+check "refill opens freed seats" 200 "b['stats']['refill']['openSeats']==10 and b['stats']['pendingRefunds']==9" -- \
+  "$BASE_URL/api/partners/config" -H "x-admin-wallet: $ADMIN_WALLET"
+check "SLA report" 200 "b['overdue']==[]" -- "$BASE_URL/api/partners/refunds/sla" -H "x-admin-wallet: $ADMIN_WALLET"
+
 echo "smoke: $passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -314,7 +314,10 @@ pub mod payout_server {
                     let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
                     let key = head
                         .lines()
-                        .find_map(|l| l.to_lowercase().strip_prefix("idempotency-key:").map(|v| v.trim().to_string()))
+                        .find_map(|l| {
+                            let (name, value) = l.split_once(':')?;
+                            name.eq_ignore_ascii_case("idempotency-key").then(|| value.trim().to_string())
+                        })
                         .unwrap_or_default();
                     let (status, body) = {
                         let mut s = state.lock().unwrap();
