@@ -11,6 +11,7 @@ pub mod cycle;
 pub mod program;
 pub mod refunds;
 pub mod seats;
+pub mod webhooks;
 
 pub use platform::app::App;
 pub use platform::error::AppError;

@@ -20,6 +20,11 @@ use shared::App;
 /// A fixed instant for tests that sign requests or check timestamps.
 pub const T0: time::OffsetDateTime = time::macros::datetime!(2026-03-10 12:00 UTC);
 
+/// The Paddle destination secret and cron token the test apps use (the
+/// same ones the local stack and the sample events use).
+pub const PADDLE_SECRET: &str = "pdl_ntfset_local_secret";
+pub const CRON_SECRET: &str = "local-cron-secret";
+
 pub fn admin_key() -> SigningKey {
     SigningKey::from_bytes(&[42u8; 32])
 }
@@ -78,7 +83,11 @@ pub async fn env_with(overrides: &[(&str, &str)]) -> TestEnv {
     let queues = create_test_queue(&sdk, &table_name).await;
     let bus = format!("{table_name}-bus");
     aws_sdk_eventbridge::Client::new(&sdk).create_event_bus().name(&bus).send().await.expect("create test bus on moto");
+    let webhook_queues = create_test_queue(&sdk, &format!("{table_name}-webhooks")).await;
     let mut vars: HashMap<String, String> = HashMap::from([
+        ("PADDLE_WEBHOOK_QUEUE_URL".into(), webhook_queues.main.clone()),
+        ("PADDLE_WEBHOOK_SECRET_KEY".into(), PADDLE_SECRET.into()),
+        ("CRON_SECRET".into(), CRON_SECRET.into()),
         ("REFUND_PAYOUT_QUEUE_URL".into(), queues.main.clone()),
         ("EVENT_BUS_NAME".into(), bus),
         ("TABLE_NAME".into(), table_name.clone()),
@@ -247,6 +256,11 @@ pub async fn dispatch_by_name(name: &str, app: App, req: Request) -> Option<Resp
         "partners-scores-adjust" => dispatch(app, req, partners_scores_adjust::handle).await,
         "partners-me" => dispatch(app, req, partners_me::handle).await,
         "partners-console" => dispatch(app, req, partners_console::handle).await,
+        "webhooks-paddle" => dispatch(app, req, webhooks_paddle::handle).await,
+        "webhooks-events" => dispatch(app, req, webhooks_events::handle).await,
+        "partners-commissions" => dispatch(app, req, partners_commissions::handle).await,
+        "audit-log" => dispatch(app, req, audit_log::handle).await,
+        "cron" => dispatch(app, req, cron::handle).await,
         _ => return None,
     })
 }

@@ -23,14 +23,34 @@ pub async fn handle(app: App, _req: Request) -> Result<Response<Body>, AppError>
             false
         }
     };
+    let mut queues = serde_json::Map::new();
+    for (name, url) in [
+        ("refundPayouts", &app.settings.refund_payout_queue_url),
+        ("paddleWebhooks", &app.settings.paddle_webhook_queue_url),
+    ] {
+        let Some(url) = url else { continue };
+        let reachable = app
+            .sqs
+            .get_queue_attributes()
+            .queue_url(url)
+            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages)
+            .send()
+            .await;
+        if let Err(e) = &reachable {
+            tracing::error!(queue = name, error = %aws_error(e), "health: queue unreachable");
+        }
+        queues.insert(name.to_string(), json!({ "ok": reachable.is_ok() }));
+    }
+    let queues_ok = queues.values().all(|q| q["ok"] == true);
     let missing = app.settings.missing_recommended();
-    let healthy = dynamodb_ok && missing.is_empty();
+    let healthy = dynamodb_ok && queues_ok && missing.is_empty();
     let body = json!({
         "status": if healthy { "ok" } else { "degraded" },
         "version": app.settings.version,
         "stage": format!("{:?}", app.settings.stage).to_lowercase(),
         "checks": {
             "dynamodb": { "ok": dynamodb_ok },
+            "queues": queues,
             "config": { "ok": missing.is_empty(), "missing": missing },
         },
     });

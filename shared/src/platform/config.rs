@@ -56,6 +56,18 @@ pub struct Settings {
     pub payout_provider: String,
     /// Base URL of the payout service when `payout_provider` is `http`.
     pub payout_service_url: Option<String>,
+    /// Paddle destination secrets: the current one and, during rotation,
+    /// the previous one. Never logged.
+    pub paddle_secrets: Vec<String>,
+    /// How far `ts` in `Paddle-Signature` may be from our clock (seconds).
+    pub paddle_tolerance_secs: i64,
+    /// Local-only: accept webhooks without a valid signature.
+    pub paddle_bypass_signature: bool,
+    pub paddle_webhook_queue_url: Option<String>,
+    /// Partner commission on a completed transaction, in basis points.
+    pub commission_bps: u64,
+    /// Bearer token for `GET /api/cron/{job}`. Never logged.
+    pub cron_secret: Option<String>,
 }
 
 impl Settings {
@@ -96,6 +108,21 @@ impl Settings {
             ("http", None) => return Err(ConfigError("PAYOUT_PROVIDER=http needs PAYOUT_SERVICE_URL".into())),
             (other, _) => return Err(ConfigError(format!("PAYOUT_PROVIDER must be manual or http, not {other:?}"))),
         }
+        let paddle_bypass_signature = parse_bool(
+            get("PADDLE_WEBHOOK_BYPASS_SIGNATURE_IN_DEV").as_deref(),
+            "PADDLE_WEBHOOK_BYPASS_SIGNATURE_IN_DEV",
+        )?;
+        if paddle_bypass_signature && stage.is_production() {
+            return Err(ConfigError("PADDLE_WEBHOOK_BYPASS_SIGNATURE_IN_DEV must not be set in production".into()));
+        }
+        let commission_bps = parse_num(get("COMMISSION_BPS"), 1_000u64, "COMMISSION_BPS")?;
+        if commission_bps > 10_000 {
+            return Err(ConfigError("COMMISSION_BPS must be at most 10000 (100%)".into()));
+        }
+        let paddle_secrets = ["PADDLE_WEBHOOK_SECRET_KEY", "PADDLE_WEBHOOK_SECRET_KEY_PREVIOUS"]
+            .iter()
+            .filter_map(|k| get(k).filter(|s| !s.is_empty()))
+            .collect();
         Ok(Settings {
             stage,
             table_name,
@@ -108,6 +135,12 @@ impl Settings {
             event_bus_name: get("EVENT_BUS_NAME").filter(|s| !s.is_empty()),
             payout_provider,
             payout_service_url,
+            paddle_secrets,
+            paddle_tolerance_secs: parse_num(get("PADDLE_WEBHOOK_TOLERANCE_SECS"), 5, "PADDLE_WEBHOOK_TOLERANCE_SECS")?,
+            paddle_bypass_signature,
+            paddle_webhook_queue_url: get("PADDLE_WEBHOOK_QUEUE_URL").filter(|s| !s.is_empty()),
+            commission_bps,
+            cron_secret: get("CRON_SECRET").filter(|s| !s.is_empty()),
         })
     }
 
@@ -123,6 +156,15 @@ impl Settings {
         }
         if self.event_bus_name.is_none() {
             missing.push("EVENT_BUS_NAME");
+        }
+        if self.paddle_secrets.is_empty() {
+            missing.push("PADDLE_WEBHOOK_SECRET_KEY");
+        }
+        if self.paddle_webhook_queue_url.is_none() {
+            missing.push("PADDLE_WEBHOOK_QUEUE_URL");
+        }
+        if self.cron_secret.is_none() {
+            missing.push("CRON_SECRET");
         }
         missing
     }
@@ -161,6 +203,16 @@ mod tests {
         assert!(settings(&[("TABLE_NAME", "t"), ("STAGE", "local"), ("ALLOW_UNSIGNED_ADMIN", "true")])
             .unwrap()
             .allow_unsigned_admin);
+    }
+
+    #[test]
+    fn webhook_bypass_is_refused_in_production() {
+        let err = settings(&[("TABLE_NAME", "t"), ("STAGE", "prod"), ("PADDLE_WEBHOOK_BYPASS_SIGNATURE_IN_DEV", "true")]).unwrap_err();
+        assert!(err.0.contains("PADDLE_WEBHOOK_BYPASS_SIGNATURE_IN_DEV"));
+        let s = settings(&[("TABLE_NAME", "t"), ("PADDLE_WEBHOOK_SECRET_KEY", "new"), ("PADDLE_WEBHOOK_SECRET_KEY_PREVIOUS", "old")]).unwrap();
+        assert_eq!(s.paddle_secrets, ["new", "old"]);
+        assert_eq!(s.paddle_tolerance_secs, 5);
+        assert!(settings(&[("TABLE_NAME", "t"), ("COMMISSION_BPS", "10001")]).is_err());
     }
 
     #[test]

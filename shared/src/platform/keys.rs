@@ -74,3 +74,28 @@ pub const REFUND_SK: &str = "REFUND";
 pub fn refunds_by_status_gsi1pk(status: &str) -> String {
     format!("REFUNDS#{status}")
 }
+
+/// A Paddle webhook event, keyed by Paddle's `event_id`.
+pub fn webhook_pk(event_id: &str) -> String {
+    format!("WEBHOOK#{event_id}")
+}
+pub const WEBHOOK_SK: &str = "EVENT";
+/// GSI1: webhook events by processing status, by receipt time.
+pub fn webhooks_by_status_gsi1pk(status: &str) -> String {
+    format!("WEBHOOKS#{status}")
+}
+pub fn membership_pk(customer_id: &str) -> String {
+    format!("MEMBERSHIP#{customer_id}")
+}
+pub const MEMBERSHIP_SK: &str = "MEMBERSHIP";
+/// A partner commission and its reversal, keyed by the Paddle transaction.
+pub fn commission_pk(transaction_id: &str) -> String {
+    format!("COMMISSION#{transaction_id}")
+}
+/// GSI1: a partner's commissions by time.
+pub fn commissions_gsi1pk(wallet: &str) -> String {
+    format!("COMMISSIONS#{wallet}")
+}
+pub fn dunning_pk(customer_id: &str) -> String {
+    format!("DUNNING#{customer_id}")
+}

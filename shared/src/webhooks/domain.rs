@@ -1,0 +1,228 @@
+//! Pure webhook rules: the `Paddle-Signature` check, the event envelope,
+//! what each event type means, commission arithmetic.
+
+use hmac::{Hmac, Mac};
+use serde::Deserialize;
+use sha2::Sha256;
+
+type HmacSha256 = Hmac<Sha256>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignatureError {
+    Missing,
+    Malformed,
+    /// `ts` is outside the tolerance, in either direction.
+    Stale,
+    /// No `h1` matches any configured secret.
+    Mismatch,
+}
+
+impl SignatureError {
+    pub fn reason(&self) -> &'static str {
+        match self {
+            SignatureError::Missing => "missing Paddle-Signature header",
+            SignatureError::Malformed => "malformed Paddle-Signature header",
+            SignatureError::Stale => "signature timestamp outside tolerance",
+            SignatureError::Mismatch => "signature does not match",
+        }
+    }
+}
+
+/// `ts=1671552777;h1=<hex>[;h1=<hex>...]`.
+pub fn parse_signature_header(header: &str) -> Result<(i64, Vec<Vec<u8>>), SignatureError> {
+    let mut ts = None;
+    let mut h1 = Vec::new();
+    for part in header.split(';') {
+        let (k, v) = part.trim().split_once('=').ok_or(SignatureError::Malformed)?;
+        match k {
+            "ts" => ts = Some(v.parse::<i64>().map_err(|_| SignatureError::Malformed)?),
+            "h1" => h1.push(hex::decode(v).map_err(|_| SignatureError::Malformed)?),
+            _ => {} // unknown schemes are ignored, as Paddle advises
+        }
+    }
+    match (ts, h1.is_empty()) {
+        (Some(ts), false) => Ok((ts, h1)),
+        _ => Err(SignatureError::Malformed),
+    }
+}
+
+/// Verifies `Paddle-Signature` over the raw body: HMAC-SHA256 of
+/// `"{ts}:{body}"` with each secret (current and previous), compared in
+/// constant time against every `h1`.
+pub fn verify_signature(
+    header: Option<&str>,
+    raw_body: &[u8],
+    secrets: &[String],
+    now: i64,
+    tolerance_secs: i64,
+) -> Result<(), SignatureError> {
+    let header = header.ok_or(SignatureError::Missing)?;
+    let (ts, candidates) = parse_signature_header(header)?;
+    if (now - ts).abs() > tolerance_secs {
+        return Err(SignatureError::Stale);
+    }
+    for secret in secrets {
+        for candidate in &candidates {
+            let mut mac = HmacSha256::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
+            mac.update(ts.to_string().as_bytes());
+            mac.update(b":");
+            mac.update(raw_body);
+            if mac.verify_slice(candidate).is_ok() {
+                return Ok(());
+            }
+        }
+    }
+    Err(SignatureError::Mismatch)
+}
+
+/// The `h1` Paddle would send; for tests and local tooling.
+pub fn sign(secret: &str, ts: i64, raw_body: &[u8]) -> String {
+    let mut mac = HmacSha256::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
+    mac.update(format!("{ts}:").as_bytes());
+    mac.update(raw_body);
+    hex::encode(mac.finalize().into_bytes())
+}
+
+/// The parts of Paddle's envelope we rely on.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Envelope {
+    pub event_id: String,
+    pub event_type: String,
+    pub occurred_at: String,
+    pub data: serde_json::Value,
+}
+
+/// What an event asks of us, decided from its type and data alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    Membership { customer_id: String, subscription_id: String, status: String },
+    Commission { transaction_id: String, partner_wallet: String, total_minor: u64, currency: String },
+    Dunning { customer_id: String, transaction_id: String },
+    ReverseCommission { transaction_id: String, adjustment_id: String },
+    /// Recorded and acknowledged; nothing to apply.
+    Ignore,
+}
+
+fn text(v: &serde_json::Value, path: &[&str]) -> Option<String> {
+    let mut cur = v;
+    for p in path {
+        cur = cur.get(p)?;
+    }
+    cur.as_str().map(String::from)
+}
+
+/// Interprets an event. `Err` means the event is malformed for its type
+/// (it will fail and end in the dead-letter queue).
+pub fn effect_of(e: &Envelope) -> Result<Effect, String> {
+    let need = |path: &[&str]| text(&e.data, path).ok_or_else(|| format!("{} without data.{}", e.event_type, path.join(".")));
+    Ok(match e.event_type.as_str() {
+        "subscription.created" | "subscription.updated" | "subscription.canceled" | "subscription.past_due" => Effect::Membership {
+            customer_id: need(&["customer_id"])?,
+            subscription_id: need(&["id"])?,
+            status: need(&["status"])?,
+        },
+        "transaction.completed" => match text(&e.data, &["custom_data", "partner_wallet"]) {
+            None => Effect::Ignore,
+            Some(partner_wallet) => {
+                let total = need(&["details", "totals", "grand_total"])?;
+                Effect::Commission {
+                    transaction_id: need(&["id"])?,
+                    partner_wallet,
+                    total_minor: total.parse().map_err(|_| format!("grand_total {total:?} is not minor units"))?,
+                    currency: need(&["currency_code"])?,
+                }
+            }
+        },
+        "transaction.payment_failed" => Effect::Dunning { customer_id: need(&["customer_id"])?, transaction_id: need(&["id"])? },
+        "adjustment.created" | "adjustment.updated" => {
+            let refund = text(&e.data, &["action"]).as_deref() == Some("refund");
+            let status = text(&e.data, &["status"]).unwrap_or_default();
+            if refund && status != "rejected" && status != "pending_approval" {
+                Effect::ReverseCommission { transaction_id: need(&["transaction_id"])?, adjustment_id: need(&["id"])? }
+            } else {
+                Effect::Ignore
+            }
+        }
+        _ => Effect::Ignore,
+    })
+}
+
+/// Commission in minor units, rounded down: `total × bps / 10000`.
+pub fn commission(total_minor: u64, bps: u64) -> u64 {
+    ((total_minor as u128 * bps as u128) / 10_000) as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BODY: &[u8] = br#"{"event_id":"evt_1","event_type":"transaction.completed"}"#;
+
+    #[test]
+    fn accepts_a_valid_signature_with_current_or_previous_secret() {
+        let header = format!("ts=1000;h1={}", sign("new", 1000, BODY));
+        assert_eq!(verify_signature(Some(&header), BODY, &["new".into()], 1000, 5), Ok(()));
+        let old = format!("ts=1000;h1={}", sign("old", 1000, BODY));
+        assert_eq!(verify_signature(Some(&old), BODY, &["new".into(), "old".into()], 1003, 5), Ok(()));
+        assert_eq!(verify_signature(Some(&old), BODY, &["new".into()], 1000, 5), Err(SignatureError::Mismatch));
+    }
+
+    #[test]
+    fn accepts_any_of_several_h1() {
+        let header = format!("ts=1000;h1={};h1={}", "00".repeat(32), sign("s", 1000, BODY));
+        assert_eq!(verify_signature(Some(&header), BODY, &["s".into()], 1000, 5), Ok(()));
+    }
+
+    #[test]
+    fn refuses_tampering_staleness_and_junk() {
+        let header = format!("ts=1000;h1={}", sign("s", 1000, BODY));
+        let secrets = ["s".to_string()];
+        assert_eq!(verify_signature(Some(&header), b"{}", &secrets, 1000, 5), Err(SignatureError::Mismatch));
+        assert_eq!(verify_signature(Some(&header), BODY, &secrets, 1006, 5), Err(SignatureError::Stale));
+        assert_eq!(verify_signature(Some(&header), BODY, &secrets, 994, 5), Err(SignatureError::Stale));
+        assert_eq!(verify_signature(Some(&header), BODY, &secrets, 1005, 5), Ok(()));
+        assert_eq!(verify_signature(None, BODY, &secrets, 1000, 5), Err(SignatureError::Missing));
+        for junk in ["", "ts=abc;h1=00", "ts=1000", "h1=00", "ts=1000;h1=zz", "garbage"] {
+            assert_eq!(verify_signature(Some(junk), BODY, &secrets, 1000, 5), Err(SignatureError::Malformed), "{junk}");
+        }
+        // The signature covers the timestamp too.
+        let moved = header.replace("ts=1000", "ts=1001");
+        assert_eq!(verify_signature(Some(&moved), BODY, &secrets, 1000, 5), Err(SignatureError::Mismatch));
+        assert_eq!(verify_signature(Some(&header), BODY, &[], 1000, 5), Err(SignatureError::Mismatch));
+    }
+
+    fn env(t: &str, data: serde_json::Value) -> Envelope {
+        Envelope { event_id: "evt".into(), event_type: t.into(), occurred_at: "2026-03-01T00:00:00Z".into(), data }
+    }
+
+    #[test]
+    fn effects_by_type() {
+        use serde_json::json;
+        assert_eq!(
+            effect_of(&env("subscription.past_due", json!({"id":"sub_1","customer_id":"ctm_1","status":"past_due"}))).unwrap(),
+            Effect::Membership { customer_id: "ctm_1".into(), subscription_id: "sub_1".into(), status: "past_due".into() }
+        );
+        let txn = json!({"id":"txn_1","currency_code":"USD","custom_data":{"partner_wallet":"W"},"details":{"totals":{"grand_total":"12345"}}});
+        assert_eq!(
+            effect_of(&env("transaction.completed", txn)).unwrap(),
+            Effect::Commission { transaction_id: "txn_1".into(), partner_wallet: "W".into(), total_minor: 12345, currency: "USD".into() }
+        );
+        assert_eq!(effect_of(&env("transaction.completed", json!({"id":"txn_2","custom_data":null}))).unwrap(), Effect::Ignore);
+        assert!(effect_of(&env("transaction.completed", json!({"id":"t","currency_code":"USD","custom_data":{"partner_wallet":"W"},"details":{"totals":{"grand_total":"12.5"}}}))).is_err());
+        assert_eq!(
+            effect_of(&env("adjustment.created", json!({"id":"adj_1","action":"refund","status":"approved","transaction_id":"txn_1"}))).unwrap(),
+            Effect::ReverseCommission { transaction_id: "txn_1".into(), adjustment_id: "adj_1".into() }
+        );
+        assert_eq!(effect_of(&env("adjustment.created", json!({"id":"adj_1","action":"refund","status":"pending_approval","transaction_id":"t"}))).unwrap(), Effect::Ignore);
+        assert_eq!(effect_of(&env("adjustment.created", json!({"id":"adj_1","action":"credit","transaction_id":"t"}))).unwrap(), Effect::Ignore);
+        assert_eq!(effect_of(&env("customer.updated", json!({}))).unwrap(), Effect::Ignore);
+        assert!(effect_of(&env("subscription.updated", json!({"id":"sub_1"}))).is_err());
+    }
+
+    #[test]
+    fn commission_rounds_down_without_overflow() {
+        assert_eq!(commission(12345, 1000), 1234);
+        assert_eq!(commission(u64::MAX, 10_000), u64::MAX);
+        assert_eq!(commission(99, 100), 0);
+    }
+}

@@ -1,0 +1,234 @@
+//! Paddle webhooks end to end on DynamoDB Local and moto: real signatures
+//! computed here, tampering, stale and future timestamps, rotation,
+//! several h1, concurrent redeliveries, ordering, DLQ, commission reversal.
+
+use aws_lambda_events::sqs::{SqsEvent, SqsMessage};
+use functions::handlers::{cron, webhooks_events, webhooks_paddle, webhooks_paddle_worker};
+use futures::future::join_all;
+use integration_tests::*;
+use serde_json::json;
+use shared::http::serve::dispatch;
+use shared::webhooks::{domain::sign, store};
+
+fn delivery(env: &TestEnv, body: &str, signature: String) -> lambda_http::Request {
+    let _ = env;
+    unsigned("POST", "/api/webhooks/paddle", &[("content-type", "application/json".into()), ("paddle-signature", signature)], Some(body))
+}
+
+fn signed(env: &TestEnv, body: &str) -> lambda_http::Request {
+    let ts = env.now();
+    delivery(env, body, format!("ts={ts};h1={}", sign(PADDLE_SECRET, ts, body.as_bytes())))
+}
+
+fn event(id: &str, kind: &str, occurred_at: &str, data: serde_json::Value) -> String {
+    json!({ "event_id": id, "event_type": kind, "occurred_at": occurred_at, "notification_id": format!("ntf_{id}"), "data": data }).to_string()
+}
+
+async fn post(env: &TestEnv, req: lambda_http::Request) -> Reply {
+    reply(dispatch(env.app.clone(), req, webhooks_paddle::handle).await)
+}
+
+/// Drains the webhook queue through the worker (as the event source
+/// mapping would); returns how many messages it handled.
+async fn drain(env: &TestEnv) -> usize {
+    let url = env.app.settings.paddle_webhook_queue_url.clone().unwrap();
+    let mut handled = 0;
+    loop {
+        let out = env.app.sqs.receive_message().queue_url(&url).max_number_of_messages(10).visibility_timeout(0).send().await.unwrap();
+        let msgs = out.messages.unwrap_or_default();
+        if msgs.is_empty() {
+            return handled;
+        }
+        let mut ev = SqsEvent::default();
+        ev.records = msgs
+            .iter()
+            .map(|m| {
+                let mut s = SqsMessage::default();
+                s.message_id = m.message_id.clone();
+                s.body = m.body.clone();
+                s
+            })
+            .collect();
+        let resp = webhooks_paddle_worker::handle(env.app.clone(), ev).await.unwrap();
+        for m in &msgs {
+            if !resp.batch_item_failures.iter().any(|f| Some(&f.item_identifier) == m.message_id.as_ref()) {
+                env.app.sqs.delete_message().queue_url(&url).receipt_handle(m.receipt_handle.clone().unwrap()).send().await.unwrap();
+            }
+        }
+        handled += msgs.len();
+        if handled > 50 {
+            return handled;
+        }
+    }
+}
+
+#[tokio::test]
+async fn signatures_are_checked_over_the_raw_body() {
+    let env = env_with(&[("PADDLE_WEBHOOK_SECRET_KEY_PREVIOUS", "pdl_old_secret")]).await;
+    let body = event("evt_sig", "customer.updated", "2026-03-10T11:00:00Z", json!({}));
+    let ts = env.now();
+    let good = sign(PADDLE_SECRET, ts, body.as_bytes());
+    let cases = [
+        (format!("ts={ts};h1={}", sign(PADDLE_SECRET, ts, b"{}")), 401),              // tampered body
+        (format!("ts={};h1={}", ts - 6, sign(PADDLE_SECRET, ts - 6, body.as_bytes())), 401), // stale
+        (format!("ts={};h1={}", ts + 6, sign(PADDLE_SECRET, ts + 6, body.as_bytes())), 401), // future
+        (format!("ts={ts};h1={}", sign("wrong", ts, body.as_bytes())), 401),
+        ("garbage".to_string(), 401),
+    ];
+    for (header, status) in cases {
+        let r = post(&env, delivery(&env, &body, header.clone())).await;
+        assert_eq!((r.status, r.code()), (status, "WEBHOOK_INVALID_SIGNATURE"), "{header}");
+    }
+    let missing = post(&env, unsigned("POST", "/api/webhooks/paddle", &[], Some(&body))).await;
+    assert_eq!(missing.code(), "WEBHOOK_INVALID_SIGNATURE");
+    // Nothing stored but the audit rows.
+    assert_eq!(count_with_pk_prefix(&env.app, "WEBHOOK#").await, 0);
+    let invalid = items_with_pk_prefix(&env.app, "AUDIT#WEBHOOK#unverified").await;
+    assert_eq!(invalid.len(), 6);
+    assert!(invalid.iter().all(|a| a["action"].as_s().unwrap() == "webhook.invalid_signature"));
+
+    // Rotation: the previous secret still verifies; several h1 are fine.
+    let old = post(&env, delivery(&env, &body, format!("ts={ts};h1={}", sign("pdl_old_secret", ts, body.as_bytes())))).await;
+    assert_eq!(old.status, 200, "{}", old.json);
+    let body2 = event("evt_sig2", "customer.updated", "2026-03-10T11:00:00Z", json!({}));
+    let multi = post(&env, delivery(&env, &body2, format!("ts={ts};h1={};h1={}", "ab".repeat(32), sign(PADDLE_SECRET, ts, body2.as_bytes())))).await;
+    assert_eq!(multi.status, 200);
+    // Re-serialised JSON (different bytes, same meaning) does not verify.
+    let reordered = serde_json::to_string(&serde_json::from_str::<serde_json::Value>(&body).unwrap()).unwrap().replace(':', ": ");
+    let r = post(&env, delivery(&env, &reordered, format!("ts={ts};h1={good}"))).await;
+    assert_eq!(r.status, 401);
+}
+
+#[tokio::test]
+async fn the_local_bypass_skips_verification_but_production_refuses_it() {
+    let env = env_with(&[("PADDLE_WEBHOOK_BYPASS_SIGNATURE_IN_DEV", "true")]).await;
+    let body = event("evt_bypass", "customer.updated", "2026-03-10T11:00:00Z", json!({}));
+    let r = post(&env, unsigned("POST", "/api/webhooks/paddle", &[], Some(&body))).await;
+    assert_eq!(r.status, 200);
+    let prod = shared::platform::config::Settings::from_lookup(|k| match k {
+        "TABLE_NAME" => Some("t".into()),
+        "STAGE" => Some("prod".into()),
+        "PADDLE_WEBHOOK_BYPASS_SIGNATURE_IN_DEV" => Some("true".into()),
+        _ => None,
+    });
+    assert!(prod.is_err());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn twenty_concurrent_deliveries_produce_one_effect() {
+    let env = env().await;
+    let partner_key = ed25519_dalek::SigningKey::from_bytes(&[31; 32]);
+    let partner = wallet_of(&partner_key);
+    shared::seats::service::allocate(&env.app, "admin", &shared::seats::domain::Wallet::parse(&partner).unwrap(), None).await.unwrap();
+    let body = event(
+        "evt_txn_1",
+        "transaction.completed",
+        "2026-03-10T11:59:00Z",
+        json!({ "id": "txn_1", "customer_id": "ctm_1", "currency_code": "USD", "custom_data": { "partner_wallet": partner }, "details": { "totals": { "grand_total": "50000" } } }),
+    );
+    let replies = join_all((0..20).map(|_| {
+        let app = env.app.clone();
+        let req = signed(&env, &body);
+        tokio::spawn(async move { reply(dispatch(app, req, webhooks_paddle::handle).await) })
+    }))
+    .await;
+    let statuses: Vec<u16> = replies.iter().map(|r| r.as_ref().unwrap().status).collect();
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    let duplicates = replies.iter().filter(|r| r.as_ref().unwrap().json["duplicate"] == true).count();
+    assert_eq!(duplicates, 19);
+    assert_eq!(drain(&env).await, 1, "queued once");
+    // Paddle re-sends it from the dashboard later: still one effect.
+    assert_eq!(post(&env, signed(&env, &body)).await.json["duplicate"], true);
+    drain(&env).await;
+
+    let credit = store::get_commission(&env.app, "txn_1", "CREDIT").await.unwrap().unwrap();
+    assert_eq!(credit.amount_minor, 5_000); // 10% default
+    assert_eq!(count_with_pk_prefix(&env.app, "COMMISSION#").await, 1);
+    let ranking = shared::cycle::service::live_ranking(&env.app, shared::cycle::domain::MonthKey::parse("2026-03").unwrap()).await.unwrap();
+    assert_eq!(ranking[0].standing.score, 5_000, "the commission counts as the partner's monthly points");
+    let trail = items_with_pk_prefix(&env.app, "AUDIT#WEBHOOK#evt_txn_1").await;
+    let count = |a: &str| trail.iter().filter(|r| r["action"].as_s().unwrap() == a).count();
+    assert_eq!((count("webhook.received"), count("webhook.duplicate"), count("webhook.processed")), (1, 20, 1));
+
+    // A refund adjustment reverses it once, with a negative entry.
+    let adj = event("evt_adj_1", "adjustment.created", "2026-03-10T12:00:00Z", json!({ "id": "adj_1", "action": "refund", "status": "approved", "transaction_id": "txn_1" }));
+    let adj2 = event("evt_adj_2", "adjustment.updated", "2026-03-10T12:00:01Z", json!({ "id": "adj_1", "action": "refund", "status": "approved", "transaction_id": "txn_1" }));
+    assert_eq!(post(&env, signed(&env, &adj)).await.status, 200);
+    assert_eq!(post(&env, signed(&env, &adj2)).await.status, 200);
+    drain(&env).await;
+    let reversal = store::get_commission(&env.app, "txn_1", "REVERSAL").await.unwrap().unwrap();
+    assert_eq!(reversal.amount_minor, -5_000);
+    assert_eq!(store::get_commission(&env.app, "txn_1", "CREDIT").await.unwrap().unwrap().amount_minor, 5_000, "never edited");
+    assert_eq!(count_with_pk_prefix(&env.app, "COMMISSION#").await, 2);
+    let ranking = shared::cycle::service::live_ranking(&env.app, shared::cycle::domain::MonthKey::parse("2026-03").unwrap()).await.unwrap();
+    assert_eq!(ranking[0].standing.score, 0);
+}
+
+#[tokio::test]
+async fn out_of_order_subscription_events_end_in_the_latest_state() {
+    let env = env().await;
+    let sub = |id: &str, status: &str, at: &str| event(id, &format!("subscription.{}", if status == "active" { "created" } else { "updated" }), at, json!({ "id": "sub_1", "customer_id": "ctm_9", "status": status }));
+    // Delivered newest first.
+    for body in [sub("evt_s3", "canceled", "2026-03-10T10:00:03Z"), sub("evt_s1", "active", "2026-03-10T10:00:01Z"), sub("evt_s2", "past_due", "2026-03-10T10:00:02Z")] {
+        assert_eq!(post(&env, signed(&env, &body)).await.status, 200);
+    }
+    drain(&env).await;
+    let m = store::get_membership(&env.app, "ctm_9").await.unwrap().unwrap();
+    assert_eq!(m["status"].as_s().unwrap(), "canceled");
+    assert_eq!(m["lastEventId"].as_s().unwrap(), "evt_s3");
+    // Stale events were still processed (acknowledged), not failed.
+    let r = reply(dispatch(env.app.clone(), env.admin("GET", "/api/webhooks/events?status=processed", None), webhooks_events::handle).await);
+    assert_eq!(r.json["events"].as_array().unwrap().len(), 3);
+    // Unknown types are recorded and acknowledged.
+    let unknown = event("evt_u", "business.created", "2026-03-10T10:00:00Z", json!({ "id": "biz_1" }));
+    post(&env, signed(&env, &unknown)).await;
+    drain(&env).await;
+    assert_eq!(store::get_event(&env.app, "evt_u").await.unwrap().unwrap().result.as_deref(), Some("ignored"));
+}
+
+#[tokio::test]
+async fn a_poison_event_is_marked_error_and_dead_lettered() {
+    let env = env().await;
+    // A completed transaction naming a partner but with a broken total.
+    let body = event("evt_bad", "transaction.completed", "2026-03-10T10:00:00Z", json!({ "id": "txn_x", "currency_code": "USD", "custom_data": { "partner_wallet": "W" }, "details": { "totals": { "grand_total": "12.50" } } }));
+    assert_eq!(post(&env, signed(&env, &body)).await.status, 200);
+    let handled = drain(&env).await;
+    assert_eq!(handled, 3, "received maxReceiveCount (3) times, then dead-lettered");
+    let dlq_url = env.app.settings.paddle_webhook_queue_url.clone().unwrap().replace("-webhooks", "-webhooks-dlq");
+    let dlq = env.app.sqs.receive_message().queue_url(&dlq_url).send().await.unwrap().messages.unwrap_or_default();
+    assert_eq!(dlq.len(), 1);
+    let stored = store::get_event(&env.app, "evt_bad").await.unwrap().unwrap();
+    assert_eq!(stored.status, "error");
+    assert!(stored.error.as_deref().unwrap().contains("grand_total"));
+    assert_eq!(stored.attempts, 3);
+    let r = reply(dispatch(env.app.clone(), env.admin("GET", "/api/webhooks/events?eventId=evt_bad", None), webhooks_events::handle).await);
+    let actions: Vec<&str> = r.json["audit"].as_array().unwrap().iter().map(|a| a["action"].as_str().unwrap()).collect();
+    assert_eq!(actions.iter().filter(|a| **a == "webhook.failed").count(), 3);
+    assert!(actions.contains(&"webhook.received"));
+}
+
+#[tokio::test]
+async fn cron_needs_the_bearer_secret() {
+    let env = env().await;
+    let path = "/api/cron/refund-sla-audit";
+    for (headers, status, code) in [
+        (vec![], 401, "CRON_AUTH_REQUIRED"),
+        (vec![("authorization", "Bearer nope".to_string())], 401, "CRON_AUTH_INVALID"),
+        (vec![("authorization", CRON_SECRET.to_string())], 401, "CRON_AUTH_REQUIRED"),
+    ] {
+        let r = reply(dispatch(env.app.clone(), unsigned("GET", path, &headers, None), cron::handle).await);
+        assert_eq!((r.status, r.code()), (status, code));
+    }
+    let ok = reply(dispatch(env.app.clone(), unsigned("GET", path, &[("authorization", format!("Bearer {CRON_SECRET}"))], None), cron::handle).await);
+    assert_eq!(ok.status, 200, "{}", ok.json);
+    assert_eq!(ok.json["result"]["overdue"], 0);
+    let elim = reply(dispatch(env.app.clone(), unsigned("GET", "/api/cron/monthly-elimination", &[("authorization", format!("Bearer {CRON_SECRET}"))], None), cron::handle).await);
+    assert_eq!(elim.status, 200, "{}", elim.json);
+    assert_eq!(elim.json["result"]["monthKey"], "2026-02");
+    let again = reply(dispatch(env.app.clone(), unsigned("GET", "/api/cron/monthly-elimination", &[("authorization", format!("Bearer {CRON_SECRET}"))], None), cron::handle).await);
+    assert_eq!(again.json["result"]["status"], "ALREADY_EXECUTED");
+    // Without a configured secret there is no way in.
+    let bare = env_with(&[("CRON_SECRET", "")]).await;
+    let r = reply(dispatch(bare.app.clone(), unsigned("GET", path, &[("authorization", "Bearer ".to_string())], None), cron::handle).await);
+    assert_eq!((r.status, r.code()), (503, "CRON_NOT_CONFIGURED"));
+}
