@@ -92,5 +92,21 @@ check "refill opens freed seats" 200 "b['stats']['refill']['openSeats']==10 and 
   "$BASE_URL/api/partners/config" -H "x-admin-wallet: $ADMIN_WALLET"
 check "SLA report" 200 "b['overdue']==[]" -- "$BASE_URL/api/partners/refunds/sla" -H "x-admin-wallet: $ADMIN_WALLET"
 
+# Operations runbook: Paddle webhook ingress (signed as Paddle signs) and cron.
+body='{"event_id":"evt_smoke_1","event_type":"subscription.created","occurred_at":"2026-03-10T11:59:58Z","data":{"id":"sub_smoke","status":"active","customer_id":"ctm_smoke"}}'
+ts=$(date +%s)
+h1=$(BODY="$body" TS="$ts" python3 -c "import hmac,hashlib,os; print(hmac.new(os.environ['PADDLE_WEBHOOK_SECRET_KEY'].encode(), (os.environ['TS']+':'+os.environ['BODY']).encode(), hashlib.sha256).hexdigest())")
+check "paddle webhook accepted" 200 "b['received'] is True and b['duplicate'] is False" -- \
+  -X POST "$BASE_URL/api/webhooks/paddle" -H "content-type: application/json" -H "paddle-signature: ts=$ts;h1=$h1" --data-raw "$body"
+check "paddle webhook redelivery deduped" 200 "b['duplicate'] is True" -- \
+  -X POST "$BASE_URL/api/webhooks/paddle" -H "content-type: application/json" -H "paddle-signature: ts=$ts;h1=$h1" --data-raw "$body"
+check "paddle webhook bad signature" 401 "b['error']['code']=='WEBHOOK_INVALID_SIGNATURE'" -- \
+  -X POST "$BASE_URL/api/webhooks/paddle" -H "content-type: application/json" -H "paddle-signature: ts=$ts;h1=00" --data-raw "$body"
+check "webhook event and audit trail" 200 "b['event']['status']=='received' and any(a['action']=='webhook.duplicate' for a in b['audit'])" -- \
+  "$BASE_URL/api/webhooks/events?eventId=evt_smoke_1" -H "x-admin-wallet: $ADMIN_WALLET"
+check "cron without secret" 401 "b['error']['code']=='CRON_AUTH_REQUIRED'" -- "$BASE_URL/api/cron/refund-sla-audit"
+check "cron with secret" 200 "b['job']=='refund-sla-audit'" -- "$BASE_URL/api/cron/refund-sla-audit" -H "Authorization: Bearer $CRON_SECRET"
+check "audit by action" 200 "len(b['entries'])>=1" -- "$BASE_URL/api/audit?action=cycle.executed" -H "x-admin-wallet: $ADMIN_WALLET"
+
 echo "smoke: $passed passed, $failed failed"
 [ "$failed" = 0 ]
