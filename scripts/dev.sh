@@ -29,4 +29,11 @@ echo "     BASE_URL=http://127.0.0.1:$API_PORT ADMIN_WALLET=${ADMIN_WALLETS%%,*}
 echo
 cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$API_PORT" &
 PIDS+=($!)
-wait "${PIDS[-1]}"
+WATCH_PID=$!
+wait_port "$API_PORT" "cargo lambda watch"
+# Feed the queues to their workers, as Lambda's event source mappings do.
+"$VENV/bin/python" "$ROOT/scripts/sqs_poller.py" "$API_PORT" \
+  "$REFUND_PAYOUT_QUEUE_URL=refund-payout-worker" \
+  "$PADDLE_WEBHOOK_QUEUE_URL=webhooks-paddle-worker" >"$LOG_DIR/sqs-poller.log" 2>&1 &
+PIDS+=($!)
+wait "$WATCH_PID"
