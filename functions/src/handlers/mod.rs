@@ -1,6 +1,9 @@
 //! One module per function, named like its binary.
 
 pub mod audit_log;
+pub mod credits_adjust;
+pub mod credits_get;
+pub mod credits_reverse;
 pub mod cron;
 pub mod cycle_scheduled;
 pub mod health;
@@ -18,6 +21,11 @@ pub mod partners_refunds_update;
 pub mod partners_scores_adjust;
 pub mod partners_seats_allocate;
 pub mod partners_seats_list;
+pub mod payments_gate;
+pub mod payments_intents_create;
+pub mod payments_intents_verify;
+pub mod payments_reconciliation;
+pub mod payments_reconciliation_scheduled;
 pub mod refund_payout_worker;
 pub mod refund_sla_audit;
 pub mod webhooks_events;

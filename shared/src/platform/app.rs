@@ -1,6 +1,6 @@
 //! What a handler needs, built once in a function's `main`.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use super::clock::{Clock, SystemClock};
 use super::config::{ConfigError, Settings};
@@ -12,6 +12,9 @@ pub struct App {
     pub sqs: aws_sdk_sqs::Client,
     pub events: aws_sdk_eventbridge::Client,
     pub clock: Arc<dyn Clock>,
+    /// For outside HTTP services (Solana RPC); built on first use so the
+    /// functions that never call out do not pay for it at cold start.
+    http: Arc<OnceLock<reqwest::Client>>,
 }
 
 impl App {
@@ -24,6 +27,7 @@ impl App {
             sqs: aws_sdk_sqs::Client::new(sdk),
             events: aws_sdk_eventbridge::Client::new(sdk),
             clock,
+            http: Arc::default(),
         }
     }
 
@@ -33,6 +37,15 @@ impl App {
         let settings = Settings::from_env()?;
         let sdk = super::aws::sdk_config().await;
         Ok(Self::new(settings, &sdk, Arc::new(SystemClock)))
+    }
+
+    pub fn http(&self) -> &reqwest::Client {
+        self.http.get_or_init(|| {
+            reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(10))
+                .build()
+                .expect("an HTTP client with a timeout always builds")
+        })
     }
 
     pub fn table(&self) -> &str {

@@ -68,6 +68,22 @@ pub struct Settings {
     pub commission_bps: u64,
     /// Bearer token for `GET /api/cron/{job}`. Never logged.
     pub cron_secret: Option<String>,
+    pub payments: PaymentSettings,
+}
+
+/// What purchase intents are paid in and where they are verified.
+#[derive(Debug, Clone)]
+pub struct PaymentSettings {
+    pub solana_rpc_url: Option<String>,
+    /// The SPL token mint accepted (base58).
+    pub token_mint: Option<String>,
+    /// The wallet that must receive the tokens (base58 owner).
+    pub treasury_wallet: Option<String>,
+    /// Token base units charged per credit.
+    pub credit_price_base_units: u64,
+    /// Token base units per USD cent (10000 for a 6-decimal stablecoin).
+    pub base_units_per_cent: u64,
+    pub intent_ttl_secs: i64,
 }
 
 impl Settings {
@@ -141,6 +157,14 @@ impl Settings {
             paddle_webhook_queue_url: get("PADDLE_WEBHOOK_QUEUE_URL").filter(|s| !s.is_empty()),
             commission_bps,
             cron_secret: get("CRON_SECRET").filter(|s| !s.is_empty()),
+            payments: PaymentSettings {
+                solana_rpc_url: get("SOLANA_RPC_URL").filter(|s| !s.is_empty()),
+                token_mint: get("TOKEN_MINT").filter(|s| !s.is_empty()),
+                treasury_wallet: get("TREASURY_WALLET").filter(|s| !s.is_empty()),
+                credit_price_base_units: parse_num(get("CREDIT_PRICE_BASE_UNITS"), 10_000, "CREDIT_PRICE_BASE_UNITS")?,
+                base_units_per_cent: parse_num(get("TOKEN_BASE_UNITS_PER_CENT"), 10_000, "TOKEN_BASE_UNITS_PER_CENT")?,
+                intent_ttl_secs: parse_num(get("INTENT_TTL_SECS"), 1_800, "INTENT_TTL_SECS")?,
+            },
         })
     }
 
@@ -165,6 +189,15 @@ impl Settings {
         }
         if self.cron_secret.is_none() {
             missing.push("CRON_SECRET");
+        }
+        if self.payments.solana_rpc_url.is_none() {
+            missing.push("SOLANA_RPC_URL");
+        }
+        if self.payments.token_mint.is_none() {
+            missing.push("TOKEN_MINT");
+        }
+        if self.payments.treasury_wallet.is_none() {
+            missing.push("TREASURY_WALLET");
         }
         missing
     }

@@ -99,3 +99,31 @@ pub fn commissions_gsi1pk(wallet: &str) -> String {
 pub fn dunning_pk(customer_id: &str) -> String {
     format!("DUNNING#{customer_id}")
 }
+
+pub fn intent_pk(intent_id: &str) -> String {
+    format!("INTENT#{intent_id}")
+}
+pub const INTENT_SK: &str = "INTENT";
+/// GSI1: intents by status, by creation time.
+pub fn intents_by_status_gsi1pk(status: &str) -> String {
+    format!("INTENTS#{status}")
+}
+/// "Credited once": one item per transaction signature, ever.
+pub fn tx_signature_pk(signature: &str) -> String {
+    format!("TXSIG#{signature}")
+}
+pub const TX_SIGNATURE_SK: &str = "TXSIG";
+/// A wallet's ledger partition: `BALANCE`, `ENTRY#<entryId>`, `REVERSED#<entryId>`.
+pub fn ledger_pk(wallet: &str) -> String {
+    format!("LEDGER#{wallet}")
+}
+pub const BALANCE_SK: &str = "BALANCE";
+pub fn entry_sk(entry_id: &str) -> String {
+    format!("ENTRY#{entry_id}")
+}
+pub fn reversed_sk(entry_id: &str) -> String {
+    format!("REVERSED#{entry_id}")
+}
+/// GSI1: every balance, for reconciliation.
+pub const BALANCES_GSI1PK: &str = "BALANCES";
+pub const PAYMENTS_GATE_SK: &str = "PAYMENTS_GATE";

@@ -62,12 +62,11 @@ pub enum AllocateOutcome {
     ConfigChanged,
 }
 
-pub async fn allocate(
-    app: &App,
-    seat: &Seat,
-    config_version: u64,
-    audit: &AuditEntry,
-) -> Result<AllocateOutcome, AppError> {
+/// The three writes that allocate a seat under the cap, in this order:
+/// the counter (fails at the cap), the wallet guard (fails if the wallet
+/// holds an active seat), the seat item. Payments reuse them so a paid
+/// seat goes through the very same conditions.
+pub fn allocation_items(app: &App, seat: &Seat) -> Result<Vec<TransactWriteItem>, AppError> {
     let table = app.table();
     let bump_counter = Update::builder()
         .table_name(table)
@@ -79,12 +78,6 @@ pub async fn allocate(
         .expression_attribute_values(":one", n(1))
         .expression_attribute_values(":max", n(MAX_SEATS))
         .expression_attribute_values(":entity", s("PROGRAM_STATS"))
-        .build()
-        .map_err(AppError::internal)?;
-    let put_seat = Put::builder()
-        .table_name(table)
-        .set_item(Some(serde_dynamo::to_item(SeatItem::new(seat.clone()))?))
-        .condition_expression("attribute_not_exists(PK)")
         .build()
         .map_err(AppError::internal)?;
     let guard_wallet = Put::builder()
@@ -100,21 +93,48 @@ pub async fn allocate(
         .expression_attribute_values(":eliminated", s("ELIMINATED"))
         .build()
         .map_err(AppError::internal)?;
-    let items = vec![
+    let put_seat = Put::builder()
+        .table_name(table)
+        .set_item(Some(serde_dynamo::to_item(SeatItem::new(seat.clone()))?))
+        .condition_expression("attribute_not_exists(PK)")
+        .build()
+        .map_err(AppError::internal)?;
+    Ok(vec![
         TransactWriteItem::builder().update(bump_counter).build(),
         TransactWriteItem::builder().put(guard_wallet).build(),
-        config_unchanged_condition(app, config_version)?,
         TransactWriteItem::builder().put(put_seat).build(),
-        audit.transact_put(table)?,
-    ];
+    ])
+}
+
+/// Reads `allocation_items`' failures, given where they start in a transaction.
+pub fn allocation_refusal(c: &dynamo::Cancelled, first: usize) -> Option<AllocateOutcome> {
+    // The wallet check first: a wallet that already holds a seat gets its
+    // own answer even when the program is full.
+    if c.condition_failed(first + 1) {
+        Some(AllocateOutcome::WalletHasSeat)
+    } else if c.condition_failed(first) {
+        Some(AllocateOutcome::CapReached)
+    } else {
+        None
+    }
+}
+
+pub async fn allocate(
+    app: &App,
+    seat: &Seat,
+    config_version: u64,
+    audit: &AuditEntry,
+) -> Result<AllocateOutcome, AppError> {
+    let mut items = allocation_items(app, seat)?;
+    items.push(config_unchanged_condition(app, config_version)?);
+    items.push(audit.transact_put(app.table())?);
     Ok(match dynamo::transact(&app.db, items).await? {
         Ok(()) => AllocateOutcome::Allocated,
-        // The wallet check comes first: a wallet that already holds a seat
-        // gets its own answer even when the program is full.
-        Err(c) if c.condition_failed(1) => AllocateOutcome::WalletHasSeat,
-        Err(c) if c.condition_failed(0) => AllocateOutcome::CapReached,
-        Err(c) if c.condition_failed(2) => AllocateOutcome::ConfigChanged,
-        Err(c) => return Err(AppError::internal(format!("seat allocation cancelled: {c:?}"))),
+        Err(c) => match allocation_refusal(&c, 0) {
+            Some(refusal) => refusal,
+            None if c.condition_failed(3) => AllocateOutcome::ConfigChanged,
+            None => return Err(AppError::internal(format!("seat allocation cancelled: {c:?}"))),
+        },
     })
 }
 

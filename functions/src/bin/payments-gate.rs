@@ -1,0 +1,6 @@
+//! Lambda entry point; see `functions::handlers::payments_gate`.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    functions::run_http(functions::handlers::payments_gate::handle).await
+}

@@ -1,0 +1,274 @@
+//! Purchase intents: create, verify against the chain, credit once.
+
+use serde::Serialize;
+use serde_json::json;
+
+use super::domain::{amount_due, check_payment, CreateIntentRequest, Intent, IntentKind, IntentStatus};
+use super::solana::TransactionSource;
+use super::store::{self, LedgerEntry};
+use crate::cycle::domain::MonthKey;
+use crate::platform::audit::AuditEntry;
+use crate::platform::clock::rfc3339;
+use crate::platform::dynamo::{self, n, s};
+use crate::platform::error::AppError;
+use crate::platform::ids::new_id;
+use crate::platform::keys;
+use crate::program::{service::effective, store as program_store};
+use crate::refunds::domain::{deadline, Refund, RefundStatus};
+use crate::refunds::service as refunds;
+use crate::seats::domain::{Seat, SeatStatus, Wallet};
+use crate::seats::store::{allocation_items, allocation_refusal, AllocateOutcome};
+use crate::App;
+
+fn configured(v: &Option<String>, name: &str) -> Result<String, AppError> {
+    v.clone().ok_or_else(|| AppError::unavailable("PAYMENTS_NOT_CONFIGURED", format!("{name} is not set")))
+}
+
+pub async fn create_intent(app: &App, wallet: &Wallet, req: CreateIntentRequest) -> Result<Intent, AppError> {
+    let p = &app.settings.payments;
+    let (mint, treasury) = (configured(&p.token_mint, "TOKEN_MINT")?, configured(&p.treasury_wallet, "TREASURY_WALLET")?);
+    let seat_price_cents = match req.kind {
+        IntentKind::Seat => effective(app, program_store::load(app).await?.config).refill_price.0,
+        IntentKind::Credits => 0,
+    };
+    let (credits, amount) = amount_due(req.kind, req.credits, p.credit_price_base_units, seat_price_cents, p.base_units_per_cent)?;
+    let now = app.clock.now();
+    // A fresh, unguessable reference key for this payment (32 random bytes).
+    let reference = bs58::encode(sha2_of(&[new_id().as_bytes(), new_id().as_bytes(), wallet.as_str().as_bytes()])).into_string();
+    let intent = Intent {
+        intent_id: new_id(),
+        wallet: wallet.as_str().to_string(),
+        kind: req.kind,
+        credits,
+        seat_price_cents,
+        amount_base_units: amount,
+        mint,
+        treasury,
+        reference,
+        status: IntentStatus::Pending,
+        created_at: rfc3339(now),
+        expires_at: rfc3339(now + time::Duration::seconds(p.intent_ttl_secs)),
+        failed_verifications: 0,
+        last_error: None,
+        tx_signature: None,
+        verified_at: None,
+        seat_id: None,
+        refund_id: None,
+    };
+    store::create_intent(app, &intent).await?;
+    Ok(intent)
+}
+
+fn sha2_of(parts: &[&[u8]]) -> [u8; 32] {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    for p in parts {
+        h.update(p);
+    }
+    h.finalize().into()
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Verification {
+    pub intent_id: String,
+    pub status: IntentStatus,
+    pub tx_signature: String,
+    pub credited: u64,
+    pub seat_id: Option<String>,
+}
+
+fn verification(intent: &Intent) -> Verification {
+    Verification {
+        intent_id: intent.intent_id.clone(),
+        status: intent.status,
+        tx_signature: intent.tx_signature.clone().unwrap_or_default(),
+        credited: if intent.status == IntentStatus::Verified { intent.credits } else { 0 },
+        seat_id: intent.seat_id.clone(),
+    }
+}
+
+/// The answer for an intent that is already settled: the same result for
+/// the same signature, a refusal for another.
+fn settled(intent: &Intent, signature: &str) -> Result<Verification, AppError> {
+    if intent.tx_signature.as_deref() != Some(signature) {
+        return Err(AppError::conflict("INTENT_ALREADY_VERIFIED", "this intent was paid by another transaction"));
+    }
+    match intent.status {
+        IntentStatus::PaidRefundDue => Err(AppError::conflict(
+            "SEAT_CAP_REACHED",
+            format!("the seat was taken before this payment was verified; refund {} is queued", intent.refund_id.clone().unwrap_or_default()),
+        )),
+        _ => Ok(verification(intent)),
+    }
+}
+
+pub async fn verify(app: &App, source: &impl TransactionSource, caller: &Wallet, intent_id: &str, signature: &str) -> Result<Verification, AppError> {
+    if let Some(note) = store::verify_gated(app).await? {
+        return Err(AppError::unavailable("VERIFY_GATED", format!("payment verification is paused by an operator: {note}")));
+    }
+    let intent = store::get_intent(app, intent_id).await?.ok_or_else(|| AppError::not_found("INTENT_NOT_FOUND", format!("no intent {intent_id}")))?;
+    if intent.wallet != caller.as_str() {
+        return Err(AppError::forbidden("INTENT_NOT_YOURS", "this intent belongs to another wallet"));
+    }
+    if intent.status != IntentStatus::Pending {
+        return settled(&intent, signature);
+    }
+    let now = app.clock.now();
+    if rfc3339(now) > intent.expires_at {
+        return Err(AppError::new(422, "INTENT_EXPIRED", format!("the intent expired at {}; create a new one", intent.expires_at)));
+    }
+    if let Some(owner) = store::signature_owner(app, signature).await? {
+        if owner != intent.intent_id {
+            return Err(AppError::conflict("TX_ALREADY_USED", "this transaction already paid another intent"));
+        }
+    }
+    let tx = source.get_transaction(signature).await.map_err(|e| AppError::unavailable("RPC_UNAVAILABLE", e.to_string()))?;
+    if let Err(problem) = check_payment(&tx, &intent) {
+        let err = problem.to_error();
+        store::record_failed_verification(app, &intent.intent_id, err.code).await?;
+        return Err(err);
+    }
+    let at = rfc3339(now);
+    match intent.kind {
+        IntentKind::Credits => credit(app, &intent, signature, &at).await,
+        IntentKind::Seat => seat(app, &intent, signature, &at).await,
+    }
+}
+
+async fn credit(app: &App, intent: &Intent, signature: &str, at: &str) -> Result<Verification, AppError> {
+    let entry = LedgerEntry {
+        entry_id: format!("{at}#intent-{}", intent.intent_id),
+        wallet: intent.wallet.clone(),
+        kind: "PURCHASE".into(),
+        amount: intent.credits as i64,
+        at: at.to_string(),
+        actor: intent.wallet.clone(),
+        intent_id: Some(intent.intent_id.clone()),
+        tx_signature: Some(signature.to_string()),
+        reverses: None,
+        note: None,
+    };
+    let audit = AuditEntry::new(&intent.wallet, "payment.verified", &format!("INTENT#{}", intent.intent_id), at, json!({ "txSignature": signature, "credits": intent.credits }));
+    let items = vec![
+        store::settle_intent_item(app, intent, IntentStatus::Verified, signature, at, &[])?,
+        store::signature_item(app, signature, &intent.intent_id, &intent.wallet, at)?,
+        store::entry_item(app, &entry)?,
+        store::balance_item(app, &intent.wallet, entry.amount, true)?,
+        audit.transact_put(app.table())?,
+    ];
+    match dynamo::transact(&app.db, items).await? {
+        Ok(()) => {
+            let mut done = intent.clone();
+            done.status = IntentStatus::Verified;
+            done.tx_signature = Some(signature.to_string());
+            Ok(verification(&done))
+        }
+        Err(c) => lost_race(app, intent, signature, &c).await,
+    }
+}
+
+/// Another verify won: answer from what it stored.
+async fn lost_race(app: &App, intent: &Intent, signature: &str, c: &dynamo::Cancelled) -> Result<Verification, AppError> {
+    if c.condition_failed(0) {
+        let current = store::get_intent(app, &intent.intent_id).await?.ok_or_else(|| AppError::internal("intent vanished"))?;
+        return settled(&current, signature);
+    }
+    if c.condition_failed(1) {
+        return Err(AppError::conflict("TX_ALREADY_USED", "this transaction already paid another intent"));
+    }
+    Err(AppError::internal(format!("verify cancelled: {c:?}")))
+}
+
+async fn seat(app: &App, intent: &Intent, signature: &str, at: &str) -> Result<Verification, AppError> {
+    let seat = Seat {
+        seat_id: new_id(),
+        wallet: intent.wallet.clone(),
+        status: SeatStatus::Active,
+        price_paid_cents: intent.seat_price_cents,
+        joined_at: at.to_string(),
+        allocated_by: format!("payment:{}", intent.intent_id),
+        eliminated_at: None,
+        eliminated_month: None,
+    };
+    let audit = AuditEntry::new(&intent.wallet, "seat.allocated", &format!("SEAT#{}", seat.seat_id), at, json!({ "intentId": intent.intent_id, "txSignature": signature, "pricePaidCents": seat.price_paid_cents }));
+    let mut items = vec![
+        store::settle_intent_item(app, intent, IntentStatus::Verified, signature, at, &[("seatId", &seat.seat_id)])?,
+        store::signature_item(app, signature, &intent.intent_id, &intent.wallet, at)?,
+    ];
+    items.extend(allocation_items(app, &seat)?);
+    items.push(audit.transact_put(app.table())?);
+    let cancelled = match dynamo::transact(&app.db, items).await? {
+        Ok(()) => {
+            let mut done = intent.clone();
+            done.status = IntentStatus::Verified;
+            done.tx_signature = Some(signature.to_string());
+            done.seat_id = Some(seat.seat_id);
+            return Ok(verification(&done));
+        }
+        Err(c) => c,
+    };
+    let refusal = match allocation_refusal(&cancelled, 2) {
+        Some(r) if !cancelled.condition_failed(0) && !cancelled.condition_failed(1) => r,
+        _ => return lost_race(app, intent, signature, &cancelled).await,
+    };
+    // Paid, but no seat: record the payment and queue its refund.
+    refund_unfulfilled(app, intent, signature, at, refusal).await
+}
+
+async fn refund_unfulfilled(app: &App, intent: &Intent, signature: &str, at: &str, refusal: AllocateOutcome) -> Result<Verification, AppError> {
+    let refund = Refund {
+        refund_id: format!("RF-intent-{}", intent.intent_id),
+        seat_id: format!("intent:{}", intent.intent_id),
+        wallet: intent.wallet.clone(),
+        amount_cents: intent.seat_price_cents,
+        status: RefundStatus::Pending,
+        month_key: MonthKey::of(app.clock.now()).to_string(),
+        created_at: at.to_string(),
+        refund_deadline_at: rfc3339(deadline(app.clock.now())),
+        attempts: 0,
+        tx_hash: None,
+        failure_reason: None,
+        completed_at: None,
+        payout_queued_at: None,
+    };
+    let mut refund_item: dynamo::Item = serde_dynamo::to_item(&refund)?;
+    refund_item.insert("PK".into(), s(keys::refund_pk(&refund.refund_id)));
+    refund_item.insert("SK".into(), s(keys::REFUND_SK));
+    refund_item.insert("GSI1PK".into(), s(keys::refunds_by_status_gsi1pk("PENDING")));
+    refund_item.insert("GSI1SK".into(), s(format!("{}#{}", refund.refund_deadline_at, refund.refund_id)));
+    refund_item.insert("entity".into(), s("REFUND"));
+    let put_refund = aws_sdk_dynamodb::types::Put::builder()
+        .table_name(app.table())
+        .set_item(Some(refund_item))
+        .condition_expression("attribute_not_exists(PK)")
+        .build()
+        .map_err(AppError::internal)?;
+    let stats = aws_sdk_dynamodb::types::Update::builder()
+        .table_name(app.table())
+        .key("PK", s(keys::PROGRAM_PK))
+        .key("SK", s(keys::STATS_SK))
+        .update_expression("SET pendingRefunds = if_not_exists(pendingRefunds, :zero) + :one")
+        .expression_attribute_values(":zero", n(0))
+        .expression_attribute_values(":one", n(1))
+        .build()
+        .map_err(AppError::internal)?;
+    let reason = match refusal {
+        AllocateOutcome::WalletHasSeat => "wallet already holds a seat",
+        _ => "seat cap reached",
+    };
+    let audit = AuditEntry::new(&intent.wallet, "payment.refund_due", &format!("INTENT#{}", intent.intent_id), at, json!({ "txSignature": signature, "refundId": refund.refund_id, "reason": reason }));
+    let items = vec![
+        store::settle_intent_item(app, intent, IntentStatus::PaidRefundDue, signature, at, &[("refundId", &refund.refund_id)])?,
+        store::signature_item(app, signature, &intent.intent_id, &intent.wallet, at)?,
+        aws_sdk_dynamodb::types::TransactWriteItem::builder().put(put_refund).build(),
+        aws_sdk_dynamodb::types::TransactWriteItem::builder().update(stats).build(),
+        audit.transact_put(app.table())?,
+    ];
+    if let Err(c) = dynamo::transact(&app.db, items).await? {
+        return lost_race(app, intent, signature, &c).await;
+    }
+    refunds::enqueue_payout(app, &refund.refund_id).await?;
+    let code = if refusal == AllocateOutcome::WalletHasSeat { "WALLET_ALREADY_HAS_SEAT" } else { "SEAT_CAP_REACHED" };
+    Err(AppError::conflict(code, format!("payment recorded but no seat was allocated ({reason}); refund {} is queued", refund.refund_id)))
+}
