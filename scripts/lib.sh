@@ -92,6 +92,10 @@ export_stack_env() { # dynamodb_port moto_port name
   # Local-only secrets; deployed stages resolve them from Secrets Manager.
   export PADDLE_WEBHOOK_SECRET_KEY="${PADDLE_WEBHOOK_SECRET_KEY:-pdl_ntfset_local_secret}"
   export CRON_SECRET="${CRON_SECRET:-local-cron-secret}"
+  # Payments: devnet USDC and a local treasury; verify needs a reachable RPC.
+  export SOLANA_RPC_URL="${SOLANA_RPC_URL:-https://api.devnet.solana.com}"
+  export TOKEN_MINT="${TOKEN_MINT:-4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU}"
+  export TREASURY_WALLET="${TREASURY_WALLET:-9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM}"
 }
 
 provision() {

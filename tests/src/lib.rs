@@ -88,6 +88,10 @@ pub async fn env_with(overrides: &[(&str, &str)]) -> TestEnv {
         ("PADDLE_WEBHOOK_QUEUE_URL".into(), webhook_queues.main.clone()),
         ("PADDLE_WEBHOOK_SECRET_KEY".into(), PADDLE_SECRET.into()),
         ("CRON_SECRET".into(), CRON_SECRET.into()),
+        // Tests that verify payments start their own RPC node and override this.
+        ("SOLANA_RPC_URL".into(), "http://127.0.0.1:1".into()),
+        ("TOKEN_MINT".into(), "4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU".into()),
+        ("TREASURY_WALLET".into(), "9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM".into()),
         ("REFUND_PAYOUT_QUEUE_URL".into(), queues.main.clone()),
         ("EVENT_BUS_NAME".into(), bus),
         ("TABLE_NAME".into(), table_name.clone()),
@@ -261,6 +265,13 @@ pub async fn dispatch_by_name(name: &str, app: App, req: Request) -> Option<Resp
         "partners-commissions" => dispatch(app, req, partners_commissions::handle).await,
         "audit-log" => dispatch(app, req, audit_log::handle).await,
         "cron" => dispatch(app, req, cron::handle).await,
+        "payments-intents-create" => dispatch(app, req, payments_intents_create::handle).await,
+        "payments-intents-verify" => dispatch(app, req, payments_intents_verify::handle).await,
+        "credits-get" => dispatch(app, req, credits_get::handle).await,
+        "credits-adjust" => dispatch(app, req, credits_adjust::handle).await,
+        "credits-reverse" => dispatch(app, req, credits_reverse::handle).await,
+        "payments-gate" => dispatch(app, req, payments_gate::handle).await,
+        "payments-reconciliation" => dispatch(app, req, payments_reconciliation::handle).await,
         _ => return None,
     })
 }
@@ -276,33 +287,23 @@ pub fn template() -> serde_yaml::Value {
     serde_yaml::from_str(&text).expect("template.yaml parses")
 }
 
-/// A tiny payout service on loopback answering in the documented format
-/// (see `shared::refunds::payout`): one payout per `Idempotency-Key`,
-/// `failures_left` 503s first.
-pub mod payout_server {
-    use std::collections::HashMap;
-    use std::sync::{Arc, Mutex};
+/// A minimal HTTP/1.1 server on loopback for outside services we cannot
+/// reach here; `handler` maps (request head, body) to (status, JSON body).
+pub mod stub_http {
+    use std::sync::Arc;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-    #[derive(Default)]
-    pub struct State {
-        pub calls: u32,
-        pub payouts: HashMap<String, String>,
-        pub failures_left: u32,
-    }
+    pub type Handler = Arc<dyn Fn(&str, &[u8]) -> (u16, String) + Send + Sync>;
 
-    pub async fn start(failures: u32) -> (String, Arc<Mutex<State>>) {
+    pub async fn start(handler: Handler) -> String {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
-        let state = Arc::new(Mutex::new(State { failures_left: failures, ..Default::default() }));
-        let shared = state.clone();
         tokio::spawn(async move {
             while let Ok((mut sock, _)) = listener.accept().await {
-                let state = shared.clone();
+                let handler = handler.clone();
                 tokio::spawn(async move {
                     let mut buf = Vec::new();
                     let mut chunk = [0u8; 4096];
-                    // Read headers, then the body by content-length.
                     let (head_end, content_length) = loop {
                         let n = sock.read(&mut chunk).await.unwrap_or(0);
                         if n == 0 {
@@ -326,36 +327,153 @@ pub mod payout_server {
                         buf.extend_from_slice(&chunk[..n]);
                     }
                     let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
-                    let key = head
-                        .lines()
-                        .find_map(|l| {
-                            let (name, value) = l.split_once(':')?;
-                            name.eq_ignore_ascii_case("idempotency-key").then(|| value.trim().to_string())
-                        })
-                        .unwrap_or_default();
-                    let (status, body) = {
-                        let mut s = state.lock().unwrap();
-                        s.calls += 1;
-                        if !head.starts_with("POST /v1/payouts ") || key.is_empty() {
-                            (400, r#"{"error":"bad request"}"#.to_string())
-                        } else if s.failures_left > 0 {
-                            s.failures_left -= 1;
-                            (503, r#"{"error":"unavailable"}"#.to_string())
-                        } else {
-                            let n = s.payouts.len();
-                            let tx = s.payouts.entry(key.clone()).or_insert_with(|| format!("tx{n}for{}", key.len())).clone();
-                            (200, serde_json::json!({ "id": format!("po_{key}"), "status": "paid", "txHash": tx }).to_string())
-                        }
-                    };
-                    let reason = if status == 200 { "OK" } else if status == 503 { "Service Unavailable" } else { "Bad Request" };
+                    let (status, body) = handler(&head, &buf[head_end..]);
                     let resp = format!(
-                        "HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                        "HTTP/1.1 {status} Status\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
                         body.len()
                     );
                     let _ = sock.write_all(resp.as_bytes()).await;
                 });
             }
         });
+        url
+    }
+
+    /// A header's value, by case-insensitive name.
+    pub fn header(head: &str, name: &str) -> Option<String> {
+        head.lines().find_map(|l| {
+            let (n, v) = l.split_once(':')?;
+            n.eq_ignore_ascii_case(name).then(|| v.trim().to_string())
+        })
+    }
+}
+
+/// A payout service answering in the documented format (see
+/// `shared::refunds::payout`): one payout per `Idempotency-Key`,
+/// `failures_left` 503s first.
+pub mod payout_server {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Default)]
+    pub struct State {
+        pub calls: u32,
+        pub payouts: HashMap<String, String>,
+        pub failures_left: u32,
+    }
+
+    pub async fn start(failures: u32) -> (String, Arc<Mutex<State>>) {
+        let state = Arc::new(Mutex::new(State { failures_left: failures, ..Default::default() }));
+        let shared = state.clone();
+        let url = super::stub_http::start(Arc::new(move |head: &str, _body: &[u8]| {
+            let key = super::stub_http::header(head, "idempotency-key").unwrap_or_default();
+            let mut s = shared.lock().unwrap();
+            s.calls += 1;
+            if !head.starts_with("POST /v1/payouts ") || key.is_empty() {
+                return (400, r#"{"error":"bad request"}"#.to_string());
+            }
+            if s.failures_left > 0 {
+                s.failures_left -= 1;
+                return (503, r#"{"error":"unavailable"}"#.to_string());
+            }
+            let n = s.payouts.len();
+            let tx = s.payouts.entry(key.clone()).or_insert_with(|| format!("tx{n}for{}", key.len())).clone();
+            (200, serde_json::json!({ "id": format!("po_{key}"), "status": "paid", "txHash": tx }).to_string())
+        }))
+        .await;
         (url, state)
+    }
+}
+
+/// A Solana JSON-RPC node answering `getTransaction` in the real
+/// `jsonParsed` format from a map of signature -> result (`null` when
+/// unknown); counts calls.
+pub mod solana_rpc {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex};
+
+    use serde_json::{json, Value};
+
+    #[derive(Default)]
+    pub struct Node {
+        pub transactions: HashMap<String, Value>,
+        pub calls: u32,
+        pub down: bool,
+    }
+
+    pub async fn start() -> (String, Arc<Mutex<Node>>) {
+        let node = Arc::new(Mutex::new(Node::default()));
+        let shared = node.clone();
+        let url = super::stub_http::start(Arc::new(move |_head: &str, body: &[u8]| {
+            let req: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+            let mut n = shared.lock().unwrap();
+            n.calls += 1;
+            if n.down {
+                return (503, "{}".into());
+            }
+            if req["method"] != "getTransaction" || req["params"][1]["encoding"] != "jsonParsed" || req["params"][1]["commitment"] != "finalized" {
+                return (200, json!({ "jsonrpc": "2.0", "id": req["id"], "error": { "code": -32602, "message": "Invalid params" } }).to_string());
+            }
+            let sig = req["params"][0].as_str().unwrap_or_default();
+            let result = n.transactions.get(sig).cloned().unwrap_or(Value::Null);
+            (200, json!({ "jsonrpc": "2.0", "id": req["id"], "result": result }).to_string())
+        }))
+        .await;
+        (url, node)
+    }
+
+    /// A finalized SPL `transferChecked` of `amount` of `mint` from `payer`
+    /// to `treasury`, carrying `reference`, as `getTransaction` returns it.
+    pub fn transfer(payer: &str, treasury: &str, mint: &str, reference: &str, amount: u64, failed: bool) -> Value {
+        json!({
+            "blockTime": 1773143990,
+            "slot": 312_000_123,
+            "version": 0,
+            "meta": {
+                "computeUnitsConsumed": 6200,
+                "err": if failed { json!({ "InstructionError": [0, { "Custom": 1 }] }) } else { Value::Null },
+                "fee": 5000,
+                "innerInstructions": [],
+                "logMessages": ["Program TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA invoke [1]"],
+                "preBalances": [1_000_000_000u64, 2_039_280, 2_039_280, 0],
+                "postBalances": [999_995_000u64, 2_039_280, 2_039_280, 0],
+                "preTokenBalances": [
+                    { "accountIndex": 1, "mint": mint, "owner": payer, "programId": "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA", "uiTokenAmount": { "amount": "10000000000", "decimals": 6, "uiAmount": 10000.0, "uiAmountString": "10000" } },
+                    { "accountIndex": 2, "mint": mint, "owner": treasury, "programId": "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA", "uiTokenAmount": { "amount": "5000000", "decimals": 6, "uiAmount": 5.0, "uiAmountString": "5" } }
+                ],
+                "postTokenBalances": [
+                    { "accountIndex": 1, "mint": mint, "owner": payer, "programId": "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA", "uiTokenAmount": { "amount": (10_000_000_000u64 - if failed { 0 } else { amount }).to_string(), "decimals": 6 } },
+                    { "accountIndex": 2, "mint": mint, "owner": treasury, "programId": "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA", "uiTokenAmount": { "amount": (5_000_000 + if failed { 0 } else { amount }).to_string(), "decimals": 6 } }
+                ],
+                "rewards": [],
+                "status": if failed { json!({ "Err": { "InstructionError": [0, { "Custom": 1 }] } }) } else { json!({ "Ok": null }) }
+            },
+            "transaction": {
+                "signatures": ["sig"],
+                "message": {
+                    "accountKeys": [
+                        { "pubkey": payer, "signer": true, "source": "transaction", "writable": true },
+                        { "pubkey": "7UX2i7SucgLMQcfZ75s3VXmZZY4YRUyJN9X1RgfMoDUi", "signer": false, "source": "transaction", "writable": true },
+                        { "pubkey": "3emsAVdmGKERbHjmGfQ6oZ1e35dkf5iYcS6U4CPKFVaa", "signer": false, "source": "transaction", "writable": true },
+                        { "pubkey": reference, "signer": false, "source": "transaction", "writable": false },
+                        { "pubkey": mint, "signer": false, "source": "transaction", "writable": false },
+                        { "pubkey": "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA", "signer": false, "source": "transaction", "writable": false }
+                    ],
+                    "instructions": [{
+                        "program": "spl-token",
+                        "programId": "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA",
+                        "parsed": { "type": "transferChecked", "info": {
+                            "authority": payer,
+                            "destination": "3emsAVdmGKERbHjmGfQ6oZ1e35dkf5iYcS6U4CPKFVaa",
+                            "mint": mint,
+                            "source": "7UX2i7SucgLMQcfZ75s3VXmZZY4YRUyJN9X1RgfMoDUi",
+                            "tokenAmount": { "amount": amount.to_string(), "decimals": 6, "uiAmount": amount as f64 / 1e6, "uiAmountString": (amount as f64 / 1e6).to_string() }
+                        } },
+                        "stackHeight": null
+                    }],
+                    "recentBlockhash": "EkSnNWid2cvwEVnVx9aBqawnmiCNiDgp3gUdkDPTKN1N"
+                }
+            }
+        })
     }
 }

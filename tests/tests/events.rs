@@ -30,6 +30,9 @@ async fn every_http_sample_event_is_served_by_its_function() {
             "partners-scores-adjust" => (409, "SEAT_NOT_ACTIVE"),
             // Signed by a wallet that holds no seat.
             "partners-console" => (403, "PARTNER_CONSOLE_FORBIDDEN"),
+            // Wallet-signed samples whose signatures are placeholders.
+            "payments-intents-verify" => (404, "INTENT_NOT_FOUND"),
+            "credits-reverse" => (404, "ENTRY_NOT_FOUND"),
             _ => (0, ""),
         };
         if expected.0 == 0 {
@@ -39,7 +42,7 @@ async fn every_http_sample_event_is_served_by_its_function() {
         }
         served += 1;
     }
-    assert!(served >= 19);
+    assert!(served >= 27);
     // The samples changed real state: the price and one seat.
     let state = shared::program::store::load(&env.app).await.unwrap();
     assert_eq!(state.stats.active_seats, 1);
