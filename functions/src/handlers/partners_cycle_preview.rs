@@ -8,11 +8,7 @@ use shared::{App, AppError};
 
 pub async fn handle(app: App, req: Request) -> Result<Response<Body>, AppError> {
     auth::require_admin(&app, &req).await?;
-    let now = app.clock.now();
-    let month = match request::query(&req, "monthKey") {
-        Some(m) => MonthKey::parse_not_future(&m, now)?,
-        None => MonthKey::of(now),
-    };
+    let month = MonthKey::given_or_current(request::query(&req, "monthKey").as_deref(), app.clock.now())?;
     let (preview, history) = tokio::try_join!(service::preview(&app, month), service::history(&app))?;
     response::ok(&json!({ "monthKey": month.to_string(), "preview": preview, "history": history }))
 }

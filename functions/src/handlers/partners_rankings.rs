@@ -18,11 +18,7 @@ struct Rankings {
 
 pub async fn handle(app: App, req: Request) -> Result<Response<Body>, AppError> {
     auth::require_admin(&app, &req).await?;
-    let now = app.clock.now();
-    let month = match request::query(&req, "monthKey") {
-        Some(m) => MonthKey::parse_not_future(&m, now)?,
-        None => MonthKey::of(now),
-    };
+    let month = MonthKey::given_or_current(request::query(&req, "monthKey").as_deref(), app.clock.now())?;
     let source = request::query(&req, "source").unwrap_or_else(|| "LIVE".into()).to_ascii_uppercase();
     let body = match source.as_str() {
         "LIVE" => Rankings { month_key: month.to_string(), source: "LIVE", taken_at: None, rows: service::live_ranking(&app, month).await? },

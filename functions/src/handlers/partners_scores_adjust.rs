@@ -23,11 +23,7 @@ const MAX_POINTS: i64 = 1_000_000_000;
 pub async fn handle(app: App, req: Request) -> Result<Response<Body>, AppError> {
     let admin = auth::require_admin(&app, &req).await?;
     let a: Adjustment = request::parse_json(&req)?;
-    let now = app.clock.now();
-    let month = match a.month_key.as_deref() {
-        Some(m) => MonthKey::parse_not_future(m, now)?,
-        None => MonthKey::of(now),
-    };
+    let month = MonthKey::given_or_current(a.month_key.as_deref(), app.clock.now())?;
     if a.points == 0 || a.points.abs() > MAX_POINTS {
         return Err(AppError::bad_request("INVALID_POINTS", "points must be non-zero and within ±1000000000"));
     }

@@ -53,6 +53,14 @@ impl MonthKey {
         Date::from_calendar_date(self.year, month, 1).expect("valid date").with_time(Time::MIDNIGHT).assume_utc()
     }
 
+    /// The given month (checked like `parse_not_future`), or the current one.
+    pub fn given_or_current(text: Option<&str>, now: OffsetDateTime) -> Result<Self, AppError> {
+        match text {
+            Some(t) => Self::parse_not_future(t, now),
+            None => Ok(Self::of(now)),
+        }
+    }
+
     /// Refuses a month that has not started yet at `now`: it has no
     /// scores to rank. The current month is allowed (the runbook executes
     /// on its last day).

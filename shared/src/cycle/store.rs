@@ -289,7 +289,7 @@ pub async fn take_over(app: &App, run: &Run, new_token: &str, lease_until: i64, 
         .await;
     match result {
         Ok(_) => Ok(true),
-        Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(false),
+        Err(e) if dynamo::condition_failed(&e) => Ok(false),
         Err(e) => Err(e.into()),
     }
 }
@@ -430,15 +430,7 @@ pub async fn complete(app: &App, run: &Run, now: &str, audit: &AuditEntry) -> Re
 }
 
 pub async fn get_snapshot(app: &App, month: &str) -> Result<Option<Snapshot>, AppError> {
-    let out = app
-        .db
-        .get_item()
-        .table_name(app.table())
-        .key("PK", s(keys::cycle_pk(month)))
-        .key("SK", s(keys::SNAPSHOT_SK))
-        .send()
-        .await?;
-    out.item.map(|i| serde_dynamo::from_item(i).map_err(AppError::from)).transpose()
+    dynamo::get_as(&app.db, app.table(), keys::cycle_pk(month), keys::SNAPSHOT_SK).await
 }
 
 /// Executed and in-progress cycles, newest month first.

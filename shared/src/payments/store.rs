@@ -32,16 +32,7 @@ pub async fn create_intent(app: &App, intent: &Intent) -> Result<(), AppError> {
 }
 
 pub async fn get_intent(app: &App, intent_id: &str) -> Result<Option<Intent>, AppError> {
-    let out = app
-        .db
-        .get_item()
-        .table_name(app.table())
-        .key("PK", s(keys::intent_pk(intent_id)))
-        .key("SK", s(keys::INTENT_SK))
-        .consistent_read(true)
-        .send()
-        .await?;
-    out.item.map(|i| serde_dynamo::from_item(i).map_err(AppError::from)).transpose()
+    crate::platform::dynamo::get_as(&app.db, app.table(), keys::intent_pk(intent_id), keys::INTENT_SK).await
 }
 
 /// The intent a signature was used for, if any.
@@ -74,7 +65,7 @@ pub async fn record_failed_verification(app: &App, intent_id: &str, error: &str)
         .send()
         .await
         .map(|_| ())
-        .or_else(|e| if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) { Ok(()) } else { Err(e.into()) })
+        .or_else(|e| if crate::platform::dynamo::condition_failed(&e) { Ok(()) } else { Err(e.into()) })
 }
 
 /// PENDING -> `to` for the intent, only if still PENDING.
@@ -181,16 +172,7 @@ pub async fn balance(app: &App, wallet: &str) -> Result<i64, AppError> {
 }
 
 pub async fn get_entry(app: &App, wallet: &str, entry_id: &str) -> Result<Option<LedgerEntry>, AppError> {
-    let out = app
-        .db
-        .get_item()
-        .table_name(app.table())
-        .key("PK", s(keys::ledger_pk(wallet)))
-        .key("SK", s(keys::entry_sk(entry_id)))
-        .consistent_read(true)
-        .send()
-        .await?;
-    out.item.map(|i| serde_dynamo::from_item(i).map_err(AppError::from)).transpose()
+    crate::platform::dynamo::get_as(&app.db, app.table(), keys::ledger_pk(wallet), &keys::entry_sk(entry_id)).await
 }
 
 /// A page of entries, newest first.

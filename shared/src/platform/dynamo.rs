@@ -76,6 +76,25 @@ pub fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(1 + random % cap_ms)
 }
 
+/// One item by key, strongly consistent, as `T`.
+pub async fn get_as<T: serde::de::DeserializeOwned>(
+    db: &aws_sdk_dynamodb::Client,
+    table: &str,
+    pk: String,
+    sk: &str,
+) -> Result<Option<T>, AppError> {
+    let out = db.get_item().table_name(table).key("PK", s(pk)).key("SK", s(sk)).consistent_read(true).send().await?;
+    out.item.map(|i| serde_dynamo::from_item(i).map_err(AppError::from)).transpose()
+}
+
+/// Whether a single-item write failed only its condition.
+pub fn condition_failed<E, R>(err: &aws_sdk_dynamodb::error::SdkError<E, R>) -> bool
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata,
+{
+    err.as_service_error().and_then(|e| e.code()) == Some("ConditionalCheckFailedException")
+}
+
 pub fn s(v: impl Into<String>) -> AttributeValue {
     AttributeValue::S(v.into())
 }

@@ -13,16 +13,7 @@ use crate::platform::table::GSI1;
 use crate::App;
 
 pub async fn get(app: &App, refund_id: &str) -> Result<Option<Refund>, AppError> {
-    let out = app
-        .db
-        .get_item()
-        .table_name(app.table())
-        .key("PK", s(keys::refund_pk(refund_id)))
-        .key("SK", s(keys::REFUND_SK))
-        .consistent_read(true)
-        .send()
-        .await?;
-    out.item.map(|i| serde_dynamo::from_item(i).map_err(AppError::from)).transpose()
+    dynamo::get_as(&app.db, app.table(), keys::refund_pk(refund_id), keys::REFUND_SK).await
 }
 
 pub struct RefundPage {

@@ -62,16 +62,7 @@ pub async fn record_received(app: &App, event: &StoredEvent, audit: &AuditEntry)
 }
 
 pub async fn get_event(app: &App, event_id: &str) -> Result<Option<StoredEvent>, AppError> {
-    let out = app
-        .db
-        .get_item()
-        .table_name(app.table())
-        .key("PK", s(keys::webhook_pk(event_id)))
-        .key("SK", s(keys::WEBHOOK_SK))
-        .consistent_read(true)
-        .send()
-        .await?;
-    out.item.map(|i| serde_dynamo::from_item(i).map_err(AppError::from)).transpose()
+    dynamo::get_as(&app.db, app.table(), keys::webhook_pk(event_id), keys::WEBHOOK_SK).await
 }
 
 pub async fn mark_queued(app: &App, event_id: &str, now: &str) -> Result<(), AppError> {
@@ -140,22 +131,23 @@ pub async fn apply_membership(app: &App, customer_id: &str, subscription_id: &st
         .await;
     match result {
         Ok(_) => Ok(true),
-        Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(false),
+        Err(e) if dynamo::condition_failed(&e) => Ok(false),
         Err(e) => Err(e.into()),
     }
 }
 
-pub async fn get_membership(app: &App, customer_id: &str) -> Result<Option<Item>, AppError> {
-    let out = app
-        .db
-        .get_item()
-        .table_name(app.table())
-        .key("PK", s(keys::membership_pk(customer_id)))
-        .key("SK", s(keys::MEMBERSHIP_SK))
-        .consistent_read(true)
-        .send()
-        .await?;
-    Ok(out.item)
+/// A customer's membership, as the latest subscription event left it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Membership {
+    pub status: String,
+    pub subscription_id: String,
+    pub last_event_at: String,
+    pub last_event_id: String,
+}
+
+pub async fn get_membership(app: &App, customer_id: &str) -> Result<Option<Membership>, AppError> {
+    dynamo::get_as(&app.db, app.table(), keys::membership_pk(customer_id), keys::MEMBERSHIP_SK).await
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -189,16 +181,7 @@ pub async fn put_commission(app: &App, entry: &CommissionEntry, audit: &AuditEnt
 }
 
 pub async fn get_commission(app: &App, transaction_id: &str, kind: &str) -> Result<Option<CommissionEntry>, AppError> {
-    let out = app
-        .db
-        .get_item()
-        .table_name(app.table())
-        .key("PK", s(keys::commission_pk(transaction_id)))
-        .key("SK", s(kind))
-        .consistent_read(true)
-        .send()
-        .await?;
-    out.item.map(|i| serde_dynamo::from_item(i).map_err(AppError::from)).transpose()
+    dynamo::get_as(&app.db, app.table(), keys::commission_pk(transaction_id), kind).await
 }
 
 pub async fn put_dunning(app: &App, customer_id: &str, transaction_id: &str, occurred_at: &str, event_id: &str) -> Result<bool, AppError> {
@@ -218,7 +201,7 @@ pub async fn put_dunning(app: &App, customer_id: &str, transaction_id: &str, occ
         .await;
     match result {
         Ok(_) => Ok(true),
-        Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(false),
+        Err(e) if dynamo::condition_failed(&e) => Ok(false),
         Err(e) => Err(e.into()),
     }
 }
