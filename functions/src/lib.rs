@@ -15,7 +15,7 @@ use shared::{App, AppError};
 pub async fn run_http<F, Fut>(handler: F) -> Result<(), lambda_http::Error>
 where
     F: Fn(App, Request) -> Fut + Clone + Send + Sync + 'static,
-    Fut: Future<Output = Result<Response<Body>, AppError>> + Send,
+    Fut: Future<Output = Result<Response<Body>, AppError>> + Send + 'static,
 {
     shared::platform::logging::init();
     let app = App::from_env().await.inspect_err(|e| tracing::error!(error = %e, "refusing to start"))?;
@@ -29,14 +29,15 @@ where
     E: serde::de::DeserializeOwned + Send + 'static,
     R: serde::Serialize + Send + 'static,
     F: Fn(App, E) -> Fut + Clone + Send + Sync + 'static,
-    Fut: Future<Output = Result<R, AppError>> + Send,
+    Fut: Future<Output = Result<R, AppError>> + Send + 'static,
 {
     shared::platform::logging::init();
     let app = App::from_env().await.inspect_err(|e| tracing::error!(error = %e, "refusing to start"))?;
     lambda_runtime::run(lambda_runtime::service_fn(move |event: lambda_runtime::LambdaEvent<E>| {
-        let app = app.clone();
-        let handler = handler.clone();
-        async move { handler(app, event.payload).await.map_err(lambda_runtime::Error::from) }
+        // Boxed so the runtime's future type does not nest every handler's
+        // (deep SDK futures otherwise overflow the compiler's query depth).
+        let handled: std::pin::Pin<Box<dyn Future<Output = Result<R, AppError>> + Send>> = Box::pin(handler(app.clone(), event.payload));
+        async move { handled.await.map_err(lambda_runtime::Error::from) }
     }))
     .await
 }

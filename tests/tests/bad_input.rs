@@ -56,3 +56,24 @@ async fn bad_bodies_get_4xx_and_write_nothing() {
         assert_eq!(count_with_pk_prefix(&env.app, prefix).await, 0, "{prefix}");
     }
 }
+
+#[tokio::test]
+async fn forged_cursors_and_absurd_ids_are_400s() {
+    use functions::handlers::{audit_log, partners_refunds_list, payments_intents_verify};
+    use base64::Engine;
+    let env = env_with(&[("ALLOW_UNSIGNED_ADMIN", "true")]).await;
+    let admin = || vec![("x-admin-wallet", admin_wallet())];
+    // Well-formed, right attribute names, but not a key of this query.
+    let forged = serde_json::json!({ "PK": "X", "SK": "Y", "GSI1PK": "OTHER", "GSI1SK": "Z" }).to_string();
+    let cursor = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(forged);
+    let r = reply(dispatch(env.app.clone(), unsigned("GET", &format!("/api/partners/refunds?status=PENDING&cursor={cursor}"), &admin(), None), partners_refunds_list::handle).await);
+    assert_eq!((r.status, r.code()), (400, "INVALID_CURSOR"), "{}", r.json);
+    let long = "a".repeat(5_000);
+    let r = reply(dispatch(env.app.clone(), unsigned("GET", &format!("/api/audit?subject={long}"), &admin(), None), audit_log::handle).await);
+    assert_eq!((r.status, r.code()), (400, "INVALID_QUERY"));
+    let key = ed25519_dalek::SigningKey::from_bytes(&[60; 32]);
+    let body = serde_json::json!({ "intentId": "i".repeat(3_000), "signature": bs58::encode([1u8; 64]).into_string() }).to_string();
+    let req = signed_by(&key, "x-wallet", "POST", "/api/payments/intents/verify", Some(&body), env.now());
+    let r = reply(dispatch(env.app.clone(), req, payments_intents_verify::handle).await);
+    assert_eq!((r.status, r.code()), (400, "INVALID_INTENT_ID"));
+}

@@ -1,8 +1,5 @@
 //! Lambda entry point (SQS); see `functions::handlers::refund_payout_worker`.
 
-// The provider's async calls nest deeply inside the runtime's futures.
-#![recursion_limit = "256"]
-
 use std::sync::{Arc, OnceLock};
 
 use shared::refunds::payout::ConfiguredPayouts;

@@ -9,6 +9,9 @@ use shared::{App, AppError};
 pub async fn handle(app: App, req: Request) -> Result<Response<Body>, AppError> {
     auth::require_admin(&app, &req).await?;
     let (subject, action) = (request::query(&req, "subject"), request::query(&req, "action"));
+    for value in subject.iter().chain(action.iter()) {
+        request::bounded_id(value, "subject/action", "INVALID_QUERY")?;
+    }
     let filter = match (&subject, &action) {
         (Some(s), None) => AuditFilter::Subject(s),
         (None, Some(a)) => AuditFilter::Action(a),
@@ -19,5 +22,5 @@ pub async fn handle(app: App, req: Request) -> Result<Response<Body>, AppError> 
         return Err(AppError::bad_request("INVALID_LIMIT", "limit must be between 1 and 100"));
     }
     let page = audit::query(&app, filter, limit, request::query(&req, "cursor").as_deref()).await?;
-    response::ok(&json!({ "entries": page.rows, "nextCursor": page.next_cursor }))
+    response::ok(&json!({ "entries": page.items, "nextCursor": page.next_cursor }))
 }

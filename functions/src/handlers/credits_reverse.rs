@@ -21,6 +21,7 @@ pub async fn handle(app: App, req: Request) -> Result<Response<Body>, AppError> 
     let admin = auth::require_admin(&app, &req).await?;
     let r: Reversal = request::parse_json(&req)?;
     let wallet = Wallet::parse(&r.wallet)?;
+    request::bounded_id(&r.entry_id, "entryId", "INVALID_ENTRY_ID")?;
     let entry = ledger::reverse(&app, &admin, wallet.as_str(), &r.entry_id, &r.note, r.allow_negative).await?;
     response::json(201, &serde_json::json!({ "entry": entry }))
 }

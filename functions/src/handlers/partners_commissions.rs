@@ -3,9 +3,11 @@
 
 use serde_json::json;
 use shared::http::{auth, request, response, Body, Request, Response};
+use shared::platform::dynamo::{query_page, Partition};
 use shared::platform::keys;
+use shared::platform::table::GSI1;
 use shared::seats::domain::Wallet;
-use shared::webhooks::store::{self, CommissionEntry};
+use shared::webhooks::store::CommissionEntry;
 use shared::{App, AppError};
 
 pub async fn handle(app: App, req: Request) -> Result<Response<Body>, AppError> {
@@ -16,7 +18,8 @@ pub async fn handle(app: App, req: Request) -> Result<Response<Body>, AppError> 
     if !(1..=100).contains(&limit) {
         return Err(AppError::bad_request("INVALID_LIMIT", "limit must be between 1 and 100"));
     }
-    let page = store::gsi1_page::<CommissionEntry>(&app, &keys::commissions_gsi1pk(wallet.as_str()), limit, request::query(&req, "cursor").as_deref()).await?;
+    let commissions = Partition::index(GSI1, keys::commissions_gsi1pk(wallet.as_str())).newest_first();
+    let page = query_page::<CommissionEntry>(&app.db, app.table(), &commissions, Some(limit), request::query(&req, "cursor").as_deref()).await?;
     let total: i64 = page.items.iter().map(|c| c.amount_minor).sum();
     response::ok(&json!({ "wallet": wallet, "commissions": page.items, "pageTotalMinor": total, "nextCursor": page.next_cursor }))
 }

@@ -13,7 +13,7 @@ pub async fn handle(app: App, req: Request) -> Result<Response<Body>, AppError> 
     let page = service::list(&app, status, request::query_i32(&req, "limit")?, request::query(&req, "cursor").as_deref()).await?;
     let now = rfc3339(app.clock.now());
     let refunds: Vec<_> = page
-        .refunds
+        .items
         .into_iter()
         .map(|r| {
             let overdue = r.status == RefundStatus::Pending && r.refund_deadline_at < now;

@@ -18,7 +18,7 @@ pub async fn handle(app: App, req: Request) -> Result<Response<Body>, AppError> 
     let state = program_store::load(&app).await?;
     let config = program::effective(&app, state.config);
     response::ok(&SeatList {
-        seats: page.seats,
+        seats: page.items,
         next_cursor: page.next_cursor,
         stats: program::stats_view(state.stats, config.refill_price),
     })

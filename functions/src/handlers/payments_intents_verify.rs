@@ -19,6 +19,7 @@ pub async fn handle(app: App, req: Request) -> Result<Response<Body>, AppError> 
     let wallet = auth::require_wallet(&app, &req).await?;
     let body: VerifyRequest = request::parse_json(&req)?;
     let signature = parse_signature(&body.signature)?;
+    let intent_id = request::bounded_id(&body.intent_id, "intentId", "INVALID_INTENT_ID")?;
     let url = app
         .settings
         .payments
@@ -26,5 +27,5 @@ pub async fn handle(app: App, req: Request) -> Result<Response<Body>, AppError> 
         .clone()
         .ok_or_else(|| AppError::unavailable("PAYMENTS_NOT_CONFIGURED", "SOLANA_RPC_URL is not set"))?;
     let rpc = JsonRpcClient::new(app.http().clone(), &url);
-    response::ok(&service::verify(&app, &rpc, &wallet, &body.intent_id, &signature).await?)
+    response::ok(&service::verify(&app, &rpc, &wallet, intent_id, &signature).await?)
 }

@@ -88,6 +88,9 @@ pub struct Standing {
     pub score: i64,
     pub joined_at: String,
     pub status: SeatStatus,
+    /// What the seat cost; its refund pays this back if it is eliminated.
+    #[serde(default)]
+    pub price_paid_cents: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -127,7 +130,7 @@ mod tests {
     use time::macros::datetime;
 
     fn st(id: &str, score: i64, joined: &str) -> Standing {
-        Standing { seat_id: id.into(), wallet: format!("w{id}"), score, joined_at: joined.into(), status: SeatStatus::Active }
+        Standing { seat_id: id.into(), wallet: format!("w{id}"), score, joined_at: joined.into(), status: SeatStatus::Active, price_paid_cents: 0 }
     }
 
     #[test]

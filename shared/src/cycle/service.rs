@@ -229,12 +229,11 @@ pub async fn execute_steps(
         }
         steps += 1;
         let at = app.clock.now();
-        let seat_price = price_paid(app, &seat_id).await?;
         let refund = Refund {
             refund_id: refund_id(&month_s, &seat_id),
             seat_id: seat_id.clone(),
             wallet: row.standing.wallet.clone(),
-            amount_cents: seat_price,
+            amount_cents: row.standing.price_paid_cents,
             status: RefundStatus::Pending,
             month_key: month_s.clone(),
             created_at: rfc3339(at),
@@ -300,19 +299,4 @@ pub async fn execute_steps(
         return Err(AppError::conflict("CYCLE_ALREADY_EXECUTED", "another invocation completed this cycle"));
     }
     Ok(Execution { month_key: month_s, status: RunStatus::Completed, executed_at: Some(done_at), eliminated, skipped })
-}
-
-async fn price_paid(app: &App, seat_id: &str) -> Result<u64, AppError> {
-    let out = app
-        .db
-        .get_item()
-        .table_name(app.table())
-        .key("PK", crate::platform::dynamo::s(crate::platform::keys::seat_pk(seat_id)))
-        .key("SK", crate::platform::dynamo::s(crate::platform::keys::SEAT_SK))
-        .projection_expression("pricePaidCents")
-        .consistent_read(true)
-        .send()
-        .await?;
-    let item = out.item.ok_or_else(|| AppError::internal(format!("seat {seat_id} missing")))?;
-    crate::platform::dynamo::get_u64(&item, "pricePaidCents")?.ok_or_else(|| AppError::internal("seat has no price"))
 }

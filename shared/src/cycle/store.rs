@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::domain::{RankedRow, Standing};
 use crate::platform::audit::AuditEntry;
-use crate::platform::dynamo::{self, n, s, Item};
+use crate::platform::dynamo::{self, n, query_all, query_items, s, Item, Partition};
 use crate::platform::error::AppError;
 use crate::platform::keys;
 use crate::platform::table::{GSI1, GSI2};
@@ -22,46 +22,12 @@ use crate::refunds::domain::Refund;
 use crate::seats::domain::{Seat, SeatStatus};
 use crate::App;
 
-/// All items of a query, following pages.
-pub(crate) async fn query_all(
-    app: &App,
-    index: Option<&str>,
-    pk_attr: &str,
-    pk: &str,
-    forward: bool,
-) -> Result<Vec<Item>, AppError> {
-    let mut items = Vec::new();
-    let mut start = None;
-    loop {
-        let out = app
-            .db
-            .query()
-            .table_name(app.table())
-            .set_index_name(index.map(String::from))
-            .key_condition_expression("#pk = :pk")
-            .expression_attribute_names("#pk", pk_attr)
-            .expression_attribute_values(":pk", s(pk))
-            .scan_index_forward(forward)
-            .set_exclusive_start_key(start)
-            .send()
-            .await?;
-        items.extend(out.items().iter().cloned());
-        start = out.last_evaluated_key().cloned();
-        if start.is_none() {
-            return Ok(items);
-        }
-    }
-}
-
 /// Active seats with their score for `month` (0 without points): one
 /// Query on GSI2 for the seats, one on GSI1 for the month's scores.
 pub async fn active_standings(app: &App, month: &str) -> Result<Vec<Standing>, AppError> {
-    let active_pk = keys::seats_by_status_gsi2pk(SeatStatus::Active.as_str());
-    let scores_pk = keys::scores_gsi1pk(month);
-    let (seats, scores) = tokio::try_join!(
-        query_all(app, Some(GSI2), "GSI2PK", &active_pk, true),
-        query_all(app, Some(GSI1), "GSI1PK", &scores_pk, true),
-    )?;
+    let active = Partition::index(GSI2, keys::seats_by_status_gsi2pk(SeatStatus::Active.as_str()));
+    let scores = Partition::index(GSI1, keys::scores_gsi1pk(month));
+    let (seats, scores) = tokio::try_join!(query_all(&app.db, app.table(), &active), query_all(&app.db, app.table(), &scores))?;
     let mut points: HashMap<String, i64> = HashMap::new();
     for item in &scores {
         let seat = item.get("seatId").and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
@@ -78,6 +44,7 @@ pub async fn active_standings(app: &App, month: &str) -> Result<Vec<Standing>, A
                 wallet: seat.wallet,
                 joined_at: seat.joined_at,
                 status: seat.status,
+                price_paid_cents: seat.price_paid_cents,
             })
         })
         .collect()
@@ -287,11 +254,7 @@ pub async fn take_over(app: &App, run: &Run, new_token: &str, lease_until: i64, 
         .expression_attribute_values(":now", n(now))
         .send()
         .await;
-    match result {
-        Ok(_) => Ok(true),
-        Err(e) if dynamo::condition_failed(&e) => Ok(false),
-        Err(e) => Err(e.into()),
-    }
+    dynamo::applied(result)
 }
 
 pub enum EliminateOutcome {
@@ -359,28 +322,6 @@ pub async fn eliminate_seat(
         .condition_expression("attribute_not_exists(PK)")
         .build()
         .map_err(AppError::internal)?;
-    let mut refund_item: Item = serde_dynamo::to_item(refund)?;
-    refund_item.insert("PK".into(), s(keys::refund_pk(&refund.refund_id)));
-    refund_item.insert("SK".into(), s(keys::REFUND_SK));
-    refund_item.insert("GSI1PK".into(), s(keys::refunds_by_status_gsi1pk(refund.status.as_str())));
-    refund_item.insert("GSI1SK".into(), s(format!("{}#{}", refund.refund_deadline_at, refund.refund_id)));
-    refund_item.insert("entity".into(), s("REFUND"));
-    let refund_put = Put::builder()
-        .table_name(t)
-        .set_item(Some(refund_item))
-        .condition_expression("attribute_not_exists(PK)")
-        .build()
-        .map_err(AppError::internal)?;
-    let stats = Update::builder()
-        .table_name(t)
-        .key("PK", s(keys::PROGRAM_PK))
-        .key("SK", s(keys::STATS_SK))
-        .update_expression("SET activeSeats = activeSeats - :one, pendingRefunds = if_not_exists(pendingRefunds, :zero) + :one")
-        .condition_expression("activeSeats > :zero")
-        .expression_attribute_values(":one", n(1))
-        .expression_attribute_values(":zero", n(0))
-        .build()
-        .map_err(AppError::internal)?;
     let progress = Update::builder()
         .table_name(t)
         .key("PK", s(keys::cycle_pk(month)))
@@ -397,8 +338,8 @@ pub async fn eliminate_seat(
         TransactWriteItem::builder().update(seat).build(),
         TransactWriteItem::builder().update(guard).build(),
         TransactWriteItem::builder().put(elimination).build(),
-        TransactWriteItem::builder().put(refund_put).build(),
-        TransactWriteItem::builder().update(stats).build(),
+        crate::refunds::store::insert_item(app, refund)?,
+        crate::program::store::counters_change(app, -1, 1)?,
         TransactWriteItem::builder().update(progress).build(),
         audit.transact_put(t)?,
     ];
@@ -435,16 +376,7 @@ pub async fn get_snapshot(app: &App, month: &str) -> Result<Option<Snapshot>, Ap
 
 /// Executed and in-progress cycles, newest month first.
 pub async fn list_runs(app: &App, limit: i32) -> Result<Vec<Run>, AppError> {
-    let out = app
-        .db
-        .query()
-        .table_name(app.table())
-        .index_name(GSI1)
-        .key_condition_expression("GSI1PK = :pk")
-        .expression_attribute_values(":pk", s(keys::CYCLES_GSI1PK))
-        .scan_index_forward(false)
-        .limit(limit)
-        .send()
-        .await?;
-    out.items().iter().cloned().map(run_from_item).collect()
+    let part = Partition::index(GSI1, keys::CYCLES_GSI1PK).newest_first();
+    let (items, _) = query_items(&app.db, app.table(), &part, Some(limit), None).await?;
+    items.into_iter().map(run_from_item).collect()
 }

@@ -14,7 +14,6 @@
 //! Locally (`ALLOW_UNSIGNED_ADMIN=true`, never in production) the admin
 //! header alone passes, so the runbooks' curl lines work as written.
 
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use ed25519_dalek::{Signature, Verifier, VerifyingKey};
 use lambda_http::Request;
 use serde_json::json;
@@ -23,7 +22,7 @@ use sha2::{Digest, Sha256};
 use super::request::{body_bytes, path_and_query, request_id};
 use crate::platform::audit::AuditEntry;
 use crate::platform::clock::rfc3339;
-use crate::platform::dynamo::{n, s};
+use crate::platform::dynamo::{self, n, s};
 use crate::platform::error::AppError;
 use crate::platform::keys;
 use crate::seats::domain::Wallet;
@@ -99,12 +98,10 @@ async fn burn_signature(app: &App, signature: &str, now: i64) -> Result<(), AppE
         .condition_expression("attribute_not_exists(PK)")
         .send()
         .await;
-    match result {
-        Ok(_) => Ok(()),
-        Err(e) if matches!(e.as_service_error(), Some(PutItemError::ConditionalCheckFailedException(_))) => {
-            Err(AppError::unauthorized("SIGNATURE_REPLAYED", "this signature was already used; sign the request again"))
-        }
-        Err(e) => Err(e.into()),
+    if dynamo::applied(result)? {
+        Ok(())
+    } else {
+        Err(AppError::unauthorized("SIGNATURE_REPLAYED", "this signature was already used; sign the request again"))
     }
 }
 

@@ -73,3 +73,12 @@ pub fn path_and_query(req: &Request) -> String {
         _ => uri.path().to_string(),
     }
 }
+
+/// Client ids end up in DynamoDB keys, which have size limits: bound them
+/// here so an absurd one is a 400 with `code`, never a DynamoDB error.
+pub fn bounded_id<'a>(value: &'a str, field: &str, code: &'static str) -> Result<&'a str, AppError> {
+    if value.is_empty() || value.len() > 200 {
+        return Err(AppError::bad_request(code, format!("{field} must be 1 to 200 characters")));
+    }
+    Ok(value)
+}

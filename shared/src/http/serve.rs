@@ -40,12 +40,13 @@ where
 pub async fn run<F, Fut>(app: App, handler: F) -> Result<(), lambda_http::Error>
 where
     F: Fn(App, Request) -> Fut + Clone + Send + Sync + 'static,
-    Fut: Future<Output = Result<Response<Body>, AppError>> + Send,
+    Fut: Future<Output = Result<Response<Body>, AppError>> + Send + 'static,
 {
     lambda_http::run(service_fn(move |req: Request| {
-        let app = app.clone();
-        let handler = handler.clone();
-        async move { Ok::<_, std::convert::Infallible>(dispatch(app, req, handler).await) }
+        // Boxed for the same reason as `functions::run_event`: keep the
+        // runtime's future type shallow.
+        let served: std::pin::Pin<Box<dyn Future<Output = Response<Body>> + Send>> = Box::pin(dispatch(app.clone(), req, handler.clone()));
+        async move { Ok::<_, std::convert::Infallible>(served.await) }
     }))
     .await
 }

@@ -28,8 +28,8 @@ pub async fn view(app: &App, wallet: &str, limit: Option<i32>, cursor: Option<&s
     if !(1..=100).contains(&limit) {
         return Err(AppError::bad_request("INVALID_LIMIT", "limit must be between 1 and 100"));
     }
-    let (balance, (entries, next_cursor)) = tokio::try_join!(store::balance(app, wallet), store::entries_page(app, wallet, Some(limit), cursor))?;
-    Ok(LedgerView { wallet: wallet.to_string(), balance, entries, next_cursor })
+    let (balance, page) = tokio::try_join!(store::balance(app, wallet), store::entries_page(app, wallet, Some(limit), cursor))?;
+    Ok(LedgerView { wallet: wallet.to_string(), balance, entries: page.items, next_cursor: page.next_cursor })
 }
 
 fn note_required(note: &str) -> Result<String, AppError> {

@@ -8,8 +8,8 @@ use serde::Serialize;
 
 use super::domain::{Intent, IntentKind};
 use super::store::{self, LedgerEntry};
-use crate::cycle::store::query_all;
 use crate::platform::clock::rfc3339;
+use crate::platform::dynamo::{query_all, Partition};
 use crate::platform::error::AppError;
 use crate::platform::keys;
 use crate::platform::table::GSI1;
@@ -90,13 +90,13 @@ pub fn build(now: &str, intents: &[Intent], balances: &[(String, i64)], entries:
 pub async fn run(app: &App) -> Result<Report, AppError> {
     let mut intents = Vec::new();
     for status in ["PENDING", "VERIFIED", "PAID_REFUND_DUE"] {
-        for item in query_all(app, Some(GSI1), "GSI1PK", &keys::intents_by_status_gsi1pk(status), true).await? {
+        for item in query_all(&app.db, app.table(), &Partition::index(GSI1, keys::intents_by_status_gsi1pk(status))).await? {
             intents.push(serde_dynamo::from_item::<_, Intent>(item)?);
         }
     }
     let mut balances = Vec::new();
     let mut entries = HashMap::new();
-    for item in query_all(app, Some(GSI1), "GSI1PK", keys::BALANCES_GSI1PK, true).await? {
+    for item in query_all(&app.db, app.table(), &Partition::index(GSI1, keys::BALANCES_GSI1PK)).await? {
         let wallet = item.get("wallet").and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
         let balance = item.get("balance").and_then(|v| v.as_n().ok()).and_then(|v| v.parse().ok()).unwrap_or(0);
         entries.insert(wallet.clone(), store::all_entries(app, &wallet).await?);

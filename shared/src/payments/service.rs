@@ -9,13 +9,12 @@ use super::store::{self, LedgerEntry};
 use crate::cycle::domain::MonthKey;
 use crate::platform::audit::AuditEntry;
 use crate::platform::clock::rfc3339;
-use crate::platform::dynamo::{self, n, s};
+use crate::platform::dynamo;
 use crate::platform::error::AppError;
 use crate::platform::ids::new_id;
-use crate::platform::keys;
 use crate::program::{service::effective, store as program_store};
 use crate::refunds::domain::{deadline, Refund, RefundStatus};
-use crate::refunds::service as refunds;
+use crate::refunds::{service as refunds, store as refund_store};
 use crate::seats::domain::{Seat, SeatStatus, Wallet};
 use crate::seats::store::{allocation_items, allocation_refusal, AllocateOutcome};
 use crate::App;
@@ -232,27 +231,6 @@ async fn refund_unfulfilled(app: &App, intent: &Intent, signature: &str, at: &st
         completed_at: None,
         payout_queued_at: None,
     };
-    let mut refund_item: dynamo::Item = serde_dynamo::to_item(&refund)?;
-    refund_item.insert("PK".into(), s(keys::refund_pk(&refund.refund_id)));
-    refund_item.insert("SK".into(), s(keys::REFUND_SK));
-    refund_item.insert("GSI1PK".into(), s(keys::refunds_by_status_gsi1pk("PENDING")));
-    refund_item.insert("GSI1SK".into(), s(format!("{}#{}", refund.refund_deadline_at, refund.refund_id)));
-    refund_item.insert("entity".into(), s("REFUND"));
-    let put_refund = aws_sdk_dynamodb::types::Put::builder()
-        .table_name(app.table())
-        .set_item(Some(refund_item))
-        .condition_expression("attribute_not_exists(PK)")
-        .build()
-        .map_err(AppError::internal)?;
-    let stats = aws_sdk_dynamodb::types::Update::builder()
-        .table_name(app.table())
-        .key("PK", s(keys::PROGRAM_PK))
-        .key("SK", s(keys::STATS_SK))
-        .update_expression("SET pendingRefunds = if_not_exists(pendingRefunds, :zero) + :one")
-        .expression_attribute_values(":zero", n(0))
-        .expression_attribute_values(":one", n(1))
-        .build()
-        .map_err(AppError::internal)?;
     let reason = match refusal {
         AllocateOutcome::WalletHasSeat => "wallet already holds a seat",
         _ => "seat cap reached",
@@ -261,8 +239,8 @@ async fn refund_unfulfilled(app: &App, intent: &Intent, signature: &str, at: &st
     let items = vec![
         store::settle_intent_item(app, intent, IntentStatus::PaidRefundDue, signature, at, &[("refundId", &refund.refund_id)])?,
         store::signature_item(app, signature, &intent.intent_id, &intent.wallet, at)?,
-        aws_sdk_dynamodb::types::TransactWriteItem::builder().put(put_refund).build(),
-        aws_sdk_dynamodb::types::TransactWriteItem::builder().update(stats).build(),
+        refund_store::insert_item(app, &refund)?,
+        crate::program::store::counters_change(app, 0, 1)?,
         audit.transact_put(app.table())?,
     ];
     if let Err(c) = dynamo::transact(&app.db, items).await? {

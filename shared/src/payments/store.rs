@@ -5,7 +5,7 @@ use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 
 use super::domain::{Intent, IntentStatus};
-use crate::platform::dynamo::{n, s, Item};
+use crate::platform::dynamo::{n, query_all, query_page, s, Item, Page, Partition};
 use crate::platform::error::AppError;
 use crate::platform::keys;
 use crate::App;
@@ -50,7 +50,8 @@ pub async fn signature_owner(app: &App, signature: &str) -> Result<Option<String
 }
 
 pub async fn record_failed_verification(app: &App, intent_id: &str, error: &str) -> Result<(), AppError> {
-    app.db
+    let result = app
+        .db
         .update_item()
         .table_name(app.table())
         .key("PK", s(keys::intent_pk(intent_id)))
@@ -63,9 +64,9 @@ pub async fn record_failed_verification(app: &App, intent_id: &str, error: &str)
         .expression_attribute_values(":e", s(error))
         .expression_attribute_values(":pending", s("PENDING"))
         .send()
-        .await
-        .map(|_| ())
-        .or_else(|e| if crate::platform::dynamo::condition_failed(&e) { Ok(()) } else { Err(e.into()) })
+        .await;
+    // Refused only when the intent was settled meanwhile: nothing to count.
+    crate::platform::dynamo::applied(result).map(|_| ())
 }
 
 /// PENDING -> `to` for the intent, only if still PENDING.
@@ -176,37 +177,17 @@ pub async fn get_entry(app: &App, wallet: &str, entry_id: &str) -> Result<Option
 }
 
 /// A page of entries, newest first.
-pub async fn entries_page(app: &App, wallet: &str, limit: Option<i32>, cursor: Option<&str>) -> Result<(Vec<LedgerEntry>, Option<String>), AppError> {
-    use crate::platform::dynamo::{decode_cursor, encode_cursor};
-    let start = cursor.map(|c| decode_cursor(c, &["PK", "SK"])).transpose()?;
-    let out = app
-        .db
-        .query()
-        .table_name(app.table())
-        .key_condition_expression("PK = :pk AND begins_with(SK, :e)")
-        .expression_attribute_values(":pk", s(keys::ledger_pk(wallet)))
-        .expression_attribute_values(":e", s("ENTRY#"))
-        .scan_index_forward(false)
-        .set_limit(limit)
-        .set_exclusive_start_key(start)
-        .consistent_read(true)
-        .send()
-        .await?;
-    let entries = out.items().iter().map(|i| serde_dynamo::from_item(i.clone())).collect::<Result<Vec<LedgerEntry>, _>>()?;
-    Ok((entries, out.last_evaluated_key().map(encode_cursor).transpose()?))
+pub async fn entries_page(app: &App, wallet: &str, limit: Option<i32>, cursor: Option<&str>) -> Result<Page<LedgerEntry>, AppError> {
+    query_page(&app.db, app.table(), &entries(wallet).newest_first(), limit, cursor).await
 }
 
 pub async fn all_entries(app: &App, wallet: &str) -> Result<Vec<LedgerEntry>, AppError> {
-    let mut all = Vec::new();
-    let mut cursor = None;
-    loop {
-        let (page, next) = entries_page(app, wallet, None, cursor.as_deref()).await?;
-        all.extend(page);
-        match next {
-            Some(c) => cursor = Some(c),
-            None => return Ok(all),
-        }
-    }
+    let items = query_all(&app.db, app.table(), &entries(wallet)).await?;
+    Ok(items.into_iter().map(serde_dynamo::from_item).collect::<Result<_, _>>()?)
+}
+
+fn entries(wallet: &str) -> Partition<'static> {
+    Partition::table(keys::ledger_pk(wallet)).begins_with("ENTRY#")
 }
 
 // ---- the verify gate (kill switch) ----

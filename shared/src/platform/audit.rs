@@ -5,6 +5,7 @@
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use serde::Serialize;
 
+use super::dynamo::{query_page, Page, Partition};
 use super::error::AppError;
 use super::ids::new_id;
 use super::keys;
@@ -86,37 +87,16 @@ pub struct AuditRow {
     pub details: serde_json::Value,
 }
 
-pub struct AuditPage {
-    pub rows: Vec<AuditRow>,
-    pub next_cursor: Option<String>,
-}
-
 pub enum AuditFilter<'a> {
     Subject(&'a str),
     Action(&'a str),
 }
 
 /// Newest first: by subject from the table, by action from GSI1.
-pub async fn query(app: &crate::App, filter: AuditFilter<'_>, limit: i32, cursor: Option<&str>) -> Result<AuditPage, AppError> {
-    use crate::platform::dynamo::{decode_cursor, encode_cursor, s};
-    let (index, pk_attr, pk, key_attrs): (Option<&str>, &str, String, &[&str]) = match filter {
-        AuditFilter::Subject(subject) => (None, "PK", keys::audit_pk(subject), &["PK", "SK"]),
-        AuditFilter::Action(action) => (Some(crate::platform::table::GSI1), "GSI1PK", keys::audit_action_gsi1pk(action), &["PK", "SK", "GSI1PK", "GSI1SK"]),
+pub async fn query(app: &crate::App, filter: AuditFilter<'_>, limit: i32, cursor: Option<&str>) -> Result<Page<AuditRow>, AppError> {
+    let part = match filter {
+        AuditFilter::Subject(subject) => Partition::table(keys::audit_pk(subject)),
+        AuditFilter::Action(action) => Partition::index(crate::platform::table::GSI1, keys::audit_action_gsi1pk(action)),
     };
-    let start = cursor.map(|c| decode_cursor(c, key_attrs)).transpose()?;
-    let out = app
-        .db
-        .query()
-        .table_name(app.table())
-        .set_index_name(index.map(String::from))
-        .key_condition_expression("#pk = :pk")
-        .expression_attribute_names("#pk", pk_attr)
-        .expression_attribute_values(":pk", s(pk))
-        .scan_index_forward(false)
-        .limit(limit)
-        .set_exclusive_start_key(start)
-        .send()
-        .await?;
-    let rows = out.items().iter().map(|i| serde_dynamo::from_item(i.clone())).collect::<Result<Vec<AuditRow>, _>>()?;
-    Ok(AuditPage { rows, next_cursor: out.last_evaluated_key().map(encode_cursor).transpose()? })
+    query_page(&app.db, app.table(), &part.newest_first(), Some(limit), cursor).await
 }

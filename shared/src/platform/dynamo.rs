@@ -2,6 +2,9 @@
 //! retries, cancellation reasons, attribute access and pagination cursors.
 
 use std::collections::HashMap;
+use std::fmt;
+
+use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use std::hash::{BuildHasher, Hasher};
 use std::time::Duration;
 
@@ -95,6 +98,20 @@ where
     err.as_service_error().and_then(|e| e.code()) == Some("ConditionalCheckFailedException")
 }
 
+/// A conditional single-item write: `Ok(true)` if it was applied,
+/// `Ok(false)` if its condition refused it.
+pub fn applied<T, E, R>(result: Result<T, aws_sdk_dynamodb::error::SdkError<E, R>>) -> Result<bool, AppError>
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + 'static,
+    R: fmt::Debug,
+{
+    match result {
+        Ok(_) => Ok(true),
+        Err(e) if condition_failed(&e) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
 pub fn s(v: impl Into<String>) -> AttributeValue {
     AttributeValue::S(v.into())
 }
@@ -113,6 +130,115 @@ pub fn get_u64(item: &Item, name: &str) -> Result<Option<u64>, AppError> {
     }
 }
 
+/// One partition to read: of the table (strongly consistent) or of a GSI.
+#[derive(Debug, Clone)]
+pub struct Partition<'a> {
+    index: Option<&'static str>,
+    key: String,
+    sk_prefix: Option<&'a str>,
+    newest_first: bool,
+}
+
+impl<'a> Partition<'a> {
+    pub fn table(key: impl Into<String>) -> Self {
+        Self { index: None, key: key.into(), sk_prefix: None, newest_first: false }
+    }
+    pub fn index(name: &'static str, key: impl Into<String>) -> Self {
+        Self { index: Some(name), ..Self::table(key) }
+    }
+    /// Only sort keys starting with `prefix` (table partitions only).
+    pub fn begins_with(mut self, prefix: &'a str) -> Self {
+        self.sk_prefix = Some(prefix);
+        self
+    }
+    pub fn newest_first(mut self) -> Self {
+        self.newest_first = true;
+        self
+    }
+    /// The partition and sort key attribute names, and the attributes a
+    /// `LastEvaluatedKey` (so a cursor) carries.
+    fn key_attrs(&self) -> (&'static str, &'static str, Vec<&'static str>) {
+        let spec = &super::table::TABLE;
+        match self.index.and_then(|name| spec.indexes.iter().find(|i| i.name == name)) {
+            Some(i) => (i.partition_key, i.sort_key, vec![spec.partition_key, spec.sort_key, i.partition_key, i.sort_key]),
+            None => (spec.partition_key, spec.sort_key, vec![spec.partition_key, spec.sort_key]),
+        }
+    }
+}
+
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+/// One Query request: the items and the key to continue from.
+pub async fn query_items(
+    db: &aws_sdk_dynamodb::Client,
+    table: &str,
+    part: &Partition<'_>,
+    limit: Option<i32>,
+    start: Option<Item>,
+) -> Result<(Vec<Item>, Option<Item>), AppError> {
+    let (pk_attr, sk_attr, _) = part.key_attrs();
+    let from_client = start.is_some();
+    let mut query = db
+        .query()
+        .table_name(table)
+        .set_index_name(part.index.map(String::from))
+        .expression_attribute_names("#pk", pk_attr)
+        .expression_attribute_values(":pk", s(&part.key))
+        .scan_index_forward(!part.newest_first)
+        .consistent_read(part.index.is_none())
+        .set_limit(limit)
+        .set_exclusive_start_key(start);
+    query = match part.sk_prefix {
+        Some(prefix) => query
+            .key_condition_expression("#pk = :pk AND begins_with(#sk, :sk)")
+            .expression_attribute_names("#sk", sk_attr)
+            .expression_attribute_values(":sk", s(prefix)),
+        None => query.key_condition_expression("#pk = :pk"),
+    };
+    match query.send().await {
+        Ok(out) => Ok((out.items.unwrap_or_default(), out.last_evaluated_key)),
+        // A cursor from another query (or hand-made) names a start key this
+        // query cannot use: the client's mistake, not ours.
+        Err(e) if from_client && e.as_service_error().and_then(|e| e.code()) == Some("ValidationException") => {
+            Err(AppError::bad_request("INVALID_CURSOR", "cursor is not one this query returned"))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A page of `T`, continuing from a client's cursor.
+pub async fn query_page<T: serde::de::DeserializeOwned>(
+    db: &aws_sdk_dynamodb::Client,
+    table: &str,
+    part: &Partition<'_>,
+    limit: Option<i32>,
+    cursor: Option<&str>,
+) -> Result<Page<T>, AppError> {
+    let start = cursor.map(|c| decode_cursor(c, &part.key_attrs().2)).transpose()?;
+    let (items, last) = query_items(db, table, part, limit, start).await?;
+    Ok(Page {
+        items: items.into_iter().map(serde_dynamo::from_item).collect::<Result<Vec<T>, _>>()?,
+        next_cursor: last.as_ref().map(encode_cursor).transpose()?,
+    })
+}
+
+/// Every item of a partition, following pages (batch jobs, small partitions).
+pub async fn query_all(db: &aws_sdk_dynamodb::Client, table: &str, part: &Partition<'_>) -> Result<Vec<Item>, AppError> {
+    let mut all = Vec::new();
+    let mut start = None;
+    loop {
+        let (items, last) = query_items(db, table, part, None, start).await?;
+        all.extend(items);
+        match last {
+            Some(key) => start = Some(key),
+            None => return Ok(all),
+        }
+    }
+}
+
 /// Pagination cursors are the `LastEvaluatedKey`, as opaque URL-safe text.
 pub fn encode_cursor(key: &Item) -> Result<String, AppError> {
     let plain: HashMap<&str, &str> = key
@@ -127,6 +253,9 @@ pub fn encode_cursor(key: &Item) -> Result<String, AppError> {
 /// attributes the query expects, or it is a 400.
 pub fn decode_cursor(cursor: &str, expected: &[&str]) -> Result<Item, AppError> {
     let bad = || AppError::bad_request("INVALID_CURSOR", "cursor is not one this API returned");
+    if cursor.len() > 4096 {
+        return Err(bad());
+    }
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
     let plain: HashMap<String, String> = serde_json::from_slice(&bytes).map_err(|_| bad())?;
     if plain.len() != expected.len() || !expected.iter().all(|k| plain.contains_key(*k)) {

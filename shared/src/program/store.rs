@@ -110,3 +110,32 @@ pub async fn save_config(
         Err(c) => Err(AppError::internal(format!("config update cancelled: {c:?}"))),
     }
 }
+
+/// Moves the program counters by the given deltas, in a transaction. A
+/// decrement is conditional on the counter covering it, so a counter can
+/// never go below zero.
+pub fn counters_change(app: &App, active_seats: i64, pending_refunds: i64) -> Result<TransactWriteItem, AppError> {
+    let mut sets = Vec::new();
+    let mut conditions = Vec::new();
+    let mut update = aws_sdk_dynamodb::types::Update::builder()
+        .table_name(app.table())
+        .key("PK", s(PROGRAM_PK))
+        .key("SK", s(STATS_SK))
+        .expression_attribute_values(":zero", n(0));
+    for (name, delta) in [("activeSeats", active_seats), ("pendingRefunds", pending_refunds)] {
+        if delta == 0 {
+            continue;
+        }
+        sets.push(format!("{name} = if_not_exists({name}, :zero) + :{name}"));
+        update = update.expression_attribute_values(format!(":{name}"), n(delta));
+        if delta < 0 {
+            conditions.push(format!("{name} >= :{name}Need"));
+            update = update.expression_attribute_values(format!(":{name}Need"), n(-delta));
+        }
+    }
+    update = update.update_expression(format!("SET {}", sets.join(", ")));
+    if !conditions.is_empty() {
+        update = update.condition_expression(conditions.join(" AND "));
+    }
+    Ok(TransactWriteItem::builder().update(update.build().map_err(AppError::internal)?).build())
+}

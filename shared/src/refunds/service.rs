@@ -5,13 +5,14 @@ use serde_json::json;
 
 use super::domain::{next_status, sla_report, Refund, RefundAction, RefundStatus, SlaReport};
 use super::payout::{PayoutOutcome, PayoutProvider};
-use super::store::{self, RefundPage};
+use super::store;
+use crate::platform::dynamo::Page;
 use crate::platform::audit::AuditEntry;
 use crate::platform::clock::rfc3339;
 use crate::platform::error::AppError;
 use crate::App;
 
-pub async fn list(app: &App, status: RefundStatus, limit: Option<i32>, cursor: Option<&str>) -> Result<RefundPage, AppError> {
+pub async fn list(app: &App, status: RefundStatus, limit: Option<i32>, cursor: Option<&str>) -> Result<Page<Refund>, AppError> {
     if let Some(l) = limit {
         if !(1..=100).contains(&l) {
             return Err(AppError::bad_request("INVALID_LIMIT", "limit must be between 1 and 100"));

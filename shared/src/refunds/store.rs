@@ -6,7 +6,7 @@ use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
 
 use super::domain::{Refund, RefundStatus};
 use crate::platform::audit::AuditEntry;
-use crate::platform::dynamo::{self, decode_cursor, encode_cursor, n, s};
+use crate::platform::dynamo::{self, n, query_all, query_page, s, Page, Partition};
 use crate::platform::error::AppError;
 use crate::platform::keys;
 use crate::platform::table::GSI1;
@@ -16,42 +16,19 @@ pub async fn get(app: &App, refund_id: &str) -> Result<Option<Refund>, AppError>
     dynamo::get_as(&app.db, app.table(), keys::refund_pk(refund_id), keys::REFUND_SK).await
 }
 
-pub struct RefundPage {
-    pub refunds: Vec<Refund>,
-    pub next_cursor: Option<String>,
-}
-
 /// Refunds of a status, oldest deadline first (GSI1).
-pub async fn list_by_status(app: &App, status: RefundStatus, limit: Option<i32>, cursor: Option<&str>) -> Result<RefundPage, AppError> {
-    let start = cursor.map(|c| decode_cursor(c, &["PK", "SK", "GSI1PK", "GSI1SK"])).transpose()?;
-    let out = app
-        .db
-        .query()
-        .table_name(app.table())
-        .index_name(GSI1)
-        .key_condition_expression("GSI1PK = :pk")
-        .expression_attribute_values(":pk", s(keys::refunds_by_status_gsi1pk(status.as_str())))
-        .set_limit(limit)
-        .set_exclusive_start_key(start)
-        .send()
-        .await?;
-    let refunds = out.items().iter().map(|i| serde_dynamo::from_item(i.clone())).collect::<Result<Vec<Refund>, _>>()?;
-    let next_cursor = out.last_evaluated_key().map(encode_cursor).transpose()?;
-    Ok(RefundPage { refunds, next_cursor })
+pub async fn list_by_status(app: &App, status: RefundStatus, limit: Option<i32>, cursor: Option<&str>) -> Result<Page<Refund>, AppError> {
+    query_page(&app.db, app.table(), &by_status(status), limit, cursor).await
 }
 
 /// Every refund of a status (all pages).
 pub async fn all_by_status(app: &App, status: RefundStatus) -> Result<Vec<Refund>, AppError> {
-    let mut all = Vec::new();
-    let mut cursor = None;
-    loop {
-        let page = list_by_status(app, status, None, cursor.as_deref()).await?;
-        all.extend(page.refunds);
-        match page.next_cursor {
-            Some(c) => cursor = Some(c),
-            None => return Ok(all),
-        }
-    }
+    let items = query_all(&app.db, app.table(), &by_status(status)).await?;
+    Ok(items.into_iter().map(serde_dynamo::from_item).collect::<Result<_, _>>()?)
+}
+
+fn by_status(status: RefundStatus) -> Partition<'static> {
+    Partition::index(GSI1, keys::refunds_by_status_gsi1pk(status.as_str()))
 }
 
 /// Moves `refund` from `from` to `to`, setting the given attributes, with
@@ -95,22 +72,7 @@ pub async fn transition(
         .build()];
     if to == RefundStatus::Completed {
         // `pendingRefunds` counts refunds still owed (PENDING or FAILED).
-        items.push(
-            TransactWriteItem::builder()
-                .update(
-                    Update::builder()
-                        .table_name(t)
-                        .key("PK", s(keys::PROGRAM_PK))
-                        .key("SK", s(keys::STATS_SK))
-                        .update_expression("SET pendingRefunds = pendingRefunds - :one")
-                        .condition_expression("pendingRefunds > :zero")
-                        .expression_attribute_values(":one", n(1))
-                        .expression_attribute_values(":zero", n(0))
-                        .build()
-                        .map_err(AppError::internal)?,
-                )
-                .build(),
-        );
+        items.push(crate::program::store::counters_change(app, 0, -1)?);
     }
     items.push(audit.transact_put(t)?);
     match dynamo::transact(&app.db, items).await? {
@@ -150,4 +112,22 @@ pub async fn count_attempt(app: &App, refund_id: &str, error: &str) -> Result<()
         .send()
         .await?;
     Ok(())
+}
+
+/// A new PENDING refund, written once (its id is deterministic), listed in
+/// the status queue by deadline.
+pub fn insert_item(app: &App, refund: &Refund) -> Result<TransactWriteItem, AppError> {
+    let mut item: dynamo::Item = serde_dynamo::to_item(refund)?;
+    item.insert("PK".into(), s(keys::refund_pk(&refund.refund_id)));
+    item.insert("SK".into(), s(keys::REFUND_SK));
+    item.insert("GSI1PK".into(), s(keys::refunds_by_status_gsi1pk(refund.status.as_str())));
+    item.insert("GSI1SK".into(), s(format!("{}#{}", refund.refund_deadline_at, refund.refund_id)));
+    item.insert("entity".into(), s("REFUND"));
+    let put = aws_sdk_dynamodb::types::Put::builder()
+        .table_name(app.table())
+        .set_item(Some(item))
+        .condition_expression("attribute_not_exists(PK)")
+        .build()
+        .map_err(AppError::internal)?;
+    Ok(TransactWriteItem::builder().put(put).build())
 }

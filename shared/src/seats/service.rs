@@ -3,7 +3,8 @@
 use serde_json::json;
 
 use super::domain::{Seat, SeatStatus, Wallet};
-use super::store::{self, AllocateOutcome, SeatPage};
+use super::store::{self, AllocateOutcome};
+use crate::platform::dynamo::Page;
 use crate::platform::audit::AuditEntry;
 use crate::platform::clock::rfc3339;
 use crate::platform::error::AppError;
@@ -54,7 +55,7 @@ pub async fn allocate(app: &App, actor: &str, wallet: &Wallet, request_id: Optio
 pub const DEFAULT_PAGE: i32 = 50;
 pub const MAX_PAGE: i32 = 100;
 
-pub async fn list(app: &App, status: Option<SeatStatus>, limit: Option<i32>, cursor: Option<&str>) -> Result<SeatPage, AppError> {
+pub async fn list(app: &App, status: Option<SeatStatus>, limit: Option<i32>, cursor: Option<&str>) -> Result<Page<Seat>, AppError> {
     let limit = limit.unwrap_or(DEFAULT_PAGE);
     if !(1..=MAX_PAGE).contains(&limit) {
         return Err(AppError::bad_request("INVALID_LIMIT", format!("limit must be between 1 and {MAX_PAGE}")));

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::domain::{Seat, SeatStatus};
 use crate::platform::audit::AuditEntry;
-use crate::platform::dynamo::{self, decode_cursor, encode_cursor, n, s};
+use crate::platform::dynamo::{self, n, query_page, s, Page, Partition};
 use crate::platform::error::AppError;
 use crate::platform::keys::{self, PROGRAM_PK, STATS_SK};
 use crate::platform::table::{GSI1, GSI2};
@@ -138,35 +138,12 @@ pub async fn allocate(
     })
 }
 
-pub struct SeatPage {
-    pub seats: Vec<Seat>,
-    pub next_cursor: Option<String>,
-}
-
 /// Seats by join time, all (GSI1) or of one status (GSI2).
-pub async fn list(app: &App, status: Option<SeatStatus>, limit: i32, cursor: Option<&str>) -> Result<SeatPage, AppError> {
-    let (index, pk_attr, sk_attr, pk) = match status {
-        Some(st) => (GSI2, "GSI2PK", "GSI2SK", keys::seats_by_status_gsi2pk(st.as_str())),
-        None => (GSI1, "GSI1PK", "GSI1SK", keys::SEATS_GSI1PK.to_string()),
+pub async fn list(app: &App, status: Option<SeatStatus>, limit: i32, cursor: Option<&str>) -> Result<Page<Seat>, AppError> {
+    let part = match status {
+        Some(st) => Partition::index(GSI2, keys::seats_by_status_gsi2pk(st.as_str())),
+        None => Partition::index(GSI1, keys::SEATS_GSI1PK),
     };
-    let start = cursor.map(|c| decode_cursor(c, &["PK", "SK", pk_attr, sk_attr])).transpose()?;
-    let out = app
-        .db
-        .query()
-        .table_name(app.table())
-        .index_name(index)
-        .key_condition_expression("#pk = :pk")
-        .expression_attribute_names("#pk", pk_attr)
-        .expression_attribute_values(":pk", s(pk))
-        .limit(limit)
-        .set_exclusive_start_key(start)
-        .send()
-        .await?;
-    let seats = out
-        .items()
-        .iter()
-        .map(|item| serde_dynamo::from_item::<_, SeatItem>(item.clone()).map(|i| i.seat))
-        .collect::<Result<Vec<_>, _>>()?;
-    let next_cursor = out.last_evaluated_key().map(encode_cursor).transpose()?;
-    Ok(SeatPage { seats, next_cursor })
+    let page = query_page::<SeatItem>(&app.db, app.table(), &part, Some(limit), cursor).await?;
+    Ok(Page { items: page.items.into_iter().map(|i| i.seat).collect(), next_cursor: page.next_cursor })
 }

@@ -6,10 +6,9 @@ use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 
 use crate::platform::audit::AuditEntry;
-use crate::platform::dynamo::{self, decode_cursor, encode_cursor, n, s, Item};
+use crate::platform::dynamo::{self, n, s, Item};
 use crate::platform::error::AppError;
 use crate::platform::keys;
-use crate::platform::table::GSI1;
 use crate::App;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -129,11 +128,7 @@ pub async fn apply_membership(app: &App, customer_id: &str, subscription_id: &st
         .expression_attribute_values(":e", s("MEMBERSHIP"))
         .send()
         .await;
-    match result {
-        Ok(_) => Ok(true),
-        Err(e) if dynamo::condition_failed(&e) => Ok(false),
-        Err(e) => Err(e.into()),
-    }
+    dynamo::applied(result)
 }
 
 /// A customer's membership, as the latest subscription event left it.
@@ -199,33 +194,5 @@ pub async fn put_dunning(app: &App, customer_id: &str, transaction_id: &str, occ
         .condition_expression("attribute_not_exists(PK)")
         .send()
         .await;
-    match result {
-        Ok(_) => Ok(true),
-        Err(e) if dynamo::condition_failed(&e) => Ok(false),
-        Err(e) => Err(e.into()),
-    }
-}
-
-pub struct Page<T> {
-    pub items: Vec<T>,
-    pub next_cursor: Option<String>,
-}
-
-/// A page of a GSI1 partition, newest first.
-pub async fn gsi1_page<T: serde::de::DeserializeOwned>(app: &App, pk: &str, limit: i32, cursor: Option<&str>) -> Result<Page<T>, AppError> {
-    let start = cursor.map(|c| decode_cursor(c, &["PK", "SK", "GSI1PK", "GSI1SK"])).transpose()?;
-    let out = app
-        .db
-        .query()
-        .table_name(app.table())
-        .index_name(GSI1)
-        .key_condition_expression("GSI1PK = :pk")
-        .expression_attribute_values(":pk", s(pk))
-        .scan_index_forward(false)
-        .limit(limit)
-        .set_exclusive_start_key(start)
-        .send()
-        .await?;
-    let items = out.items().iter().map(|i| serde_dynamo::from_item(i.clone())).collect::<Result<Vec<T>, _>>()?;
-    Ok(Page { items, next_cursor: out.last_evaluated_key().map(encode_cursor).transpose()? })
+    dynamo::applied(result)
 }
