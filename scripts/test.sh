@@ -10,6 +10,8 @@ MOTO_PORT=${TEST_MOTO_PORT:-5100}
 API_PORT=${TEST_API_PORT:-9100}
 LOG_DIR="$ROOT/.local/test-logs"; mkdir -p "$LOG_DIR"
 trap stop_all EXIT INT TERM
+# A clean CI clone gains nothing from incremental artifacts; they only cost disk.
+[[ "${CI:-}" == "true" ]] && export CARGO_INCREMENTAL=0
 
 ensure_tools
 
