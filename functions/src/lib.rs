@@ -37,7 +37,16 @@ where
         // Boxed so the runtime's future type does not nest every handler's
         // (deep SDK futures otherwise overflow the compiler's query depth).
         let handled: std::pin::Pin<Box<dyn Future<Output = Result<R, AppError>> + Send>> = Box::pin(handler(app.clone(), event.payload));
-        async move { handled.await.map_err(lambda_runtime::Error::from) }
+        let request_id = event.context.request_id;
+        async move {
+            let started = std::time::Instant::now();
+            let (result, ddb) = shared::platform::ddb_metrics::measure(handled).await;
+            let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+            let (ddb_requests, ddb_ms, ddb_rcu, ddb_wcu) = (ddb.requests, ddb.millis(), ddb.read_units, ddb.write_units);
+            let ok = result.is_ok();
+            tracing::info!(ok, latency_ms, ddb_requests, ddb_ms, ddb_rcu, ddb_wcu, request_id, "invocation");
+            result.map_err(lambda_runtime::Error::from)
+        }
     }))
     .await
 }

@@ -1,6 +1,7 @@
 //! The wrapper every API function runs its handler in: errors become JSON,
 //! and each request logs one structured line (route, status, latency,
-//! request id). Bodies and headers are never logged: they carry secrets.
+//! DynamoDB requests, time and capacity, request id). Bodies and headers
+//! are never logged: they carry secrets.
 
 use std::future::Future;
 use std::time::Instant;
@@ -9,6 +10,7 @@ use lambda_http::{service_fn, Body, Request, Response};
 
 use super::request::request_id;
 use super::response;
+use crate::platform::ddb_metrics;
 use crate::platform::error::AppError;
 use crate::App;
 
@@ -22,16 +24,18 @@ where
     let method = req.method().to_string();
     let path = req.uri().path().to_string();
     let request_id = request_id(&req).unwrap_or_default();
-    let resp = match handler(app, req).await {
+    let (result, ddb) = ddb_metrics::measure(handler(app, req)).await;
+    let resp = match result {
         Ok(resp) => resp,
         Err(err) => response::error(&err),
     };
     let status = resp.status().as_u16();
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let (ddb_requests, ddb_ms, ddb_rcu, ddb_wcu) = (ddb.requests, ddb.millis(), ddb.read_units, ddb.write_units);
     if status >= 500 {
-        tracing::error!(%method, route = %path, status, latency_ms, request_id, "request");
+        tracing::error!(%method, route = %path, status, latency_ms, ddb_requests, ddb_ms, ddb_rcu, ddb_wcu, request_id, "request");
     } else {
-        tracing::info!(%method, route = %path, status, latency_ms, request_id, "request");
+        tracing::info!(%method, route = %path, status, latency_ms, ddb_requests, ddb_ms, ddb_rcu, ddb_wcu, request_id, "request");
     }
     resp
 }

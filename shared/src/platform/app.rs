@@ -1,6 +1,7 @@
 //! What a handler needs, built once in a function's `main`.
 
 use std::sync::{Arc, OnceLock};
+use std::time::Instant;
 
 use super::clock::{Clock, SystemClock};
 use super::config::{ConfigError, Settings};
@@ -23,7 +24,7 @@ impl App {
     pub fn new(settings: Settings, sdk: &aws_config::SdkConfig, clock: Arc<dyn Clock>) -> Self {
         Self {
             settings: Arc::new(settings),
-            db: aws_sdk_dynamodb::Client::new(sdk),
+            db: super::aws::dynamodb(sdk),
             sqs: aws_sdk_sqs::Client::new(sdk),
             events: aws_sdk_eventbridge::Client::new(sdk),
             clock,
@@ -33,10 +34,24 @@ impl App {
 
     /// The production wiring: settings from the environment, SDK clients
     /// from the default credential chain, the system clock.
+    /// Logs how long each start-up step took (one `cold start` line), so a
+    /// slow init shows which step to cut.
     pub async fn from_env() -> Result<Self, ConfigError> {
+        let started = Instant::now();
         let settings = Settings::from_env()?;
+        let settings_done = Instant::now();
         let sdk = super::aws::sdk_config().await;
-        Ok(Self::new(settings, &sdk, Arc::new(SystemClock)))
+        let sdk_done = Instant::now();
+        let app = Self::new(settings, &sdk, Arc::new(SystemClock));
+        let done = Instant::now();
+        let ms = |a: Instant, b: Instant| (b - a).as_secs_f64() * 1000.0;
+        tracing::info!(
+            settings_ms = ms(started, settings_done),
+            sdk_config_ms = ms(settings_done, sdk_done),
+            clients_ms = ms(sdk_done, done),
+            "cold start"
+        );
+        Ok(app)
     }
 
     pub fn http(&self) -> &reqwest::Client {

@@ -9,6 +9,11 @@ pub async fn sdk_config() -> aws_config::SdkConfig {
     aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
 }
 
+/// The DynamoDB client, with every request's cost added to the tally of
+/// the invocation it runs in (see `ddb_metrics`).
 pub fn dynamodb(config: &aws_config::SdkConfig) -> aws_sdk_dynamodb::Client {
-    aws_sdk_dynamodb::Client::new(config)
+    let conf = aws_sdk_dynamodb::config::Builder::from(config)
+        .interceptor(super::ddb_metrics::DynamoMetricsInterceptor)
+        .build();
+    aws_sdk_dynamodb::Client::from_conf(conf)
 }

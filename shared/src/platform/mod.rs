@@ -6,6 +6,7 @@ pub mod audit;
 pub mod aws;
 pub mod clock;
 pub mod config;
+pub mod ddb_metrics;
 pub mod dynamo;
 pub mod error;
 pub mod ids;
