@@ -10,6 +10,9 @@ test:  ## every test, against its own local stack
 build: ## deployable arm64 artifacts (needs zig, installed by cargo-lambda's pip package)
 	bash -c 'source scripts/lib.sh && ensure_tools && cargo lambda build --release --arm64 -p functions'
 
+bench: ## release builds measured on their own local stack -> docs/benchmarks.md, target/bench/results.json
+	bash scripts/bench.sh
+
 lint:
 	bash -c 'source scripts/lib.sh && ensure_tools && cfn-lint infra/template.yaml'
 

@@ -158,6 +158,11 @@ pub fn unsigned(method: &str, path: &str, headers: &[(&str, String)], body: Opti
 /// A request signed by `key` at `timestamp` (unix seconds), with
 /// `wallet_header` naming the signer.
 pub fn signed_by(key: &SigningKey, wallet_header: &str, method: &str, path: &str, body: Option<&str>, timestamp: i64) -> Request {
+    unsigned(method, path, &signed_headers(key, wallet_header, method, path, body, timestamp), body)
+}
+
+/// The headers of a request signed by `key` at `timestamp`.
+pub fn signed_headers<'a>(key: &SigningKey, wallet_header: &'a str, method: &str, path: &str, body: Option<&str>, timestamp: i64) -> Vec<(&'a str, String)> {
     let message = signing_message(method, path, timestamp, body.unwrap_or("").as_bytes());
     let signature = bs58::encode(key.sign(message.as_bytes()).to_bytes()).into_string();
     let mut headers = vec![
@@ -168,7 +173,7 @@ pub fn signed_by(key: &SigningKey, wallet_header: &str, method: &str, path: &str
     if body.is_some() {
         headers.push(("content-type", "application/json".into()));
     }
-    unsigned(method, path, &headers, body)
+    headers
 }
 
 impl TestEnv {
@@ -277,6 +282,8 @@ pub async fn dispatch_by_name(name: &str, app: App, req: Request) -> Option<Resp
 }
 
 /// The repository root (the workspace), for tests that read its files.
+pub mod bench;
+
 pub fn repo_root() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
 }

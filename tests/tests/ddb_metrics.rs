@@ -66,3 +66,19 @@ async fn a_failed_condition_is_still_counted() {
     .await;
     assert_eq!(usage.requests, 1);
 }
+
+#[tokio::test]
+async fn overlapping_requests_count_their_wall_time_once() {
+    let env = env().await;
+    let (db, table) = (env.app.db.clone(), env.app.table().to_string());
+    let started = std::time::Instant::now();
+    let (_, usage) = measure(futures::future::join_all((0..10).map(|i| {
+        let (db, table) = (db.clone(), table.clone());
+        async move { db.get_item().table_name(table).key("PK", s(&format!("Y#{i}"))).key("SK", s("A")).send().await.unwrap() }
+    })))
+    .await;
+    let wall = started.elapsed().as_micros() as u64;
+    assert_eq!(usage.requests, 10);
+    // Summed per request, ten concurrent reads would exceed the wall time.
+    assert!(usage.micros > 0 && usage.micros <= wall, "{} µs of DynamoDB in {wall} µs", usage.micros);
+}

@@ -11,14 +11,13 @@
 
 use std::future::Future;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use aws_sdk_dynamodb::config::interceptors::{BeforeSerializationInterceptorContextMut, FinalizerInterceptorContextRef};
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_dynamodb::error::BoxError;
 use aws_sdk_dynamodb::operation;
 use aws_sdk_dynamodb::types::{ConsumedCapacity, ReturnConsumedCapacity};
-use aws_smithy_types::config_bag::{Storable, StoreReplace};
 use aws_smithy_runtime_api::client::interceptors::context::{Input, Output};
 use serde::Serialize;
 
@@ -26,10 +25,19 @@ use serde::Serialize;
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DynamoUsage {
     pub requests: u32,
-    /// Wall time spent waiting on DynamoDB (requests that overlap count twice).
+    /// Wall time with at least one DynamoDB request in flight (concurrent
+    /// requests count once), so latency minus this is the handler's own.
     pub micros: u64,
     pub read_units: f64,
     pub write_units: f64,
+}
+
+/// The tally plus what is needed to time overlapping requests once.
+#[derive(Debug, Default)]
+struct Tally {
+    usage: DynamoUsage,
+    in_flight: u32,
+    busy_since: Option<Instant>,
 }
 
 impl DynamoUsage {
@@ -39,35 +47,43 @@ impl DynamoUsage {
 }
 
 tokio::task_local! {
-    static CURRENT: Arc<Mutex<DynamoUsage>>;
+    static CURRENT: Arc<Mutex<Tally>>;
 }
 
 /// Runs `fut` with a fresh tally and returns what it spent on DynamoDB.
 pub async fn measure<F: Future>(fut: F) -> (F::Output, DynamoUsage) {
-    let tally = Arc::new(Mutex::new(DynamoUsage::default()));
+    let tally = Arc::new(Mutex::new(Tally::default()));
     let out = CURRENT.scope(tally.clone(), fut).await;
-    let usage = tally.lock().map(|u| u.clone()).unwrap_or_default();
+    let usage = tally.lock().map(|t| t.usage.clone()).unwrap_or_default();
     (out, usage)
 }
 
-fn record(elapsed: Duration, read_units: f64, write_units: f64) {
-    // Outside `measure` (start-up, tools) there is nothing to add to.
+// Outside `measure` (start-up, tools) there is no tally: both do nothing.
+fn started(at: Instant) {
     let _ = CURRENT.try_with(|tally| {
-        if let Ok(mut u) = tally.lock() {
-            u.requests += 1;
-            u.micros += elapsed.as_micros() as u64;
-            u.read_units += read_units;
-            u.write_units += write_units;
+        if let Ok(mut t) = tally.lock() {
+            if t.in_flight == 0 {
+                t.busy_since = Some(at);
+            }
+            t.in_flight += 1;
         }
     });
 }
 
-/// When the request started, kept in the request's own config bag.
-#[derive(Debug, Clone)]
-struct StartedAt(Instant);
-
-impl Storable for StartedAt {
-    type Storer = StoreReplace<Self>;
+fn finished(at: Instant, read_units: f64, write_units: f64) {
+    let _ = CURRENT.try_with(|tally| {
+        if let Ok(mut t) = tally.lock() {
+            t.in_flight = t.in_flight.saturating_sub(1);
+            if t.in_flight == 0 {
+                if let Some(since) = t.busy_since.take() {
+                    t.usage.micros += at.duration_since(since).as_micros() as u64;
+                }
+            }
+            t.usage.requests += 1;
+            t.usage.read_units += read_units;
+            t.usage.write_units += write_units;
+        }
+    });
 }
 
 #[derive(Debug, Default)]
@@ -136,10 +152,10 @@ impl Intercept for DynamoMetricsInterceptor {
         &self,
         context: &mut BeforeSerializationInterceptorContextMut<'_>,
         _components: &RuntimeComponents,
-        cfg: &mut ConfigBag,
+        _cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         ask_for_capacity(context.input_mut());
-        cfg.interceptor_state().store_put(StartedAt(Instant::now()));
+        started(Instant::now());
         Ok(())
     }
 
@@ -147,14 +163,13 @@ impl Intercept for DynamoMetricsInterceptor {
         &self,
         context: &FinalizerInterceptorContextRef<'_>,
         _components: &RuntimeComponents,
-        cfg: &mut ConfigBag,
+        _cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        let elapsed = cfg.load::<StartedAt>().map(|s| s.0.elapsed()).unwrap_or_default();
         let (read, write) = match context.output_or_error() {
             Some(Ok(output)) => consumed(output),
             _ => (0.0, 0.0),
         };
-        record(elapsed, read, write);
+        finished(Instant::now(), read, write);
         Ok(())
     }
 }
