@@ -217,6 +217,8 @@ pub async fn execute_steps(
     };
 
     // Eliminate, one seat per transaction, skipping those already done.
+    // Refunds created here are kept: they need no read before their payout.
+    let mut created: std::collections::HashMap<String, Refund> = Default::default();
     let mut skipped = Vec::new();
     let mut steps = 0;
     for row in run.candidates.clone() {
@@ -254,7 +256,8 @@ pub async fn execute_steps(
         .with_request_id(request_id.clone());
         match store::eliminate_seat(app, &run, &row, &refund, &rfc3339(at), &audit).await? {
             EliminateOutcome::Eliminated => {
-                run.eliminated_seat_ids.insert(seat_id);
+                run.eliminated_seat_ids.insert(seat_id.clone());
+                created.insert(seat_id, refund);
             }
             EliminateOutcome::SeatNotActive => {
                 tracing::warn!(seat_id, "candidate no longer active; skipped");
@@ -274,7 +277,11 @@ pub async fn execute_steps(
             continue;
         }
         let id = refund_id(&month_s, &row.standing.seat_id);
-        let refund = refund_store::get(app, &id).await?.ok_or_else(|| AppError::internal(format!("refund {id} missing")))?;
+        let refund = match created.remove(&row.standing.seat_id) {
+            Some(refund) => refund,
+            // Eliminated by an invocation that died: its payout may or may not be queued.
+            None => refund_store::get(app, &id).await?.ok_or_else(|| AppError::internal(format!("refund {id} missing")))?,
+        };
         if refund.payout_queued_at.is_none() && refund.status == RefundStatus::Pending {
             refunds::enqueue_payout(app, &id).await?;
         }

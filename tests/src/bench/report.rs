@@ -53,7 +53,7 @@ pub fn minimum(function: &str) -> Option<(f64, &'static str)> {
         "partners-refunds-list" => (2.0, "signature PutItem + 1 GSI Query"),
         "payments-intents-verify" => (4.0, "signature PutItem + GetItem gate + GetItem intent + 1 transaction"),
         "webhooks-paddle" => (1.0, "1 transaction (event once + audit row)"),
-        "cycle-scheduled" => (14.0, "GetItem run + 2 ranking Queries + claim transaction + 10 elimination transactions"),
+        "cycle-scheduled" => (25.0, "GetItem run + 2 ranking Queries + claim + 10 elimination transactions + 10 payout-queued marks + completion"),
         _ => return None,
     })
 }
