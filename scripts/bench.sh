@@ -5,6 +5,9 @@
 # running). Writes target/bench/results.json and adds the run's tables to
 # docs/benchmarks.md. Never part of `make test`: it measures, it does not
 # assert.
+#
+# BENCH_TRACE=<function> make bench: instead of the full run, one cold start
+# of that function with RUST_LOG=trace, kept in target/bench/trace-<function>.log.
 source "$(dirname "$0")/lib.sh"
 
 DDB_PORT=${BENCH_DDB_PORT:-8200}
@@ -58,6 +61,7 @@ export_stack_env "$DDB_PORT" "$MOTO_PORT" bench
 
 log "measuring (target/release/bench)"
 status=0
+rm -f "$OUT/report.md"
 "$ROOT/target/release/bench" || status=$?
 
 # Newest run first, under the marker line of docs/benchmarks.md.
