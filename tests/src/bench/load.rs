@@ -215,3 +215,25 @@ fn summarize(scenario: &Scenario, wrk: &Value, lines: &[Value]) -> LoadResult {
         statuses: statuses.into_iter().collect(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_lua_pool_keeps_headers_and_bodies_verbatim() {
+        let req = HttpRequest {
+            method: "POST",
+            path: "/api/x?a=1".into(),
+            headers: vec![("paddle-signature".into(), "ts=1;h1=ab\"c".into())],
+            body: Some(r#"{"k":["]"]}"#.into()),
+        };
+        let lua = lua_pool(&[req]);
+        // `[[` would open a Lua long string: keys need the spaces.
+        assert!(lua.contains(r#"[ [==[paddle-signature]==] ] = [==[ts=1;h1=ab"c]==]"#), "{lua}");
+        assert!(lua.contains(r#"body=[==[{"k":["]"]}]==]"#), "{lua}");
+        assert!(!lua.contains("[[=="));
+        let get = HttpRequest { method: "GET", path: "/".into(), headers: vec![], body: None };
+        assert!(lua_pool(&[get]).contains("body=nil"));
+    }
+}

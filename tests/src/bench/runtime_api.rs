@@ -152,3 +152,22 @@ async fn read_request<R: AsyncBufReadExt + Unpin>(reader: &mut R) -> Option<(Str
     }
     Some((method, path, String::from_utf8_lossy(&body).into_owned()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn reads_content_length_and_chunked_bodies_on_one_connection() {
+        let raw: &[u8] = b"POST /2018-06-01/runtime/invocation/a/response HTTP/1.1\r\ncontent-length: 5\r\n\r\nhello\
+GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nhost: x\r\n\r\n\
+POST /2018-06-01/runtime/invocation/b/error HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n";
+        let mut reader = BufReader::new(raw);
+        let first = read_request(&mut reader).await.unwrap();
+        assert_eq!(first, ("POST".into(), "/2018-06-01/runtime/invocation/a/response".into(), "hello".into()));
+        let second = read_request(&mut reader).await.unwrap();
+        assert_eq!((second.0.as_str(), second.2.as_str()), ("GET", ""));
+        assert_eq!(read_request(&mut reader).await.unwrap().2, "abcde");
+        assert!(read_request(&mut reader).await.is_none());
+    }
+}
