@@ -24,7 +24,9 @@ where
     let method = req.method().to_string();
     let path = req.uri().path().to_string();
     let request_id = request_id(&req).unwrap_or_default();
-    let (result, ddb) = ddb_metrics::measure(handler(app, req)).await;
+    // Boxed: the handler's future is large, and keeping it inline made
+    // every caller's future (and a debug test's stack) larger still.
+    let (result, ddb) = ddb_metrics::measure(Box::pin(handler(app, req))).await;
     let resp = match result {
         Ok(resp) => resp,
         Err(err) => response::error(&err),
