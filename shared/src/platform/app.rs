@@ -33,9 +33,9 @@ impl App {
     }
 
     /// The production wiring: settings from the environment, SDK clients
-    /// from the default credential chain, the system clock.
-    /// Logs how long each start-up step took (one `cold start` line), so a
-    /// slow init shows which step to cut.
+    /// as `aws::sdk_config` sets them up, the system clock. Logs how long
+    /// each start-up step took (one `cold start` line), so a slow init
+    /// shows which step to cut.
     pub async fn from_env() -> Result<Self, ConfigError> {
         let started = Instant::now();
         let settings = Settings::from_env()?;
