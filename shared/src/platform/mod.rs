@@ -12,5 +12,6 @@ pub mod error;
 pub mod ids;
 pub mod keys;
 pub mod logging;
+pub mod queue;
 pub mod resources;
 pub mod table;

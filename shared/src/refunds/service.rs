@@ -62,13 +62,7 @@ pub async fn enqueue_payout(app: &App, refund_id: &str) -> Result<(), AppError> 
         .refund_payout_queue_url
         .as_deref()
         .ok_or_else(|| AppError::unavailable("PAYOUT_QUEUE_NOT_CONFIGURED", "REFUND_PAYOUT_QUEUE_URL is not set"))?;
-    app.sqs
-        .send_message()
-        .queue_url(queue)
-        .message_body(json!({ "refundId": refund_id }).to_string())
-        .send()
-        .await
-        .map_err(|e| AppError::internal(aws_sdk_sqs::error::DisplayErrorContext(e)))?;
+    crate::platform::queue::send_json(&app.sqs, queue, &json!({ "refundId": refund_id })).await?;
     store::mark_payout_queued(app, refund_id, &rfc3339(app.clock.now())).await
 }
 

@@ -89,13 +89,7 @@ async fn enqueue(app: &App, event_id: &str) -> Result<(), AppError> {
         .paddle_webhook_queue_url
         .as_deref()
         .ok_or_else(|| AppError::unavailable("WEBHOOK_QUEUE_NOT_CONFIGURED", "PADDLE_WEBHOOK_QUEUE_URL is not set"))?;
-    app.sqs
-        .send_message()
-        .queue_url(queue)
-        .message_body(json!({ "eventId": event_id }).to_string())
-        .send()
-        .await
-        .map_err(|e| AppError::internal(aws_sdk_sqs::error::DisplayErrorContext(e)))?;
+    crate::platform::queue::send_json(&app.sqs, queue, &json!({ "eventId": event_id })).await?;
     store::mark_queued(app, event_id, &rfc3339(app.clock.now())).await
 }
 
