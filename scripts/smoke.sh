@@ -106,6 +106,7 @@ check "webhook event and audit trail" 200 "b['event']['status']=='received' and 
   "$BASE_URL/api/webhooks/events?eventId=evt_smoke_1" -H "x-admin-wallet: $ADMIN_WALLET"
 check "cron without secret" 401 "b['error']['code']=='CRON_AUTH_REQUIRED'" -- "$BASE_URL/api/cron/refund-sla-audit"
 check "cron with secret" 200 "b['job']=='refund-sla-audit'" -- "$BASE_URL/api/cron/refund-sla-audit" -H "Authorization: Bearer $CRON_SECRET"
+check "cron dunning" 200 "b['job']=='dunning' and b['result']['notified']==[]" -- "$BASE_URL/api/cron/dunning" -H "Authorization: Bearer $CRON_SECRET"
 check "audit by action" 200 "len(b['entries'])>=1" -- "$BASE_URL/api/audit?action=cycle.executed" -H "x-admin-wallet: $ADMIN_WALLET"
 
 echo "smoke: $passed passed, $failed failed"

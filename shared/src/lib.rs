@@ -8,6 +8,7 @@
 pub mod http;
 pub mod platform;
 pub mod cycle;
+pub mod dunning;
 pub mod payments;
 pub mod program;
 pub mod refunds;

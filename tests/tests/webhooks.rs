@@ -232,3 +232,130 @@ async fn cron_needs_the_bearer_secret() {
     let r = reply(dispatch(bare.app.clone(), unsigned("GET", path, &[("authorization", "Bearer ".to_string())], None), cron::handle).await);
     assert_eq!((r.status, r.code()), (503, "CRON_NOT_CONFIGURED"));
 }
+
+/// Routes the bus's events of `detail_type` to a fresh queue; returns its URL.
+async fn bus_sink(env: &TestEnv, detail_type: &str) -> String {
+    use aws_sdk_sqs::types::QueueAttributeName as A;
+    let sdk = shared::platform::aws::sdk_config().await;
+    let sink = create_test_queue(&sdk, &format!("{}-{}", env.app.table(), detail_type.to_lowercase())).await;
+    let arn = env.app.sqs.get_queue_attributes().queue_url(&sink.main).attribute_names(A::QueueArn).send().await.unwrap().attributes.unwrap()[&A::QueueArn].clone();
+    let bus = env.app.settings.event_bus_name.clone().unwrap();
+    let rule = format!("{}-{}", env.app.table(), detail_type);
+    env.app.events.put_rule().name(&rule).event_bus_name(&bus).event_pattern(json!({ "detail-type": [detail_type] }).to_string()).send().await.unwrap();
+    env.app.events.put_targets().rule(&rule).event_bus_name(&bus).targets(aws_sdk_eventbridge::types::Target::builder().id("q").arn(arn).build().unwrap()).send().await.unwrap();
+    sink.main
+}
+
+/// The `detail` of every event waiting on a sink queue.
+async fn sunk(env: &TestEnv, url: &str) -> Vec<serde_json::Value> {
+    let mut details = Vec::new();
+    loop {
+        let out = env.app.sqs.receive_message().queue_url(url).max_number_of_messages(10).send().await.unwrap();
+        let msgs = out.messages.unwrap_or_default();
+        if msgs.is_empty() {
+            return details;
+        }
+        for m in msgs {
+            let event: serde_json::Value = serde_json::from_str(m.body.as_deref().unwrap()).unwrap();
+            details.push(event["detail"].clone());
+            env.app.sqs.delete_message().queue_url(url).receipt_handle(m.receipt_handle.unwrap()).send().await.unwrap();
+        }
+    }
+}
+
+async fn cron_dunning(env: &TestEnv) -> Reply {
+    let req = unsigned("GET", "/api/cron/dunning", &[("authorization", format!("Bearer {CRON_SECRET}"))], None);
+    reply(dispatch(env.app.clone(), req, cron::handle).await)
+}
+
+fn failed_payment(id: &str, customer: &str, txn: &str, at: &str) -> String {
+    event(id, "transaction.payment_failed", at, json!({ "id": txn, "customer_id": customer, "status": "past_due" }))
+}
+
+fn subscription(id: &str, customer: &str, status: &str, at: &str) -> String {
+    event(id, "subscription.updated", at, json!({ "id": format!("sub_{customer}"), "customer_id": customer, "status": status }))
+}
+
+#[tokio::test]
+async fn a_failed_payment_opens_dunning_once_and_the_daily_run_notifies_or_resolves() {
+    let env = env().await;
+    let sink = bus_sink(&env, "DunningNoticeDue").await;
+    let deliveries = [
+        // ctm_a: the payment failed and nothing happened since -> notice.
+        failed_payment("evt_pf_a", "ctm_a", "txn_a", "2026-03-10T11:00:00Z"),
+        // ctm_b: paid afterwards (a second later, with Paddle's microseconds) -> resolved.
+        failed_payment("evt_pf_b", "ctm_b", "txn_b", "2026-03-10T11:00:00Z"),
+        subscription("evt_sub_b", "ctm_b", "active", "2026-03-10T11:00:00.000001Z"),
+        // ctm_c: the subscription was active *before* the failure -> notice.
+        subscription("evt_sub_c", "ctm_c", "active", "2026-03-10T10:59:59.9Z"),
+        failed_payment("evt_pf_c", "ctm_c", "txn_c", "2026-03-10T11:00:00Z"),
+        // ctm_d: canceled after the failure (11:00:01Z, sent with an offset) -> nothing to collect.
+        failed_payment("evt_pf_d", "ctm_d", "txn_d", "2026-03-10T11:00:00Z"),
+        subscription("evt_sub_d", "ctm_d", "canceled", "2026-03-10T12:00:01+01:00"),
+    ];
+    for body in &deliveries {
+        assert_eq!(post(&env, signed(&env, body)).await.status, 200);
+    }
+    drain(&env).await;
+    // Paddle re-sends a failed payment from the dashboard, and SQS delivers
+    // a job twice: still one record each.
+    assert_eq!(post(&env, signed(&env, &deliveries[0])).await.json["duplicate"], true);
+    let queue = env.app.settings.paddle_webhook_queue_url.clone().unwrap();
+    shared::platform::queue::send_json(&env.app.sqs, &queue, &json!({ "eventId": "evt_pf_a" })).await.unwrap();
+    drain(&env).await;
+    assert_eq!(count_with_pk_prefix(&env.app, "DUNNING#").await, 4);
+    let records = shared::dunning::store::all(&env.app, shared::dunning::domain::DunningStatus::Open).await.unwrap();
+    let a = records.iter().find(|r| r.customer_id == "ctm_a").unwrap();
+    assert_eq!(a.occurred_at, "2026-03-10T11:00:00.000000Z");
+    assert!(!shared::dunning::store::open(&env.app, a).await.unwrap(), "opened once");
+
+    let first = cron_dunning(&env).await;
+    assert_eq!(first.status, 200, "{}", first.json);
+    let ids = |key: &str| -> Vec<String> {
+        let mut v: Vec<String> = first.json["result"][key].as_array().unwrap().iter().map(|r| r["customerId"].as_str().unwrap().to_string()).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(ids("notified"), ["ctm_a", "ctm_c"]);
+    assert_eq!(ids("resolved"), ["ctm_b", "ctm_d"]);
+    let resolved_d = first.json["result"]["resolved"].as_array().unwrap().iter().find(|r| r["customerId"] == "ctm_d").unwrap().clone();
+    assert_eq!(resolved_d["occurredAt"], "2026-03-10T11:00:00.000000Z");
+
+    let mut notices: Vec<String> = sunk(&env, &sink).await.iter().map(|d| d["dunningId"].as_str().unwrap().to_string()).collect();
+    notices.sort();
+    assert_eq!(notices, ["evt_pf_a", "evt_pf_c"]);
+
+    // The next day's run finds nothing open and sends nothing.
+    let second = cron_dunning(&env).await;
+    assert_eq!((second.json["result"]["notified"].as_array().unwrap().len(), second.json["result"]["resolved"].as_array().unwrap().len()), (0, 0));
+    assert!(sunk(&env, &sink).await.is_empty());
+    let audit = items_with_pk_prefix(&env.app, "AUDIT#DUNNING#").await;
+    let count = |action: &str| audit.iter().filter(|a| a["action"].as_s().unwrap() == action).count();
+    assert_eq!((count("dunning.notified"), count("dunning.resolved")), (2, 2));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_dunning_runs_close_each_record_once() {
+    let env = env().await;
+    let sink = bus_sink(&env, "DunningNoticeDue").await;
+    for i in 0..12 {
+        let body = failed_payment(&format!("evt_pf_{i}"), &format!("ctm_{i}"), &format!("txn_{i}"), "2026-03-10T11:00:00Z");
+        assert_eq!(post(&env, signed(&env, &body)).await.status, 200);
+    }
+    drain(&env).await;
+    let runs = join_all((0..6).map(|_| {
+        let app = env.app.clone();
+        tokio::spawn(async move { shared::dunning::service::run(&app, "race").await.unwrap() })
+    }))
+    .await;
+    let closed: usize = runs.iter().map(|r| r.as_ref().unwrap().notified.len()).sum();
+    assert_eq!(closed, 12, "each record is closed by exactly one run");
+    let audit = items_with_pk_prefix(&env.app, "AUDIT#DUNNING#").await;
+    assert_eq!(audit.iter().filter(|a| a["action"].as_s().unwrap() == "dunning.notified").count(), 12);
+    // A notice may go out more than once when runs race (at-least-once);
+    // every record got at least one, and each carries its dedupe key.
+    let mut ids: Vec<String> = sunk(&env, &sink).await.iter().map(|d| d["dunningId"].as_str().unwrap().to_string()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 12);
+}

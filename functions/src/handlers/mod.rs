@@ -6,6 +6,7 @@ pub mod credits_get;
 pub mod credits_reverse;
 pub mod cron;
 pub mod cycle_scheduled;
+pub mod dunning_scheduled;
 pub mod health;
 pub mod partners_config_get;
 pub mod partners_commissions;

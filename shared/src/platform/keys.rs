@@ -96,8 +96,13 @@ pub fn commission_pk(transaction_id: &str) -> String {
 pub fn commissions_gsi1pk(wallet: &str) -> String {
     format!("COMMISSIONS#{wallet}")
 }
+/// A customer's dunning records (one per failed payment event).
 pub fn dunning_pk(customer_id: &str) -> String {
     format!("DUNNING#{customer_id}")
+}
+/// GSI1: dunning records of a status, oldest failure first.
+pub fn dunning_by_status_gsi1pk(status: &str) -> String {
+    format!("DUNNINGS#{status}")
 }
 
 pub fn intent_pk(intent_id: &str) -> String {

@@ -4,6 +4,7 @@
 pub mod app;
 pub mod audit;
 pub mod aws;
+pub mod bus;
 pub mod clock;
 pub mod config;
 pub mod ddb_metrics;

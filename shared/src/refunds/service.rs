@@ -8,6 +8,7 @@ use super::payout::{PayoutOutcome, PayoutProvider};
 use super::store;
 use crate::platform::dynamo::Page;
 use crate::platform::audit::AuditEntry;
+use crate::platform::bus;
 use crate::platform::clock::rfc3339;
 use crate::platform::error::AppError;
 use crate::App;
@@ -118,36 +119,13 @@ pub async fn sla_audit(app: &App, publish: bool) -> Result<SlaReport, AppError> 
     for r in &report.at_risk {
         tracing::warn!(refund_id = %r.refund_id, deadline = %r.refund_deadline_at, "refund at risk (deadline within 24h)");
     }
-    if publish && !report.overdue.is_empty() {
-        let bus = app
-            .settings
-            .event_bus_name
-            .as_deref()
-            .ok_or_else(|| AppError::unavailable("EVENT_BUS_NOT_CONFIGURED", "EVENT_BUS_NAME is not set"))?;
-        // PutEvents takes at most 10 entries a call.
-        for chunk in report.overdue.chunks(10) {
-            let entries = chunk
-                .iter()
-                .map(|r| {
-                    aws_sdk_eventbridge::types::PutEventsRequestEntry::builder()
-                        .event_bus_name(bus)
-                        .source("partner-program.refunds")
-                        .detail_type("RefundOverdue")
-                        .detail(json!({ "refundId": r.refund_id, "seatId": r.seat_id, "wallet": r.wallet, "amountCents": r.amount_cents, "refundDeadlineAt": r.refund_deadline_at }).to_string())
-                        .build()
-                })
-                .collect();
-            let out = app
-                .events
-                .put_events()
-                .set_entries(Some(entries))
-                .send()
-                .await
-                .map_err(|e| AppError::internal(aws_sdk_eventbridge::error::DisplayErrorContext(e)))?;
-            if out.failed_entry_count() > 0 {
-                return Err(AppError::internal(format!("{} overdue events were not published", out.failed_entry_count())));
-            }
-        }
+    if publish {
+        let details: Vec<_> = report
+            .overdue
+            .iter()
+            .map(|r| json!({ "refundId": r.refund_id, "seatId": r.seat_id, "wallet": r.wallet, "amountCents": r.amount_cents, "refundDeadlineAt": r.refund_deadline_at }))
+            .collect();
+        bus::publish(app, "partner-program.refunds", "RefundOverdue", &details).await?;
     }
     Ok(report)
 }

@@ -88,8 +88,35 @@ pub fn sign(secret: &str, ts: i64, raw_body: &[u8]) -> String {
 pub struct Envelope {
     pub event_id: String,
     pub event_type: String,
+    /// After [`Envelope::parse`]: UTC with six fractional digits, so that
+    /// comparing two of them as strings (DynamoDB conditions do) compares
+    /// them in time.
     pub occurred_at: String,
     pub data: serde_json::Value,
+}
+
+impl Envelope {
+    /// Reads an event body and normalises `occurred_at`. Paddle sends RFC
+    /// 3339 with microseconds, but nothing promises every event the same
+    /// precision or offset, and `"…:49Z"` sorts after `"…:49.5Z"` as text.
+    pub fn parse(raw: &[u8]) -> Result<Envelope, String> {
+        let mut envelope: Envelope = serde_json::from_slice(raw).map_err(|e| format!("not a Paddle event envelope: {e}"))?;
+        if envelope.event_id.is_empty() || envelope.event_id.len() > 100 {
+            return Err("event_id must be 1 to 100 characters".into());
+        }
+        envelope.occurred_at = normalize_instant(&envelope.occurred_at)?;
+        Ok(envelope)
+    }
+}
+
+/// An RFC 3339 instant as `YYYY-MM-DDTHH:MM:SS.ffffffZ` (UTC, fixed width).
+pub fn normalize_instant(text: &str) -> Result<String, String> {
+    use time::format_description::well_known::Rfc3339;
+    let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
+    time::OffsetDateTime::parse(text, &Rfc3339)
+        .ok()
+        .and_then(|t| t.to_offset(time::UtcOffset::UTC).format(&format).ok())
+        .ok_or_else(|| format!("occurred_at {text:?} is not an RFC 3339 instant"))
 }
 
 /// What an event asks of us, decided from its type and data alone.
@@ -217,6 +244,28 @@ mod tests {
         assert_eq!(effect_of(&env("adjustment.created", json!({"id":"adj_1","action":"credit","transaction_id":"t"}))).unwrap(), Effect::Ignore);
         assert_eq!(effect_of(&env("customer.updated", json!({}))).unwrap(), Effect::Ignore);
         assert!(effect_of(&env("subscription.updated", json!({"id":"sub_1"}))).is_err());
+    }
+
+    #[test]
+    fn instants_are_normalised_so_text_order_is_time_order() {
+        assert_eq!(normalize_instant("2026-03-10T11:59:49Z").unwrap(), "2026-03-10T11:59:49.000000Z");
+        assert_eq!(normalize_instant("2026-03-10T13:59:49.5+02:00").unwrap(), "2026-03-10T11:59:49.500000Z");
+        assert_eq!(normalize_instant("2026-03-10T11:59:49.621022Z").unwrap(), "2026-03-10T11:59:49.621022Z");
+        // As sent, the first sorts after the second; normalised, before.
+        assert!("2026-03-10T11:59:49Z" > "2026-03-10T11:59:49.5Z");
+        assert!(normalize_instant("2026-03-10T11:59:49Z").unwrap() < normalize_instant("2026-03-10T11:59:49.5Z").unwrap());
+        for junk in ["", "yesterday", "2026-03-10", "2026-03-10T11:59:49", "2026-13-10T11:59:49Z"] {
+            assert!(normalize_instant(junk).is_err(), "{junk}");
+        }
+    }
+
+    #[test]
+    fn an_envelope_needs_an_event_id_and_an_instant() {
+        let ok = Envelope::parse(br#"{"event_id":"evt_1","event_type":"x","occurred_at":"2026-03-10T11:59:49Z","data":{}}"#).unwrap();
+        assert_eq!(ok.occurred_at, "2026-03-10T11:59:49.000000Z");
+        assert!(Envelope::parse(br#"{"event_id":"","event_type":"x","occurred_at":"2026-03-10T11:59:49Z","data":{}}"#).is_err());
+        assert!(Envelope::parse(br#"{"event_id":"e","event_type":"x","occurred_at":"soon","data":{}}"#).is_err());
+        assert!(Envelope::parse(br#"{"event_id":"e"}"#).is_err());
     }
 
     #[test]

@@ -7,6 +7,8 @@ use super::domain::{commission, effect_of, verify_signature, Effect, Envelope};
 use super::store::{self, CommissionEntry, StoredEvent};
 use crate::cycle::domain::MonthKey;
 use crate::cycle::service as cycle;
+use crate::dunning::domain::DunningStatus;
+use crate::dunning::store::{self as dunning, DunningRecord};
 use crate::http::request::{body_bytes, request_id};
 use crate::platform::audit::AuditEntry;
 use crate::platform::clock::rfc3339;
@@ -41,11 +43,7 @@ pub async fn ingest(app: &App, req: &Request) -> Result<Ingested, AppError> {
         }
         tracing::warn!(reason = e.reason(), "webhook signature bypassed (local only)");
     }
-    let envelope: Envelope = serde_json::from_slice(raw)
-        .map_err(|e| AppError::bad_request("INVALID_WEBHOOK_PAYLOAD", format!("not a Paddle event envelope: {e}")))?;
-    if envelope.event_id.is_empty() || envelope.event_id.len() > 100 {
-        return Err(AppError::bad_request("INVALID_WEBHOOK_PAYLOAD", "event_id must be 1 to 100 characters"));
-    }
+    let envelope = Envelope::parse(raw).map_err(|e| AppError::bad_request("INVALID_WEBHOOK_PAYLOAD", e))?;
     let at = rfc3339(now);
     let event = StoredEvent {
         event_id: envelope.event_id.clone(),
@@ -122,7 +120,7 @@ pub async fn process(app: &App, event_id: &str) -> Result<String, AppError> {
 }
 
 async fn apply(app: &App, event: &StoredEvent) -> Result<String, AppError> {
-    let envelope: Envelope = serde_json::from_str(&event.payload).map_err(|e| AppError::bad_request("INVALID_WEBHOOK_PAYLOAD", e.to_string()))?;
+    let envelope = Envelope::parse(event.payload.as_bytes()).map_err(|e| AppError::bad_request("INVALID_WEBHOOK_PAYLOAD", e))?;
     let effect = effect_of(&envelope).map_err(|e| AppError::bad_request("INVALID_WEBHOOK_PAYLOAD", e))?;
     let subject = format!("WEBHOOK#{}", event.event_id);
     Ok(match effect {
@@ -135,8 +133,17 @@ async fn apply(app: &App, event: &StoredEvent) -> Result<String, AppError> {
             }
         }
         Effect::Dunning { customer_id, transaction_id } => {
-            store::put_dunning(app, &customer_id, &transaction_id, &envelope.occurred_at, &event.event_id).await?;
-            format!("dunning for {customer_id}")
+            let record = DunningRecord {
+                customer_id: customer_id.clone(),
+                transaction_id,
+                occurred_at: envelope.occurred_at.clone(),
+                event_id: event.event_id.clone(),
+                status: DunningStatus::Open,
+                closed_at: None,
+                resolution: None,
+            };
+            dunning::open(app, &record).await?;
+            format!("dunning opened for {customer_id}")
         }
         Effect::Commission { transaction_id, partner_wallet, total_minor, currency } => {
             let amount = commission(total_minor, app.settings.commission_bps);

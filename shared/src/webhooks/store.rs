@@ -178,21 +178,3 @@ pub async fn put_commission(app: &App, entry: &CommissionEntry, audit: &AuditEnt
 pub async fn get_commission(app: &App, transaction_id: &str, kind: &str) -> Result<Option<CommissionEntry>, AppError> {
     dynamo::get_as(&app.db, app.table(), keys::commission_pk(transaction_id), kind).await
 }
-
-pub async fn put_dunning(app: &App, customer_id: &str, transaction_id: &str, occurred_at: &str, event_id: &str) -> Result<bool, AppError> {
-    let result = app
-        .db
-        .put_item()
-        .table_name(app.table())
-        .item("PK", s(keys::dunning_pk(customer_id)))
-        .item("SK", s(format!("{occurred_at}#{transaction_id}")))
-        .item("entity", s("DUNNING"))
-        .item("customerId", s(customer_id))
-        .item("transactionId", s(transaction_id))
-        .item("occurredAt", s(occurred_at))
-        .item("eventId", s(event_id))
-        .condition_expression("attribute_not_exists(PK)")
-        .send()
-        .await;
-    dynamo::applied(result)
-}

@@ -1,0 +1,48 @@
+//! Publishing domain events (overdue refunds, dunning notices) to our
+//! EventBridge bus. Whoever acts on them (paging, e-mail) subscribes with a
+//! rule; EventBridge delivers at least once, so every event carries the id
+//! its consumer dedupes on.
+
+use serde_json::Value;
+
+use super::error::AppError;
+use crate::App;
+
+/// PutEvents takes at most 10 entries a call.
+const BATCH: usize = 10;
+
+/// Publishes one event per `details` entry; fails unless all were accepted.
+pub async fn publish(app: &App, source: &str, detail_type: &str, details: &[Value]) -> Result<(), AppError> {
+    if details.is_empty() {
+        return Ok(());
+    }
+    let bus = app
+        .settings
+        .event_bus_name
+        .as_deref()
+        .ok_or_else(|| AppError::unavailable("EVENT_BUS_NOT_CONFIGURED", "EVENT_BUS_NAME is not set"))?;
+    for chunk in details.chunks(BATCH) {
+        let entries = chunk
+            .iter()
+            .map(|detail| {
+                aws_sdk_eventbridge::types::PutEventsRequestEntry::builder()
+                    .event_bus_name(bus)
+                    .source(source)
+                    .detail_type(detail_type)
+                    .detail(detail.to_string())
+                    .build()
+            })
+            .collect();
+        let out = app
+            .events
+            .put_events()
+            .set_entries(Some(entries))
+            .send()
+            .await
+            .map_err(|e| AppError::internal(aws_sdk_eventbridge::error::DisplayErrorContext(e)))?;
+        if out.failed_entry_count() > 0 {
+            return Err(AppError::internal(format!("{} {detail_type} events were not published", out.failed_entry_count())));
+        }
+    }
+    Ok(())
+}
