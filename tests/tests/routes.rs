@@ -125,3 +125,77 @@ fn template_declares_the_table_defined_in_code() {
     assert_eq!(table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"].as_bool(), Some(true));
     assert_eq!(table["BillingMode"].as_str(), Some("PAY_PER_REQUEST"));
 }
+
+/// The OpenAPI description in `docs/api/openapi.yaml`, parsed.
+fn openapi() -> serde_yaml::Value {
+    let text = std::fs::read_to_string(repo_root().join("docs/api/openapi.yaml")).expect("read docs/api/openapi.yaml");
+    serde_yaml::from_str(&text).expect("openapi.yaml parses")
+}
+
+/// Every string literal of the Rust sources of `shared` and `functions`.
+fn source_text() -> String {
+    fn walk(dir: &std::path::Path, out: &mut String) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push_str(&std::fs::read_to_string(&path).unwrap());
+            }
+        }
+    }
+    let mut text = String::new();
+    walk(&repo_root().join("shared/src"), &mut text);
+    walk(&repo_root().join("functions/src"), &mut text);
+    text
+}
+
+#[test]
+fn the_openapi_document_describes_exactly_the_served_routes() {
+    let doc = openapi();
+    let mut documented = BTreeSet::new();
+    for (path, item) in doc["paths"].as_mapping().unwrap() {
+        for (method, _) in item.as_mapping().unwrap() {
+            documented.insert((method.as_str().unwrap().to_uppercase(), path.as_str().unwrap().to_string()));
+        }
+    }
+    let served: BTreeSet<(String, String)> = router_routes().into_iter().map(|(m, p, _)| (m, p)).collect();
+    assert_eq!(documented, served, "docs/api/openapi.yaml and the router disagree");
+}
+
+#[test]
+fn every_openapi_operation_states_its_auth_outcomes_and_real_error_codes() {
+    let doc = openapi();
+    let yaml = serde_yaml::to_string(&doc).unwrap();
+    let sources = source_text();
+    let schemes = doc["components"]["securitySchemes"].as_mapping().unwrap();
+    for (path, item) in doc["paths"].as_mapping().unwrap() {
+        for (method, op) in item.as_mapping().unwrap() {
+            let name = format!("{} {}", method.as_str().unwrap().to_uppercase(), path.as_str().unwrap());
+            let security = op["security"].as_sequence().unwrap_or_else(|| panic!("{name}: no explicit security"));
+            for requirement in security {
+                for (scheme, _) in requirement.as_mapping().unwrap() {
+                    assert!(schemes.contains_key(scheme), "{name}: unknown security scheme {scheme:?}");
+                }
+            }
+            let responses = op["responses"].as_mapping().unwrap();
+            assert!(responses.keys().any(|k| k.as_str().unwrap().starts_with('2')), "{name}: no success response");
+            if !security.is_empty() {
+                assert!(responses.contains_key("401"), "{name}: authenticated but no 401");
+            }
+            for code in op["x-error-codes"].as_sequence().into_iter().flatten() {
+                let code = code.as_str().unwrap();
+                assert!(sources.contains(&format!("\"{code}\"")), "{name}: documents {code}, which no code answers");
+            }
+        }
+    }
+    // Every reference points at something.
+    for part in yaml.split("$ref: ").skip(1) {
+        let target = part.split_whitespace().next().unwrap().trim_matches(|c| c == '\'' || c == '"');
+        let mut node = &doc;
+        for key in target.trim_start_matches("#/").split('/') {
+            node = &node[key];
+        }
+        assert!(!node.is_null(), "dangling $ref {target}");
+    }
+}
