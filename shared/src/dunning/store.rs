@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::domain::DunningStatus;
 use crate::platform::audit::AuditEntry;
-use crate::platform::dynamo::{self, query_all, query_page, s, Item, Page, Partition};
+use crate::platform::dynamo::{self, query_all, s, Item, Partition};
 use crate::platform::error::AppError;
 use crate::platform::keys;
 use crate::platform::table::GSI1;
@@ -56,12 +56,8 @@ fn by_status(status: DunningStatus) -> Partition<'static> {
     Partition::index(GSI1, keys::dunning_by_status_gsi1pk(status.as_str()))
 }
 
-/// Records of a status, oldest failure first (GSI1).
-pub async fn list(app: &App, status: DunningStatus, limit: Option<i32>, cursor: Option<&str>) -> Result<Page<DunningRecord>, AppError> {
-    query_page(&app.db, app.table(), &by_status(status), limit, cursor).await
-}
-
-/// Every record of a status (all pages; the daily job).
+/// Every record of a status, oldest failure first (GSI1, all pages; the
+/// daily job).
 pub async fn all(app: &App, status: DunningStatus) -> Result<Vec<DunningRecord>, AppError> {
     let items = query_all(&app.db, app.table(), &by_status(status)).await?;
     Ok(items.into_iter().map(serde_dynamo::from_item).collect::<Result<_, _>>()?)
