@@ -62,25 +62,26 @@ pub fn verify_signature(
         return Err(SignatureError::Stale);
     }
     for secret in secrets {
-        for candidate in &candidates {
-            let mut mac = HmacSha256::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
-            mac.update(ts.to_string().as_bytes());
-            mac.update(b":");
-            mac.update(raw_body);
-            if mac.verify_slice(candidate).is_ok() {
-                return Ok(());
-            }
+        // One MAC over the body per secret; each candidate checks a copy.
+        let expected = mac(secret, ts, raw_body);
+        if candidates.iter().any(|candidate| expected.clone().verify_slice(candidate).is_ok()) {
+            return Ok(());
         }
     }
     Err(SignatureError::Mismatch)
 }
 
-/// The `h1` Paddle would send; for tests and local tooling.
-pub fn sign(secret: &str, ts: i64, raw_body: &[u8]) -> String {
+/// HMAC-SHA256 of `"{ts}:{raw body}"`, as Paddle computes it.
+fn mac(secret: &str, ts: i64, raw_body: &[u8]) -> HmacSha256 {
     let mut mac = HmacSha256::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
     mac.update(format!("{ts}:").as_bytes());
     mac.update(raw_body);
-    hex::encode(mac.finalize().into_bytes())
+    mac
+}
+
+/// The `h1` Paddle would send; for tests and local tooling.
+pub fn sign(secret: &str, ts: i64, raw_body: &[u8]) -> String {
+    hex::encode(mac(secret, ts, raw_body).finalize().into_bytes())
 }
 
 /// The parts of Paddle's envelope we rely on.
@@ -192,6 +193,13 @@ mod tests {
         let old = format!("ts=1000;h1={}", sign("old", 1000, BODY));
         assert_eq!(verify_signature(Some(&old), BODY, &["new".into(), "old".into()], 1003, 5), Ok(()));
         assert_eq!(verify_signature(Some(&old), BODY, &["new".into()], 1000, 5), Err(SignatureError::Mismatch));
+    }
+
+    #[test]
+    fn signs_as_an_independent_hmac_implementation_does() {
+        // Python: hmac.new(secret, b'1671552777:' + body, hashlib.sha256).hexdigest()
+        let body = br#"{"event_id":"evt_1"}"#;
+        assert_eq!(sign("pdl_ntfset_local_secret", 1671552777, body), "a5406b7608a738691f1da909621b40bfbc226d8a9dda87f5c585b1e9757bd321");
     }
 
     #[test]
