@@ -1,14 +1,28 @@
 //! Everything but the Lambda entry points.
 //!
-//! One folder per bounded context (`program`, `seats`, ...), each split into
-//! `domain` (pure rules, no I/O), `store` (DynamoDB access) and `service`
-//! (use cases). `platform` and `http` hold the cross-cutting pieces. Nothing
-//! imports "upwards": domain never sees AWS types, store never sees HTTP.
+//! Layers, each importing only from the ones before it (checked by
+//! `tests/tests/layering.rs` in `make test`):
+//!
+//! 1. `platform`: settings, AWS clients, the table, the entity layout,
+//!    audit log, clock, ids, errors. Imports no context and no `http`.
+//! 2. One folder per bounded context (`program`, `seats`, `cycle`, ...),
+//!    each split into `domain` (pure rules and types, no I/O), `store`
+//!    (DynamoDB access: the one owner of its entities' keys, items,
+//!    conditions and audit subjects) and `service` (use cases). A context
+//!    may call another context's service or store, never in a circle, and
+//!    never sees a `lambda_http` type.
+//! 3. `http`: request parsing, authentication, responses.
+//!
+//! The `functions` crate sits on top: handlers parse, authorize, call one
+//! service and map the result; they never reach a store or the table.
 
 pub mod http;
 pub mod platform;
+
+pub mod commissions;
 pub mod cycle;
 pub mod dunning;
+pub mod memberships;
 pub mod payments;
 pub mod program;
 pub mod refunds;

@@ -172,7 +172,7 @@ async fn a_crashed_execution_resumes_without_duplicates() {
     let ids = fill_month(&env).await;
     let month = MonthKey::parse(MONTH).unwrap();
     let partial = cycle::execute_steps(&env.app, month, "admin", "crash", None, 4).await.unwrap();
-    assert_eq!(partial.status, shared::cycle::store::RunStatus::InProgress);
+    assert_eq!(partial.status, shared::cycle::domain::RunStatus::InProgress);
     assert_eq!(count_with_pk_prefix(&env.app, "REFUND#").await, 4);
 
     // While the dead invocation's lease runs, a re-run is refused...

@@ -43,7 +43,7 @@ async fn two_hundred_fifty_racing_allocations_fill_exactly_one_hundred_seats() {
         let page = service::list(&env.app, Some(shared::seats::domain::SeatStatus::Active), Some(30), cursor.as_deref())
             .await
             .unwrap();
-        seen += page.items.len();
+        seen += page.seats.len();
         match page.next_cursor {
             Some(c) => cursor = Some(c),
             None => break,

@@ -8,6 +8,7 @@ use futures::future::join_all;
 use integration_tests::*;
 use serde_json::json;
 use shared::http::serve::dispatch;
+use shared::commissions::{domain::CommissionKind, store as commission_store};
 use shared::webhooks::{domain::sign, store};
 
 fn delivery(env: &TestEnv, body: &str, signature: String) -> lambda_http::Request {
@@ -141,7 +142,7 @@ async fn twenty_concurrent_deliveries_produce_one_effect() {
     assert_eq!(post(&env, signed(&env, &body)).await.json["duplicate"], true);
     drain(&env).await;
 
-    let credit = store::get_commission(&env.app, "txn_1", "CREDIT").await.unwrap().unwrap();
+    let credit = commission_store::get(&env.app, "txn_1", CommissionKind::Credit).await.unwrap().unwrap();
     assert_eq!(credit.amount_minor, 5_000); // 10% default
     assert_eq!(count_with_pk_prefix(&env.app, "COMMISSION#").await, 1);
     let ranking = shared::cycle::service::live_ranking(&env.app, shared::cycle::domain::MonthKey::parse("2026-03").unwrap()).await.unwrap();
@@ -156,9 +157,9 @@ async fn twenty_concurrent_deliveries_produce_one_effect() {
     assert_eq!(post(&env, signed(&env, &adj)).await.status, 200);
     assert_eq!(post(&env, signed(&env, &adj2)).await.status, 200);
     drain(&env).await;
-    let reversal = store::get_commission(&env.app, "txn_1", "REVERSAL").await.unwrap().unwrap();
+    let reversal = commission_store::get(&env.app, "txn_1", CommissionKind::Reversal).await.unwrap().unwrap();
     assert_eq!(reversal.amount_minor, -5_000);
-    assert_eq!(store::get_commission(&env.app, "txn_1", "CREDIT").await.unwrap().unwrap().amount_minor, 5_000, "never edited");
+    assert_eq!(commission_store::get(&env.app, "txn_1", CommissionKind::Credit).await.unwrap().unwrap().amount_minor, 5_000, "never edited");
     assert_eq!(count_with_pk_prefix(&env.app, "COMMISSION#").await, 2);
     let ranking = shared::cycle::service::live_ranking(&env.app, shared::cycle::domain::MonthKey::parse("2026-03").unwrap()).await.unwrap();
     assert_eq!(ranking[0].standing.score, 0);
@@ -173,7 +174,7 @@ async fn out_of_order_subscription_events_end_in_the_latest_state() {
         assert_eq!(post(&env, signed(&env, &body)).await.status, 200);
     }
     drain(&env).await;
-    let m = store::get_membership(&env.app, "ctm_9").await.unwrap().unwrap();
+    let m = shared::memberships::store::get(&env.app, "ctm_9").await.unwrap().unwrap();
     assert_eq!(m.status, "canceled");
     assert_eq!(m.last_event_id, "evt_s3");
     // Stale events were still processed (acknowledged), not failed.

@@ -4,7 +4,7 @@
 use serde_json::json;
 use shared::cycle::{domain::MonthKey, service};
 use shared::http::{response, Body, Request, Response};
-use shared::seats::privileges::require_partner_console;
+use shared::http::partner::require_partner_console;
 use shared::{App, AppError};
 
 pub async fn handle(app: App, req: Request) -> Result<Response<Body>, AppError> {

@@ -3,12 +3,13 @@
 
 use serde_json::json;
 use shared::http::{auth, response, Body, Request, Response};
-use shared::seats::privileges::{latest_seat, privileges_for};
+use shared::seats::privileges::privileges_for;
+use shared::seats::service as seats;
 use shared::{App, AppError};
 
 pub async fn handle(app: App, req: Request) -> Result<Response<Body>, AppError> {
     let wallet = auth::require_wallet(&app, &req).await?;
-    let seat = latest_seat(&app, &wallet).await?;
+    let seat = seats::latest(&app, &wallet).await?;
     let status = seat.as_ref().map(|s| s.status);
     response::ok(&json!({
         "wallet": wallet,

@@ -2,14 +2,18 @@
 //! raw body, recorded once by `event_id`, queued, answered at once.
 
 use serde_json::json;
-use shared::http::{response, Body, Request, Response};
-use shared::webhooks::service::{self, Ingested};
+use shared::http::{request, response, Body, Request, Response};
+use shared::webhooks::service::{self, Delivery, Ingested};
 use shared::{App, AppError};
 
 pub async fn handle(app: App, req: Request) -> Result<Response<Body>, AppError> {
-    if req.body().as_ref().len() > 256 * 1024 {
+    let raw = request::body_bytes(&req);
+    if raw.len() > 256 * 1024 {
         return Err(AppError::new(413, "BODY_TOO_LARGE", "webhook bodies are limited to 256 KiB"));
     }
-    let duplicate = service::ingest(&app, &req).await? == Ingested::Duplicate;
+    // Verbatim (not trimmed): the signature check reports what was sent.
+    let signature = req.headers().get("paddle-signature").and_then(|v| v.to_str().ok());
+    let delivery = Delivery { raw, signature, request_id: request::request_id(&req) };
+    let duplicate = service::ingest(&app, delivery).await? == Ingested::Duplicate;
     response::ok(&json!({ "received": true, "duplicate": duplicate }))
 }

@@ -1,6 +1,7 @@
 //! Month keys, ranking order and elimination candidates: pure rules.
 
 use std::cmp::Ordering;
+use std::collections::BTreeSet;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -121,6 +122,56 @@ pub fn rank(mut standings: Vec<Standing>) -> Vec<RankedRow> {
 /// worst first.
 pub fn elimination_candidates(ranking: &[RankedRow]) -> Vec<RankedRow> {
     ranking.iter().rev().take(ELIMINATED_PER_CYCLE).cloned().collect()
+}
+
+// ---- runs ----
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum RunStatus {
+    InProgress,
+    Completed,
+}
+
+impl RunStatus {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            RunStatus::InProgress => "IN_PROGRESS",
+            RunStatus::Completed => "COMPLETED",
+        }
+    }
+}
+
+/// A month's cycle run: a resumable state machine.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Run {
+    pub month_key: String,
+    pub status: RunStatus,
+    pub started_at: String,
+    pub started_by: String,
+    pub reason: String,
+    /// Frozen at claim time: a resumed run eliminates exactly these.
+    pub candidates: Vec<RankedRow>,
+    pub active_seats_at_start: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completed_at: Option<String>,
+    /// Unix seconds until which the holder of `lease_token` owns the run.
+    pub lease_until: i64,
+    pub lease_token: String,
+    /// Seats whose elimination transaction committed (stored as a string
+    /// set, which serde cannot express: the store reads and writes it).
+    #[serde(skip)]
+    pub eliminated_seat_ids: BTreeSet<String>,
+}
+
+/// The full ranking frozen when a run was claimed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Snapshot {
+    pub month_key: String,
+    pub taken_at: String,
+    pub ranking: Vec<RankedRow>,
 }
 
 #[cfg(test)]

@@ -3,14 +3,15 @@
 use serde::Serialize;
 use serde_json::json;
 
-use super::domain::{elimination_candidates, rank, MonthKey, RankedRow};
-use super::store::{self, EliminateOutcome, PointsOutcome, Run, RunStatus, Snapshot};
+use super::domain::{elimination_candidates, rank, MonthKey, RankedRow, Run, RunStatus, Snapshot};
+use super::store::{self, EliminateOutcome, PointsOutcome};
 use crate::platform::audit::AuditEntry;
 use crate::platform::clock::rfc3339;
 use crate::platform::error::AppError;
 use crate::platform::ids::new_id;
 use crate::refunds::domain::{deadline, refund_id, Refund, RefundStatus};
 use crate::refunds::{service as refunds, store as refund_store};
+use crate::seats::store as seats;
 use crate::App;
 
 /// How long an invocation owns a run; above the cycle function's timeout,
@@ -38,7 +39,7 @@ pub async fn add_points(
     let audit = AuditEntry::new(
         actor,
         "score.points_added",
-        &format!("SEAT#{seat_id}"),
+        &seats::subject(&seat_id),
         &rfc3339(app.clock.now()),
         json!({ "monthKey": month_s, "points": points, "source": source, "reason": reason, "entryId": entry_id }),
     )
@@ -206,7 +207,7 @@ pub async fn execute_steps(
                 eliminated_seat_ids: Default::default(),
             };
             let snapshot = Snapshot { month_key: month_s.clone(), taken_at: at.clone(), ranking };
-            let audit = AuditEntry::new(actor, "cycle.started", &format!("CYCLE#{month_s}"), &at, json!({ "reason": reason, "candidates": run.candidates.len() }))
+            let audit = AuditEntry::new(actor, "cycle.started", &store::subject(&month_s), &at, json!({ "reason": reason, "candidates": run.candidates.len() }))
                 .with_request_id(request_id.clone());
             if !store::claim(app, &run, &snapshot, &audit).await? {
                 let current = store::get_run(app, &month_s).await?.ok_or_else(|| AppError::internal("claim lost to a run that vanished"))?;
@@ -249,7 +250,7 @@ pub async fn execute_steps(
         let audit = AuditEntry::new(
             actor,
             "seat.eliminated",
-            &format!("SEAT#{seat_id}"),
+            &seats::subject(&seat_id),
             &rfc3339(at),
             json!({ "monthKey": month_s, "rank": row.rank, "score": row.standing.score, "refundId": refund.refund_id, "reason": run.reason }),
         )
@@ -297,7 +298,7 @@ pub async fn execute_steps(
     let audit = AuditEntry::new(
         actor,
         "cycle.executed",
-        &format!("CYCLE#{month_s}"),
+        &store::subject(&month_s),
         &done_at,
         json!({ "eliminated": eliminated.len(), "skipped": skipped }),
     )

@@ -23,6 +23,31 @@ impl DunningStatus {
     }
 }
 
+/// A failed payment to chase: one per `transaction.payment_failed` event.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DunningRecord {
+    pub customer_id: String,
+    pub transaction_id: String,
+    /// When the payment failed (the event's normalised `occurred_at`).
+    pub occurred_at: String,
+    /// The `transaction.payment_failed` event: the record's id, and the key
+    /// a notice's consumer dedupes on.
+    pub event_id: String,
+    pub status: DunningStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolution: Option<String>,
+}
+
+impl DunningRecord {
+    /// A new OPEN record for a payment that failed.
+    pub fn open(customer_id: String, transaction_id: String, occurred_at: String, event_id: String) -> Self {
+        Self { customer_id, transaction_id, occurred_at, event_id, status: DunningStatus::Open, closed_at: None, resolution: None }
+    }
+}
+
 /// The customer's membership as the latest subscription event left it.
 #[derive(Debug, Clone, Copy)]
 pub struct MembershipState<'a> {

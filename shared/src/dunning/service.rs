@@ -9,13 +9,13 @@
 use serde::Serialize;
 use serde_json::json;
 
-use super::domain::{decide, Decision, DunningStatus, MembershipState};
-use super::store::{self, DunningRecord};
+use super::domain::{decide, Decision, DunningRecord, DunningStatus, MembershipState};
+use super::store;
 use crate::platform::audit::AuditEntry;
 use crate::platform::bus;
 use crate::platform::clock::rfc3339;
 use crate::platform::error::AppError;
-use crate::webhooks::store::get_membership;
+use crate::memberships::service as memberships;
 use crate::App;
 
 #[derive(Debug, Clone, Serialize)]
@@ -28,12 +28,18 @@ pub struct DunningRun {
     pub resolved: Vec<DunningRecord>,
 }
 
+/// Opens a record for a failed payment, once per event.
+pub async fn open(app: &App, record: &DunningRecord) -> Result<String, AppError> {
+    store::open(app, record).await?;
+    Ok(format!("dunning opened for {}", record.customer_id))
+}
+
 pub async fn run(app: &App, actor: &str) -> Result<DunningRun, AppError> {
     let now = rfc3339(app.clock.now());
     let mut notify = Vec::new();
     let mut resolved = Vec::new();
     for record in store::all(app, DunningStatus::Open).await? {
-        let membership = get_membership(app, &record.customer_id).await?;
+        let membership = memberships::get(app, &record.customer_id).await?;
         let state = membership.as_ref().map(|m| MembershipState { status: &m.status, last_event_at: &m.last_event_at });
         match decide(&record.occurred_at, state) {
             Decision::Notify => notify.push(record),
@@ -65,7 +71,6 @@ async fn close(app: &App, actor: &str, record: &DunningRecord, to: DunningStatus
         DunningStatus::Notified => "dunning.notified",
         _ => "dunning.resolved",
     };
-    let subject = format!("DUNNING#{}", record.customer_id);
-    let audit = AuditEntry::new(actor, action, &subject, now, json!({ "transactionId": record.transaction_id, "eventId": record.event_id, "resolution": why }));
+    let audit = AuditEntry::new(actor, action, &store::subject(&record.customer_id), now, json!({ "transactionId": record.transaction_id, "eventId": record.event_id, "resolution": why }));
     store::close(app, record, to, why, now, &audit).await
 }

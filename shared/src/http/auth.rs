@@ -19,12 +19,11 @@ use lambda_http::Request;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use super::request::{body_bytes, path_and_query, request_id};
+use super::request::{body_bytes, header, path_and_query, request_id};
 use crate::platform::audit::AuditEntry;
 use crate::platform::clock::rfc3339;
-use crate::platform::dynamo::{self, n, s};
 use crate::platform::error::AppError;
-use crate::platform::keys;
+use crate::platform::replay;
 use crate::seats::domain::Wallet;
 use crate::App;
 
@@ -61,10 +60,6 @@ pub fn verify_signature(
     key.verify(message.as_bytes(), &sig).map_err(|_| invalid())
 }
 
-fn header<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
-    req.headers().get(name).and_then(|v| v.to_str().ok()).map(str::trim).filter(|v| !v.is_empty())
-}
-
 /// Verifies the signature headers of `req` for `wallet` and burns the
 /// signature so it cannot be used again.
 async fn verify_request(app: &App, req: &Request, wallet: &Wallet) -> Result<(), AppError> {
@@ -84,21 +79,7 @@ async fn verify_request(app: &App, req: &Request, wallet: &Wallet) -> Result<(),
 }
 
 async fn burn_signature(app: &App, signature: &str, now: i64) -> Result<(), AppError> {
-    // Kept a little longer than the window: after that the timestamp check
-    // alone refuses it, and TTL cleans up.
-    let expires = now + 2 * app.settings.signature_window_secs + 60;
-    let result = app
-        .db
-        .put_item()
-        .table_name(app.table())
-        .item("PK", s(keys::used_signature_pk(signature)))
-        .item("SK", s("SIG"))
-        .item("entity", s("USED_SIGNATURE"))
-        .item("ttl", n(expires))
-        .condition_expression("attribute_not_exists(PK)")
-        .send()
-        .await;
-    if dynamo::applied(result)? {
+    if replay::burn(app, signature, now).await? {
         Ok(())
     } else {
         Err(AppError::unauthorized("SIGNATURE_REPLAYED", "this signature was already used; sign the request again"))

@@ -48,6 +48,11 @@ pub fn json_error(err: serde_json::Error) -> AppError {
     AppError::bad_request(code, message)
 }
 
+/// A header's value, trimmed, if present, text and not empty.
+pub fn header<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
+    req.headers().get(name).and_then(|v| v.to_str().ok()).map(str::trim).filter(|v| !v.is_empty())
+}
+
 /// A query parameter, if present and not empty.
 pub fn query(req: &Request, name: &str) -> Option<String> {
     req.query_string_parameters_ref()

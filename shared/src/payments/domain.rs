@@ -36,6 +36,40 @@ impl IntentStatus {
     }
 }
 
+/// What a ledger entry records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum EntryKind {
+    /// Credits bought with a verified on-chain payment.
+    Purchase,
+    /// An admin's correction.
+    Adjustment,
+    /// Undoes one earlier entry (once).
+    Reversal,
+}
+
+/// One immutable entry of a wallet's credits ledger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LedgerEntry {
+    /// `<at>#<id>`: sorts in time order within the wallet.
+    pub entry_id: String,
+    pub wallet: String,
+    pub kind: EntryKind,
+    /// Signed credits.
+    pub amount: i64,
+    pub at: String,
+    pub actor: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intent_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tx_signature: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reverses: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Intent {

@@ -5,14 +5,19 @@
 use serde::Serialize;
 use serde_json::json;
 
-use super::store::{self, LedgerEntry};
-use crate::platform::audit::AuditEntry;
+use super::domain::{EntryKind, LedgerEntry};
+use super::store;
+use crate::platform::audit::{self, AuditEntry};
 use crate::platform::clock::rfc3339;
-use crate::platform::dynamo::{self, s};
+use crate::platform::dynamo::{self, Refused, Tx};
 use crate::platform::error::AppError;
 use crate::platform::ids::new_id;
-use crate::platform::keys;
 use crate::App;
+
+// Names of the ledger write's items.
+const TX_ENTRY: &str = "ledger.entry";
+const TX_BALANCE: &str = "ledger.balance";
+const TX_MARKER: &str = "ledger.reversal_marker";
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -40,11 +45,12 @@ fn note_required(note: &str) -> Result<String, AppError> {
     Ok(note.to_string())
 }
 
-async fn write(app: &App, entry: &LedgerEntry, allow_negative: bool, extra: Vec<aws_sdk_dynamodb::types::TransactWriteItem>, audit: &AuditEntry) -> Result<Option<dynamo::Cancelled>, AppError> {
-    let mut items = vec![store::entry_item(app, entry)?, store::balance_item(app, &entry.wallet, entry.amount, allow_negative)?];
-    items.extend(extra);
-    items.push(audit.transact_put(app.table())?);
-    Ok(dynamo::transact(&app.db, items).await?.err())
+/// The entry and the balance move together, with `extra` items and the audit row.
+async fn write(app: &App, entry: &LedgerEntry, allow_negative: bool, mut tx: Tx, audit: &AuditEntry) -> Result<Option<Refused>, AppError> {
+    tx.add(TX_ENTRY, store::entry_item(app, entry)?)
+        .add(TX_BALANCE, store::balance_item(app, &entry.wallet, entry.amount, allow_negative)?)
+        .add(audit::TX_ITEM, audit.transact_put(app.table())?);
+    Ok(dynamo::transact(&app.db, tx).await?.err())
 }
 
 pub async fn adjust(app: &App, actor: &str, wallet: &str, amount: i64, note: &str, allow_negative: bool) -> Result<LedgerEntry, AppError> {
@@ -56,7 +62,7 @@ pub async fn adjust(app: &App, actor: &str, wallet: &str, amount: i64, note: &st
     let entry = LedgerEntry {
         entry_id: format!("{at}#{}", new_id()),
         wallet: wallet.to_string(),
-        kind: "ADJUSTMENT".into(),
+        kind: EntryKind::Adjustment,
         amount,
         at: at.clone(),
         actor: actor.to_string(),
@@ -65,25 +71,25 @@ pub async fn adjust(app: &App, actor: &str, wallet: &str, amount: i64, note: &st
         reverses: None,
         note: Some(note.clone()),
     };
-    let audit = AuditEntry::new(actor, "credits.adjusted", &format!("LEDGER#{wallet}"), &at, json!({ "entryId": entry.entry_id, "amount": amount, "note": note, "allowNegative": allow_negative }));
-    match write(app, &entry, allow_negative, vec![], &audit).await? {
+    let audit = AuditEntry::new(actor, "credits.adjusted", &store::ledger_subject(wallet), &at, json!({ "entryId": entry.entry_id, "amount": amount, "note": note, "allowNegative": allow_negative }));
+    match write(app, &entry, allow_negative, Tx::new(), &audit).await? {
         None => Ok(entry),
-        Some(c) if c.condition_failed(1) => Err(AppError::new(422, "INSUFFICIENT_BALANCE", "the balance would go negative; set allowNegative to do so explicitly")),
-        Some(c) => Err(AppError::internal(format!("adjustment cancelled: {c:?}"))),
+        Some(r) if r.failed(TX_BALANCE) => Err(AppError::new(422, "INSUFFICIENT_BALANCE", "the balance would go negative; set allowNegative to do so explicitly")),
+        Some(r) => Err(r.unexpected("adjustment")),
     }
 }
 
 pub async fn reverse(app: &App, actor: &str, wallet: &str, entry_id: &str, note: &str, allow_negative: bool) -> Result<LedgerEntry, AppError> {
     let note = note_required(note)?;
     let original = store::get_entry(app, wallet, entry_id).await?.ok_or_else(|| AppError::not_found("ENTRY_NOT_FOUND", format!("no entry {entry_id} for this wallet")))?;
-    if original.kind == "REVERSAL" {
+    if original.kind == EntryKind::Reversal {
         return Err(AppError::conflict("CANNOT_REVERSE_REVERSAL", "a reversal cannot itself be reversed; adjust instead"));
     }
     let at = rfc3339(app.clock.now());
     let entry = LedgerEntry {
         entry_id: format!("{at}#{}", new_id()),
         wallet: wallet.to_string(),
-        kind: "REVERSAL".into(),
+        kind: EntryKind::Reversal,
         amount: -original.amount,
         at: at.clone(),
         actor: actor.to_string(),
@@ -92,30 +98,20 @@ pub async fn reverse(app: &App, actor: &str, wallet: &str, entry_id: &str, note:
         reverses: Some(entry_id.to_string()),
         note: Some(note.clone()),
     };
-    // The marker makes "reversed once" a condition, not a read.
-    let marker = aws_sdk_dynamodb::types::Put::builder()
-        .table_name(app.table())
-        .item("PK", s(keys::ledger_pk(wallet)))
-        .item("SK", s(keys::reversed_sk(entry_id)))
-        .item("entity", s("REVERSAL_MARKER"))
-        .item("reversalEntryId", s(&entry.entry_id))
-        .condition_expression("attribute_not_exists(PK)")
-        .build()
-        .map_err(AppError::internal)?;
-    let audit = AuditEntry::new(actor, "credits.reversed", &format!("LEDGER#{wallet}"), &at, json!({ "entryId": entry.entry_id, "reverses": entry_id, "amount": entry.amount, "note": note }));
-    let extra = vec![aws_sdk_dynamodb::types::TransactWriteItem::builder().put(marker).build()];
-    match write(app, &entry, allow_negative, extra, &audit).await? {
+    let audit = AuditEntry::new(actor, "credits.reversed", &store::ledger_subject(wallet), &at, json!({ "entryId": entry.entry_id, "reverses": entry_id, "amount": entry.amount, "note": note }));
+    let marker = Tx::new().with(TX_MARKER, store::reversal_marker_item(app, wallet, entry_id, &entry.entry_id)?);
+    match write(app, &entry, allow_negative, marker, &audit).await? {
         None => Ok(entry),
-        Some(c) if c.condition_failed(2) => Err(AppError::conflict("ENTRY_ALREADY_REVERSED", "this entry was already reversed")),
-        Some(c) if c.condition_failed(1) => Err(AppError::new(422, "INSUFFICIENT_BALANCE", "the reversal would make the balance negative; set allowNegative to do so explicitly")),
-        Some(c) => Err(AppError::internal(format!("reversal cancelled: {c:?}"))),
+        Some(r) if r.failed(TX_MARKER) => Err(AppError::conflict("ENTRY_ALREADY_REVERSED", "this entry was already reversed")),
+        Some(r) if r.failed(TX_BALANCE) => Err(AppError::new(422, "INSUFFICIENT_BALANCE", "the reversal would make the balance negative; set allowNegative to do so explicitly")),
+        Some(r) => Err(r.unexpected("reversal")),
     }
 }
 
 pub async fn set_gate(app: &App, actor: &str, gated: bool, note: &str) -> Result<(), AppError> {
     let note = note_required(note)?;
     let at = rfc3339(app.clock.now());
-    let audit = AuditEntry::new(actor, if gated { "payments.verify_gated" } else { "payments.verify_ungated" }, "PROGRAM#global", &at, json!({ "note": note }));
-    let items = vec![store::gate_item(app, gated, &note, actor, &at)?, audit.transact_put(app.table())?];
-    dynamo::transact(&app.db, items).await?.map_err(|c| AppError::internal(format!("gate cancelled: {c:?}")))
+    let audit = AuditEntry::new(actor, if gated { "payments.verify_gated" } else { "payments.verify_ungated" }, store::GATE_SUBJECT, &at, json!({ "note": note }));
+    let tx = Tx::new().with("payments.gate", store::gate_item(app, gated, &note, actor, &at)?).with(audit::TX_ITEM, audit.transact_put(app.table())?);
+    dynamo::transact(&app.db, tx).await?.map_err(|r| r.unexpected("gate"))
 }

@@ -6,13 +6,10 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
-use super::domain::{Intent, IntentKind};
-use super::store::{self, LedgerEntry};
+use super::domain::{EntryKind, Intent, IntentKind, IntentStatus, LedgerEntry};
+use super::store;
 use crate::platform::clock::rfc3339;
-use crate::platform::dynamo::{query_all, Partition};
 use crate::platform::error::AppError;
-use crate::platform::keys;
-use crate::platform::table::GSI1;
 use crate::App;
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -50,7 +47,7 @@ pub struct Report {
 pub fn build(now: &str, intents: &[Intent], balances: &[(String, i64)], entries: &HashMap<String, Vec<LedgerEntry>>, gated: bool) -> Report {
     use super::domain::IntentStatus::*;
     let verified: Vec<&Intent> = intents.iter().filter(|i| i.status == Verified && i.kind == IntentKind::Credits).collect();
-    let purchases: Vec<&LedgerEntry> = entries.values().flatten().filter(|e| e.kind == "PURCHASE").collect();
+    let purchases: Vec<&LedgerEntry> = entries.values().flatten().filter(|e| e.kind == EntryKind::Purchase).collect();
     let mut by_sig: BTreeMap<&str, usize> = BTreeMap::new();
     for e in &purchases {
         if let Some(sig) = e.tx_signature.as_deref() {
@@ -89,18 +86,13 @@ pub fn build(now: &str, intents: &[Intent], balances: &[(String, i64)], entries:
 
 pub async fn run(app: &App) -> Result<Report, AppError> {
     let mut intents = Vec::new();
-    for status in ["PENDING", "VERIFIED", "PAID_REFUND_DUE"] {
-        for item in query_all(&app.db, app.table(), &Partition::index(GSI1, keys::intents_by_status_gsi1pk(status))).await? {
-            intents.push(serde_dynamo::from_item::<_, Intent>(item)?);
-        }
+    for status in [IntentStatus::Pending, IntentStatus::Verified, IntentStatus::PaidRefundDue] {
+        intents.extend(store::intents_of_status(app, status).await?);
     }
-    let mut balances = Vec::new();
+    let balances = store::all_balances(app).await?;
     let mut entries = HashMap::new();
-    for item in query_all(&app.db, app.table(), &Partition::index(GSI1, keys::BALANCES_GSI1PK)).await? {
-        let wallet = item.get("wallet").and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
-        let balance = item.get("balance").and_then(|v| v.as_n().ok()).and_then(|v| v.parse().ok()).unwrap_or(0);
-        entries.insert(wallet.clone(), store::all_entries(app, &wallet).await?);
-        balances.push((wallet, balance));
+    for (wallet, _) in &balances {
+        entries.insert(wallet.clone(), store::all_entries(app, wallet).await?);
     }
     let gated = store::verify_gated(app).await?.is_some();
     let report = build(&rfc3339(app.clock.now()), &intents, &balances, &entries, gated);

@@ -3,21 +3,33 @@
 use serde::Serialize;
 use serde_json::json;
 
-use super::domain::{amount_due, check_payment, CreateIntentRequest, Intent, IntentKind, IntentStatus};
+use super::domain::{amount_due, check_payment, CreateIntentRequest, EntryKind, Intent, IntentKind, IntentStatus, LedgerEntry};
 use super::solana::TransactionSource;
-use super::store::{self, LedgerEntry};
+use super::store;
 use crate::cycle::domain::MonthKey;
-use crate::platform::audit::AuditEntry;
+use crate::platform::audit::{self, AuditEntry};
 use crate::platform::clock::rfc3339;
-use crate::platform::dynamo;
+use crate::platform::dynamo::{self, Refused, Tx};
 use crate::platform::error::AppError;
 use crate::platform::ids::new_id;
 use crate::program::{service::effective, store as program_store};
 use crate::refunds::domain::{deadline, Refund, RefundStatus};
 use crate::refunds::{service as refunds, store as refund_store};
 use crate::seats::domain::{Seat, SeatStatus, Wallet};
-use crate::seats::store::{allocation_items, allocation_refusal, AllocateOutcome};
+use crate::seats::store::{self as seats, allocation_refusal, AllocateOutcome};
 use crate::App;
+
+// Names of the items every verify transaction starts with.
+const TX_INTENT: &str = "intent";
+const TX_SIGNATURE: &str = "tx_signature";
+
+/// The two items every verify writes first: the intent settles (only from
+/// PENDING) and the signature is used (only once).
+fn settle(app: &App, intent: &Intent, to: IntentStatus, signature: &str, at: &str, extra: &[(&str, &str)]) -> Result<Tx, AppError> {
+    Ok(Tx::new()
+        .with(TX_INTENT, store::settle_intent_item(app, intent, to, signature, at, extra)?)
+        .with(TX_SIGNATURE, store::signature_item(app, signature, &intent.intent_id, &intent.wallet, at)?))
+}
 
 fn configured(v: &Option<String>, name: &str) -> Result<String, AppError> {
     v.clone().ok_or_else(|| AppError::unavailable("PAYMENTS_NOT_CONFIGURED", format!("{name} is not set")))
@@ -139,7 +151,7 @@ async fn credit(app: &App, intent: &Intent, signature: &str, at: &str) -> Result
     let entry = LedgerEntry {
         entry_id: format!("{at}#intent-{}", intent.intent_id),
         wallet: intent.wallet.clone(),
-        kind: "PURCHASE".into(),
+        kind: EntryKind::Purchase,
         amount: intent.credits as i64,
         at: at.to_string(),
         actor: intent.wallet.clone(),
@@ -148,15 +160,12 @@ async fn credit(app: &App, intent: &Intent, signature: &str, at: &str) -> Result
         reverses: None,
         note: None,
     };
-    let audit = AuditEntry::new(&intent.wallet, "payment.verified", &format!("INTENT#{}", intent.intent_id), at, json!({ "txSignature": signature, "credits": intent.credits }));
-    let items = vec![
-        store::settle_intent_item(app, intent, IntentStatus::Verified, signature, at, &[])?,
-        store::signature_item(app, signature, &intent.intent_id, &intent.wallet, at)?,
-        store::entry_item(app, &entry)?,
-        store::balance_item(app, &intent.wallet, entry.amount, true)?,
-        audit.transact_put(app.table())?,
-    ];
-    match dynamo::transact(&app.db, items).await? {
+    let audit = AuditEntry::new(&intent.wallet, "payment.verified", &store::intent_subject(&intent.intent_id), at, json!({ "txSignature": signature, "credits": intent.credits }));
+    let tx = settle(app, intent, IntentStatus::Verified, signature, at, &[])?
+        .with("ledger.entry", store::entry_item(app, &entry)?)
+        .with("ledger.balance", store::balance_item(app, &intent.wallet, entry.amount, true)?)
+        .with(audit::TX_ITEM, audit.transact_put(app.table())?);
+    match dynamo::transact(&app.db, tx).await? {
         Ok(()) => {
             let mut done = intent.clone();
             done.status = IntentStatus::Verified;
@@ -168,15 +177,15 @@ async fn credit(app: &App, intent: &Intent, signature: &str, at: &str) -> Result
 }
 
 /// Another verify won: answer from what it stored.
-async fn lost_race(app: &App, intent: &Intent, signature: &str, c: &dynamo::Cancelled) -> Result<Verification, AppError> {
-    if c.condition_failed(0) {
+async fn lost_race(app: &App, intent: &Intent, signature: &str, refused: &Refused) -> Result<Verification, AppError> {
+    if refused.failed(TX_INTENT) {
         let current = store::get_intent(app, &intent.intent_id).await?.ok_or_else(|| AppError::internal("intent vanished"))?;
         return settled(&current, signature);
     }
-    if c.condition_failed(1) {
+    if refused.failed(TX_SIGNATURE) {
         return Err(AppError::conflict("TX_ALREADY_USED", "this transaction already paid another intent"));
     }
-    Err(AppError::internal(format!("verify cancelled: {c:?}")))
+    Err(refused.unexpected("verify"))
 }
 
 async fn seat(app: &App, intent: &Intent, signature: &str, at: &str) -> Result<Verification, AppError> {
@@ -190,14 +199,11 @@ async fn seat(app: &App, intent: &Intent, signature: &str, at: &str) -> Result<V
         eliminated_at: None,
         eliminated_month: None,
     };
-    let audit = AuditEntry::new(&intent.wallet, "seat.allocated", &format!("SEAT#{}", seat.seat_id), at, json!({ "intentId": intent.intent_id, "txSignature": signature, "pricePaidCents": seat.price_paid_cents }));
-    let mut items = vec![
-        store::settle_intent_item(app, intent, IntentStatus::Verified, signature, at, &[("seatId", &seat.seat_id)])?,
-        store::signature_item(app, signature, &intent.intent_id, &intent.wallet, at)?,
-    ];
-    items.extend(allocation_items(app, &seat)?);
-    items.push(audit.transact_put(app.table())?);
-    let cancelled = match dynamo::transact(&app.db, items).await? {
+    let audit = AuditEntry::new(&intent.wallet, "seat.allocated", &seats::subject(&seat.seat_id), at, json!({ "intentId": intent.intent_id, "txSignature": signature, "pricePaidCents": seat.price_paid_cents }));
+    let mut tx = settle(app, intent, IntentStatus::Verified, signature, at, &[("seatId", &seat.seat_id)])?;
+    seats::add_allocation(&mut tx, app, &seat)?;
+    tx.add(audit::TX_ITEM, audit.transact_put(app.table())?);
+    let refused = match dynamo::transact(&app.db, tx).await? {
         Ok(()) => {
             let mut done = intent.clone();
             done.status = IntentStatus::Verified;
@@ -205,11 +211,11 @@ async fn seat(app: &App, intent: &Intent, signature: &str, at: &str) -> Result<V
             done.seat_id = Some(seat.seat_id);
             return Ok(verification(&done));
         }
-        Err(c) => c,
+        Err(r) => r,
     };
-    let refusal = match allocation_refusal(&cancelled, 2) {
-        Some(r) if !cancelled.condition_failed(0) && !cancelled.condition_failed(1) => r,
-        _ => return lost_race(app, intent, signature, &cancelled).await,
+    let refusal = match allocation_refusal(&refused) {
+        Some(r) if !refused.failed(TX_INTENT) && !refused.failed(TX_SIGNATURE) => r,
+        _ => return lost_race(app, intent, signature, &refused).await,
     };
     // Paid, but no seat: record the payment and queue its refund.
     refund_unfulfilled(app, intent, signature, at, refusal).await
@@ -235,16 +241,13 @@ async fn refund_unfulfilled(app: &App, intent: &Intent, signature: &str, at: &st
         AllocateOutcome::WalletHasSeat => "wallet already holds a seat",
         _ => "seat cap reached",
     };
-    let audit = AuditEntry::new(&intent.wallet, "payment.refund_due", &format!("INTENT#{}", intent.intent_id), at, json!({ "txSignature": signature, "refundId": refund.refund_id, "reason": reason }));
-    let items = vec![
-        store::settle_intent_item(app, intent, IntentStatus::PaidRefundDue, signature, at, &[("refundId", &refund.refund_id)])?,
-        store::signature_item(app, signature, &intent.intent_id, &intent.wallet, at)?,
-        refund_store::insert_item(app, &refund)?,
-        crate::program::store::counters_change(app, 0, 1)?,
-        audit.transact_put(app.table())?,
-    ];
-    if let Err(c) = dynamo::transact(&app.db, items).await? {
-        return lost_race(app, intent, signature, &c).await;
+    let audit = AuditEntry::new(&intent.wallet, "payment.refund_due", &store::intent_subject(&intent.intent_id), at, json!({ "txSignature": signature, "refundId": refund.refund_id, "reason": reason }));
+    let tx = settle(app, intent, IntentStatus::PaidRefundDue, signature, at, &[("refundId", &refund.refund_id)])?
+        .with("refund", refund_store::insert_item(app, &refund)?)
+        .with("program.counters", program_store::counters_change(app, 0, 1)?)
+        .with(audit::TX_ITEM, audit.transact_put(app.table())?);
+    if let Err(r) = dynamo::transact(&app.db, tx).await? {
+        return lost_race(app, intent, signature, &r).await;
     }
     refunds::enqueue_payout(app, &refund.refund_id).await?;
     let code = if refusal == AllocateOutcome::WalletHasSeat { "WALLET_ALREADY_HAS_SEAT" } else { "SEAT_CAP_REACHED" };

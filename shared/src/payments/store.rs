@@ -1,52 +1,111 @@
-//! DynamoDB access for intents, transaction signatures, the ledger and the
-//! verify gate.
+//! DynamoDB access for payments: the owner of the intent, the
+//! transaction-signature guard, the ledger (entries, balance, reversal
+//! markers) and the verify gate.
 
-use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
-use serde::{Deserialize, Serialize};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+use serde::Deserialize;
 
-use super::domain::{Intent, IntentStatus};
-use crate::platform::dynamo::{n, query_all, query_page, s, Item, Page, Partition};
+use super::domain::{Intent, IntentStatus, LedgerEntry};
+use crate::platform::dynamo::{self, n, query_all, query_page, s, tx_put, tx_update, Page, Partition};
+use crate::platform::entity::{Key, Layout, NOT_EXISTS};
 use crate::platform::error::AppError;
-use crate::platform::keys;
+use crate::platform::table::GSI1;
+use crate::program::store::PROGRAM_PK;
 use crate::App;
 
-pub fn intent_item(intent: &Intent) -> Result<Item, AppError> {
-    let mut item: Item = serde_dynamo::to_item(intent)?;
-    item.insert("PK".into(), s(keys::intent_pk(&intent.intent_id)));
-    item.insert("SK".into(), s(keys::INTENT_SK));
-    item.insert("GSI1PK".into(), s(keys::intents_by_status_gsi1pk(intent.status.as_str())));
-    item.insert("GSI1SK".into(), s(format!("{}#{}", intent.created_at, intent.intent_id)));
-    item.insert("entity".into(), s("PURCHASE_INTENT"));
-    Ok(item)
+// ---- keys: every payments entity's, here ----
+
+fn intent_key(intent_id: &str) -> Key {
+    Key::new(format!("INTENT#{intent_id}"), "INTENT")
 }
+
+/// The audit subject of an intent.
+pub fn intent_subject(intent_id: &str) -> String {
+    intent_key(intent_id).pk
+}
+
+/// GSI1: intents by status, by creation time.
+fn intents_by_status(status: IntentStatus) -> String {
+    format!("INTENTS#{}", status.as_str())
+}
+
+fn intent_layout(intent: &Intent) -> Layout {
+    Layout::new("PURCHASE_INTENT", intent_key(&intent.intent_id))
+        .gsi1(intents_by_status(intent.status), format!("{}#{}", intent.created_at, intent.intent_id))
+}
+
+/// "Credited once": one item per transaction signature, ever.
+fn signature_key(signature: &str) -> Key {
+    Key::new(format!("TXSIG#{signature}"), "TXSIG")
+}
+
+/// A wallet's ledger partition: `BALANCE`, `ENTRY#<entryId>`, `REVERSED#<entryId>`.
+fn ledger_partition(wallet: &str) -> String {
+    format!("LEDGER#{wallet}")
+}
+
+/// The audit subject of a wallet's ledger.
+pub fn ledger_subject(wallet: &str) -> String {
+    ledger_partition(wallet)
+}
+
+fn balance_key(wallet: &str) -> Key {
+    Key::new(ledger_partition(wallet), "BALANCE")
+}
+
+const ENTRY_PREFIX: &str = "ENTRY#";
+
+fn entry_key(wallet: &str, entry_id: &str) -> Key {
+    Key::new(ledger_partition(wallet), format!("{ENTRY_PREFIX}{entry_id}"))
+}
+
+fn reversal_marker_key(wallet: &str, entry_id: &str) -> Key {
+    Key::new(ledger_partition(wallet), format!("REVERSED#{entry_id}"))
+}
+
+/// GSI1: every balance, for reconciliation.
+const ALL_BALANCES: &str = "BALANCES";
+
+fn gate_key() -> Key {
+    Key::new(PROGRAM_PK, "PAYMENTS_GATE")
+}
+
+/// The audit subject of gate changes: the program's.
+pub const GATE_SUBJECT: &str = crate::program::store::SUBJECT;
+
+// ---- intents ----
 
 pub async fn create_intent(app: &App, intent: &Intent) -> Result<(), AppError> {
     app.db
         .put_item()
         .table_name(app.table())
-        .set_item(Some(intent_item(intent)?))
-        .condition_expression("attribute_not_exists(PK)")
+        .set_item(Some(intent_layout(intent).item(intent)?))
+        .condition_expression(NOT_EXISTS)
         .send()
         .await?;
     Ok(())
 }
 
 pub async fn get_intent(app: &App, intent_id: &str) -> Result<Option<Intent>, AppError> {
-    crate::platform::dynamo::get_as(&app.db, app.table(), keys::intent_pk(intent_id), keys::INTENT_SK).await
+    dynamo::get_as(&app.db, app.table(), &intent_key(intent_id)).await
+}
+
+/// Every intent of a status (all pages; the reconciliation job).
+pub async fn intents_of_status(app: &App, status: IntentStatus) -> Result<Vec<Intent>, AppError> {
+    let items = query_all(&app.db, app.table(), &Partition::index(GSI1, intents_by_status(status))).await?;
+    Ok(items.into_iter().map(serde_dynamo::from_item).collect::<Result<_, _>>()?)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SignatureUse {
+    intent_id: String,
 }
 
 /// The intent a signature was used for, if any.
 pub async fn signature_owner(app: &App, signature: &str) -> Result<Option<String>, AppError> {
-    let out = app
-        .db
-        .get_item()
-        .table_name(app.table())
-        .key("PK", s(keys::tx_signature_pk(signature)))
-        .key("SK", s(keys::TX_SIGNATURE_SK))
-        .consistent_read(true)
-        .send()
-        .await?;
-    Ok(out.item.and_then(|i| i.get("intentId").and_then(|v| v.as_s().ok()).cloned()))
+    let used: Option<SignatureUse> = dynamo::get_as(&app.db, app.table(), &signature_key(signature)).await?;
+    Ok(used.map(|u| u.intent_id))
 }
 
 pub async fn record_failed_verification(app: &App, intent_id: &str, error: &str) -> Result<(), AppError> {
@@ -54,126 +113,112 @@ pub async fn record_failed_verification(app: &App, intent_id: &str, error: &str)
         .db
         .update_item()
         .table_name(app.table())
-        .key("PK", s(keys::intent_pk(intent_id)))
-        .key("SK", s(keys::INTENT_SK))
+        .set_key(Some(intent_key(intent_id).attrs()))
         .update_expression("SET failedVerifications = if_not_exists(failedVerifications, :zero) + :one, lastError = :e")
         .condition_expression("#status = :pending")
         .expression_attribute_names("#status", "status")
         .expression_attribute_values(":zero", n(0))
         .expression_attribute_values(":one", n(1))
         .expression_attribute_values(":e", s(error))
-        .expression_attribute_values(":pending", s("PENDING"))
+        .expression_attribute_values(":pending", s(IntentStatus::Pending.as_str()))
         .send()
         .await;
     // Refused only when the intent was settled meanwhile: nothing to count.
-    crate::platform::dynamo::applied(result).map(|_| ())
+    dynamo::applied(result).map(|_| ())
 }
 
 /// PENDING -> `to` for the intent, only if still PENDING.
 pub fn settle_intent_item(app: &App, intent: &Intent, to: IntentStatus, signature: &str, at: &str, extra: &[(&str, &str)]) -> Result<TransactWriteItem, AppError> {
     let mut expr = "SET #status = :to, GSI1PK = :g, txSignature = :sig, verifiedAt = :at".to_string();
-    let mut update = Update::builder()
-        .table_name(app.table())
-        .key("PK", s(keys::intent_pk(&intent.intent_id)))
-        .key("SK", s(keys::INTENT_SK))
+    let mut update = intent_key(&intent.intent_id)
+        .update(app.table())
         .condition_expression("#status = :pending")
         .expression_attribute_names("#status", "status")
         .expression_attribute_values(":to", s(to.as_str()))
-        .expression_attribute_values(":g", s(keys::intents_by_status_gsi1pk(to.as_str())))
+        .expression_attribute_values(":g", s(intents_by_status(to)))
         .expression_attribute_values(":sig", s(signature))
         .expression_attribute_values(":at", s(at))
-        .expression_attribute_values(":pending", s("PENDING"));
+        .expression_attribute_values(":pending", s(IntentStatus::Pending.as_str()));
     for (i, (name, value)) in extra.iter().enumerate() {
         expr.push_str(&format!(", {name} = :x{i}"));
         update = update.expression_attribute_values(format!(":x{i}"), s(*value));
     }
-    Ok(TransactWriteItem::builder().update(update.update_expression(expr).build().map_err(AppError::internal)?).build())
+    tx_update(update.update_expression(expr))
 }
 
 /// The once-per-signature item.
 pub fn signature_item(app: &App, signature: &str, intent_id: &str, wallet: &str, at: &str) -> Result<TransactWriteItem, AppError> {
-    let put = Put::builder()
-        .table_name(app.table())
-        .item("PK", s(keys::tx_signature_pk(signature)))
-        .item("SK", s(keys::TX_SIGNATURE_SK))
-        .item("entity", s("TX_SIGNATURE"))
-        .item("intentId", s(intent_id))
-        .item("wallet", s(wallet))
-        .item("at", s(at))
-        .condition_expression("attribute_not_exists(PK)")
-        .build()
-        .map_err(AppError::internal)?;
-    Ok(TransactWriteItem::builder().put(put).build())
+    tx_put(
+        Put::builder()
+            .table_name(app.table())
+            .set_item(Some(Layout::new("TX_SIGNATURE", signature_key(signature)).key_attrs()))
+            .item("intentId", s(intent_id))
+            .item("wallet", s(wallet))
+            .item("at", s(at))
+            .condition_expression(NOT_EXISTS),
+    )
 }
 
 // ---- ledger ----
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct LedgerEntry {
-    /// `<at>#<id>`: sorts in time order within the wallet.
-    pub entry_id: String,
-    pub wallet: String,
-    /// PURCHASE | ADJUSTMENT | REVERSAL
-    pub kind: String,
-    /// Signed credits.
-    pub amount: i64,
-    pub at: String,
-    pub actor: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub intent_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tx_signature: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reverses: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
-}
-
 /// An immutable entry: put once, never updated or deleted.
 pub fn entry_item(app: &App, entry: &LedgerEntry) -> Result<TransactWriteItem, AppError> {
-    let mut item: Item = serde_dynamo::to_item(entry)?;
-    item.insert("PK".into(), s(keys::ledger_pk(&entry.wallet)));
-    item.insert("SK".into(), s(keys::entry_sk(&entry.entry_id)));
-    item.insert("entity".into(), s("LEDGER_ENTRY"));
-    let put = Put::builder().table_name(app.table()).set_item(Some(item)).condition_expression("attribute_not_exists(PK)").build().map_err(AppError::internal)?;
-    Ok(TransactWriteItem::builder().put(put).build())
+    let layout = Layout::new("LEDGER_ENTRY", entry_key(&entry.wallet, &entry.entry_id));
+    tx_put(layout.put_new(app.table(), entry)?)
+}
+
+/// The marker that makes "reversed once" a condition, not a read.
+pub fn reversal_marker_item(app: &App, wallet: &str, entry_id: &str, reversal_entry_id: &str) -> Result<TransactWriteItem, AppError> {
+    tx_put(
+        Put::builder()
+            .table_name(app.table())
+            .set_item(Some(Layout::new("REVERSAL_MARKER", reversal_marker_key(wallet, entry_id)).key_attrs()))
+            .item("reversalEntryId", s(reversal_entry_id))
+            .condition_expression(NOT_EXISTS),
+    )
 }
 
 /// Adds `amount` to the wallet's balance. A debit needs the balance to
 /// cover it unless `allow_negative` (an explicit admin decision).
 pub fn balance_item(app: &App, wallet: &str, amount: i64, allow_negative: bool) -> Result<TransactWriteItem, AppError> {
-    let mut update = Update::builder()
-        .table_name(app.table())
-        .key("PK", s(keys::ledger_pk(wallet)))
-        .key("SK", s(keys::BALANCE_SK))
+    let mut update = balance_key(wallet)
+        .update(app.table())
         .update_expression("ADD balance :amt, entryCount :one SET GSI1PK = :g, GSI1SK = :w, wallet = :w, entity = :e")
         .expression_attribute_values(":amt", n(amount))
         .expression_attribute_values(":one", n(1))
-        .expression_attribute_values(":g", s(keys::BALANCES_GSI1PK))
+        .expression_attribute_values(":g", s(ALL_BALANCES))
         .expression_attribute_values(":w", s(wallet))
         .expression_attribute_values(":e", s("BALANCE"));
     if amount < 0 && !allow_negative {
         update = update.condition_expression("balance >= :need").expression_attribute_values(":need", n(-amount));
     }
-    Ok(TransactWriteItem::builder().update(update.build().map_err(AppError::internal)?).build())
+    tx_update(update)
+}
+
+#[derive(Deserialize)]
+struct Balance {
+    #[serde(default)]
+    wallet: String,
+    #[serde(default)]
+    balance: i64,
 }
 
 pub async fn balance(app: &App, wallet: &str) -> Result<i64, AppError> {
-    let out = app
-        .db
-        .get_item()
-        .table_name(app.table())
-        .key("PK", s(keys::ledger_pk(wallet)))
-        .key("SK", s(keys::BALANCE_SK))
-        .consistent_read(true)
-        .send()
-        .await?;
-    Ok(out.item.and_then(|i| i.get("balance").and_then(|v| v.as_n().ok()).and_then(|v| v.parse().ok())).unwrap_or(0))
+    let found: Option<Balance> = dynamo::get_as(&app.db, app.table(), &balance_key(wallet)).await?;
+    Ok(found.map(|b| b.balance).unwrap_or(0))
+}
+
+/// Every wallet's balance (all pages; the reconciliation job).
+pub async fn all_balances(app: &App) -> Result<Vec<(String, i64)>, AppError> {
+    let items = query_all(&app.db, app.table(), &Partition::index(GSI1, ALL_BALANCES)).await?;
+    items
+        .into_iter()
+        .map(|item| serde_dynamo::from_item::<_, Balance>(item).map(|b| (b.wallet, b.balance)).map_err(AppError::from))
+        .collect()
 }
 
 pub async fn get_entry(app: &App, wallet: &str, entry_id: &str) -> Result<Option<LedgerEntry>, AppError> {
-    crate::platform::dynamo::get_as(&app.db, app.table(), keys::ledger_pk(wallet), &keys::entry_sk(entry_id)).await
+    dynamo::get_as(&app.db, app.table(), &entry_key(wallet, entry_id)).await
 }
 
 /// A page of entries, newest first.
@@ -187,37 +232,34 @@ pub async fn all_entries(app: &App, wallet: &str) -> Result<Vec<LedgerEntry>, Ap
 }
 
 fn entries(wallet: &str) -> Partition<'static> {
-    Partition::table(keys::ledger_pk(wallet)).begins_with("ENTRY#")
+    Partition::table(ledger_partition(wallet)).begins_with(ENTRY_PREFIX)
 }
 
 // ---- the verify gate (kill switch) ----
 
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Gate {
+    #[serde(default)]
+    verify_gated: bool,
+    #[serde(default)]
+    note: String,
+}
+
+/// The operator's note while verification is gated; `None` while open.
 pub async fn verify_gated(app: &App) -> Result<Option<String>, AppError> {
-    let out = app
-        .db
-        .get_item()
-        .table_name(app.table())
-        .key("PK", s(keys::PROGRAM_PK))
-        .key("SK", s(keys::PAYMENTS_GATE_SK))
-        .consistent_read(true)
-        .send()
-        .await?;
-    let item = out.item.unwrap_or_default();
-    let gated = item.get("verifyGated").and_then(|v| v.as_bool().ok()).copied().unwrap_or(false);
-    Ok(gated.then(|| item.get("note").and_then(|v| v.as_s().ok()).cloned().unwrap_or_default()))
+    let gate: Option<Gate> = dynamo::get_as(&app.db, app.table(), &gate_key()).await?;
+    Ok(gate.filter(|g| g.verify_gated).map(|g| g.note))
 }
 
 pub fn gate_item(app: &App, gated: bool, note: &str, actor: &str, at: &str) -> Result<TransactWriteItem, AppError> {
-    let put = Put::builder()
-        .table_name(app.table())
-        .item("PK", s(keys::PROGRAM_PK))
-        .item("SK", s(keys::PAYMENTS_GATE_SK))
-        .item("entity", s("PAYMENTS_GATE"))
-        .item("verifyGated", aws_sdk_dynamodb::types::AttributeValue::Bool(gated))
-        .item("note", s(note))
-        .item("updatedBy", s(actor))
-        .item("updatedAt", s(at))
-        .build()
-        .map_err(AppError::internal)?;
-    Ok(TransactWriteItem::builder().put(put).build())
+    tx_put(
+        Put::builder()
+            .table_name(app.table())
+            .set_item(Some(Layout::new("PAYMENTS_GATE", gate_key()).key_attrs()))
+            .item("verifyGated", AttributeValue::Bool(gated))
+            .item("note", s(note))
+            .item("updatedBy", s(actor))
+            .item("updatedAt", s(at)),
+    )
 }

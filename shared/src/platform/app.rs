@@ -55,12 +55,7 @@ impl App {
     }
 
     pub fn http(&self) -> &reqwest::Client {
-        self.http.get_or_init(|| {
-            reqwest::Client::builder()
-                .timeout(std::time::Duration::from_secs(10))
-                .build()
-                .expect("an HTTP client with a timeout always builds")
-        })
+        self.http.get_or_init(|| super::outbound::client(std::time::Duration::from_secs(10)))
     }
 
     pub fn table(&self) -> &str {

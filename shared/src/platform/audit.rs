@@ -6,21 +6,27 @@ use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use serde::Serialize;
 
 use super::dynamo::{query_page, Page, Partition};
+use super::entity::{Key, Layout};
 use super::error::AppError;
 use super::ids::new_id;
-use super::keys;
+
+/// A subject's trail: `AUDIT#<subject>`, newest last by `<at>#<id>`.
+fn partition(subject: &str) -> String {
+    format!("AUDIT#{subject}")
+}
+
+/// GSI1: every row of an action.
+fn by_action(action: &str) -> String {
+    format!("AUDITACTION#{action}")
+}
+
+/// The name of an audit row in a transaction.
+pub const TX_ITEM: &str = "audit";
 
 #[derive(Debug, Clone, Serialize)]
 pub struct AuditEntry {
-    #[serde(rename = "PK")]
-    pk: String,
-    #[serde(rename = "SK")]
-    sk: String,
-    #[serde(rename = "GSI1PK")]
-    gsi1pk: String,
-    #[serde(rename = "GSI1SK")]
-    gsi1sk: String,
-    pub entity: &'static str,
+    #[serde(skip)]
+    layout: Layout,
     pub id: String,
     pub actor: String,
     pub action: String,
@@ -36,11 +42,7 @@ impl AuditEntry {
         let id = new_id();
         let order = format!("{at}#{id}");
         Self {
-            pk: keys::audit_pk(subject),
-            sk: order.clone(),
-            gsi1pk: keys::audit_action_gsi1pk(action),
-            gsi1sk: order,
-            entity: "AUDIT",
+            layout: Layout::new("AUDIT", Key::new(partition(subject), order.clone())).gsi1(by_action(action), order),
             id,
             actor: actor.to_string(),
             action: action.to_string(),
@@ -57,18 +59,14 @@ impl AuditEntry {
     }
 
     pub fn transact_put(&self, table: &str) -> Result<TransactWriteItem, AppError> {
-        let put = Put::builder()
-            .table_name(table)
-            .set_item(Some(serde_dynamo::to_item(self)?))
-            .build()
-            .map_err(AppError::internal)?;
+        let put = Put::builder().table_name(table).set_item(Some(self.layout.item(self)?)).build()?;
         Ok(TransactWriteItem::builder().put(put).build())
     }
 
     /// For audit rows that stand alone (a refused request changes nothing
     /// else, so there is no transaction to join).
     pub async fn write(&self, db: &aws_sdk_dynamodb::Client, table: &str) -> Result<(), AppError> {
-        db.put_item().table_name(table).set_item(Some(serde_dynamo::to_item(self)?)).send().await?;
+        db.put_item().table_name(table).set_item(Some(self.layout.item(self)?)).send().await?;
         Ok(())
     }
 }
@@ -95,8 +93,8 @@ pub enum AuditFilter<'a> {
 /// Newest first: by subject from the table, by action from GSI1.
 pub async fn query(app: &crate::App, filter: AuditFilter<'_>, limit: i32, cursor: Option<&str>) -> Result<Page<AuditRow>, AppError> {
     let part = match filter {
-        AuditFilter::Subject(subject) => Partition::table(keys::audit_pk(subject)),
-        AuditFilter::Action(action) => Partition::index(crate::platform::table::GSI1, keys::audit_action_gsi1pk(action)),
+        AuditFilter::Subject(subject) => Partition::table(partition(subject)),
+        AuditFilter::Action(action) => Partition::index(crate::platform::table::GSI1, by_action(action)),
     };
     query_page(&app.db, app.table(), &part.newest_first(), Some(limit), cursor).await
 }

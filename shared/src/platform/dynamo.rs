@@ -9,39 +9,102 @@ use std::hash::{BuildHasher, Hasher};
 use std::time::Duration;
 
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::builders::{ConditionCheckBuilder, PutBuilder, UpdateBuilder};
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 use base64::Engine;
 
+use super::entity::Key;
 use super::error::AppError;
 
 pub type Item = HashMap<String, AttributeValue>;
 
-/// Why each item of a cancelled transaction failed, by position
-/// (`None` where that item was fine).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Cancelled(pub Vec<Option<String>>);
+/// A `TransactWriteItems` whose items carry names, so that a cancellation
+/// is read by name (`refused.failed("seat.wallet_guard")`) and never by a
+/// position that silently shifts when someone inserts an item.
+#[derive(Debug, Default, Clone)]
+pub struct Tx {
+    items: Vec<TransactWriteItem>,
+    names: Vec<&'static str>,
+}
 
-impl Cancelled {
-    /// Whether the item at `index` failed its condition.
-    pub fn condition_failed(&self, index: usize) -> bool {
-        self.0.get(index).and_then(|r| r.as_deref()) == Some("ConditionalCheckFailed")
+impl Tx {
+    pub fn new() -> Self {
+        Self::default()
     }
+
+    /// Adds `item` under `name`. Names are unique within a transaction; a
+    /// repeated name is a programming error caught by the tests.
+    pub fn add(&mut self, name: &'static str, item: TransactWriteItem) -> &mut Self {
+        debug_assert!(!self.names.contains(&name), "transaction item {name} added twice");
+        self.items.push(item);
+        self.names.push(name);
+        self
+    }
+
+    pub fn with(mut self, name: &'static str, item: TransactWriteItem) -> Self {
+        self.add(name, item);
+        self
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Maps the positional `CancellationReasons` back to the item names.
+    fn refused(&self, codes: Vec<Option<String>>) -> Refused {
+        Refused { reasons: self.names.iter().copied().zip(codes).filter_map(|(n, c)| c.map(|c| (n, c))).collect() }
+    }
+}
+
+/// Why a transaction was cancelled: the named items that failed and their
+/// reason codes (`ConditionalCheckFailed`, ...).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refused {
+    reasons: Vec<(&'static str, String)>,
+}
+
+impl Refused {
+    /// Whether the item named `name` failed its condition.
+    pub fn failed(&self, name: &str) -> bool {
+        self.reasons.iter().any(|(n, code)| *n == name && code == "ConditionalCheckFailed")
+    }
+
+    /// The cancellation as an internal error, for refusals no caller expects.
+    pub fn unexpected(&self, what: &str) -> AppError {
+        AppError::internal(format!("{what} cancelled: {:?}", self.reasons))
+    }
+}
+
+/// A transaction item from a `Put` builder.
+pub fn tx_put(put: PutBuilder) -> Result<TransactWriteItem, AppError> {
+    Ok(TransactWriteItem::builder().put(put.build()?).build())
+}
+
+/// A transaction item from an `Update` builder.
+pub fn tx_update(update: UpdateBuilder) -> Result<TransactWriteItem, AppError> {
+    Ok(TransactWriteItem::builder().update(update.build()?).build())
+}
+
+/// A transaction item from a `ConditionCheck` builder.
+pub fn tx_check(check: ConditionCheckBuilder) -> Result<TransactWriteItem, AppError> {
+    Ok(TransactWriteItem::builder().condition_check(check.build()?).build())
 }
 
 const MAX_ATTEMPTS: u32 = 40;
 
-/// Runs a `TransactWriteItems`, retrying with jittered backoff while it is
-/// cancelled only because of conflicts with concurrent transactions on the
-/// same items (a hot counter under a burst of allocations does that).
-/// A failed condition is returned to the caller, who maps it by position.
-pub async fn transact(
-    db: &aws_sdk_dynamodb::Client,
-    items: Vec<TransactWriteItem>,
-) -> Result<Result<(), Cancelled>, AppError> {
+/// Runs a transaction, retrying with jittered backoff while it is cancelled
+/// only because of conflicts with concurrent transactions on the same items
+/// (a hot counter under a burst of allocations does that). A failed
+/// condition is returned to the caller, who reads it by item name.
+pub async fn transact(db: &aws_sdk_dynamodb::Client, tx: Tx) -> Result<Result<(), Refused>, AppError> {
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let result = db.transact_write_items().set_transact_items(Some(items.clone())).send().await;
+        let result = db.transact_write_items().set_transact_items(Some(tx.items.clone())).send().await;
         let err = match result {
             Ok(_) => return Ok(Ok(())),
             Err(err) => err,
@@ -55,7 +118,7 @@ pub async fn transact(
                     .collect();
                 let conflict_only = reasons.iter().flatten().all(|c| c == "TransactionConflict");
                 if !conflict_only {
-                    return Ok(Err(Cancelled(reasons)));
+                    return Ok(Err(tx.refused(reasons)));
                 }
                 true
             }
@@ -80,14 +143,13 @@ pub fn backoff(attempt: u32) -> Duration {
 }
 
 /// One item by key, strongly consistent, as `T`.
-pub async fn get_as<T: serde::de::DeserializeOwned>(
-    db: &aws_sdk_dynamodb::Client,
-    table: &str,
-    pk: String,
-    sk: &str,
-) -> Result<Option<T>, AppError> {
-    let out = db.get_item().table_name(table).key("PK", s(pk)).key("SK", s(sk)).consistent_read(true).send().await?;
-    out.item.map(|i| serde_dynamo::from_item(i).map_err(AppError::from)).transpose()
+pub async fn get_as<T: serde::de::DeserializeOwned>(db: &aws_sdk_dynamodb::Client, table: &str, key: &Key) -> Result<Option<T>, AppError> {
+    Ok(get_item(db, table, key).await?.map(serde_dynamo::from_item).transpose()?)
+}
+
+/// One raw item by key, strongly consistent.
+pub async fn get_item(db: &aws_sdk_dynamodb::Client, table: &str, key: &Key) -> Result<Option<Item>, AppError> {
+    Ok(db.get_item().table_name(table).set_key(Some(key.attrs())).consistent_read(true).send().await?.item)
 }
 
 /// Whether a single-item write failed only its condition.
@@ -270,11 +332,12 @@ mod tests {
 
     #[test]
     fn cursor_round_trips_and_rejects_foreign_keys() {
-        let key: Item = [("PK".to_string(), s("SEAT#1")), ("SK".to_string(), s("SEAT"))].into();
+        use crate::platform::table::{PK, SK};
+        let key: Item = Key::new("SEAT#1", "SEAT").attrs();
         let c = encode_cursor(&key).unwrap();
-        assert_eq!(decode_cursor(&c, &["PK", "SK"]).unwrap(), key);
-        assert_eq!(decode_cursor(&c, &["PK", "SK", "GSI2PK"]).unwrap_err().code, "INVALID_CURSOR");
-        assert_eq!(decode_cursor("not base64!", &["PK"]).unwrap_err().code, "INVALID_CURSOR");
+        assert_eq!(decode_cursor(&c, &[PK, SK]).unwrap(), key);
+        assert_eq!(decode_cursor(&c, &[PK, SK, crate::platform::table::TABLE.indexes[1].partition_key]).unwrap_err().code, "INVALID_CURSOR");
+        assert_eq!(decode_cursor("not base64!", &[PK]).unwrap_err().code, "INVALID_CURSOR");
     }
 
     #[test]
@@ -286,10 +349,15 @@ mod tests {
     }
 
     #[test]
-    fn condition_failed_reads_the_right_position() {
-        let c = Cancelled(vec![None, Some("ConditionalCheckFailed".into())]);
-        assert!(!c.condition_failed(0));
-        assert!(c.condition_failed(1));
-        assert!(!c.condition_failed(5));
+    fn a_refusal_is_read_by_item_name() {
+        let item = || TransactWriteItem::builder().build();
+        let tx = Tx::new().with("seat.counter", item()).with("seat.wallet_guard", item()).with("audit", item());
+        let refused = tx.refused(vec![None, Some("ConditionalCheckFailed".into()), None]);
+        assert!(refused.failed("seat.wallet_guard"));
+        assert!(!refused.failed("seat.counter"));
+        assert!(!refused.failed("audit"));
+        assert!(!refused.failed("no.such.item"));
+        let other = tx.refused(vec![Some("ValidationError".into()), None, None]);
+        assert!(!other.failed("seat.counter"));
     }
 }

@@ -66,6 +66,13 @@ where
     }
 }
 
+/// A request builder missing a required field: a bug in our code.
+impl From<aws_sdk_dynamodb::error::BuildError> for AppError {
+    fn from(err: aws_sdk_dynamodb::error::BuildError) -> Self {
+        AppError::internal(format!("DynamoDB request: {err}"))
+    }
+}
+
 impl From<serde_dynamo::Error> for AppError {
     fn from(err: serde_dynamo::Error) -> Self {
         AppError::internal(format!("item (de)serialization: {err}"))

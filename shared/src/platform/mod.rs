@@ -1,5 +1,7 @@
 //! Cross-cutting infrastructure: settings, AWS clients, the table definition,
-//! keys, clock, ids, errors, audit log and logging.
+//! the entity layout (how an item's keys become attributes), clock, ids,
+//! errors, audit log, replay guard, health and logging. Nothing here
+//! imports a context or `http`.
 
 pub mod app;
 pub mod audit;
@@ -9,10 +11,13 @@ pub mod clock;
 pub mod config;
 pub mod ddb_metrics;
 pub mod dynamo;
+pub mod entity;
 pub mod error;
+pub mod health;
 pub mod ids;
-pub mod keys;
 pub mod logging;
+pub mod outbound;
 pub mod queue;
+pub mod replay;
 pub mod resources;
 pub mod table;

@@ -78,6 +78,12 @@ fn view(config: ProgramConfig, stats: SeatStats) -> ConfigView {
     }
 }
 
+/// The seat counters and the refill price as operators read them.
+pub async fn stats(app: &App) -> Result<StatsView, AppError> {
+    let state = store::load(app).await?;
+    Ok(stats_view(state.stats, effective(app, state.config).refill_price))
+}
+
 pub async fn get_config(app: &App) -> Result<ConfigView, AppError> {
     let state = store::load(app).await?;
     Ok(view(effective(app, state.config), state.stats))
@@ -104,7 +110,7 @@ pub async fn update_config(
         let audit = AuditEntry::new(
             actor,
             "program.config_updated",
-            "PROGRAM#global",
+            store::SUBJECT,
             &now,
             json!({
                 "before": { "refillPriceCents": before.refill_price.0, "version": before.version },

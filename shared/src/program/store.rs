@@ -1,15 +1,32 @@
 //! DynamoDB access for the program's config and counters. Both live in the
 //! `PROGRAM#global` partition, so one Query reads them together.
 
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 
-use super::domain::{ProgramConfig, SeatStats};
+use super::domain::{ProgramConfig, SeatStats, MAX_SEATS};
 use super::money::UsdCents;
-use crate::platform::audit::AuditEntry;
-use crate::platform::dynamo::{self, get_u64, n, s, Item};
+use crate::platform::audit::{self, AuditEntry};
+use crate::platform::dynamo::{self, get_u64, n, query_all, s, tx_check, tx_put, tx_update, Item, Partition, Tx};
+use crate::platform::entity::{sort_key_of, Key, Layout};
 use crate::platform::error::AppError;
-use crate::platform::keys::{CONFIG_SK, PROGRAM_PK, STATS_SK};
 use crate::App;
+
+/// The one global partner program. A constant partition keeps config and
+/// counters readable with a single Query; the payments gate lives here too.
+pub const PROGRAM_PK: &str = "PROGRAM#global";
+const CONFIG_SK: &str = "CONFIG";
+const STATS_SK: &str = "STATS";
+
+fn config_key() -> Key {
+    Key::new(PROGRAM_PK, CONFIG_SK)
+}
+
+fn stats_key() -> Key {
+    Key::new(PROGRAM_PK, STATS_SK)
+}
+
+/// The audit subject of program-wide changes.
+pub const SUBJECT: &str = PROGRAM_PK;
 
 pub struct ProgramState {
     pub config: Option<ProgramConfig>,
@@ -18,18 +35,10 @@ pub struct ProgramState {
 
 /// One strongly consistent Query for config and counters.
 pub async fn load(app: &App) -> Result<ProgramState, AppError> {
-    let out = app
-        .db
-        .query()
-        .table_name(app.table())
-        .key_condition_expression("PK = :pk")
-        .expression_attribute_values(":pk", s(PROGRAM_PK))
-        .consistent_read(true)
-        .send()
-        .await?;
+    let items = query_all(&app.db, app.table(), &Partition::table(PROGRAM_PK)).await?;
     let mut state = ProgramState { config: None, stats: SeatStats::default() };
-    for item in out.items() {
-        match item.get("SK").and_then(|v| v.as_s().ok()).map(String::as_str) {
+    for item in &items {
+        match sort_key_of(item) {
             Some(CONFIG_SK) => state.config = Some(config_from_item(item)?),
             Some(STATS_SK) => state.stats = stats_from_item(item)?,
             _ => {}
@@ -61,16 +70,27 @@ fn stats_from_item(item: &Item) -> Result<SeatStats, AppError> {
 /// Seat allocation adds it to its transaction so a seat is never sold at a
 /// price that was replaced while the request was in flight.
 pub fn config_unchanged_condition(app: &App, version: u64) -> Result<TransactWriteItem, AppError> {
-    let mut check = aws_sdk_dynamodb::types::ConditionCheck::builder()
-        .table_name(app.table())
-        .key("PK", s(PROGRAM_PK))
-        .key("SK", s(CONFIG_SK));
-    check = if version == 0 {
+    let check = config_key().check(app.table());
+    tx_check(if version == 0 {
         check.condition_expression("attribute_not_exists(PK)")
     } else {
         check.condition_expression("version = :v").expression_attribute_values(":v", n(version))
-    };
-    Ok(TransactWriteItem::builder().condition_check(check.build().map_err(AppError::internal)?).build())
+    })
+}
+
+/// Takes one of the 100 seats: the `activeSeats` counter goes up only while
+/// it is below the cap. This condition *is* the seat cap.
+pub fn take_seat_item(app: &App) -> Result<TransactWriteItem, AppError> {
+    tx_update(
+        stats_key()
+            .update(app.table())
+            .update_expression("SET activeSeats = if_not_exists(activeSeats, :zero) + :one, entity = :entity")
+            .condition_expression("attribute_not_exists(activeSeats) OR activeSeats < :max")
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":max", n(MAX_SEATS))
+            .expression_attribute_values(":entity", s("PROGRAM_STATS")),
+    )
 }
 
 /// Writes the new config if it is still at `expected_version`, with its
@@ -83,10 +103,8 @@ pub async fn save_config(
 ) -> Result<bool, AppError> {
     let mut put = Put::builder()
         .table_name(app.table())
-        .item("PK", s(PROGRAM_PK))
-        .item("SK", s(CONFIG_SK))
-        .item("entity", s("PROGRAM_CONFIG"))
-        .item("maxSeats", n(super::domain::MAX_SEATS))
+        .set_item(Some(Layout::new("PROGRAM_CONFIG", config_key()).key_attrs()))
+        .item("maxSeats", n(MAX_SEATS))
         .item("refillPriceCents", n(config.refill_price.0))
         .item("version", n(config.version));
     if let Some(at) = &config.updated_at {
@@ -98,16 +116,13 @@ pub async fn save_config(
     put = if expected_version == 0 {
         put.condition_expression("attribute_not_exists(PK)")
     } else {
-        put.condition_expression("version = :v").expression_attribute_values(":v", AttributeValue::N(expected_version.to_string()))
+        put.condition_expression("version = :v").expression_attribute_values(":v", n(expected_version))
     };
-    let items = vec![
-        TransactWriteItem::builder().put(put.build().map_err(AppError::internal)?).build(),
-        audit.transact_put(app.table())?,
-    ];
-    match dynamo::transact(&app.db, items).await? {
+    let tx = Tx::new().with("program.config", tx_put(put)?).with(audit::TX_ITEM, audit.transact_put(app.table())?);
+    match dynamo::transact(&app.db, tx).await? {
         Ok(()) => Ok(true),
-        Err(c) if c.condition_failed(0) => Ok(false),
-        Err(c) => Err(AppError::internal(format!("config update cancelled: {c:?}"))),
+        Err(r) if r.failed("program.config") => Ok(false),
+        Err(r) => Err(r.unexpected("config update")),
     }
 }
 
@@ -117,11 +132,7 @@ pub async fn save_config(
 pub fn counters_change(app: &App, active_seats: i64, pending_refunds: i64) -> Result<TransactWriteItem, AppError> {
     let mut sets = Vec::new();
     let mut conditions = Vec::new();
-    let mut update = aws_sdk_dynamodb::types::Update::builder()
-        .table_name(app.table())
-        .key("PK", s(PROGRAM_PK))
-        .key("SK", s(STATS_SK))
-        .expression_attribute_values(":zero", n(0));
+    let mut update = stats_key().update(app.table()).expression_attribute_values(":zero", n(0));
     for (name, delta) in [("activeSeats", active_seats), ("pendingRefunds", pending_refunds)] {
         if delta == 0 {
             continue;
@@ -137,5 +148,5 @@ pub fn counters_change(app: &App, active_seats: i64, pending_refunds: i64) -> Re
     if !conditions.is_empty() {
         update = update.condition_expression(conditions.join(" AND "));
     }
-    Ok(TransactWriteItem::builder().update(update.build().map_err(AppError::internal)?).build())
+    tx_update(update)
 }

@@ -68,10 +68,7 @@ struct PayoutResponse {
 
 impl HttpPayouts {
     pub fn new(base_url: &str) -> Self {
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(20))
-            .build()
-            .expect("an HTTP client with a timeout always builds");
+        let client = crate::platform::outbound::client(Duration::from_secs(20));
         Self { client, base_url: base_url.trim_end_matches('/').to_string() }
     }
 }

@@ -37,7 +37,7 @@ pub async fn act(app: &App, actor: &str, refund_id: &str, action: RefundAction, 
     let audit = AuditEntry::new(
         actor,
         verb,
-        &format!("REFUND#{refund_id}"),
+        &store::subject(refund_id),
         &now,
         json!({ "from": refund.status, "to": to, "txHash": tx_hash, "reason": reason }),
     )

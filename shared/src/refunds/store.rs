@@ -2,18 +2,37 @@
 //! status the caller saw, so two operators (or an operator and the payout
 //! worker) cannot both move the same refund.
 
-use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::TransactWriteItem;
 
 use super::domain::{Refund, RefundStatus};
-use crate::platform::audit::AuditEntry;
-use crate::platform::dynamo::{self, n, query_all, query_page, s, Page, Partition};
+use crate::platform::audit::{self, AuditEntry};
+use crate::platform::dynamo::{self, n, query_all, query_page, s, tx_put, tx_update, Page, Partition, Tx};
+use crate::platform::entity::{Key, Layout};
 use crate::platform::error::AppError;
-use crate::platform::keys;
 use crate::platform::table::GSI1;
 use crate::App;
 
+fn key(refund_id: &str) -> Key {
+    Key::new(format!("REFUND#{refund_id}"), "REFUND")
+}
+
+/// The audit subject of a refund's changes.
+pub fn subject(refund_id: &str) -> String {
+    key(refund_id).pk
+}
+
+/// GSI1: refunds of a status, oldest deadline first.
+fn by_status_key(status: RefundStatus) -> String {
+    format!("REFUNDS#{}", status.as_str())
+}
+
+fn layout(refund: &Refund) -> Layout {
+    Layout::new("REFUND", key(&refund.refund_id))
+        .gsi1(by_status_key(refund.status), format!("{}#{}", refund.refund_deadline_at, refund.refund_id))
+}
+
 pub async fn get(app: &App, refund_id: &str) -> Result<Option<Refund>, AppError> {
-    dynamo::get_as(&app.db, app.table(), keys::refund_pk(refund_id), keys::REFUND_SK).await
+    dynamo::get_as(&app.db, app.table(), &key(refund_id)).await
 }
 
 /// Refunds of a status, oldest deadline first (GSI1).
@@ -28,7 +47,7 @@ pub async fn all_by_status(app: &App, status: RefundStatus) -> Result<Vec<Refund
 }
 
 fn by_status(status: RefundStatus) -> Partition<'static> {
-    Partition::index(GSI1, keys::refunds_by_status_gsi1pk(status.as_str()))
+    Partition::index(GSI1, by_status_key(status))
 }
 
 /// Moves `refund` from `from` to `to`, setting the given attributes, with
@@ -46,15 +65,13 @@ pub async fn transition(
 ) -> Result<bool, AppError> {
     let t = app.table();
     let mut expr = String::from("SET #status = :to, GSI1PK = :g1");
-    let mut update = Update::builder()
-        .table_name(t)
-        .key("PK", s(keys::refund_pk(&refund.refund_id)))
-        .key("SK", s(keys::REFUND_SK))
+    let mut update = key(&refund.refund_id)
+        .update(t)
         .condition_expression("#status = :from")
         .expression_attribute_names("#status", "status")
         .expression_attribute_values(":to", s(to.as_str()))
         .expression_attribute_values(":from", s(from.as_str()))
-        .expression_attribute_values(":g1", s(keys::refunds_by_status_gsi1pk(to.as_str())));
+        .expression_attribute_values(":g1", s(by_status_key(to)));
     if let Some(tx) = tx_hash {
         expr.push_str(", txHash = :tx, completedAt = :now");
         update = update.expression_attribute_values(":tx", s(tx)).expression_attribute_values(":now", s(now));
@@ -67,18 +84,16 @@ pub async fn transition(
         // A retry queues the payout again.
         expr.push_str(" REMOVE payoutQueuedAt");
     }
-    let mut items = vec![TransactWriteItem::builder()
-        .update(update.update_expression(expr).build().map_err(AppError::internal)?)
-        .build()];
+    let mut tx = Tx::new().with("refund", tx_update(update.update_expression(expr))?);
     if to == RefundStatus::Completed {
         // `pendingRefunds` counts refunds still owed (PENDING or FAILED).
-        items.push(crate::program::store::counters_change(app, 0, -1)?);
+        tx.add("program.counters", crate::program::store::counters_change(app, 0, -1)?);
     }
-    items.push(audit.transact_put(t)?);
-    match dynamo::transact(&app.db, items).await? {
+    tx.add(audit::TX_ITEM, audit.transact_put(t)?);
+    match dynamo::transact(&app.db, tx).await? {
         Ok(()) => Ok(true),
-        Err(c) if c.condition_failed(0) => Ok(false),
-        Err(c) => Err(AppError::internal(format!("refund transition cancelled: {c:?}"))),
+        Err(r) if r.failed("refund") => Ok(false),
+        Err(r) => Err(r.unexpected("refund transition")),
     }
 }
 
@@ -87,8 +102,7 @@ pub async fn mark_payout_queued(app: &App, refund_id: &str, now: &str) -> Result
     app.db
         .update_item()
         .table_name(app.table())
-        .key("PK", s(keys::refund_pk(refund_id)))
-        .key("SK", s(keys::REFUND_SK))
+        .set_key(Some(key(refund_id).attrs()))
         .update_expression("SET payoutQueuedAt = :now")
         .condition_expression("attribute_exists(PK)")
         .expression_attribute_values(":now", s(now))
@@ -103,8 +117,7 @@ pub async fn count_attempt(app: &App, refund_id: &str, error: &str) -> Result<()
     app.db
         .update_item()
         .table_name(app.table())
-        .key("PK", s(keys::refund_pk(refund_id)))
-        .key("SK", s(keys::REFUND_SK))
+        .set_key(Some(key(refund_id).attrs()))
         .update_expression("SET attempts = attempts + :one, lastPayoutError = :e")
         .condition_expression("attribute_exists(PK)")
         .expression_attribute_values(":one", n(1))
@@ -117,17 +130,5 @@ pub async fn count_attempt(app: &App, refund_id: &str, error: &str) -> Result<()
 /// A new PENDING refund, written once (its id is deterministic), listed in
 /// the status queue by deadline.
 pub fn insert_item(app: &App, refund: &Refund) -> Result<TransactWriteItem, AppError> {
-    let mut item: dynamo::Item = serde_dynamo::to_item(refund)?;
-    item.insert("PK".into(), s(keys::refund_pk(&refund.refund_id)));
-    item.insert("SK".into(), s(keys::REFUND_SK));
-    item.insert("GSI1PK".into(), s(keys::refunds_by_status_gsi1pk(refund.status.as_str())));
-    item.insert("GSI1SK".into(), s(format!("{}#{}", refund.refund_deadline_at, refund.refund_id)));
-    item.insert("entity".into(), s("REFUND"));
-    let put = aws_sdk_dynamodb::types::Put::builder()
-        .table_name(app.table())
-        .set_item(Some(item))
-        .condition_expression("attribute_not_exists(PK)")
-        .build()
-        .map_err(AppError::internal)?;
-    Ok(TransactWriteItem::builder().put(put).build())
+    tx_put(layout(refund).put_new(app.table(), refund)?)
 }

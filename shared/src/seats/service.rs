@@ -1,15 +1,16 @@
 //! Seat use cases.
 
+use serde::Serialize;
 use serde_json::json;
 
 use super::domain::{Seat, SeatStatus, Wallet};
 use super::store::{self, AllocateOutcome};
-use crate::platform::dynamo::Page;
 use crate::platform::audit::AuditEntry;
 use crate::platform::clock::rfc3339;
 use crate::platform::error::AppError;
 use crate::platform::ids::new_id;
-use crate::program::{service::effective, store as program_store};
+use crate::program::service::{self as program, effective, StatsView};
+use crate::program::store as program_store;
 use crate::App;
 
 /// Allocates a seat to `wallet` at the refill price of this moment.
@@ -33,7 +34,7 @@ pub async fn allocate(app: &App, actor: &str, wallet: &Wallet, request_id: Optio
         let audit = AuditEntry::new(
             actor,
             "seat.allocated",
-            &format!("SEAT#{}", seat.seat_id),
+            &store::subject(&seat.seat_id),
             &now,
             json!({ "wallet": seat.wallet, "pricePaidCents": seat.price_paid_cents }),
         )
@@ -55,10 +56,27 @@ pub async fn allocate(app: &App, actor: &str, wallet: &Wallet, request_id: Optio
 pub const DEFAULT_PAGE: i32 = 50;
 pub const MAX_PAGE: i32 = 100;
 
-pub async fn list(app: &App, status: Option<SeatStatus>, limit: Option<i32>, cursor: Option<&str>) -> Result<Page<Seat>, AppError> {
+/// A page of seats with the program's refill stats (the admin listing).
+// A typed body, not `json!`: the price is an exact decimal literal that a
+// `serde_json::Value` would turn into a float.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SeatList {
+    pub seats: Vec<Seat>,
+    pub next_cursor: Option<String>,
+    pub stats: StatsView,
+}
+
+pub async fn list(app: &App, status: Option<SeatStatus>, limit: Option<i32>, cursor: Option<&str>) -> Result<SeatList, AppError> {
     let limit = limit.unwrap_or(DEFAULT_PAGE);
     if !(1..=MAX_PAGE).contains(&limit) {
         return Err(AppError::bad_request("INVALID_LIMIT", format!("limit must be between 1 and {MAX_PAGE}")));
     }
-    store::list(app, status, limit, cursor).await
+    let (page, stats) = tokio::try_join!(store::list(app, status, limit, cursor), program::stats(app))?;
+    Ok(SeatList { seats: page.items, next_cursor: page.next_cursor, stats })
+}
+
+/// A wallet's latest seat (ACTIVE or ELIMINATED), read fresh.
+pub async fn latest(app: &App, wallet: &Wallet) -> Result<Option<Seat>, AppError> {
+    store::latest_seat(app, wallet).await
 }

@@ -1,9 +1,72 @@
 //! Pure webhook rules: the `Paddle-Signature` check, the event envelope,
-//! what each event type means, commission arithmetic.
+//! what each event type means, the stored event and its status.
 
 use hmac::{Hmac, Mac};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use sha2::Sha256;
+
+use crate::platform::error::AppError;
+
+/// Where a recorded event is in its processing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WebhookStatus {
+    /// Verified and recorded; queued or about to be.
+    Received,
+    /// Every effect applied.
+    Processed,
+    /// The last attempt failed; SQS retries it (then the dead-letter queue).
+    Error,
+}
+
+impl WebhookStatus {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            WebhookStatus::Received => "received",
+            WebhookStatus::Processed => "processed",
+            WebhookStatus::Error => "error",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Self, AppError> {
+        match text.to_ascii_lowercase().as_str() {
+            "received" => Ok(WebhookStatus::Received),
+            "processed" => Ok(WebhookStatus::Processed),
+            "error" => Ok(WebhookStatus::Error),
+            _ => Err(AppError::bad_request("INVALID_STATUS", "status must be received, processed or error")),
+        }
+    }
+}
+
+/// Compares with the wire name (`"processed"`), as operators and tests read it.
+impl PartialEq<&str> for WebhookStatus {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+/// A Paddle event as recorded.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoredEvent {
+    pub event_id: String,
+    pub event_type: String,
+    pub occurred_at: String,
+    pub received_at: String,
+    pub status: WebhookStatus,
+    /// The raw body as received (it was signed byte for byte).
+    pub payload: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queued_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub processed_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(default)]
+    pub attempts: u32,
+}
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -175,11 +238,6 @@ pub fn effect_of(e: &Envelope) -> Result<Effect, String> {
     })
 }
 
-/// Commission in minor units, rounded down: `total × bps / 10000`.
-pub fn commission(total_minor: u64, bps: u64) -> u64 {
-    ((total_minor as u128 * bps as u128) / 10_000) as u64
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -274,12 +332,5 @@ mod tests {
         assert!(Envelope::parse(br#"{"event_id":"","event_type":"x","occurred_at":"2026-03-10T11:59:49Z","data":{}}"#).is_err());
         assert!(Envelope::parse(br#"{"event_id":"e","event_type":"x","occurred_at":"soon","data":{}}"#).is_err());
         assert!(Envelope::parse(br#"{"event_id":"e"}"#).is_err());
-    }
-
-    #[test]
-    fn commission_rounds_down_without_overflow() {
-        assert_eq!(commission(12345, 1000), 1234);
-        assert_eq!(commission(u64::MAX, 10_000), u64::MAX);
-        assert_eq!(commission(99, 100), 0);
     }
 }

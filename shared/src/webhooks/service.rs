@@ -1,20 +1,18 @@
-//! Webhook use cases: ingest (verify, record once, queue) and apply.
+//! Webhook use cases: ingest (verify, record once, queue) and apply. What
+//! an event does is each owning context's business: memberships,
+//! commissions, dunning.
 
-use lambda_http::Request;
+use serde::Serialize;
 use serde_json::json;
 
-use super::domain::{commission, effect_of, verify_signature, Effect, Envelope};
-use super::store::{self, CommissionEntry, StoredEvent};
-use crate::cycle::domain::MonthKey;
-use crate::cycle::service as cycle;
-use crate::dunning::domain::DunningStatus;
-use crate::dunning::store::{self as dunning, DunningRecord};
-use crate::http::request::{body_bytes, request_id};
-use crate::platform::audit::AuditEntry;
+use super::domain::{effect_of, verify_signature, Effect, Envelope, StoredEvent, WebhookStatus};
+use super::store;
+use crate::commissions::{domain::Sale, service as commissions};
+use crate::dunning::{domain::DunningRecord, service as dunning};
+use crate::memberships::{domain::MembershipChange, service as memberships};
+use crate::platform::audit::{self, AuditEntry, AuditFilter, AuditRow};
 use crate::platform::clock::rfc3339;
 use crate::platform::error::AppError;
-use crate::seats::domain::{SeatStatus, Wallet};
-use crate::seats::privileges::latest_seat;
 use crate::App;
 
 /// A received event not yet queued after this long is queued again on
@@ -27,17 +25,23 @@ pub enum Ingested {
     Duplicate,
 }
 
-/// `POST /api/webhooks/paddle`: verify over the raw bytes, record once,
-/// queue, answer quickly.
-pub async fn ingest(app: &App, req: &Request) -> Result<Ingested, AppError> {
-    let raw = body_bytes(req);
+/// What `POST /api/webhooks/paddle` received: the raw body (the signature
+/// covers it byte for byte) and the `Paddle-Signature` header.
+pub struct Delivery<'a> {
+    pub raw: &'a [u8],
+    pub signature: Option<&'a str>,
+    pub request_id: Option<String>,
+}
+
+/// Verify over the raw bytes, record once, queue, answer quickly.
+pub async fn ingest(app: &App, delivery: Delivery<'_>) -> Result<Ingested, AppError> {
+    let Delivery { raw, signature, request_id } = delivery;
     let now = app.clock.now();
-    let header = req.headers().get("paddle-signature").and_then(|v| v.to_str().ok());
-    let verified = verify_signature(header, raw, &app.settings.paddle_secrets, now.unix_timestamp(), app.settings.paddle_tolerance_secs);
+    let verified = verify_signature(signature, raw, &app.settings.paddle_secrets, now.unix_timestamp(), app.settings.paddle_tolerance_secs);
     if let Err(e) = verified {
         if !app.settings.paddle_bypass_signature {
-            let audit = AuditEntry::new("paddle", "webhook.invalid_signature", "WEBHOOK#unverified", &rfc3339(now), json!({ "reason": e.reason() }))
-                .with_request_id(request_id(req));
+            let audit = AuditEntry::new("paddle", "webhook.invalid_signature", store::UNVERIFIED_SUBJECT, &rfc3339(now), json!({ "reason": e.reason() }))
+                .with_request_id(request_id.clone());
             audit.write(&app.db, app.table()).await?;
             return Err(AppError::unauthorized("WEBHOOK_INVALID_SIGNATURE", e.reason()));
         }
@@ -50,7 +54,7 @@ pub async fn ingest(app: &App, req: &Request) -> Result<Ingested, AppError> {
         event_type: envelope.event_type.clone(),
         occurred_at: envelope.occurred_at.clone(),
         received_at: at.clone(),
-        status: "received".into(),
+        status: WebhookStatus::Received,
         payload: String::from_utf8_lossy(raw).into_owned(),
         queued_at: None,
         processed_at: None,
@@ -58,15 +62,15 @@ pub async fn ingest(app: &App, req: &Request) -> Result<Ingested, AppError> {
         error: None,
         attempts: 0,
     };
-    let subject = format!("WEBHOOK#{}", event.event_id);
+    let subject = store::subject(&event.event_id);
     let received = AuditEntry::new("paddle", "webhook.received", &subject, &at, json!({ "eventType": event.event_type }))
-        .with_request_id(request_id(req));
+        .with_request_id(request_id.clone());
     if store::record_received(app, &event, &received).await? {
         enqueue(app, &event.event_id).await?;
         return Ok(Ingested::New);
     }
     AuditEntry::new("paddle", "webhook.duplicate", &subject, &at, json!({ "eventType": event.event_type }))
-        .with_request_id(request_id(req))
+        .with_request_id(request_id)
         .write(&app.db, app.table())
         .await?;
     // Recorded but never queued (the first delivery died mid-way): queue it now.
@@ -74,7 +78,7 @@ pub async fn ingest(app: &App, req: &Request) -> Result<Ingested, AppError> {
         let stale = time::OffsetDateTime::parse(&stored.received_at, &time::format_description::well_known::Rfc3339)
             .map(|t| (now - t).whole_seconds() > REQUEUE_AFTER_SECS)
             .unwrap_or(false);
-        if stored.status == "received" && stored.queued_at.is_none() && stale {
+        if stored.status == WebhookStatus::Received && stored.queued_at.is_none() && stale {
             enqueue(app, &event.event_id).await?;
         }
     }
@@ -98,22 +102,22 @@ pub async fn process(app: &App, event_id: &str) -> Result<String, AppError> {
     let Some(event) = store::get_event(app, event_id).await? else {
         return Err(AppError::internal(format!("queued webhook {event_id} is not recorded")));
     };
-    if event.status == "processed" {
+    if event.status == WebhookStatus::Processed {
         return Ok("already processed".into());
     }
-    let subject = format!("WEBHOOK#{event_id}");
+    let subject = store::subject(event_id);
     let outcome = apply(app, &event).await;
     let now = rfc3339(app.clock.now());
     match outcome {
         Ok(result) => {
             let audit = AuditEntry::new("webhook-worker", "webhook.processed", &subject, &now, json!({ "result": result }));
-            store::finish(app, &event, "processed", Some(&result), None, &now, &audit).await?;
+            store::finish(app, &event, WebhookStatus::Processed, Some(&result), None, &now, &audit).await?;
             Ok(result)
         }
         Err(err) => {
             let text = err.to_string();
             let audit = AuditEntry::new("webhook-worker", "webhook.failed", &subject, &now, json!({ "error": text }));
-            store::finish(app, &event, "error", None, Some(&text), &now, &audit).await?;
+            store::finish(app, &event, WebhookStatus::Error, None, Some(&text), &now, &audit).await?;
             Err(err)
         }
     }
@@ -122,85 +126,52 @@ pub async fn process(app: &App, event_id: &str) -> Result<String, AppError> {
 async fn apply(app: &App, event: &StoredEvent) -> Result<String, AppError> {
     let envelope = Envelope::parse(event.payload.as_bytes()).map_err(|e| AppError::bad_request("INVALID_WEBHOOK_PAYLOAD", e))?;
     let effect = effect_of(&envelope).map_err(|e| AppError::bad_request("INVALID_WEBHOOK_PAYLOAD", e))?;
-    let subject = format!("WEBHOOK#{}", event.event_id);
-    Ok(match effect {
-        Effect::Ignore => "ignored".into(),
+    let subject = store::subject(&event.event_id);
+    let (occurred_at, event_id) = (envelope.occurred_at.clone(), event.event_id.clone());
+    match effect {
+        Effect::Ignore => Ok("ignored".into()),
         Effect::Membership { customer_id, subscription_id, status } => {
-            if store::apply_membership(app, &customer_id, &subscription_id, &status, &envelope.occurred_at, &event.event_id).await? {
-                format!("membership {customer_id} -> {status}")
-            } else {
-                "stale: a newer subscription event was already applied".into()
-            }
+            memberships::apply(app, &MembershipChange { customer_id, subscription_id, status, occurred_at, event_id }).await
         }
-        Effect::Dunning { customer_id, transaction_id } => {
-            let record = DunningRecord {
-                customer_id: customer_id.clone(),
-                transaction_id,
-                occurred_at: envelope.occurred_at.clone(),
-                event_id: event.event_id.clone(),
-                status: DunningStatus::Open,
-                closed_at: None,
-                resolution: None,
-            };
-            dunning::open(app, &record).await?;
-            format!("dunning opened for {customer_id}")
-        }
+        Effect::Dunning { customer_id, transaction_id } => dunning::open(app, &DunningRecord::open(customer_id, transaction_id, occurred_at, event_id)).await,
         Effect::Commission { transaction_id, partner_wallet, total_minor, currency } => {
-            let amount = commission(total_minor, app.settings.commission_bps);
-            let entry = CommissionEntry {
-                transaction_id: transaction_id.clone(),
-                partner_wallet: partner_wallet.clone(),
-                kind: "CREDIT".into(),
-                amount_minor: amount as i64,
-                currency,
-                occurred_at: envelope.occurred_at.clone(),
-                event_id: event.event_id.clone(),
-            };
-            let audit = AuditEntry::new("webhook-worker", "commission.credited", &subject, &rfc3339(app.clock.now()), json!({ "transactionId": transaction_id, "wallet": partner_wallet, "amountMinor": amount }));
-            store::put_commission(app, &entry, &audit).await?;
-            seat_points(app, &partner_wallet, &envelope.occurred_at, amount as i64, &format!("paddle-{transaction_id}")).await?;
-            format!("commission {amount} to {partner_wallet}")
+            commissions::credit(app, &Sale { transaction_id, partner_wallet, total_minor, currency, occurred_at, event_id }, &subject).await
         }
         Effect::ReverseCommission { transaction_id, adjustment_id } => {
-            let Some(credit) = store::get_commission(app, &transaction_id, "CREDIT").await? else {
-                return Ok(format!("no commission on {transaction_id} to reverse"));
-            };
-            let reversal = CommissionEntry {
-                kind: "REVERSAL".into(),
-                amount_minor: -credit.amount_minor,
-                occurred_at: envelope.occurred_at.clone(),
-                event_id: event.event_id.clone(),
-                ..credit.clone()
-            };
-            let audit = AuditEntry::new("webhook-worker", "commission.reversed", &subject, &rfc3339(app.clock.now()), json!({ "transactionId": transaction_id, "adjustmentId": adjustment_id, "amountMinor": reversal.amount_minor }));
-            if store::put_commission(app, &reversal, &audit).await? {
-                seat_points(app, &credit.partner_wallet, &credit.occurred_at, reversal.amount_minor, &format!("paddle-reversal-{transaction_id}")).await?;
-                format!("commission on {transaction_id} reversed")
-            } else {
-                format!("commission on {transaction_id} was already reversed")
-            }
+            commissions::reverse(app, &transaction_id, &adjustment_id, &occurred_at, &event_id, &subject).await
         }
-    })
+    }
 }
 
-/// The same amount as performance points for the partner's active seat in
-/// the month the transaction happened; nothing if the wallet holds none.
-async fn seat_points(app: &App, wallet: &str, occurred_at: &str, points: i64, entry_id: &str) -> Result<(), AppError> {
-    if points == 0 {
-        return Ok(());
+#[derive(Debug, Serialize)]
+pub struct EventWithTrail {
+    pub event: StoredEvent,
+    pub audit: Vec<AuditRow>,
+}
+
+/// One event with its audit trail (the last 100 rows).
+pub async fn event_with_trail(app: &App, event_id: &str) -> Result<EventWithTrail, AppError> {
+    let event = store::get_event(app, event_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("WEBHOOK_EVENT_NOT_FOUND", format!("no webhook event {event_id}")))?;
+    let trail = audit::query(app, AuditFilter::Subject(&store::subject(event_id)), 100, None).await?;
+    Ok(EventWithTrail { event, audit: trail.items })
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventPage {
+    pub status: WebhookStatus,
+    pub events: Vec<StoredEvent>,
+    pub next_cursor: Option<String>,
+}
+
+/// Events of a status, newest first.
+pub async fn list(app: &App, status: WebhookStatus, limit: Option<i32>, cursor: Option<&str>) -> Result<EventPage, AppError> {
+    let limit = limit.unwrap_or(50);
+    if !(1..=100).contains(&limit) {
+        return Err(AppError::bad_request("INVALID_LIMIT", "limit must be between 1 and 100"));
     }
-    let Ok(wallet) = Wallet::parse(wallet) else {
-        return Ok(()); // not one of our partners' wallets: a commission record only
-    };
-    let Some(seat) = latest_seat(app, &wallet).await?.filter(|s| s.status == SeatStatus::Active) else {
-        return Ok(());
-    };
-    let month = time::OffsetDateTime::parse(occurred_at, &time::format_description::well_known::Rfc3339)
-        .map(MonthKey::of)
-        .map_err(|_| AppError::bad_request("INVALID_WEBHOOK_PAYLOAD", format!("occurred_at {occurred_at:?} is not RFC 3339")))?;
-    match cycle::add_points(app, "webhook-worker", &seat.seat_id, month, points, "paddle_commission", "partner commission", Some(entry_id.to_string()), None).await {
-        Ok(_) => Ok(()),
-        Err(e) if e.code == "SEAT_NOT_ACTIVE" => Ok(()),
-        Err(e) => Err(e),
-    }
+    let page = store::by_status_page(app, status, limit, cursor).await?;
+    Ok(EventPage { status, events: page.items, next_cursor: page.next_cursor })
 }
