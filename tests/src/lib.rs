@@ -283,6 +283,7 @@ pub async fn dispatch_by_name(name: &str, app: App, req: Request) -> Option<Resp
 
 /// The repository root (the workspace), for tests that read its files.
 pub mod bench;
+pub mod layering;
 
 pub fn repo_root() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
