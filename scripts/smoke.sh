@@ -92,6 +92,20 @@ check "refill opens freed seats" 200 "b['stats']['refill']['openSeats']==10 and 
   "$BASE_URL/api/partners/config" -H "x-admin-wallet: $ADMIN_WALLET"
 check "SLA report" 200 "b['overdue']==[]" -- "$BASE_URL/api/partners/refunds/sla" -H "x-admin-wallet: $ADMIN_WALLET"
 
+# Global Partner Program runbook, incident 3: freeze refill, then lift it.
+check "freeze refill needs a reason" 400 "b['error']['code']=='MISSING_REASON'" -- \
+  -X POST "$BASE_URL/api/partners/config" -H "content-type: application/json" -H "x-admin-wallet: $ADMIN_WALLET" -d '{"refillFrozen":true}'
+check "freeze refill" 200 "b['stats']['refill']['frozen'] is True and b['stats']['refill']['frozenReason']=='rank dispute'" -- \
+  -X POST "$BASE_URL/api/partners/config" -H "content-type: application/json" -H "x-admin-wallet: $ADMIN_WALLET" \
+  -d '{"refillFrozen":true,"reason":"rank dispute"}'
+check "frozen refill shown" 200 "b['stats']['refill']['frozen'] is True and b['stats']['refill']['frozenBy']=='$ADMIN_WALLET' and b['stats']['refill']['openSeats']==10" -- \
+  "$BASE_URL/api/partners/config" -H "x-admin-wallet: $ADMIN_WALLET"
+check "allocation refused while frozen" 409 "b['error']['code']=='REFILL_FROZEN'" -- \
+  -X POST "$BASE_URL/api/partners/seats" -H "content-type: application/json" -H "x-admin-wallet: $ADMIN_WALLET" -d "{\"wallet\":\"$last\"}"
+check "unfreeze refill" 200 "b['stats']['refill']['frozen'] is False and 'frozenAt' not in b['stats']['refill']" -- \
+  -X POST "$BASE_URL/api/partners/config" -H "content-type: application/json" -H "x-admin-wallet: $ADMIN_WALLET" \
+  -d '{"refillFrozen":false,"reason":"snapshot verified"}'
+
 # Operations runbook: Paddle webhook ingress (signed as Paddle signs) and cron.
 body='{"event_id":"evt_smoke_1","event_type":"subscription.created","occurred_at":"2026-03-10T11:59:58Z","data":{"id":"sub_smoke","status":"active","customer_id":"ctm_smoke"}}'
 ts=$(date +%s)
@@ -108,6 +122,17 @@ check "cron without secret" 401 "b['error']['code']=='CRON_AUTH_REQUIRED'" -- "$
 check "cron with secret" 200 "b['job']=='refund-sla-audit'" -- "$BASE_URL/api/cron/refund-sla-audit" -H "Authorization: Bearer $CRON_SECRET"
 check "cron dunning" 200 "b['job']=='dunning' and b['result']['notified']==[]" -- "$BASE_URL/api/cron/dunning" -H "Authorization: Bearer $CRON_SECRET"
 check "audit by action" 200 "len(b['entries'])>=1" -- "$BASE_URL/api/audit?action=cycle.executed" -H "x-admin-wallet: $ADMIN_WALLET"
+
+# Operations runbook triage: activity in the incident window.
+from=$(date -u -d '-15 min' +%Y-%m-%dT%H:%M:%SZ); to=$(date -u -d '+1 min' +%Y-%m-%dT%H:%M:%SZ)
+check "audit in the incident window" 200 "[e['action'] for e in b['entries']]==['program.refill_frozen']" -- \
+  "$BASE_URL/api/audit?action=program.refill_frozen&from=$from&to=$to" -H "x-admin-wallet: $ADMIN_WALLET"
+check "webhook events in the incident window" 200 "[e['eventId'] for e in b['events']]==['evt_smoke_1']" -- \
+  "$BASE_URL/api/webhooks/events?status=received&from=$from&to=$to" -H "x-admin-wallet: $ADMIN_WALLET"
+check "window before the incident is empty" 200 "b['events']==[]" -- \
+  "$BASE_URL/api/webhooks/events?status=received&to=$from" -H "x-admin-wallet: $ADMIN_WALLET"
+check "reversed window refused" 400 "b['error']['code']=='INVALID_WINDOW'" -- \
+  "$BASE_URL/api/audit?action=program.refill_frozen&from=$to&to=$from" -H "x-admin-wallet: $ADMIN_WALLET"
 
 echo "smoke: $passed passed, $failed failed"
 [ "$failed" = 0 ]

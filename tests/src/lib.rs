@@ -192,6 +192,40 @@ impl TestEnv {
     pub fn admin(&self, method: &str, path: &str, body: Option<&str>) -> Request {
         signed_by(&admin_key(), "x-admin-wallet", method, path, body, self.now())
     }
+
+    /// Routes the bus's events of `detail_types` to a fresh queue (as a
+    /// subscriber's rule would); returns the queue's URL.
+    pub async fn bus_sink(&self, name: &str, detail_types: &[&str]) -> String {
+        use aws_sdk_sqs::types::QueueAttributeName as A;
+        let sdk = shared::platform::aws::sdk_config().await;
+        let sink = create_test_queue(&sdk, &format!("{}-{name}", self.app.table())).await;
+        let attrs = self.app.sqs.get_queue_attributes().queue_url(&sink.main).attribute_names(A::QueueArn).send().await.unwrap();
+        let arn = attrs.attributes.unwrap()[&A::QueueArn].clone();
+        let bus = self.app.settings.event_bus_name.clone().unwrap();
+        let pattern = json!({ "detail-type": detail_types }).to_string();
+        self.app.events.put_rule().name(name).event_bus_name(&bus).event_pattern(pattern).send().await.unwrap();
+        let target = aws_sdk_eventbridge::types::Target::builder().id("q").arn(arn).build().unwrap();
+        self.app.events.put_targets().rule(name).event_bus_name(&bus).targets(target).send().await.unwrap();
+        sink.main
+    }
+
+    /// Receives and deletes every event waiting in a `bus_sink` queue, as
+    /// `(detail-type, detail)` pairs.
+    pub async fn drain_events(&self, queue: &str) -> Vec<(String, Value)> {
+        let mut events = Vec::new();
+        loop {
+            let out = self.app.sqs.receive_message().queue_url(queue).max_number_of_messages(10).send().await.unwrap();
+            let messages = out.messages.unwrap_or_default();
+            if messages.is_empty() {
+                return events;
+            }
+            for m in messages {
+                let event: Value = serde_json::from_str(m.body.as_deref().unwrap()).unwrap();
+                events.push((event["detail-type"].as_str().unwrap_or("").to_string(), event["detail"].clone()));
+                self.app.sqs.delete_message().queue_url(queue).receipt_handle(m.receipt_handle.unwrap()).send().await.unwrap();
+            }
+        }
+    }
 }
 
 pub struct Reply {

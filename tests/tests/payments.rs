@@ -283,3 +283,27 @@ async fn reconciliation_reports_nothing_on_a_clean_ledger_and_finds_injected_dri
     assert_eq!(r.json["duplicateTxSignatures"], json!([sig(40)]));
     assert_eq!(r.json["stalePendingIntents"], json!([stale.intent_id]));
 }
+
+#[tokio::test]
+async fn a_seat_paid_before_a_freeze_and_verified_during_it_is_refunded_not_lost() {
+    let p = setup().await;
+    let intent = p.create(&p.buyer, r#"{"kind":"SEAT"}"#).await.json["intent"].clone();
+    p.chain(&sig(40), p.pays(&intent, 1_000_000_000));
+    let update = shared::program::domain::ConfigUpdate { refill_price: None, refill_frozen: Some(true), reason: Some("incident".into()) };
+    shared::program::service::update_config(&p.env.app, "admin", update, None).await.unwrap();
+
+    let id = intent["intentId"].as_str().unwrap();
+    let frozen = p.verify(&p.buyer, id, &sig(40)).await;
+    assert_eq!((frozen.status, frozen.code()), (409, "REFILL_FROZEN"), "{}", frozen.json);
+    assert_eq!(p.verify(&p.buyer, id, &sig(40)).await.code(), "REFILL_FROZEN", "a repeated verify answers the same");
+    // The money is recorded against the intent and its refund is queued; no seat.
+    let stored = store::get_intent(&p.env.app, id).await.unwrap().unwrap();
+    assert_eq!(stored.status, shared::payments::domain::IntentStatus::PaidRefundDue);
+    assert_eq!(stored.refund_code.as_deref(), Some("REFILL_FROZEN"));
+    let refund = shared::refunds::store::get(&p.env.app, stored.refund_id.as_deref().unwrap()).await.unwrap().unwrap();
+    assert_eq!((refund.amount_cents, refund.status), (100_000, shared::refunds::domain::RefundStatus::Pending));
+    assert!(refund.payout_queued_at.is_some(), "the payout job was sent");
+    assert_eq!(count_with_pk_prefix(&p.env.app, "SEAT#").await, 0);
+    let stats = shared::program::store::load(&p.env.app).await.unwrap().stats;
+    assert_eq!((stats.active_seats, stats.pending_refunds), (0, 1));
+}

@@ -1,5 +1,6 @@
-//! `GET /api/webhooks/events?status=received|processed|error` (admin): events
-//! by status, newest first; `?eventId=` returns one event with its audit trail.
+//! `GET /api/webhooks/events?status=received|processed|error&from=&to=`
+//! (admin): events by status, newest first, optionally received within
+//! `[from, to)` (RFC 3339); `?eventId=` returns one event with its audit trail.
 
 use shared::http::{auth, request, response, Body, Request, Response};
 use shared::webhooks::domain::WebhookStatus;
@@ -13,6 +14,7 @@ pub async fn handle(app: App, req: Request) -> Result<Response<Body>, AppError> 
         return response::ok(&service::event_with_trail(&app, &event_id).await?);
     }
     let status = request::query(&req, "status").map(|s| WebhookStatus::parse(&s)).transpose()?.unwrap_or(WebhookStatus::Error);
+    let window = request::window(&req)?;
     let limit = request::query_i32(&req, "limit")?;
-    response::ok(&service::list(&app, status, limit, request::query(&req, "cursor").as_deref()).await?)
+    response::ok(&service::list(&app, status, &window, limit, request::query(&req, "cursor").as_deref()).await?)
 }

@@ -66,6 +66,12 @@ pub fn query_i32(req: &Request, name: &str) -> Result<Option<i32>, AppError> {
         .transpose()
 }
 
+/// The `from` / `to` query parameters as a time window (400
+/// `INVALID_TIMESTAMP` / `INVALID_WINDOW` when bad or reversed).
+pub fn window(req: &Request) -> Result<crate::platform::clock::Window, AppError> {
+    crate::platform::clock::Window::parse(query(req, "from").as_deref(), query(req, "to").as_deref())
+}
+
 pub fn request_id(req: &Request) -> Option<String> {
     req.lambda_context_ref().map(|c| c.request_id.clone()).filter(|id| !id.is_empty())
 }

@@ -100,6 +100,10 @@ pub struct Intent {
     pub seat_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refund_id: Option<String>,
+    /// Why a paid seat was refunded instead (`SEAT_CAP_REACHED`,
+    /// `WALLET_ALREADY_HAS_SEAT`, `REFILL_FROZEN`): a repeated verify answers the same.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refund_code: Option<String>,
 }
 
 /// The body of `POST /api/payments/intents`.
@@ -254,6 +258,7 @@ pub mod tests {
             verified_at: None,
             seat_id: None,
             refund_id: None,
+            refund_code: None,
         }
     }
 

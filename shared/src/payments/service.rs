@@ -12,7 +12,8 @@ use crate::platform::clock::rfc3339;
 use crate::platform::dynamo::{self, Refused, Tx};
 use crate::platform::error::AppError;
 use crate::platform::ids::new_id;
-use crate::program::{service::effective, store as program_store};
+use crate::program::service::{self as program, effective};
+use crate::program::store as program_store;
 use crate::refunds::domain::{deadline, Refund, RefundStatus};
 use crate::refunds::{service as refunds, store as refund_store};
 use crate::seats::domain::{Seat, SeatStatus, Wallet};
@@ -39,7 +40,13 @@ pub async fn create_intent(app: &App, wallet: &Wallet, req: CreateIntentRequest)
     let p = &app.settings.payments;
     let (mint, treasury) = (configured(&p.token_mint, "TOKEN_MINT")?, configured(&p.treasury_wallet, "TREASURY_WALLET")?);
     let seat_price_cents = match req.kind {
-        IntentKind::Seat => effective(app, program_store::load(app).await?.config).refill_price.0,
+        IntentKind::Seat => {
+            let config = effective(app, program_store::load(app).await?.config);
+            if let Some(freeze) = &config.freeze {
+                return Err(program::refill_frozen(freeze));
+            }
+            config.refill_price.0
+        }
         IntentKind::Credits => 0,
     };
     let (credits, amount) = amount_due(req.kind, req.credits, p.credit_price_base_units, seat_price_cents, p.base_units_per_cent)?;
@@ -65,6 +72,7 @@ pub async fn create_intent(app: &App, wallet: &Wallet, req: CreateIntentRequest)
         verified_at: None,
         seat_id: None,
         refund_id: None,
+        refund_code: None,
     };
     store::create_intent(app, &intent).await?;
     Ok(intent)
@@ -106,10 +114,18 @@ fn settled(intent: &Intent, signature: &str) -> Result<Verification, AppError> {
         return Err(AppError::conflict("INTENT_ALREADY_VERIFIED", "this intent was paid by another transaction"));
     }
     match intent.status {
-        IntentStatus::PaidRefundDue => Err(AppError::conflict(
-            "SEAT_CAP_REACHED",
-            format!("the seat was taken before this payment was verified; refund {} is queued", intent.refund_id.clone().unwrap_or_default()),
-        )),
+        IntentStatus::PaidRefundDue => {
+            // The same answer as the first verify gave (older intents carry no code: the cap).
+            let code = match intent.refund_code.as_deref() {
+                Some("REFILL_FROZEN") => "REFILL_FROZEN",
+                Some("WALLET_ALREADY_HAS_SEAT") => "WALLET_ALREADY_HAS_SEAT",
+                _ => "SEAT_CAP_REACHED",
+            };
+            Err(AppError::conflict(
+                code,
+                format!("payment recorded but no seat was allocated; refund {} is queued", intent.refund_id.clone().unwrap_or_default()),
+            ))
+        }
         _ => Ok(verification(intent)),
     }
 }
@@ -201,7 +217,9 @@ async fn seat(app: &App, intent: &Intent, signature: &str, at: &str) -> Result<V
     };
     let audit = AuditEntry::new(&intent.wallet, "seat.allocated", &seats::subject(&seat.seat_id), at, json!({ "intentId": intent.intent_id, "txSignature": signature, "pricePaidCents": seat.price_paid_cents }));
     let mut tx = settle(app, intent, IntentStatus::Verified, signature, at, &[("seatId", &seat.seat_id)])?;
-    seats::add_allocation(&mut tx, app, &seat)?;
+    // No config version to hold: the price was agreed when the intent was
+    // created. The freeze still applies.
+    seats::add_allocation(&mut tx, app, &seat, None)?;
     tx.add(audit::TX_ITEM, audit.transact_put(app.table())?);
     let refused = match dynamo::transact(&app.db, tx).await? {
         Ok(()) => {
@@ -237,12 +255,14 @@ async fn refund_unfulfilled(app: &App, intent: &Intent, signature: &str, at: &st
         completed_at: None,
         payout_queued_at: None,
     };
-    let reason = match refusal {
-        AllocateOutcome::WalletHasSeat => "wallet already holds a seat",
-        _ => "seat cap reached",
+    let (code, reason) = match refusal {
+        AllocateOutcome::WalletHasSeat => ("WALLET_ALREADY_HAS_SEAT", "wallet already holds a seat"),
+        // Without a version to hold, the config check fails only on a freeze.
+        AllocateOutcome::ConfigRefused => ("REFILL_FROZEN", "refill is frozen"),
+        _ => ("SEAT_CAP_REACHED", "seat cap reached"),
     };
     let audit = AuditEntry::new(&intent.wallet, "payment.refund_due", &store::intent_subject(&intent.intent_id), at, json!({ "txSignature": signature, "refundId": refund.refund_id, "reason": reason }));
-    let tx = settle(app, intent, IntentStatus::PaidRefundDue, signature, at, &[("refundId", &refund.refund_id)])?
+    let tx = settle(app, intent, IntentStatus::PaidRefundDue, signature, at, &[("refundId", &refund.refund_id), ("refundCode", code)])?
         .with("refund", refund_store::insert_item(app, &refund)?)
         .with("program.counters", program_store::counters_change(app, 0, 1)?)
         .with(audit::TX_ITEM, audit.transact_put(app.table())?);
@@ -250,6 +270,5 @@ async fn refund_unfulfilled(app: &App, intent: &Intent, signature: &str, at: &st
         return lost_race(app, intent, signature, &r).await;
     }
     refunds::enqueue_payout(app, &refund.refund_id).await?;
-    let code = if refusal == AllocateOutcome::WalletHasSeat { "WALLET_ALREADY_HAS_SEAT" } else { "SEAT_CAP_REACHED" };
     Err(AppError::conflict(code, format!("payment recorded but no seat was allocated ({reason}); refund {} is queued", refund.refund_id)))
 }

@@ -5,6 +5,7 @@
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use serde::Serialize;
 
+use super::clock::Window;
 use super::dynamo::{query_page, Page, Partition};
 use super::entity::{Key, Layout};
 use super::error::AppError;
@@ -90,11 +91,13 @@ pub enum AuditFilter<'a> {
     Action(&'a str),
 }
 
-/// Newest first: by subject from the table, by action from GSI1.
-pub async fn query(app: &crate::App, filter: AuditFilter<'_>, limit: i32, cursor: Option<&str>) -> Result<Page<AuditRow>, AppError> {
+/// Newest first: by subject from the table, by action from GSI1, within
+/// `window` (a range on the `<at>#<id>` sort keys of both).
+pub async fn query(app: &crate::App, filter: AuditFilter<'_>, window: &Window, limit: i32, cursor: Option<&str>) -> Result<Page<AuditRow>, AppError> {
     let part = match filter {
         AuditFilter::Subject(subject) => Partition::table(partition(subject)),
         AuditFilter::Action(action) => Partition::index(crate::platform::table::GSI1, by_action(action)),
     };
-    query_page(&app.db, app.table(), &part.newest_first(), Some(limit), cursor).await
+    let part = part.sort_key_range(window.from.clone(), window.to.clone()).newest_first();
+    query_page(&app.db, app.table(), &part, Some(limit), cursor).await
 }

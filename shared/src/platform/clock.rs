@@ -47,6 +47,41 @@ pub fn rfc3339(t: OffsetDateTime) -> String {
         .expect("UTC timestamps always format")
 }
 
+/// A time window `[from, to)` over the instants we store, given by a
+/// client as RFC 3339 text (any offset; converted to UTC). Each bound is
+/// rounded up to a whole second, the precision we store at, so a bound
+/// keeps its meaning: `from` takes instants at or after it, `to` only
+/// instants before it. The bounds come out as stored text, ready to be a
+/// sort-key range (`<instant>#<id>` keys sort in time order).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Window {
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+impl Window {
+    pub fn parse(from: Option<&str>, to: Option<&str>) -> Result<Self, crate::platform::error::AppError> {
+        use crate::platform::error::AppError;
+        let bound = |name: &str, text: Option<&str>| -> Result<Option<OffsetDateTime>, AppError> {
+            let Some(text) = text else { return Ok(None) };
+            // An unencoded `+` in a query string arrives as a space.
+            let text = text.trim().replace(' ', "+");
+            let instant = OffsetDateTime::parse(&text, &time::format_description::well_known::Rfc3339).map_err(|_| {
+                AppError::bad_request("INVALID_TIMESTAMP", format!("{name} must be an RFC 3339 instant such as 2026-03-10T12:00:00Z"))
+            })?;
+            let whole = instant.replace_nanosecond(0).expect("0 ns is valid");
+            Ok(Some(if whole < instant { whole + time::Duration::SECOND } else { whole }))
+        };
+        let (from, to) = (bound("from", from)?, bound("to", to)?);
+        if let (Some(f), Some(t)) = (from, to) {
+            if f >= t {
+                return Err(AppError::bad_request("INVALID_WINDOW", "from must be before to (from is inclusive, to exclusive)"));
+            }
+        }
+        Ok(Window { from: from.map(rfc3339), to: to.map(rfc3339) })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -62,5 +97,31 @@ mod tests {
         let c = FixedClock::at(datetime!(2026-01-01 00:00 UTC));
         c.advance(time::Duration::days(7));
         assert_eq!(c.now(), datetime!(2026-01-08 00:00 UTC));
+    }
+
+    #[test]
+    fn a_window_is_whole_utc_seconds_from_inclusive_to_exclusive() {
+        let w = Window::parse(Some("2026-03-10T13:00:00+01:00"), Some("2026-03-10T12:30:00.2Z")).unwrap();
+        assert_eq!(w, Window { from: Some("2026-03-10T12:00:00Z".into()), to: Some("2026-03-10T12:30:01Z".into()) });
+        // A stored instant at `from` is inside, one at `to` outside.
+        let key = |at: &str| format!("{at}#01J");
+        let (from, to) = (w.from.clone().unwrap(), w.to.clone().unwrap());
+        assert!(key("2026-03-10T12:00:00Z") >= from && key("2026-03-10T12:30:00Z") < to);
+        assert!(key("2026-03-10T12:30:01Z") > to && key("2026-03-10T11:59:59Z") < from);
+        assert_eq!(Window::parse(Some("2026-03-10T12:00:00 01:00"), None).unwrap().from.unwrap(), "2026-03-10T11:00:00Z");
+        assert_eq!(Window::parse(None, None).unwrap(), Window::default());
+    }
+
+    #[test]
+    fn bad_or_reversed_windows_are_refused() {
+        for bad in ["yesterday", "2026-03-10", "2026-03-10T12:00:00", "2026-13-10T12:00:00Z", ""] {
+            assert_eq!(Window::parse(Some(bad), None).unwrap_err().code, "INVALID_TIMESTAMP", "{bad}");
+            assert_eq!(Window::parse(None, Some(bad)).unwrap_err().code, "INVALID_TIMESTAMP", "{bad}");
+        }
+        let same = "2026-03-10T12:00:00Z";
+        assert_eq!(Window::parse(Some(same), Some(same)).unwrap_err().code, "INVALID_WINDOW");
+        assert_eq!(Window::parse(Some("2026-03-11T00:00:00Z"), Some(same)).unwrap_err().code, "INVALID_WINDOW");
+        // Both round up to the same second: an empty window, refused.
+        assert_eq!(Window::parse(Some("2026-03-10T12:00:00.1Z"), Some("2026-03-10T12:00:00.9Z")).unwrap_err().code, "INVALID_WINDOW");
     }
 }

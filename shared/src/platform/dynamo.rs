@@ -198,12 +198,15 @@ pub struct Partition<'a> {
     index: Option<&'static str>,
     key: String,
     sk_prefix: Option<&'a str>,
+    /// Sort keys `>= from` (inclusive) and `< before` (exclusive).
+    sk_from: Option<String>,
+    sk_before: Option<String>,
     newest_first: bool,
 }
 
 impl<'a> Partition<'a> {
     pub fn table(key: impl Into<String>) -> Self {
-        Self { index: None, key: key.into(), sk_prefix: None, newest_first: false }
+        Self { index: None, key: key.into(), sk_prefix: None, sk_from: None, sk_before: None, newest_first: false }
     }
     pub fn index(name: &'static str, key: impl Into<String>) -> Self {
         Self { index: Some(name), ..Self::table(key) }
@@ -211,6 +214,13 @@ impl<'a> Partition<'a> {
     /// Only sort keys starting with `prefix` (table partitions only).
     pub fn begins_with(mut self, prefix: &'a str) -> Self {
         self.sk_prefix = Some(prefix);
+        self
+    }
+    /// Only sort keys in `[from, before)`, either end open. Served by the
+    /// key condition (a range read), never by a filter.
+    pub fn sort_key_range(mut self, from: Option<String>, before: Option<String>) -> Self {
+        self.sk_from = from;
+        self.sk_before = before;
         self
     }
     pub fn newest_first(mut self) -> Self {
@@ -253,12 +263,28 @@ pub async fn query_items(
         .consistent_read(part.index.is_none())
         .set_limit(limit)
         .set_exclusive_start_key(start);
-    query = match part.sk_prefix {
-        Some(prefix) => query
+    // DynamoDB takes one condition on the sort key: a prefix, or a range.
+    // `< before` has no BETWEEN form, but our sort keys are `<instant>#<id>`,
+    // so none equals a bare bound and BETWEEN's inclusive end excludes it.
+    query = match (part.sk_prefix, &part.sk_from, &part.sk_before) {
+        (Some(prefix), _, _) => query
             .key_condition_expression("#pk = :pk AND begins_with(#sk, :sk)")
             .expression_attribute_names("#sk", sk_attr)
             .expression_attribute_values(":sk", s(prefix)),
-        None => query.key_condition_expression("#pk = :pk"),
+        (None, Some(from), Some(before)) => query
+            .key_condition_expression("#pk = :pk AND #sk BETWEEN :from AND :before")
+            .expression_attribute_names("#sk", sk_attr)
+            .expression_attribute_values(":from", s(from))
+            .expression_attribute_values(":before", s(before)),
+        (None, Some(from), None) => query
+            .key_condition_expression("#pk = :pk AND #sk >= :from")
+            .expression_attribute_names("#sk", sk_attr)
+            .expression_attribute_values(":from", s(from)),
+        (None, None, Some(before)) => query
+            .key_condition_expression("#pk = :pk AND #sk < :before")
+            .expression_attribute_names("#sk", sk_attr)
+            .expression_attribute_values(":before", s(before)),
+        (None, None, None) => query.key_condition_expression("#pk = :pk"),
     };
     match query.send().await {
         Ok(out) => Ok((out.items.unwrap_or_default(), out.last_evaluated_key)),

@@ -19,6 +19,16 @@ pub struct ProgramConfig {
     pub version: u64,
     pub updated_at: Option<String>,
     pub updated_by: Option<String>,
+    /// While set, no path may take a seat (an operator's incident freeze).
+    pub freeze: Option<RefillFreeze>,
+}
+
+/// Who froze refill, when and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefillFreeze {
+    pub at: String,
+    pub by: String,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -40,13 +50,43 @@ impl SeatStats {
 pub struct ConfigUpdateRequest {
     pub refill_price_usd: Option<Box<serde_json::value::RawValue>>,
     pub max_seats: Option<serde_json::Value>,
+    pub refill_frozen: Option<bool>,
     pub reason: Option<String>,
 }
 
+/// A validated config change: a new price, a freeze or unfreeze, or both.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigUpdate {
-    pub refill_price: UsdCents,
+    pub refill_price: Option<UsdCents>,
+    pub refill_frozen: Option<bool>,
     pub reason: Option<String>,
+}
+
+impl ConfigUpdate {
+    /// The config after this update, applied by `actor` at `now` to `before`.
+    /// A freeze of a frozen program keeps the first freeze's who/when/why.
+    pub fn apply(&self, before: &ProgramConfig, actor: &str, now: &str) -> ProgramConfig {
+        let freeze = match self.refill_frozen {
+            Some(true) => before.freeze.clone().or_else(|| {
+                Some(RefillFreeze { at: now.to_string(), by: actor.to_string(), reason: self.reason.clone().unwrap_or_default() })
+            }),
+            Some(false) => None,
+            None => before.freeze.clone(),
+        };
+        ProgramConfig {
+            refill_price: self.refill_price.unwrap_or(before.refill_price),
+            version: before.version + 1,
+            updated_at: Some(now.to_string()),
+            updated_by: Some(actor.to_string()),
+            freeze,
+        }
+    }
+
+    /// Whether applying it to `before` changes nothing an operator can see:
+    /// a freeze of a frozen program (or an unfreeze of an open one) alone.
+    pub fn is_noop(&self, before: &ProgramConfig) -> bool {
+        self.refill_price.is_none() && self.refill_frozen.is_some_and(|f| f == before.freeze.is_some())
+    }
 }
 
 impl ConfigUpdateRequest {
@@ -59,10 +99,13 @@ impl ConfigUpdateRequest {
                 ));
             }
         }
-        let raw = self.refill_price_usd.ok_or_else(|| {
-            AppError::bad_request("MISSING_FIELD", "refillPriceUsd is required (the only configurable setting)")
-        })?;
-        let refill_price = parse_price(raw.get())?;
+        if self.refill_price_usd.is_none() && self.refill_frozen.is_none() {
+            return Err(AppError::bad_request(
+                "MISSING_FIELD",
+                "refillPriceUsd (the only configurable setting) or refillFrozen is required",
+            ));
+        }
+        let refill_price = self.refill_price_usd.map(|raw| parse_price(raw.get())).transpose()?;
         let reason = match self.reason {
             Some(r) if r.chars().count() > 500 => {
                 return Err(AppError::bad_request("INVALID_REASON", "reason must be at most 500 characters"))
@@ -70,7 +113,10 @@ impl ConfigUpdateRequest {
             Some(r) if r.trim().is_empty() => None,
             other => other,
         };
-        Ok(ConfigUpdate { refill_price, reason })
+        if self.refill_frozen.is_some() && reason.is_none() {
+            return Err(AppError::bad_request("MISSING_REASON", "freezing or unfreezing refill needs a reason (it is audited)"));
+        }
+        Ok(ConfigUpdate { refill_price, refill_frozen: self.refill_frozen, reason })
     }
 }
 
@@ -110,10 +156,10 @@ mod tests {
 
     #[test]
     fn accepts_numbers_and_strings() {
-        assert_eq!(update(r#"{"refillPriceUsd":1500}"#).unwrap().refill_price, UsdCents(150_000));
-        assert_eq!(update(r#"{"refillPriceUsd":1500.25}"#).unwrap().refill_price, UsdCents(150_025));
-        assert_eq!(update(r#"{"refillPriceUsd":"99.9"}"#).unwrap().refill_price, UsdCents(9_990));
-        assert_eq!(update(r#"{"refillPriceUsd":10,"maxSeats":100}"#).unwrap().refill_price, UsdCents(1_000));
+        assert_eq!(update(r#"{"refillPriceUsd":1500}"#).unwrap().refill_price, Some(UsdCents(150_000)));
+        assert_eq!(update(r#"{"refillPriceUsd":1500.25}"#).unwrap().refill_price, Some(UsdCents(150_025)));
+        assert_eq!(update(r#"{"refillPriceUsd":"99.9"}"#).unwrap().refill_price, Some(UsdCents(9_990)));
+        assert_eq!(update(r#"{"refillPriceUsd":10,"maxSeats":100}"#).unwrap().refill_price, Some(UsdCents(1_000)));
     }
 
     #[test]
@@ -127,6 +173,38 @@ mod tests {
         }
         assert_eq!(update(r#"{}"#).unwrap_err().code, "MISSING_FIELD");
         assert_eq!(update(r#"{"refillPriceUsd":1,"colour":"red"}"#).unwrap_err().code, "INVALID_JSON");
+    }
+
+    #[test]
+    fn a_freeze_or_unfreeze_needs_a_reason() {
+        assert_eq!(update(r#"{"refillFrozen":true}"#).unwrap_err().code, "MISSING_REASON");
+        assert_eq!(update(r#"{"refillFrozen":false,"reason":"  "}"#).unwrap_err().code, "MISSING_REASON");
+        assert_eq!(update(r#"{"refillFrozen":"yes","reason":"x"}"#).unwrap_err().code, "INVALID_JSON");
+        let freeze = update(r#"{"refillFrozen":true,"reason":"rank dispute"}"#).unwrap();
+        assert_eq!((freeze.refill_price, freeze.refill_frozen), (None, Some(true)));
+    }
+
+    fn config(freeze: Option<RefillFreeze>) -> ProgramConfig {
+        ProgramConfig { refill_price: UsdCents(100), version: 4, updated_at: None, updated_by: None, freeze }
+    }
+
+    #[test]
+    fn a_freeze_records_who_when_why_once_and_keeps_the_price() {
+        let freeze = update(r#"{"refillFrozen":true,"reason":"rank dispute"}"#).unwrap();
+        let open = config(None);
+        let frozen = freeze.apply(&open, "admin-a", "2026-03-10T12:00:00Z");
+        let first = RefillFreeze { at: "2026-03-10T12:00:00Z".into(), by: "admin-a".into(), reason: "rank dispute".into() };
+        assert_eq!((frozen.refill_price, frozen.version, frozen.freeze.clone()), (UsdCents(100), 5, Some(first.clone())));
+        assert!(!freeze.is_noop(&open));
+        // Freezing again changes nothing: the first freeze is kept.
+        assert!(freeze.is_noop(&frozen));
+        assert_eq!(freeze.apply(&frozen, "admin-b", "2026-03-11T00:00:00Z").freeze, Some(first));
+        // A price change alone leaves the freeze in place; an unfreeze lifts it.
+        let price = update(r#"{"refillPriceUsd":5}"#).unwrap();
+        assert!(price.apply(&frozen, "a", "t").freeze.is_some());
+        let unfreeze = update(r#"{"refillFrozen":false,"reason":"fixed"}"#).unwrap();
+        assert_eq!(unfreeze.apply(&frozen, "a", "t").freeze, None);
+        assert!(unfreeze.is_noop(&open));
     }
 
     #[test]

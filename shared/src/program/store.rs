@@ -1,9 +1,9 @@
 //! DynamoDB access for the program's config and counters. Both live in the
 //! `PROGRAM#global` partition, so one Query reads them together.
 
-use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 
-use super::domain::{ProgramConfig, SeatStats, MAX_SEATS};
+use super::domain::{ProgramConfig, RefillFreeze, SeatStats, MAX_SEATS};
 use super::money::UsdCents;
 use crate::platform::audit::{self, AuditEntry};
 use crate::platform::dynamo::{self, get_u64, n, query_all, s, tx_check, tx_put, tx_update, Item, Partition, Tx};
@@ -56,8 +56,19 @@ fn config_from_item(item: &Item) -> Result<ProgramConfig, AppError> {
         version: get_u64(item, "version")?.unwrap_or(0),
         updated_at: text("updatedAt"),
         updated_by: text("updatedBy"),
+        freeze: match item.get(REFILL_FROZEN).and_then(|v| v.as_bool().ok()) {
+            Some(true) => Some(RefillFreeze {
+                at: text("frozenAt").unwrap_or_default(),
+                by: text("frozenBy").unwrap_or_default(),
+                reason: text("frozenReason").unwrap_or_default(),
+            }),
+            _ => None,
+        },
     })
 }
+
+/// The config attribute every allocation's condition reads.
+const REFILL_FROZEN: &str = "refillFrozen";
 
 fn stats_from_item(item: &Item) -> Result<SeatStats, AppError> {
     let count = |name| -> Result<u32, AppError> {
@@ -66,15 +77,26 @@ fn stats_from_item(item: &Item) -> Result<SeatStats, AppError> {
     Ok(SeatStats { active_seats: count("activeSeats")?, pending_refunds: count("pendingRefunds")? })
 }
 
-/// The condition that the config is still at `version` (0: never written).
-/// Seat allocation adds it to its transaction so a seat is never sold at a
-/// price that was replaced while the request was in flight.
-pub fn config_unchanged_condition(app: &App, version: u64) -> Result<TransactWriteItem, AppError> {
+/// The condition every seat allocation carries: refill is not frozen, and,
+/// with `Some(version)`, the config is still at that version (0: never
+/// written), so a seat is never sold at a price replaced while the request
+/// was in flight. One check on the config item holds both, because a
+/// transaction may touch an item once. Its refusal means "frozen or
+/// changed": the caller reloads the config to tell which.
+pub fn allocation_condition(app: &App, version: Option<u64>) -> Result<TransactWriteItem, AppError> {
     let check = config_key().check(app.table());
-    tx_check(if version == 0 {
-        check.condition_expression("attribute_not_exists(PK)")
-    } else {
-        check.condition_expression("version = :v").expression_attribute_values(":v", n(version))
+    // A config never written is never frozen; DynamoDB refuses names and
+    // values the expression does not use, so each case declares its own.
+    if version == Some(0) {
+        return tx_check(check.condition_expression("attribute_not_exists(PK)"));
+    }
+    let not_frozen = "(attribute_not_exists(#frozen) OR #frozen = :false)";
+    let check = check
+        .expression_attribute_names("#frozen", REFILL_FROZEN)
+        .expression_attribute_values(":false", AttributeValue::Bool(false));
+    tx_check(match version {
+        Some(v) => check.condition_expression(format!("version = :v AND {not_frozen}")).expression_attribute_values(":v", n(v)),
+        None => check.condition_expression(not_frozen),
     })
 }
 
@@ -100,13 +122,18 @@ pub async fn save_config(
     config: &ProgramConfig,
     expected_version: u64,
     audit: &AuditEntry,
+    freeze_audit: Option<&AuditEntry>,
 ) -> Result<bool, AppError> {
     let mut put = Put::builder()
         .table_name(app.table())
         .set_item(Some(Layout::new("PROGRAM_CONFIG", config_key()).key_attrs()))
         .item("maxSeats", n(MAX_SEATS))
         .item("refillPriceCents", n(config.refill_price.0))
-        .item("version", n(config.version));
+        .item("version", n(config.version))
+        .item(REFILL_FROZEN, AttributeValue::Bool(config.freeze.is_some()));
+    if let Some(f) = &config.freeze {
+        put = put.item("frozenAt", s(&f.at)).item("frozenBy", s(&f.by)).item("frozenReason", s(&f.reason));
+    }
     if let Some(at) = &config.updated_at {
         put = put.item("updatedAt", s(at));
     }
@@ -118,7 +145,10 @@ pub async fn save_config(
     } else {
         put.condition_expression("version = :v").expression_attribute_values(":v", n(expected_version))
     };
-    let tx = Tx::new().with("program.config", tx_put(put)?).with(audit::TX_ITEM, audit.transact_put(app.table())?);
+    let mut tx = Tx::new().with("program.config", tx_put(put)?).with(audit::TX_ITEM, audit.transact_put(app.table())?);
+    if let Some(freeze_audit) = freeze_audit {
+        tx.add("audit.freeze", freeze_audit.transact_put(app.table())?);
+    }
     match dynamo::transact(&app.db, tx).await? {
         Ok(()) => Ok(true),
         Err(r) if r.failed("program.config") => Ok(false),

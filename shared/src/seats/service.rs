@@ -13,13 +13,18 @@ use crate::program::service::{self as program, effective, StatsView};
 use crate::program::store as program_store;
 use crate::App;
 
-/// Allocates a seat to `wallet` at the refill price of this moment.
+/// Allocates a seat to `wallet` at the refill price of this moment, unless
+/// refill is frozen (409 `REFILL_FROZEN`).
 pub async fn allocate(app: &App, actor: &str, wallet: &Wallet, request_id: Option<String>) -> Result<Seat, AppError> {
-    // Only a price change between our read and our write loops here; the
-    // cap and the wallet guard are decided by the transaction itself.
+    // Only a config change between our read and our write loops here; the
+    // cap, the wallet guard and the freeze are decided by the transaction.
+    // The read only words the refusal.
     for _ in 0..5 {
         let program = program_store::load(app).await?;
         let config = effective(app, program.config);
+        if let Some(freeze) = &config.freeze {
+            return Err(program::refill_frozen(freeze));
+        }
         let now = rfc3339(app.clock.now());
         let seat = Seat {
             seat_id: new_id(),
@@ -47,7 +52,7 @@ pub async fn allocate(app: &App, actor: &str, wallet: &Wallet, request_id: Optio
             AllocateOutcome::WalletHasSeat => {
                 return Err(AppError::conflict("WALLET_ALREADY_HAS_SEAT", "this wallet already holds an active seat"))
             }
-            AllocateOutcome::ConfigChanged => continue,
+            AllocateOutcome::ConfigRefused => continue,
         }
     }
     Err(AppError::conflict("CONFIG_CHANGED_CONCURRENTLY", "the refill price kept changing; retry"))

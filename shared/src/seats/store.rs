@@ -14,7 +14,7 @@ use crate::platform::dynamo::{self, get_as, query_page, s, tx_put, tx_update, Pa
 use crate::platform::entity::{Key, Layout};
 use crate::platform::error::AppError;
 use crate::platform::table::{GSI1, GSI2};
-use crate::program::store::{config_unchanged_condition, take_seat_item};
+use crate::program::store::{allocation_condition, take_seat_item};
 use crate::App;
 
 /// A seat's partition: the seat item, and its points and month scores
@@ -60,15 +60,17 @@ pub enum AllocateOutcome {
     Allocated,
     CapReached,
     WalletHasSeat,
-    /// The price changed between read and write; reload and try again.
-    ConfigChanged,
+    /// Refill is frozen, or (with a version to hold) the price changed
+    /// between read and write: reload the config to tell which.
+    ConfigRefused,
 }
 
-/// Adds the three writes that allocate a seat under the cap to `tx`: the
-/// counter (fails at the cap), the wallet guard (fails if the wallet holds
-/// an active seat), the seat item. Payments reuse them so a paid seat goes
-/// through the very same conditions.
-pub fn add_allocation(tx: &mut Tx, app: &App, seat: &Seat) -> Result<(), AppError> {
+/// Adds the writes that allocate a seat to `tx`: the counter (fails at the
+/// cap), the wallet guard (fails if the wallet holds an active seat), the
+/// seat item, and the config condition (fails while refill is frozen, or
+/// when the config is no longer at `config_version`). Every path that takes
+/// a seat (admin allocation, a verified seat payment) goes through these.
+pub fn add_allocation(tx: &mut Tx, app: &App, seat: &Seat, config_version: Option<u64>) -> Result<(), AppError> {
     let table = app.table();
     let guard = Put::builder()
         .table_name(table)
@@ -82,6 +84,7 @@ pub fn add_allocation(tx: &mut Tx, app: &App, seat: &Seat) -> Result<(), AppErro
     tx.add(TX_CAP, take_seat_item(app)?);
     tx.add(TX_GUARD, tx_put(guard)?);
     tx.add(TX_SEAT, tx_put(seat_layout(seat).put_new(table, seat)?)?);
+    tx.add(TX_CONFIG, allocation_condition(app, config_version)?);
     Ok(())
 }
 
@@ -91,6 +94,8 @@ pub fn allocation_refusal(refused: &Refused) -> Option<AllocateOutcome> {
     // own answer even when the program is full.
     if refused.failed(TX_GUARD) {
         Some(AllocateOutcome::WalletHasSeat)
+    } else if refused.failed(TX_CONFIG) {
+        Some(AllocateOutcome::ConfigRefused)
     } else if refused.failed(TX_CAP) {
         Some(AllocateOutcome::CapReached)
     } else {
@@ -100,16 +105,11 @@ pub fn allocation_refusal(refused: &Refused) -> Option<AllocateOutcome> {
 
 pub async fn allocate(app: &App, seat: &Seat, config_version: u64, audit: &AuditEntry) -> Result<AllocateOutcome, AppError> {
     let mut tx = Tx::new();
-    add_allocation(&mut tx, app, seat)?;
-    tx.add(TX_CONFIG, config_unchanged_condition(app, config_version)?);
+    add_allocation(&mut tx, app, seat, Some(config_version))?;
     tx.add(audit::TX_ITEM, audit.transact_put(app.table())?);
     Ok(match dynamo::transact(&app.db, tx).await? {
         Ok(()) => AllocateOutcome::Allocated,
-        Err(r) => match allocation_refusal(&r) {
-            Some(refusal) => refusal,
-            None if r.failed(TX_CONFIG) => AllocateOutcome::ConfigChanged,
-            None => return Err(r.unexpected("seat allocation")),
-        },
+        Err(r) => allocation_refusal(&r).ok_or_else(|| r.unexpected("seat allocation"))?,
     })
 }
 

@@ -11,7 +11,7 @@ use crate::commissions::{domain::Sale, service as commissions};
 use crate::dunning::{domain::DunningRecord, service as dunning};
 use crate::memberships::{domain::MembershipChange, service as memberships};
 use crate::platform::audit::{self, AuditEntry, AuditFilter, AuditRow};
-use crate::platform::clock::rfc3339;
+use crate::platform::clock::{rfc3339, Window};
 use crate::platform::error::AppError;
 use crate::App;
 
@@ -154,7 +154,7 @@ pub async fn event_with_trail(app: &App, event_id: &str) -> Result<EventWithTrai
     let event = store::get_event(app, event_id)
         .await?
         .ok_or_else(|| AppError::not_found("WEBHOOK_EVENT_NOT_FOUND", format!("no webhook event {event_id}")))?;
-    let trail = audit::query(app, AuditFilter::Subject(&store::subject(event_id)), 100, None).await?;
+    let trail = audit::query(app, AuditFilter::Subject(&store::subject(event_id)), &Window::default(), 100, None).await?;
     Ok(EventWithTrail { event, audit: trail.items })
 }
 
@@ -166,12 +166,12 @@ pub struct EventPage {
     pub next_cursor: Option<String>,
 }
 
-/// Events of a status, newest first.
-pub async fn list(app: &App, status: WebhookStatus, limit: Option<i32>, cursor: Option<&str>) -> Result<EventPage, AppError> {
+/// Events of a status received within `window`, newest first.
+pub async fn list(app: &App, status: WebhookStatus, window: &Window, limit: Option<i32>, cursor: Option<&str>) -> Result<EventPage, AppError> {
     let limit = limit.unwrap_or(50);
     if !(1..=100).contains(&limit) {
         return Err(AppError::bad_request("INVALID_LIMIT", "limit must be between 1 and 100"));
     }
-    let page = store::by_status_page(app, status, limit, cursor).await?;
+    let page = store::by_status_page(app, status, window, limit, cursor).await?;
     Ok(EventPage { status, events: page.items, next_cursor: page.next_cursor })
 }

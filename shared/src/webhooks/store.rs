@@ -4,6 +4,7 @@
 
 use super::domain::{StoredEvent, WebhookStatus};
 use crate::platform::audit::{self, AuditEntry};
+use crate::platform::clock::Window;
 use crate::platform::dynamo::{self, n, query_page, s, tx_put, tx_update, Page, Partition, Tx};
 use crate::platform::entity::{Key, Layout};
 use crate::platform::error::AppError;
@@ -50,9 +51,10 @@ pub async fn get_event(app: &App, event_id: &str) -> Result<Option<StoredEvent>,
     dynamo::get_as(&app.db, app.table(), &key(event_id)).await
 }
 
-/// Events of a status, newest first.
-pub async fn by_status_page(app: &App, status: WebhookStatus, limit: i32, cursor: Option<&str>) -> Result<Page<StoredEvent>, AppError> {
-    let part = Partition::index(GSI1, by_status(status)).newest_first();
+/// Events of a status received within `window`, newest first (a range on
+/// the `<receivedAt>#<eventId>` index sort key).
+pub async fn by_status_page(app: &App, status: WebhookStatus, window: &Window, limit: i32, cursor: Option<&str>) -> Result<Page<StoredEvent>, AppError> {
+    let part = Partition::index(GSI1, by_status(status)).sort_key_range(window.from.clone(), window.to.clone()).newest_first();
     query_page(&app.db, app.table(), &part, Some(limit), cursor).await
 }
 
