@@ -318,3 +318,59 @@ async fn points_need_an_active_seat_a_reason_and_count_once() {
         assert_eq!(r.code(), code, "{b}");
     }
 }
+
+fn month_end_event() -> cycle_scheduled::ScheduledEvent {
+    // Fired at the start of April: closes March (MONTH).
+    cycle_scheduled::ScheduledEvent { time: Some("2026-04-01T00:05:00Z".into()) }
+}
+
+#[tokio::test]
+async fn a_run_that_fails_midway_gives_its_lease_back_and_its_retry_finishes_it() {
+    let env = env().await;
+    let ids = fill_month(&env).await;
+    let month = MonthKey::parse(MONTH).unwrap();
+    // The payout queue is unreachable: the send after the first elimination fails.
+    let mut settings = (*env.app.settings).clone();
+    settings.refund_payout_queue_url = Some(format!("{}-gone", settings.refund_payout_queue_url.clone().unwrap()));
+    let mut broken = env.app.clone();
+    broken.settings = std::sync::Arc::new(settings);
+    let failed = cycle_scheduled::handle(broken, month_end_event()).await.unwrap_err();
+    assert_ne!(failed.code, "CYCLE_ALREADY_EXECUTED");
+    assert_eq!(count_with_pk_prefix(&env.app, "REFUND#").await, 1, "one seat went before the failure");
+
+    // Not reported as executed anywhere.
+    let preview = cycle::preview(&env.app, month).await.unwrap();
+    assert_eq!((preview.already_executed, preview.run_status), (false, Some(shared::cycle::domain::RunStatus::InProgress)));
+    let r = reply(dispatch(env.app.clone(), env.admin("GET", &format!("/api/partners/cycle/eliminate?monthKey={MONTH}"), None), partners_cycle_preview::handle).await);
+    assert_eq!((r.json["preview"]["alreadyExecuted"].clone(), r.json["preview"]["runStatus"].clone()), (serde_json::json!(false), serde_json::json!("IN_PROGRESS")));
+
+    // The schedule's retry, at once (no lease to wait out), finishes the same work.
+    let done = cycle_scheduled::handle(env.app.clone(), month_end_event()).await.unwrap();
+    assert_eq!((done["status"].as_str(), done["eliminated"].as_u64()), (Some("EXECUTED"), Some(10)));
+    assert_eq!(count_with_pk_prefix(&env.app, "REFUND#").await, 10);
+    let jobs: BTreeSet<String> = queue_messages(&env).await.into_iter().collect();
+    assert_eq!(jobs.len(), 10, "every refund has its payout job, the first one's too");
+    let pending = refund_store::all_by_status(&env.app, RefundStatus::Pending).await.unwrap();
+    assert!(pending.iter().all(|r| r.payout_queued_at.is_some()));
+    let eliminated: BTreeSet<String> = items_with_pk_prefix(&env.app, "REFUND#").await.iter().map(|r| r["seatId"].as_s().unwrap().clone()).collect();
+    assert_eq!(eliminated, expected_bottom_ten(&ids));
+    let state = program_store::load(&env.app).await.unwrap();
+    assert_eq!((state.stats.active_seats, state.stats.pending_refunds), (90, 10));
+    assert_eq!(cycle_scheduled::handle(env.app.clone(), month_end_event()).await.unwrap()["status"], "ALREADY_EXECUTED");
+}
+
+#[tokio::test]
+async fn the_schedule_fails_loudly_on_an_unfinished_run_until_it_is_finished() {
+    let env = env().await;
+    fill_month(&env).await;
+    let month = MonthKey::parse(MONTH).unwrap();
+    // An invocation died after 4 seats, holding its lease.
+    cycle::execute_steps(&env.app, month, "scheduler", "monthly-bottom-10", None, 4).await.unwrap();
+    let retry = cycle_scheduled::handle(env.app.clone(), month_end_event()).await.unwrap_err();
+    assert_eq!((retry.status, retry.code), (409, "CYCLE_IN_PROGRESS"), "an unfinished run is never reported as done");
+    // Once the dead invocation's lease runs out, the next retry resumes it.
+    env.clock.advance(time::Duration::seconds(cycle::LEASE_SECS + 1));
+    let done = cycle_scheduled::handle(env.app.clone(), month_end_event()).await.unwrap();
+    assert_eq!((done["status"].as_str(), done["eliminated"].as_u64()), (Some("EXECUTED"), Some(10)));
+    assert_eq!(queue_messages(&env).await.into_iter().collect::<BTreeSet<_>>().len(), 10);
+}

@@ -70,7 +70,11 @@ pub struct Preview {
     pub active_seats: usize,
     pub candidate_count: usize,
     pub candidates: Vec<RankedRow>,
+    /// True only once the month's run has COMPLETED.
     pub already_executed: bool,
+    /// The month's run, if one was started: IN_PROGRESS (running, or
+    /// interrupted and waiting to be resumed) or COMPLETED.
+    pub run_status: Option<RunStatus>,
 }
 
 /// The dry run: what an execution would do now. Writes nothing.
@@ -83,7 +87,8 @@ pub async fn preview(app: &App, month: MonthKey) -> Result<Preview, AppError> {
         active_seats: ranking.len(),
         candidate_count: candidates.len(),
         candidates,
-        already_executed: run.is_some(),
+        already_executed: run.as_ref().is_some_and(|r| r.status == RunStatus::Completed),
+        run_status: run.map(|r| r.status),
     })
 }
 
@@ -113,6 +118,11 @@ impl From<Run> for RunSummary {
             active_seats_at_start: r.active_seats_at_start,
         }
     }
+}
+
+/// The status of a month's run, if one was started.
+pub async fn run_status(app: &App, month: MonthKey) -> Result<Option<RunStatus>, AppError> {
+    Ok(store::get_run(app, &month.to_string()).await?.map(|r| r.status))
 }
 
 pub async fn history(app: &App) -> Result<Vec<RunSummary>, AppError> {
@@ -217,9 +227,26 @@ pub async fn execute_steps(
         }
     };
 
-    // Eliminate, one seat per transaction, skipping those already done.
-    // Refunds created here are kept: they need no read before their payout.
-    let mut created: std::collections::HashMap<String, Refund> = Default::default();
+    // A failure from here on gives the lease back, so the schedule's (or an
+    // operator's) retry resumes the run at once instead of finding it held.
+    let result = run_claimed(app, &mut run, actor, request_id, max_seats).await;
+    if let Err(e) = &result {
+        if e.code != "CYCLE_ALREADY_EXECUTED" {
+            tracing::error!(month = %month_s, error = %e, done = run.eliminated_seat_ids.len(), "cycle failed; releasing its lease for the retry");
+            if let Err(release) = store::release(app, &run).await {
+                tracing::error!(error = %release, "could not release the cycle lease; the retry waits for it to expire");
+            }
+        }
+    }
+    result
+}
+
+/// The work of a claimed (or taken-over) run: eliminate each candidate not
+/// yet done, queue its refund's payout at once, sweep payouts an earlier
+/// invocation left unqueued, complete.
+async fn run_claimed(app: &App, run: &mut Run, actor: &str, request_id: Option<String>, max_seats: usize) -> Result<Execution, AppError> {
+    let month_s = run.month_key.clone();
+    let mut queued: std::collections::HashMap<String, Refund> = Default::default();
     let mut skipped = Vec::new();
     let mut steps = 0;
     for row in run.candidates.clone() {
@@ -255,10 +282,13 @@ pub async fn execute_steps(
             json!({ "monthKey": month_s, "rank": row.rank, "score": row.standing.score, "refundId": refund.refund_id, "reason": run.reason }),
         )
         .with_request_id(request_id.clone());
-        match store::eliminate_seat(app, &run, &row, &refund, &rfc3339(at), &audit).await? {
+        match store::eliminate_seat(app, run, &row, &refund, &rfc3339(at), &audit).await? {
             EliminateOutcome::Eliminated => {
                 run.eliminated_seat_ids.insert(seat_id.clone());
-                created.insert(seat_id, refund);
+                // Queued now, not after the loop: a run that fails later
+                // has already started every refund it created.
+                refunds::enqueue_payout(app, &refund.refund_id).await?;
+                queued.insert(seat_id, refund);
             }
             EliminateOutcome::SeatNotActive => {
                 tracing::warn!(seat_id, "candidate no longer active; skipped");
@@ -270,22 +300,24 @@ pub async fn execute_steps(
         }
     }
 
-    // Queue a payout for every refund of this run not yet queued (also
-    // those whose invocation died between its transaction and the send).
+    // Refunds eliminated by an earlier invocation may have no payout job
+    // (it died, or its send failed, between the transaction and the send).
     let mut eliminated = Vec::new();
     for row in &run.candidates {
         if !run.eliminated_seat_ids.contains(&row.standing.seat_id) {
             continue;
         }
         let id = refund_id(&month_s, &row.standing.seat_id);
-        let refund = match created.remove(&row.standing.seat_id) {
+        let refund = match queued.remove(&row.standing.seat_id) {
             Some(refund) => refund,
-            // Eliminated by an invocation that died: its payout may or may not be queued.
-            None => refund_store::get(app, &id).await?.ok_or_else(|| AppError::internal(format!("refund {id} missing")))?,
+            None => {
+                let refund = refund_store::get(app, &id).await?.ok_or_else(|| AppError::internal(format!("refund {id} missing")))?;
+                if refund.payout_queued_at.is_none() && refund.status == RefundStatus::Pending {
+                    refunds::enqueue_payout(app, &id).await?;
+                }
+                refund
+            }
         };
-        if refund.payout_queued_at.is_none() && refund.status == RefundStatus::Pending {
-            refunds::enqueue_payout(app, &id).await?;
-        }
         eliminated.push(Eliminated {
             row: row.clone(),
             refund_id: id,
@@ -303,8 +335,9 @@ pub async fn execute_steps(
         json!({ "eliminated": eliminated.len(), "skipped": skipped }),
     )
     .with_request_id(request_id);
-    if !store::complete(app, &run, &done_at, &audit).await? {
+    if !store::complete(app, run, &done_at, &audit).await? {
         return Err(AppError::conflict("CYCLE_ALREADY_EXECUTED", "another invocation completed this cycle"));
     }
     Ok(Execution { month_key: month_s, status: RunStatus::Completed, executed_at: Some(done_at), eliminated, skipped })
 }
+

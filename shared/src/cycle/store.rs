@@ -202,6 +202,25 @@ pub async fn take_over(app: &App, run: &Run, new_token: &str, lease_until: i64, 
     dynamo::applied(result)
 }
 
+/// Gives up the lease of a run that failed, so its retry resumes at once
+/// instead of waiting for the lease to run out. Only the holder can.
+pub async fn release(app: &App, run: &Run) -> Result<bool, AppError> {
+    let result = app
+        .db
+        .update_item()
+        .table_name(app.table())
+        .set_key(Some(run_key(&run.month_key).attrs()))
+        .update_expression("SET leaseUntil = :zero")
+        .condition_expression("#status = :ip AND leaseToken = :token")
+        .expression_attribute_names("#status", "status")
+        .expression_attribute_values(":zero", n(0))
+        .expression_attribute_values(":ip", s(RunStatus::InProgress.as_str()))
+        .expression_attribute_values(":token", s(&run.lease_token))
+        .send()
+        .await;
+    dynamo::applied(result)
+}
+
 pub enum EliminateOutcome {
     Eliminated,
     /// The seat was no longer active (nothing written).
