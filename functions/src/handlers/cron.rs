@@ -20,6 +20,7 @@ pub async fn handle(app: App, req: Request) -> Result<Response<Body>, AppError> 
         "refund-sla-audit" => super::refund_sla_audit::handle(app, json!({})).await?,
         "reconciliation" => super::payments_reconciliation_scheduled::handle(app, json!({})).await?,
         "dunning" => super::dunning_scheduled::handle(app, json!({})).await?,
+        "sweep" => super::sweep_scheduled::handle(app, json!({})).await?,
         _ => return Err(AppError::not_found("UNKNOWN_CRON_JOB", format!("no cron job {job:?}"))),
     };
     response::ok(&json!({ "job": job, "result": result }))

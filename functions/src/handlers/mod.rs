@@ -29,6 +29,7 @@ pub mod payments_reconciliation;
 pub mod payments_reconciliation_scheduled;
 pub mod refund_payout_worker;
 pub mod refund_sla_audit;
+pub mod sweep_scheduled;
 pub mod webhooks_events;
 pub mod webhooks_paddle;
 pub mod webhooks_paddle_worker;

@@ -58,13 +58,41 @@ pub async fn act(app: &App, actor: &str, refund_id: &str, action: RefundAction, 
 /// Sends one payout job and records that it was sent. Sending twice is
 /// harmless: the worker pays only a PENDING refund, once.
 pub async fn enqueue_payout(app: &App, refund_id: &str) -> Result<(), AppError> {
+    enqueue_payout_after(app, refund_id, 0).await
+}
+
+async fn enqueue_payout_after(app: &App, refund_id: &str, delay_secs: i32) -> Result<(), AppError> {
     let queue = app
         .settings
         .refund_payout_queue_url
         .as_deref()
         .ok_or_else(|| AppError::unavailable("PAYOUT_QUEUE_NOT_CONFIGURED", "REFUND_PAYOUT_QUEUE_URL is not set"))?;
-    crate::platform::queue::send_json(&app.sqs, queue, &json!({ "refundId": refund_id })).await?;
+    crate::platform::queue::send_json_after(&app.sqs, queue, &json!({ "refundId": refund_id }), delay_secs).await?;
     store::mark_payout_queued(app, refund_id, &rfc3339(app.clock.now())).await
+}
+
+/// How long a refund may wait for its payout job before the sweep sends it:
+/// longer than any transaction-then-send takes.
+pub const SWEEP_GRACE: time::Duration = time::Duration::minutes(2);
+
+/// When a provider answers "pending", the payout is asked about again this
+/// much later (a fresh job), rather than failing the message into the DLQ.
+pub const PENDING_RECHECK_SECS: i32 = 900;
+
+/// The sweep: every PENDING refund older than `SWEEP_GRACE` whose payout
+/// job was never sent (its transaction committed, its send failed or its
+/// invocation died) gets one now. Returns their ids.
+pub async fn sweep_unqueued_payouts(app: &App) -> Result<Vec<String>, AppError> {
+    let cutoff = rfc3339(app.clock.now() - SWEEP_GRACE);
+    let mut swept = Vec::new();
+    for refund in store::all_by_status(app, RefundStatus::Pending).await? {
+        if refund.payout_queued_at.is_none() && refund.created_at <= cutoff {
+            tracing::warn!(refund_id = %refund.refund_id, "refund had no payout job; sending it now");
+            enqueue_payout(app, &refund.refund_id).await?;
+            swept.push(refund.refund_id);
+        }
+    }
+    Ok(swept)
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -72,6 +100,8 @@ pub enum JobResult {
     Paid,
     Failed,
     LeftForOperator,
+    /// Accepted but not paid yet: a fresh job asks again later.
+    CheckLater,
     NothingToDo,
 }
 
@@ -94,7 +124,10 @@ pub async fn process_payout(app: &App, provider: &impl PayoutProvider, refund_id
     let action = match outcome {
         PayoutOutcome::Manual => return Ok(JobResult::LeftForOperator),
         PayoutOutcome::Pending => {
-            return Err(AppError::unavailable("PAYOUT_PENDING", "payout accepted but not yet paid; checking again later"))
+            // Not a failure: a message retried until it dead-letters would
+            // give up on a payout that is merely slow.
+            enqueue_payout_after(app, refund_id, PENDING_RECHECK_SECS).await?;
+            return Ok(JobResult::CheckLater);
         }
         PayoutOutcome::Paid { tx_hash } => RefundAction::Complete { tx_hash },
         PayoutOutcome::Rejected { reason } => RefundAction::Fail { reason },

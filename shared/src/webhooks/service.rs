@@ -95,6 +95,33 @@ async fn enqueue(app: &App, event_id: &str) -> Result<(), AppError> {
     store::mark_queued(app, event_id, &rfc3339(app.clock.now())).await
 }
 
+/// How long an event may stay `received` without a queued job before the
+/// sweep sends one (its first invocation died between recording and
+/// sending, and Paddle may never redeliver it).
+pub const SWEEP_GRACE: time::Duration = time::Duration::minutes(2);
+
+/// The sweep: every event received more than `SWEEP_GRACE` ago and never
+/// queued gets its job now. Idempotent: processing an event twice applies
+/// each effect once. Returns their ids.
+pub async fn sweep_unqueued(app: &App) -> Result<Vec<String>, AppError> {
+    // Received before the cutoff: a range on the index's sort key.
+    let window = Window { from: None, to: Some(rfc3339(app.clock.now() - SWEEP_GRACE)) };
+    let mut swept = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = store::by_status_page(app, WebhookStatus::Received, &window, 100, cursor.as_deref()).await?;
+        for event in page.items.into_iter().filter(|e| e.queued_at.is_none()) {
+            tracing::warn!(event_id = %event.event_id, "webhook event was never queued; queueing it now");
+            enqueue(app, &event.event_id).await?;
+            swept.push(event.event_id);
+        }
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => return Ok(swept),
+        }
+    }
+}
+
 /// Applies one queued event. Idempotent: a processed event is skipped, and
 /// every effect is keyed by Paddle's ids. On failure the event is marked
 /// `error` with the error text and `Err` asks SQS to retry.
