@@ -8,7 +8,7 @@ use futures::future::join_all;
 use integration_tests::*;
 use serde_json::json;
 use shared::http::serve::dispatch;
-use shared::commissions::{domain::CommissionKind, store as commission_store};
+use shared::commissions::store as commission_store;
 use shared::webhooks::{domain::sign, store};
 
 fn delivery(env: &TestEnv, body: &str, signature: String) -> lambda_http::Request {
@@ -142,7 +142,7 @@ async fn twenty_concurrent_deliveries_produce_one_effect() {
     assert_eq!(post(&env, signed(&env, &body)).await.json["duplicate"], true);
     drain(&env).await;
 
-    let credit = commission_store::get(&env.app, "txn_1", CommissionKind::Credit).await.unwrap().unwrap();
+    let credit = commission_store::get_credit(&env.app, "txn_1").await.unwrap().unwrap();
     assert_eq!(credit.amount_minor, 5_000); // 10% default
     assert_eq!(count_with_pk_prefix(&env.app, "COMMISSION#").await, 1);
     let ranking = shared::cycle::service::live_ranking(&env.app, shared::cycle::domain::MonthKey::parse("2026-03").unwrap()).await.unwrap();
@@ -152,14 +152,14 @@ async fn twenty_concurrent_deliveries_produce_one_effect() {
     assert_eq!((count("webhook.received"), count("webhook.duplicate"), count("webhook.processed")), (1, 20, 1));
 
     // A refund adjustment reverses it once, with a negative entry.
-    let adj = event("evt_adj_1", "adjustment.created", "2026-03-10T12:00:00Z", json!({ "id": "adj_1", "action": "refund", "status": "approved", "transaction_id": "txn_1" }));
-    let adj2 = event("evt_adj_2", "adjustment.updated", "2026-03-10T12:00:01Z", json!({ "id": "adj_1", "action": "refund", "status": "approved", "transaction_id": "txn_1" }));
+    let adj = event("evt_adj_1", "adjustment.created", "2026-03-10T12:00:00Z", json!({ "id": "adj_1", "action": "refund", "status": "approved", "transaction_id": "txn_1", "totals": { "total": "50000" } }));
+    let adj2 = event("evt_adj_2", "adjustment.updated", "2026-03-10T12:00:01Z", json!({ "id": "adj_1", "action": "refund", "status": "approved", "transaction_id": "txn_1", "totals": { "total": "50000" } }));
     assert_eq!(post(&env, signed(&env, &adj)).await.status, 200);
     assert_eq!(post(&env, signed(&env, &adj2)).await.status, 200);
     drain(&env).await;
-    let reversal = commission_store::get(&env.app, "txn_1", CommissionKind::Reversal).await.unwrap().unwrap();
+    let reversal = commission_store::get_reversal(&env.app, "txn_1", "adj_1").await.unwrap().unwrap();
     assert_eq!(reversal.amount_minor, -5_000);
-    assert_eq!(commission_store::get(&env.app, "txn_1", CommissionKind::Credit).await.unwrap().unwrap().amount_minor, 5_000, "never edited");
+    assert_eq!(commission_store::get_credit(&env.app, "txn_1").await.unwrap().unwrap().amount_minor, 5_000, "never edited");
     assert_eq!(count_with_pk_prefix(&env.app, "COMMISSION#").await, 2);
     let ranking = shared::cycle::service::live_ranking(&env.app, shared::cycle::domain::MonthKey::parse("2026-03").unwrap()).await.unwrap();
     assert_eq!(ranking[0].standing.score, 0);
@@ -359,4 +359,97 @@ async fn racing_dunning_runs_close_each_record_once() {
     ids.sort();
     ids.dedup();
     assert_eq!(ids.len(), 12);
+}
+
+/// A partner with an active seat, and the body of its 500.00 sale `txn`.
+async fn partner_sale(env: &TestEnv, txn: &str) -> (String, String) {
+    let partner = wallet_of(&ed25519_dalek::SigningKey::from_bytes(&[32; 32]));
+    shared::seats::service::allocate(&env.app, "admin", &shared::seats::domain::Wallet::parse(&partner).unwrap(), None).await.unwrap();
+    let body = event(
+        &format!("evt_{txn}"),
+        "transaction.completed",
+        "2026-03-10T11:00:00Z",
+        json!({ "id": txn, "customer_id": "ctm_1", "currency_code": "USD", "custom_data": { "partner_wallet": partner }, "details": { "totals": { "grand_total": "50000" } } }),
+    );
+    (partner, body)
+}
+
+fn adjustment(id: &str, event_id: &str, action: &str, status: &str, txn: &str, total: &str) -> String {
+    event(event_id, "adjustment.updated", "2026-03-10T12:00:00Z", json!({ "id": id, "action": action, "status": status, "transaction_id": txn, "totals": { "total": total } }))
+}
+
+async fn month_score(env: &TestEnv) -> i64 {
+    let ranking = shared::cycle::service::live_ranking(&env.app, shared::cycle::domain::MonthKey::parse("2026-03").unwrap()).await.unwrap();
+    ranking[0].standing.score
+}
+
+async fn deliver_all(env: &TestEnv, bodies: &[String]) {
+    for body in bodies {
+        assert_eq!(post(env, signed(env, body)).await.status, 200);
+        drain(env).await;
+    }
+}
+
+#[tokio::test]
+async fn refunds_and_chargebacks_reverse_their_share_once_each() {
+    let env = env().await;
+    let (_, sale) = partner_sale(&env, "txn_p").await;
+    deliver_all(&env, &[sale]).await;
+    assert_eq!(month_score(&env).await, 5_000);
+    deliver_all(
+        &env,
+        &[
+            // A quarter refunded, twice delivered: 12.50 back, once.
+            adjustment("adj_a", "evt_a1", "refund", "approved", "txn_p", "12500"),
+            adjustment("adj_a", "evt_a2", "refund", "approved", "txn_p", "12500"),
+            // Not money back: nothing.
+            adjustment("adj_b", "evt_b", "refund", "reversed", "txn_p", "37500"),
+            adjustment("adj_c", "evt_c", "refund", "pending_approval", "txn_p", "37500"),
+            adjustment("adj_d", "evt_d", "chargeback_warning", "approved", "txn_p", "37500"),
+        ],
+    )
+    .await;
+    let first = commission_store::get_reversal(&env.app, "txn_p", "adj_a").await.unwrap().unwrap();
+    assert_eq!(first.amount_minor, -1_250);
+    assert_eq!(month_score(&env).await, 3_750);
+    // A chargeback of the rest takes the rest, and no more after that.
+    deliver_all(&env, &[adjustment("adj_e", "evt_e", "chargeback", "approved", "txn_p", "37500"), adjustment("adj_f", "evt_f", "refund", "approved", "txn_p", "100")]).await;
+    assert_eq!(commission_store::get_reversal(&env.app, "txn_p", "adj_e").await.unwrap().unwrap().amount_minor, -3_750);
+    assert_eq!(commission_store::get_reversal(&env.app, "txn_p", "adj_f").await.unwrap().unwrap().amount_minor, 0);
+    let credit = commission_store::get_credit(&env.app, "txn_p").await.unwrap().unwrap();
+    assert_eq!((credit.amount_minor, credit.reversed_minor, credit.refunded_minor), (5_000, 5_000, 50_100));
+    assert_eq!(month_score(&env).await, 0);
+}
+
+#[tokio::test]
+async fn a_refund_that_arrives_before_its_sale_is_applied_when_the_sale_does() {
+    let env = env().await;
+    let (_, sale) = partner_sale(&env, "txn_o").await;
+    deliver_all(&env, &[adjustment("adj_o", "evt_o", "refund", "approved", "txn_o", "25000")]).await;
+    assert!(commission_store::get_credit(&env.app, "txn_o").await.unwrap().is_none());
+    assert_eq!(commission_store::parked(&env.app, "txn_o").await.unwrap().len(), 1, "kept, not dropped");
+    deliver_all(&env, &[sale]).await;
+    assert_eq!(commission_store::get_reversal(&env.app, "txn_o", "adj_o").await.unwrap().unwrap().amount_minor, -2_500);
+    assert_eq!(month_score(&env).await, 2_500);
+}
+
+#[tokio::test]
+async fn a_crash_between_the_reversal_and_its_points_is_mended_by_the_retry() {
+    let env = env().await;
+    let (_, sale) = partner_sale(&env, "txn_c").await;
+    deliver_all(&env, &[sale]).await;
+    // An attempt wrote the reversal and died before taking the points back.
+    let credit = commission_store::get_credit(&env.app, "txn_c").await.unwrap().unwrap();
+    let mut reversal = credit.clone();
+    reversal.kind = shared::commissions::domain::CommissionKind::Reversal;
+    reversal.amount_minor = -5_000;
+    reversal.adjustment_id = Some("adj_c".into());
+    let audit = shared::platform::audit::AuditEntry::new("webhook-worker", "commission.reversed", "WEBHOOK#evt_crash", "2026-03-10T12:00:00Z", json!({}));
+    commission_store::reverse(&env.app, &credit, &reversal, 50_000, &audit).await.unwrap();
+    assert_eq!(month_score(&env).await, 5_000, "the crash left the points");
+    // The retry finds the reversal done and still applies its points, once.
+    deliver_all(&env, &[adjustment("adj_c", "evt_crash", "refund", "approved", "txn_c", "50000")]).await;
+    deliver_all(&env, &[adjustment("adj_c", "evt_crash_2", "refund", "approved", "txn_c", "50000")]).await;
+    assert_eq!(month_score(&env).await, 0);
+    assert_eq!(count_with_pk_prefix(&env.app, "COMMISSION#").await, 2);
 }

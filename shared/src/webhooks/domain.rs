@@ -189,7 +189,7 @@ pub enum Effect {
     Membership { customer_id: String, subscription_id: String, status: String },
     Commission { transaction_id: String, partner_wallet: String, total_minor: u64, currency: String },
     Dunning { customer_id: String, transaction_id: String },
-    ReverseCommission { transaction_id: String, adjustment_id: String },
+    ReverseCommission { transaction_id: String, adjustment_id: String, refunded_minor: u64 },
     /// Recorded and acknowledged; nothing to apply.
     Ignore,
 }
@@ -226,10 +226,18 @@ pub fn effect_of(e: &Envelope) -> Result<Effect, String> {
         },
         "transaction.payment_failed" => Effect::Dunning { customer_id: need(&["customer_id"])?, transaction_id: need(&["id"])? },
         "adjustment.created" | "adjustment.updated" => {
-            let refund = text(&e.data, &["action"]).as_deref() == Some("refund");
-            let status = text(&e.data, &["status"]).unwrap_or_default();
-            if refund && status != "rejected" && status != "pending_approval" {
-                Effect::ReverseCommission { transaction_id: need(&["transaction_id"])?, adjustment_id: need(&["id"])? }
+            // Only money that went back counts: an approved refund or a
+            // chargeback. Pending, rejected and reversed adjustments, credits
+            // and chargeback warnings take nothing back.
+            let action = text(&e.data, &["action"]).unwrap_or_default();
+            let approved = text(&e.data, &["status"]).as_deref() == Some("approved");
+            if approved && (action == "refund" || action == "chargeback") {
+                let total = need(&["totals", "total"])?;
+                Effect::ReverseCommission {
+                    transaction_id: need(&["transaction_id"])?,
+                    adjustment_id: need(&["id"])?,
+                    refunded_minor: total.parse().map_err(|_| format!("totals.total {total:?} is not minor units"))?,
+                }
             } else {
                 Effect::Ignore
             }
@@ -303,9 +311,18 @@ mod tests {
         assert_eq!(effect_of(&env("transaction.completed", json!({"id":"txn_2","custom_data":null}))).unwrap(), Effect::Ignore);
         assert!(effect_of(&env("transaction.completed", json!({"id":"t","currency_code":"USD","custom_data":{"partner_wallet":"W"},"details":{"totals":{"grand_total":"12.5"}}}))).is_err());
         assert_eq!(
-            effect_of(&env("adjustment.created", json!({"id":"adj_1","action":"refund","status":"approved","transaction_id":"txn_1"}))).unwrap(),
-            Effect::ReverseCommission { transaction_id: "txn_1".into(), adjustment_id: "adj_1".into() }
+            effect_of(&env("adjustment.created", json!({"id":"adj_1","action":"refund","status":"approved","transaction_id":"txn_1","totals":{"total":"1250"}}))).unwrap(),
+            Effect::ReverseCommission { transaction_id: "txn_1".into(), adjustment_id: "adj_1".into(), refunded_minor: 1250 }
         );
+        assert_eq!(
+            effect_of(&env("adjustment.created", json!({"id":"adj_2","action":"chargeback","status":"approved","transaction_id":"txn_1","totals":{"total":"99"}}))).unwrap(),
+            Effect::ReverseCommission { transaction_id: "txn_1".into(), adjustment_id: "adj_2".into(), refunded_minor: 99 }
+        );
+        for (action, status) in [("refund", "reversed"), ("refund", "rejected"), ("chargeback_warning", "approved"), ("credit", "approved")] {
+            let data = json!({"id":"a","action":action,"status":status,"transaction_id":"t","totals":{"total":"1"}});
+            assert_eq!(effect_of(&env("adjustment.updated", data)).unwrap(), Effect::Ignore, "{action} {status}");
+        }
+        assert!(effect_of(&env("adjustment.created", json!({"id":"a","action":"refund","status":"approved","transaction_id":"t"}))).is_err(), "no totals");
         assert_eq!(effect_of(&env("adjustment.created", json!({"id":"adj_1","action":"refund","status":"pending_approval","transaction_id":"t"}))).unwrap(), Effect::Ignore);
         assert_eq!(effect_of(&env("adjustment.created", json!({"id":"adj_1","action":"credit","transaction_id":"t"}))).unwrap(), Effect::Ignore);
         assert_eq!(effect_of(&env("customer.updated", json!({}))).unwrap(), Effect::Ignore);

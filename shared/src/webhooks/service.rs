@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::domain::{effect_of, verify_signature, Effect, Envelope, StoredEvent, WebhookStatus};
 use super::store;
-use crate::commissions::{domain::Sale, service as commissions};
+use crate::commissions::{domain::Adjustment, domain::Sale, service as commissions};
 use crate::dunning::{domain::DunningRecord, service as dunning};
 use crate::memberships::{domain::MembershipChange, service as memberships};
 use crate::platform::audit::{self, AuditEntry, AuditFilter, AuditRow};
@@ -164,8 +164,8 @@ async fn apply(app: &App, event: &StoredEvent) -> Result<String, AppError> {
         Effect::Commission { transaction_id, partner_wallet, total_minor, currency } => {
             commissions::credit(app, &Sale { transaction_id, partner_wallet, total_minor, currency, occurred_at, event_id }, &subject).await
         }
-        Effect::ReverseCommission { transaction_id, adjustment_id } => {
-            commissions::reverse(app, &transaction_id, &adjustment_id, &occurred_at, &event_id, &subject).await
+        Effect::ReverseCommission { transaction_id, adjustment_id, refunded_minor } => {
+            commissions::reverse(app, &Adjustment { transaction_id, adjustment_id, refunded_minor, occurred_at, event_id }, &subject).await
         }
     }
 }
