@@ -394,14 +394,24 @@ pub mod stub_http {
 /// `shared::refunds::payout`): one payout per `Idempotency-Key`,
 /// `failures_left` 503s first.
 pub mod payout_server {
+    //! A payout service that honours `Idempotency-Key` as real ones do: the
+    //! first final answer for a key is replayed for every later request
+    //! with that key.
     use std::collections::HashMap;
     use std::sync::{Arc, Mutex};
 
     #[derive(Default)]
     pub struct State {
         pub calls: u32,
+        /// Paid payouts: key -> tx hash.
         pub payouts: HashMap<String, String>,
+        /// Transient failures (503) still to answer.
         pub failures_left: u32,
+        /// Final rejections still to answer (each one stored under its key).
+        pub rejections_left: u32,
+        /// Every key seen, in order.
+        pub keys: Vec<String>,
+        answers: HashMap<String, String>,
     }
 
     pub async fn start(failures: u32) -> (String, Arc<Mutex<State>>) {
@@ -414,13 +424,24 @@ pub mod payout_server {
             if !head.starts_with("POST /v1/payouts ") || key.is_empty() {
                 return (400, r#"{"error":"bad request"}"#.to_string());
             }
+            s.keys.push(key.clone());
+            if let Some(answer) = s.answers.get(&key) {
+                return (200, answer.clone());
+            }
             if s.failures_left > 0 {
                 s.failures_left -= 1;
                 return (503, r#"{"error":"unavailable"}"#.to_string());
             }
-            let n = s.payouts.len();
-            let tx = s.payouts.entry(key.clone()).or_insert_with(|| format!("tx{n}for{}", key.len())).clone();
-            (200, serde_json::json!({ "id": format!("po_{key}"), "status": "paid", "txHash": tx }).to_string())
+            let answer = if s.rejections_left > 0 {
+                s.rejections_left -= 1;
+                serde_json::json!({ "id": format!("po_{key}"), "status": "rejected", "reason": "destination wallet closed" })
+            } else {
+                let n = s.payouts.len();
+                let tx = s.payouts.entry(key.clone()).or_insert_with(|| format!("tx{n}for{}", key.len())).clone();
+                serde_json::json!({ "id": format!("po_{key}"), "status": "paid", "txHash": tx })
+            };
+            s.answers.insert(key, answer.to_string());
+            (200, answer.to_string())
         }))
         .await;
         (url, state)

@@ -44,7 +44,7 @@ async fn the_http_provider_pays_a_job_processed_twice_once() {
     assert_eq!(refund.status, RefundStatus::Completed);
     let state = server.lock().unwrap();
     assert_eq!(state.payouts.len(), 1);
-    assert_eq!(refund.tx_hash.as_deref(), state.payouts.get(&refund_id).map(String::as_str));
+    assert_eq!(refund.tx_hash.as_deref(), state.payouts.get(&format!("{refund_id}-0")).map(String::as_str));
     assert_eq!(state.calls, 1, "the second job saw a completed refund and did not call the provider");
     drop(state);
     let stats = shared::program::store::load(&env.app).await.unwrap().stats;
@@ -114,4 +114,29 @@ async fn failing_payouts_are_retried_then_dead_lettered() {
     let refund = refund_store::get(&env.app, &refund_id).await.unwrap().unwrap();
     assert_eq!(refund.status, RefundStatus::Completed);
     assert_eq!(server.lock().unwrap().payouts.len(), 1);
+}
+
+#[tokio::test]
+async fn a_retry_after_a_rejection_is_a_new_payout_request_and_pays_once() {
+    let env = env().await;
+    let refund_id = one_refund(&env).await;
+    // A provider that honours idempotency and rejects the first payout for good.
+    let (url, server) = payout_server::start(0).await;
+    server.lock().unwrap().rejections_left = 1;
+    let provider = HttpPayouts::new(&url);
+    let queue = env.app.settings.refund_payout_queue_url.clone().unwrap();
+    pump(&env, &queue, &provider).await;
+    let rejected = refund_store::get(&env.app, &refund_id).await.unwrap().unwrap();
+    assert_eq!((rejected.status, rejected.failure_reason.as_deref()), (RefundStatus::Failed, Some("destination wallet closed")));
+
+    // The operator retries: a new round, so a new key the provider has not answered.
+    refunds::act(&env.app, "admin", &refund_id, shared::refunds::domain::RefundAction::Retry, None).await.unwrap();
+    for _ in 0..3 {
+        pump(&env, &queue, &provider).await;
+    }
+    let paid = refund_store::get(&env.app, &refund_id).await.unwrap().unwrap();
+    assert_eq!((paid.status, paid.payout_round), (RefundStatus::Completed, 1));
+    let s = server.lock().unwrap();
+    assert_eq!(s.keys, [format!("{refund_id}-0"), format!("{refund_id}-1")]);
+    assert_eq!(s.payouts.len(), 1, "one payout for the refund");
 }

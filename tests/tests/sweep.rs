@@ -30,6 +30,7 @@ fn refund(id: &str, env: &TestEnv) -> Refund {
         failure_reason: None,
         completed_at: None,
         payout_queued_at: None,
+        payout_round: 0,
     }
 }
 

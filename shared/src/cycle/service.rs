@@ -273,6 +273,7 @@ async fn run_claimed(app: &App, run: &mut Run, actor: &str, request_id: Option<S
             failure_reason: None,
             completed_at: None,
             payout_queued_at: None,
+            payout_round: 0,
         };
         let audit = AuditEntry::new(
             actor,

@@ -254,6 +254,7 @@ async fn refund_unfulfilled(app: &App, intent: &Intent, signature: &str, at: &st
         failure_reason: None,
         completed_at: None,
         payout_queued_at: None,
+        payout_round: 0,
     };
     let (code, reason) = match refusal {
         AllocateOutcome::WalletHasSeat => ("WALLET_ALREADY_HAS_SEAT", "wallet already holds a seat"),

@@ -56,6 +56,11 @@ pub struct Refund {
     pub completed_at: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payout_queued_at: Option<String>,
+    /// Moves on with each operator RETRY after a rejection: a payout
+    /// provider's idempotency key is `<refundId>-<payoutRound>`, so a retry
+    /// is a new payout request while duplicates within a round stay one.
+    #[serde(default)]
+    pub payout_round: u32,
 }
 
 /// One refund per seat and month: retries of the cycle can only ever
@@ -165,6 +170,7 @@ mod tests {
             failure_reason: None,
             completed_at: None,
             payout_queued_at: None,
+            payout_round: 0,
         }
     }
 

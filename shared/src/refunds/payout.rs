@@ -3,11 +3,14 @@
 //! - `manual`: nothing is sent; an operator pays and marks the refund
 //!   COMPLETE with its tx hash (the runbook's path).
 //! - `http`: a payout service. Contract (see docs/decisions.md):
-//!   `POST {base}/v1/payouts` with `Idempotency-Key: <refundId>` and
+//!   `POST {base}/v1/payouts` with `Idempotency-Key: <refundId>-<round>` and
 //!   `{"reference","wallet","amountCents","currency":"USD"}`; it answers
 //!   200/201 `{"id","status":"paid"|"pending"|"rejected","txHash","reason"}`.
 //!   The same key always yields the same payout, so a job processed twice
-//!   pays once. 5xx and network errors are retried; other 4xx are final.
+//!   pays once. The round moves on only with an operator's RETRY after a
+//!   final rejection (which a provider would otherwise replay forever); the
+//!   refund's state machine keeps it to one payout. 5xx and network errors
+//!   are retried with the same key; other 4xx are final.
 
 use std::time::Duration;
 
@@ -78,7 +81,7 @@ impl PayoutProvider for HttpPayouts {
         let resp = self
             .client
             .post(format!("{}/v1/payouts", self.base_url))
-            .header("Idempotency-Key", &refund.refund_id)
+            .header("Idempotency-Key", idempotency_key(refund))
             .json(&PayoutRequest {
                 reference: &refund.refund_id,
                 wallet: &refund.wallet,
@@ -105,6 +108,11 @@ impl PayoutProvider for HttpPayouts {
             _ => PayoutOutcome::Pending,
         })
     }
+}
+
+/// One key per payout round of a refund.
+pub fn idempotency_key(refund: &Refund) -> String {
+    format!("{}-{}", refund.refund_id, refund.payout_round)
 }
 
 /// The provider chosen by `PAYOUT_PROVIDER`.

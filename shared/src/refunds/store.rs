@@ -81,8 +81,12 @@ pub async fn transition(
         update = update.expression_attribute_values(":reason", s(reason)).expression_attribute_values(":one", n(1));
     }
     if to == RefundStatus::Pending {
-        // A retry queues the payout again.
-        expr.push_str(" REMOVE payoutQueuedAt");
+        // A retry is a new payout round, and queues the payout again.
+        expr.push_str(", payoutRound = if_not_exists(payoutRound, :zero) + :one REMOVE payoutQueuedAt");
+        update = update.expression_attribute_values(":zero", n(0));
+        if failure_reason.is_none() {
+            update = update.expression_attribute_values(":one", n(1));
+        }
     }
     let mut tx = Tx::new().with("refund", tx_update(update.update_expression(expr))?);
     if to == RefundStatus::Completed {
