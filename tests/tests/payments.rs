@@ -307,3 +307,33 @@ async fn a_seat_paid_before_a_freeze_and_verified_during_it_is_refunded_not_lost
     let stats = shared::program::store::load(&p.env.app).await.unwrap().stats;
     assert_eq!((stats.active_seats, stats.pending_refunds), (0, 1));
 }
+
+#[tokio::test]
+async fn a_payment_made_in_time_is_credited_however_late_it_is_verified() {
+    let p = setup().await;
+    let mk = |credits: u32| format!(r#"{{"kind":"CREDITS","credits":{credits}}}"#);
+    // Paid at minute 29 of a 30-minute intent, verified at minute 31.
+    let a = p.create(&p.buyer, &mk(2)).await.json["intent"].clone();
+    let mut tx = p.pays(&a, 20_000);
+    tx["blockTime"] = json!(T0.unix_timestamp() + 29 * 60);
+    p.chain(&sig(50), tx);
+    p.env.clock.set(T0 + time::Duration::minutes(31));
+    let ok = p.verify(&p.buyer, a["intentId"].as_str().unwrap(), &sig(50)).await;
+    assert_eq!(ok.status, 200, "{}", ok.json);
+    assert_eq!(ok.json["credited"], 2);
+
+    // Paid after the intent expired: refused, and recorded for an operator.
+    let b = p.create(&p.buyer, &mk(3)).await.json["intent"].clone();
+    let expires = time::OffsetDateTime::parse(b["expiresAt"].as_str().unwrap(), &time::format_description::well_known::Rfc3339).unwrap();
+    let mut late = p.pays(&b, 30_000);
+    late["blockTime"] = json!(expires.unix_timestamp() + 1);
+    p.chain(&sig(51), late);
+    p.env.clock.set(expires + time::Duration::minutes(5));
+    let refused = p.verify(&p.buyer, b["intentId"].as_str().unwrap(), &sig(51)).await;
+    assert_eq!((refused.status, refused.code()), (422, "INTENT_EXPIRED"));
+    let report = reconcile::run(&p.env.app).await.unwrap();
+    assert_eq!(report.late_payments.len(), 1);
+    let row = &report.late_payments[0];
+    assert_eq!((row.intent_id.as_str(), row.tx_signature.as_str(), row.amount_base_units), (b["intentId"].as_str().unwrap(), sig(51).as_str(), 30_000));
+    assert_eq!(store::balance(&p.env.app, &p.buyer_wallet()).await.unwrap(), 2, "only the in-time payment credited");
+}

@@ -104,6 +104,12 @@ pub struct Intent {
     /// `WALLET_ALREADY_HAS_SEAT`, `REFILL_FROZEN`): a repeated verify answers the same.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refund_code: Option<String>,
+    /// A transaction that paid this intent after it expired (block time
+    /// past `expiresAt`): shown by reconciliation for an operator to settle.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub late_tx_signature: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub late_block_time: Option<String>,
 }
 
 /// The body of `POST /api/payments/intents`.
@@ -187,6 +193,12 @@ fn balance(list: &Value, owner: &str, mint: &str) -> Result<u128, TxProblem> {
     Ok(total)
 }
 
+/// A `getTransaction` result's `blockTime` (unix seconds), when the node
+/// has one.
+pub fn block_time(result: &Value) -> Option<i64> {
+    result.get("blockTime").and_then(Value::as_i64)
+}
+
 /// Checks a `getTransaction` result against an intent. `result` is the
 /// JSON-RPC `result` (null when the transaction is unknown).
 pub fn check_payment(result: &Value, intent: &Intent) -> Result<u64, TxProblem> {
@@ -259,6 +271,8 @@ pub mod tests {
             seat_id: None,
             refund_id: None,
             refund_code: None,
+            late_tx_signature: None,
+            late_block_time: None,
         }
     }
 

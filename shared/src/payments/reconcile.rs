@@ -21,6 +21,17 @@ pub struct Drift {
     pub drift: i64,
 }
 
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct LatePayment {
+    pub intent_id: String,
+    pub wallet: String,
+    pub tx_signature: String,
+    pub block_time: String,
+    pub expires_at: String,
+    pub amount_base_units: u64,
+}
+
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Report {
@@ -37,6 +48,9 @@ pub struct Report {
     pub stale_pending_intents: Vec<String>,
     /// Verified after at least one failed attempt.
     pub failed_then_verified: Vec<String>,
+    /// Paid after the intent expired: the money is at the treasury and no
+    /// credit was given. Each needs an operator (refund, or credit by hand).
+    pub late_payments: Vec<LatePayment>,
     pub negative_balances: Vec<Drift>,
     pub drift: Vec<Drift>,
     pub zero_drift: bool,
@@ -77,6 +91,20 @@ pub fn build(now: &str, intents: &[Intent], balances: &[(String, i64)], entries:
         duplicate_tx_signatures: by_sig.into_iter().filter(|(_, n)| *n > 1).map(|(s, _)| s.to_string()).collect(),
         stale_pending_intents: intents.iter().filter(|i| i.status == Pending && i.expires_at.as_str() < now).map(|i| i.intent_id.clone()).collect(),
         failed_then_verified: intents.iter().filter(|i| i.status != Pending && i.failed_verifications > 0).map(|i| i.intent_id.clone()).collect(),
+        late_payments: intents
+            .iter()
+            .filter(|i| i.status == Pending)
+            .filter_map(|i| {
+                Some(LatePayment {
+                    intent_id: i.intent_id.clone(),
+                    wallet: i.wallet.clone(),
+                    tx_signature: i.late_tx_signature.clone()?,
+                    block_time: i.late_block_time.clone().unwrap_or_default(),
+                    expires_at: i.expires_at.clone(),
+                    amount_base_units: i.amount_base_units,
+                })
+            })
+            .collect(),
         zero_drift: drift.is_empty(),
         negative_balances: negative,
         drift,
@@ -96,10 +124,10 @@ pub async fn run(app: &App) -> Result<Report, AppError> {
     }
     let gated = store::verify_gated(app).await?.is_some();
     let report = build(&rfc3339(app.clock.now()), &intents, &balances, &entries, gated);
-    if report.zero_drift && report.duplicate_tx_signatures.is_empty() && report.missing_credits.is_empty() {
+    if report.zero_drift && report.duplicate_tx_signatures.is_empty() && report.missing_credits.is_empty() && report.late_payments.is_empty() {
         tracing::info!(verified = report.verified_intents, "reconciliation: zero drift");
     } else {
-        tracing::error!(drift = report.drift.len(), duplicates = report.duplicate_tx_signatures.len(), missing = report.missing_credits.len(), "reconciliation found anomalies");
+        tracing::error!(drift = report.drift.len(), duplicates = report.duplicate_tx_signatures.len(), missing = report.missing_credits.len(), late = report.late_payments.len(), "reconciliation found anomalies");
     }
     Ok(report)
 }

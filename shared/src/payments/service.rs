@@ -3,7 +3,7 @@
 use serde::Serialize;
 use serde_json::json;
 
-use super::domain::{amount_due, check_payment, CreateIntentRequest, EntryKind, Intent, IntentKind, IntentStatus, LedgerEntry};
+use super::domain::{amount_due, block_time, check_payment, CreateIntentRequest, EntryKind, Intent, IntentKind, IntentStatus, LedgerEntry};
 use super::solana::TransactionSource;
 use super::store;
 use crate::cycle::domain::MonthKey;
@@ -73,6 +73,8 @@ pub async fn create_intent(app: &App, wallet: &Wallet, req: CreateIntentRequest)
         seat_id: None,
         refund_id: None,
         refund_code: None,
+        late_tx_signature: None,
+        late_block_time: None,
     };
     store::create_intent(app, &intent).await?;
     Ok(intent)
@@ -142,9 +144,10 @@ pub async fn verify(app: &App, source: &impl TransactionSource, caller: &Wallet,
         return settled(&intent, signature);
     }
     let now = app.clock.now();
-    if rfc3339(now) > intent.expires_at {
-        return Err(AppError::new(422, "INTENT_EXPIRED", format!("the intent expired at {}; create a new one", intent.expires_at)));
-    }
+    // Past its expiry by our clock, an intent may still have been paid in
+    // time: the transaction's block time decides, so it is fetched anyway.
+    let expired = rfc3339(now) > intent.expires_at;
+    let expired_error = || AppError::new(422, "INTENT_EXPIRED", format!("the intent expired at {}; create a new one", intent.expires_at));
     if let Some(owner) = store::signature_owner(app, signature).await? {
         if owner != intent.intent_id {
             return Err(AppError::conflict("TX_ALREADY_USED", "this transaction already paid another intent"));
@@ -152,15 +155,43 @@ pub async fn verify(app: &App, source: &impl TransactionSource, caller: &Wallet,
     }
     let tx = source.get_transaction(signature).await.map_err(|e| AppError::unavailable("RPC_UNAVAILABLE", e.to_string()))?;
     if let Err(problem) = check_payment(&tx, &intent) {
+        if expired {
+            return Err(expired_error());
+        }
         let err = problem.to_error();
         store::record_failed_verification(app, &intent.intent_id, err.code).await?;
         return Err(err);
+    }
+    match paid_in_time(&tx, &intent, expired) {
+        Ok(true) => {}
+        Ok(false) | Err(_) => {
+            // Paid, but after the intent expired: the money is at the
+            // treasury, so it is recorded for reconciliation (an operator
+            // refunds or credits it by hand), never silently dropped.
+            let paid_at = block_time(&tx).map(|t| t.to_string()).unwrap_or_else(|| "unknown".into());
+            store::record_late_payment(app, &intent.intent_id, signature, &paid_at).await?;
+            return Err(AppError::new(
+                422,
+                "INTENT_EXPIRED",
+                format!("paid at block time {paid_at}, after the intent expired at {}; recorded for reconciliation, contact support", intent.expires_at),
+            ));
+        }
     }
     let at = rfc3339(now);
     match intent.kind {
         IntentKind::Credits => credit(app, &intent, signature, &at).await,
         IntentKind::Seat => seat(app, &intent, signature, &at).await,
     }
+}
+
+/// Whether the transaction was made before the intent expired: its block
+/// time (unix seconds) against `expiresAt`. Without a block time (the node
+/// did not record one), our clock's verdict stands.
+fn paid_in_time(tx: &serde_json::Value, intent: &Intent, expired_by_clock: bool) -> Result<bool, AppError> {
+    let Some(paid) = block_time(tx) else { return Ok(!expired_by_clock) };
+    let expires = time::OffsetDateTime::parse(&intent.expires_at, &time::format_description::well_known::Rfc3339)
+        .map_err(|_| AppError::internal(format!("intent {} has an unreadable expiresAt", intent.intent_id)))?;
+    Ok(paid <= expires.unix_timestamp())
 }
 
 async fn credit(app: &App, intent: &Intent, signature: &str, at: &str) -> Result<Verification, AppError> {

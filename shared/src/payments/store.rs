@@ -127,6 +127,25 @@ pub async fn record_failed_verification(app: &App, intent_id: &str, error: &str)
     dynamo::applied(result).map(|_| ())
 }
 
+/// Records a payment that arrived after its intent expired (the intent
+/// stays PENDING, so its expiry shows too).
+pub async fn record_late_payment(app: &App, intent_id: &str, signature: &str, block_time: &str) -> Result<(), AppError> {
+    let result = app
+        .db
+        .update_item()
+        .table_name(app.table())
+        .set_key(Some(intent_key(intent_id).attrs()))
+        .update_expression("SET lateTxSignature = :sig, lateBlockTime = :bt")
+        .condition_expression("#status = :pending")
+        .expression_attribute_names("#status", "status")
+        .expression_attribute_values(":sig", s(signature))
+        .expression_attribute_values(":bt", s(block_time))
+        .expression_attribute_values(":pending", s(IntentStatus::Pending.as_str()))
+        .send()
+        .await;
+    dynamo::applied(result).map(|_| ())
+}
+
 /// PENDING -> `to` for the intent, only if still PENDING.
 pub fn settle_intent_item(app: &App, intent: &Intent, to: IntentStatus, signature: &str, at: &str, extra: &[(&str, &str)]) -> Result<TransactWriteItem, AppError> {
     let mut expr = "SET #status = :to, GSI1PK = :g, txSignature = :sig, verifiedAt = :at".to_string();
