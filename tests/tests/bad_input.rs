@@ -77,3 +77,32 @@ async fn forged_cursors_and_absurd_ids_are_400s() {
     let r = reply(dispatch(env.app.clone(), req, payments_intents_verify::handle).await);
     assert_eq!((r.status, r.code()), (400, "INVALID_INTENT_ID"));
 }
+
+#[tokio::test]
+async fn extreme_numbers_from_callers_are_4xx_never_a_panic_or_a_wrap() {
+    use functions::handlers::{credits_adjust, partners_me, partners_scores_adjust, webhooks_paddle};
+    let env = env_with(&[("ALLOW_UNSIGNED_ADMIN", "true")]).await;
+    let admin = || vec![("x-admin-wallet", admin_wallet()), ("content-type", "application/json".to_string())];
+    let w = wallet(1);
+    for amount in [i64::MIN, i64::MAX, -1_000_000_001] {
+        let body = format!(r#"{{"wallet":"{w}","amount":{amount},"note":"typo"}}"#);
+        let r = reply(dispatch(env.app.clone(), unsigned("POST", "/api/credits/adjustments", &admin(), Some(&body)), credits_adjust::handle).await);
+        assert_eq!((r.status, r.code()), (400, "INVALID_AMOUNT"), "{amount}: {}", r.json);
+    }
+    for points in [i64::MIN, i64::MAX] {
+        let body = format!(r#"{{"seatId":"s1","points":{points},"reason":"typo"}}"#);
+        let r = reply(dispatch(env.app.clone(), unsigned("POST", "/api/partners/scores", &admin(), Some(&body)), partners_scores_adjust::handle).await);
+        assert_eq!((r.status, r.code()), (400, "INVALID_POINTS"), "{points}: {}", r.json);
+    }
+    // Unauthenticated headers with extreme timestamps: refused, not a panic.
+    for ts in [i64::MIN, i64::MAX] {
+        let headers = [("x-wallet", w.clone()), ("x-wallet-timestamp", ts.to_string()), ("x-wallet-signature", "1".into())];
+        let r = reply(dispatch(env.app.clone(), unsigned("GET", "/api/partners/me", &headers, None), partners_me::handle).await);
+        assert_eq!((r.status, r.code()), (401, "SIGNATURE_EXPIRED"), "{ts}");
+        let body = r#"{"event_id":"evt_x","event_type":"x","occurred_at":"2026-03-10T12:00:00Z","data":{}}"#;
+        let sig = [("paddle-signature", format!("ts={ts};h1=00"))];
+        let r = reply(dispatch(env.app.clone(), unsigned("POST", "/api/webhooks/paddle", &sig, Some(body)), webhooks_paddle::handle).await);
+        assert_eq!((r.status, r.code()), (401, "WEBHOOK_INVALID_SIGNATURE"), "{ts}");
+    }
+    assert_eq!(count_with_pk_prefix(&env.app, "LEDGER#").await, 0, "nothing written");
+}

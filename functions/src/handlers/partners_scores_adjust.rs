@@ -4,7 +4,7 @@
 
 use serde::Deserialize;
 use serde_json::json;
-use shared::cycle::{domain::MonthKey, service};
+use shared::cycle::{domain::points_adjustment, domain::MonthKey, service};
 use shared::http::{auth, request, response, Body, Request, Response};
 use shared::{App, AppError};
 
@@ -18,15 +18,11 @@ struct Adjustment {
     entry_id: Option<String>,
 }
 
-const MAX_POINTS: i64 = 1_000_000_000;
-
 pub async fn handle(app: App, req: Request) -> Result<Response<Body>, AppError> {
     let admin = auth::require_admin(&app, &req).await?;
     let a: Adjustment = request::parse_json(&req)?;
     let month = MonthKey::given_or_current(a.month_key.as_deref(), app.clock.now())?;
-    if a.points == 0 || a.points.abs() > MAX_POINTS {
-        return Err(AppError::bad_request("INVALID_POINTS", "points must be non-zero and within ±1000000000"));
-    }
+    let points = points_adjustment(a.points)?;
     let reason = a.reason.trim();
     if reason.is_empty() || reason.len() > 500 {
         return Err(AppError::bad_request("MISSING_REASON", "reason is required (at most 500 characters)"));
@@ -35,6 +31,6 @@ pub async fn handle(app: App, req: Request) -> Result<Response<Body>, AppError> 
         return Err(AppError::bad_request("INVALID_FIELD", "seatId and entryId must be 1 to 64 characters"));
     }
     let recorded =
-        service::add_points(&app, &admin, &a.seat_id, month, a.points, "admin_adjustment", reason, a.entry_id, request::request_id(&req)).await?;
+        service::add_points(&app, &admin, &a.seat_id, month, points, "admin_adjustment", reason, a.entry_id, request::request_id(&req)).await?;
     response::json(if recorded { 201 } else { 200 }, &json!({ "recorded": recorded, "duplicate": !recorded, "monthKey": month.to_string() }))
 }

@@ -124,6 +124,18 @@ pub fn elimination_candidates(ranking: &[RankedRow]) -> Vec<RankedRow> {
     ranking.iter().rev().take(ELIMINATED_PER_CYCLE).cloned().collect()
 }
 
+/// The largest points adjustment at once, either way.
+pub const MAX_POINTS: u64 = 1_000_000_000;
+
+/// An admin's points adjustment: non-zero and within ±`MAX_POINTS`
+/// (checked on the magnitude, so `i64::MIN` cannot slip through).
+pub fn points_adjustment(points: i64) -> Result<i64, AppError> {
+    if points == 0 || points.unsigned_abs() > MAX_POINTS {
+        return Err(AppError::bad_request("INVALID_POINTS", "points must be non-zero and within ±1000000000"));
+    }
+    Ok(points)
+}
+
 // ---- runs ----
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -262,6 +274,21 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn points_adjustments_are_bounded_over_the_whole_i64_range(points in proptest::prelude::any::<i64>()) {
+            let expected = points != 0 && (points as i128).abs() <= MAX_POINTS as i128;
+            proptest::prop_assert_eq!(points_adjustment(points).is_ok(), expected);
+        }
+    }
+
+    #[test]
+    fn extreme_points_are_refused() {
+        for bad in [i64::MIN, i64::MAX, 0, 1_000_000_001] {
+            assert_eq!(points_adjustment(bad).unwrap_err().code, "INVALID_POINTS", "{bad}");
         }
     }
 }

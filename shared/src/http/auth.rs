@@ -47,7 +47,9 @@ pub fn verify_signature(
     now: i64,
     window_secs: i64,
 ) -> Result<(), AppError> {
-    if (now - timestamp).abs() > window_secs {
+    // `abs_diff`, not `(now - t).abs()`: the timestamp is the caller's, and
+    // i64 subtraction overflows on extreme values.
+    if now.abs_diff(timestamp) > window_secs.unsigned_abs() {
         return Err(AppError::unauthorized(
             "SIGNATURE_EXPIRED",
             format!("x-wallet-timestamp must be within {window_secs}s of server time ({now})"),
@@ -183,5 +185,16 @@ mod tests {
         assert_eq!(verify_signature(&other, &msg, &sig, 1_000, 1_000, 60).unwrap_err().code, "SIGNATURE_INVALID");
         assert_eq!(verify_signature(&wallet, &msg, "not-base58-0OIl", 1_000, 1_000, 60).unwrap_err().code, "SIGNATURE_INVALID");
         assert_eq!(verify_signature(&wallet, &msg, "3yZe7d", 1_000, 1_000, 60).unwrap_err().code, "SIGNATURE_INVALID");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_window_check_never_overflows(timestamp in proptest::prelude::any::<i64>(), now in proptest::prelude::any::<i64>()) {
+            let (_, wallet) = keypair(4);
+            let inside = (now as i128 - timestamp as i128).abs() <= 60;
+            let result = verify_signature(&wallet, "m", "1", timestamp, now, 60);
+            // Outside the window: expired; inside: the (junk) signature is what fails.
+            proptest::prop_assert_eq!(result.unwrap_err().code, if inside { "SIGNATURE_INVALID" } else { "SIGNATURE_EXPIRED" });
+        }
     }
 }

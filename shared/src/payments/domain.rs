@@ -36,6 +36,18 @@ impl IntentStatus {
     }
 }
 
+/// The largest credit adjustment an admin may make at once, either way.
+pub const MAX_ADJUSTMENT: u64 = 1_000_000_000;
+
+/// An admin adjustment's amount: non-zero and within ±`MAX_ADJUSTMENT`
+/// (checked on the magnitude, so `i64::MIN` cannot slip through).
+pub fn adjustment_amount(amount: i64) -> Result<i64, AppError> {
+    if amount == 0 || amount.unsigned_abs() > MAX_ADJUSTMENT {
+        return Err(AppError::bad_request("INVALID_AMOUNT", "amount must be non-zero and within ±1000000000"));
+    }
+    Ok(amount)
+}
+
 /// What a ledger entry records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -325,5 +337,22 @@ pub mod tests {
         assert!(parse_signature(&bs58::encode([1u8; 64]).into_string()).is_ok());
         assert_eq!(parse_signature("abc").unwrap_err().code, "INVALID_SIGNATURE");
         assert_eq!(parse_signature("0OIl").unwrap_err().code, "INVALID_SIGNATURE");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn adjustment_amounts_are_bounded_over_the_whole_i64_range(amount in proptest::prelude::any::<i64>()) {
+            let ok = adjustment_amount(amount).is_ok();
+            let expected = amount != 0 && (amount as i128).abs() <= MAX_ADJUSTMENT as i128;
+            proptest::prop_assert_eq!(ok, expected);
+        }
+    }
+
+    #[test]
+    fn extreme_adjustments_are_refused() {
+        for bad in [i64::MIN, i64::MIN + 1, i64::MAX, -1_000_000_001, 1_000_000_001, 0] {
+            assert_eq!(adjustment_amount(bad).unwrap_err().code, "INVALID_AMOUNT", "{bad}");
+        }
+        assert_eq!(adjustment_amount(-1_000_000_000).unwrap(), -1_000_000_000);
     }
 }

@@ -54,9 +54,7 @@ async fn write(app: &App, entry: &LedgerEntry, allow_negative: bool, mut tx: Tx,
 }
 
 pub async fn adjust(app: &App, actor: &str, wallet: &str, amount: i64, note: &str, allow_negative: bool) -> Result<LedgerEntry, AppError> {
-    if amount == 0 || amount.abs() > 1_000_000_000 {
-        return Err(AppError::bad_request("INVALID_AMOUNT", "amount must be non-zero and within ±1000000000"));
-    }
+    let amount = super::domain::adjustment_amount(amount)?;
     let note = note_required(note)?;
     let at = rfc3339(app.clock.now());
     let entry = LedgerEntry {
@@ -90,7 +88,8 @@ pub async fn reverse(app: &App, actor: &str, wallet: &str, entry_id: &str, note:
         entry_id: format!("{at}#{}", new_id()),
         wallet: wallet.to_string(),
         kind: EntryKind::Reversal,
-        amount: -original.amount,
+        // Entries are bounded on the way in, so this cannot overflow; checked anyway.
+        amount: original.amount.checked_neg().ok_or_else(|| AppError::internal("entry amount cannot be negated"))?,
         at: at.clone(),
         actor: actor.to_string(),
         intent_id: original.intent_id.clone(),

@@ -209,7 +209,7 @@ pub fn balance_item(app: &App, wallet: &str, amount: i64, allow_negative: bool) 
         .expression_attribute_values(":w", s(wallet))
         .expression_attribute_values(":e", s("BALANCE"));
     if amount < 0 && !allow_negative {
-        update = update.condition_expression("balance >= :need").expression_attribute_values(":need", n(-amount));
+        update = update.condition_expression("balance >= :need").expression_attribute_values(":need", n(amount.unsigned_abs()));
     }
     tx_update(update)
 }

@@ -171,7 +171,7 @@ pub fn counters_change(app: &App, active_seats: i64, pending_refunds: i64) -> Re
         update = update.expression_attribute_values(format!(":{name}"), n(delta));
         if delta < 0 {
             conditions.push(format!("{name} >= :{name}Need"));
-            update = update.expression_attribute_values(format!(":{name}Need"), n(-delta));
+            update = update.expression_attribute_values(format!(":{name}Need"), n(delta.unsigned_abs()));
         }
     }
     update = update.update_expression(format!("SET {}", sets.join(", ")));
