@@ -94,7 +94,9 @@ impl Settings {
     /// Reads settings through `get`, so tests can pass a map instead of
     /// mutating the process environment.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let stage = Stage::parse(&get("STAGE").unwrap_or_else(|| "local".into()))?;
+        // No default: a function deployed without STAGE must not quietly
+        // become "local", where the signature bypasses are allowed.
+        let stage = Stage::parse(&get("STAGE").ok_or_else(|| ConfigError("STAGE is required: local, dev, staging or prod".into()))?)?;
         let table_name = get("TABLE_NAME")
             .filter(|s| !s.trim().is_empty())
             .ok_or_else(|| ConfigError("TABLE_NAME is required".into()))?;
@@ -106,9 +108,9 @@ impl Settings {
             .map(String::from)
             .collect();
         let allow_unsigned_admin = parse_bool(get("ALLOW_UNSIGNED_ADMIN").as_deref(), "ALLOW_UNSIGNED_ADMIN")?;
-        if allow_unsigned_admin && stage.is_production() {
+        if allow_unsigned_admin && stage != Stage::Local {
             return Err(ConfigError(
-                "ALLOW_UNSIGNED_ADMIN is a local-only setting and must not be set in production".into(),
+                "ALLOW_UNSIGNED_ADMIN is a local-only setting: it needs STAGE=local, and must not be set in production".into(),
             ));
         }
         let signature_window_secs = parse_num(get("SIGNATURE_WINDOW_SECS"), 60, "SIGNATURE_WINDOW_SECS")?;
@@ -128,8 +130,8 @@ impl Settings {
             get("PADDLE_WEBHOOK_BYPASS_SIGNATURE_IN_DEV").as_deref(),
             "PADDLE_WEBHOOK_BYPASS_SIGNATURE_IN_DEV",
         )?;
-        if paddle_bypass_signature && stage.is_production() {
-            return Err(ConfigError("PADDLE_WEBHOOK_BYPASS_SIGNATURE_IN_DEV must not be set in production".into()));
+        if paddle_bypass_signature && stage != Stage::Local {
+            return Err(ConfigError("PADDLE_WEBHOOK_BYPASS_SIGNATURE_IN_DEV is a local-only setting: it needs STAGE=local, and must not be set in production".into()));
         }
         let commission_bps = parse_num(get("COMMISSION_BPS"), 1_000u64, "COMMISSION_BPS")?;
         if commission_bps > 10_000 {
@@ -224,9 +226,27 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
+    /// Settings from `pairs`, at `STAGE=local` unless they say otherwise.
     fn settings(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
-        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let mut map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        map.entry("STAGE".into()).or_insert_with(|| "local".into());
         Settings::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn the_stage_is_required_and_the_bypasses_need_it_to_be_local() {
+        let bare = |pairs: &[(&str, &str)]| {
+            let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+            Settings::from_lookup(|k| map.get(k).cloned())
+        };
+        assert!(bare(&[("TABLE_NAME", "t")]).unwrap_err().0.contains("STAGE is required"));
+        assert!(bare(&[("TABLE_NAME", "t"), ("ALLOW_UNSIGNED_ADMIN", "true")]).is_err(), "no stage never means local");
+        for stage in ["dev", "staging", "prod"] {
+            assert!(settings(&[("TABLE_NAME", "t"), ("STAGE", stage), ("ALLOW_UNSIGNED_ADMIN", "true")]).is_err(), "{stage}");
+            assert!(settings(&[("TABLE_NAME", "t"), ("STAGE", stage), ("PADDLE_WEBHOOK_BYPASS_SIGNATURE_IN_DEV", "true")]).is_err(), "{stage}");
+            assert!(settings(&[("TABLE_NAME", "t"), ("STAGE", stage)]).is_ok(), "{stage}");
+        }
+        assert!(settings(&[("TABLE_NAME", "t"), ("PADDLE_WEBHOOK_BYPASS_SIGNATURE_IN_DEV", "true")]).unwrap().paddle_bypass_signature);
     }
 
     #[test]
