@@ -16,9 +16,10 @@ start_moto "$MOTO_PORT"
 export_stack_env "$DDB_PORT" "$MOTO_PORT" local
 provision
 
-# The runbooks' curl lines send only x-admin-wallet: allow that locally.
+# The runbooks' curl lines send only x-admin-wallet, and execute their
+# example month (2026-02): allow both locally (refused outside STAGE=local).
 export ADMIN_WALLETS="${ADMIN_WALLETS:-ALAYoJpabALEEt7czrdMm9Du5dWybtyCC4jJ3GXynz24}"
-export ALLOW_UNSIGNED_ADMIN=true
+export ALLOW_UNSIGNED_ADMIN=true CYCLE_ALLOW_PAST_MONTHS=true
 export RUST_LOG="${RUST_LOG:-info}"
 
 log "building functions"

@@ -7,7 +7,7 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 PORT=${1:-9100}
 BASE_URL="http://127.0.0.1:$PORT"
 ADMIN_WALLET=ALAYoJpabALEEt7czrdMm9Du5dWybtyCC4jJ3GXynz24
-export ADMIN_WALLETS=$ADMIN_WALLET ALLOW_UNSIGNED_ADMIN=true RUST_LOG=warn
+export ADMIN_WALLETS=$ADMIN_WALLET ALLOW_UNSIGNED_ADMIN=true CYCLE_ALLOW_PAST_MONTHS=true RUST_LOG=warn
 LOG="$ROOT/.local/test-logs/smoke-watch.log"
 
 cargo build -q -p functions

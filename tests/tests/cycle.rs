@@ -374,3 +374,31 @@ async fn the_schedule_fails_loudly_on_an_unfinished_run_until_it_is_finished() {
     assert_eq!((done["status"].as_str(), done["eliminated"].as_u64()), (Some("EXECUTED"), Some(10)));
     assert_eq!(queue_messages(&env).await.into_iter().collect::<BTreeSet<_>>().len(), 10);
 }
+
+#[tokio::test]
+async fn a_month_before_the_one_that_just_ended_needs_an_audited_override() {
+    let env = env().await;
+    fill_month(&env).await;
+    let post = |body: &str| {
+        let req = env.admin("POST", "/api/partners/cycle/eliminate", Some(body));
+        env.clock.advance(time::Duration::seconds(1));
+        let app = env.app.clone();
+        async move { reply(dispatch(app, req, partners_cycle_eliminate::handle).await) }
+    };
+    // T0 is in March: January is refused and nothing is written.
+    let refused = post(r#"{"monthKey":"2026-01","dryRun":false,"reason":"catch-up"}"#).await;
+    assert_eq!((refused.status, refused.code()), (422, "CYCLE_MONTH_NOT_ALLOWED"), "{}", refused.json);
+    assert_eq!(count_with_pk_prefix(&env.app, "CYCLE#").await, 0);
+    assert_eq!(post(r#"{"monthKey":"2025-06","dryRun":false}"#).await.code(), "CYCLE_MONTH_NOT_ALLOWED");
+    // A dry run of any past month writes nothing, so it is allowed.
+    assert_eq!(post(r#"{"monthKey":"2026-01","dryRun":true}"#).await.status, 200);
+    // The override needs a reason, and is audited.
+    assert_eq!(post(r#"{"monthKey":"2026-01","dryRun":false,"pastMonthOverride":true}"#).await.code(), "MISSING_REASON");
+    let done = post(r#"{"monthKey":"2026-01","dryRun":false,"pastMonthOverride":true,"reason":"INC-9 missed close"}"#).await;
+    assert_eq!((done.status, done.json["eliminatedCount"].as_u64()), (200, Some(10)), "{}", done.json);
+    let audit = items_with_pk_prefix(&env.app, "AUDIT#CYCLE#2026-01").await;
+    let overrides: Vec<_> = audit.iter().filter(|a| a["action"].as_s().unwrap() == "cycle.past_month_override").collect();
+    assert_eq!(overrides.len(), 1);
+    // The month that just ended needs no override.
+    assert_eq!(post(r#"{"monthKey":"2026-02","dryRun":false,"reason":"close"}"#).await.status, 200);
+}

@@ -15,6 +15,8 @@ struct CycleRequest {
     /// Absent means a dry run: executing must be asked for explicitly.
     dry_run: Option<bool>,
     reason: Option<String>,
+    /// Executes a month before the one that just ended (audited; needs a reason).
+    past_month_override: Option<bool>,
 }
 
 pub async fn handle(app: App, req: Request) -> Result<Response<Body>, AppError> {
@@ -25,10 +27,15 @@ pub async fn handle(app: App, req: Request) -> Result<Response<Body>, AppError> 
         let preview = service::preview(&app, month).await?;
         return response::ok(&json!({ "dryRun": true, "monthKey": month.to_string(), "preview": preview, "candidates": preview.candidates, "candidateCount": preview.candidate_count }));
     }
-    let reason = body.reason.map(|r| r.trim().to_string()).filter(|r| !r.is_empty()).unwrap_or_else(|| "manual".into());
+    let past_month_override = body.past_month_override.unwrap_or(false);
+    let given = body.reason.map(|r| r.trim().to_string()).filter(|r| !r.is_empty());
+    if past_month_override && given.is_none() {
+        return Err(AppError::bad_request("MISSING_REASON", "pastMonthOverride needs a reason (it is audited)"));
+    }
+    let reason = given.unwrap_or_else(|| "manual".into());
     if reason.len() > 200 {
         return Err(AppError::bad_request("INVALID_REASON", "reason must be at most 200 characters"));
     }
-    let execution = service::execute(&app, month, &admin, &reason, request::request_id(&req)).await?;
+    let execution = service::execute_requested(&app, month, &admin, &reason, past_month_override, request::request_id(&req)).await?;
     response::ok(&json!({ "dryRun": false, "execution": execution, "eliminatedCount": execution.eliminated.len() }))
 }

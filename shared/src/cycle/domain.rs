@@ -74,6 +74,28 @@ impl MonthKey {
     }
 }
 
+/// Which months may be executed at `now`: the current one (closing it on
+/// its last day) and the one that just ended. An earlier month would be
+/// ranked on scores nobody is adding to any more (10 seats eliminated on
+/// nothing), so it needs an operator's explicit, audited override.
+pub fn check_executable(month: MonthKey, now: OffsetDateTime, overridden: bool) -> Result<(), AppError> {
+    let current = MonthKey::of(now);
+    if month > current {
+        return Err(AppError::bad_request("MONTH_IN_FUTURE", format!("monthKey {month} has not started yet")));
+    }
+    if month >= current.previous() || overridden {
+        return Ok(());
+    }
+    Err(AppError::new(
+        422,
+        "CYCLE_MONTH_NOT_ALLOWED",
+        format!(
+            "only {} (the month that just ended) or {current} can be executed; an earlier month needs \"pastMonthOverride\": true with a reason",
+            current.previous()
+        ),
+    ))
+}
+
 impl fmt::Display for MonthKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:04}-{:02}", self.year, self.month)
@@ -290,5 +312,21 @@ mod tests {
         for bad in [i64::MIN, i64::MAX, 0, 1_000_000_001] {
             assert_eq!(points_adjustment(bad).unwrap_err().code, "INVALID_POINTS", "{bad}");
         }
+    }
+
+    #[test]
+    fn only_the_month_that_just_ended_or_the_current_one_runs_without_an_override() {
+        let now = time::macros::datetime!(2026-03-10 12:00 UTC);
+        let m = |t: &str| MonthKey::parse(t).unwrap();
+        assert!(check_executable(m("2026-03"), now, false).is_ok());
+        assert!(check_executable(m("2026-02"), now, false).is_ok());
+        assert_eq!(check_executable(m("2026-01"), now, false).unwrap_err().code, "CYCLE_MONTH_NOT_ALLOWED");
+        assert_eq!(check_executable(m("2025-02"), now, false).unwrap_err().status, 422);
+        assert!(check_executable(m("2025-02"), now, true).is_ok());
+        assert_eq!(check_executable(m("2026-04"), now, true).unwrap_err().code, "MONTH_IN_FUTURE");
+        // Across a year: in January, last December has just ended.
+        let january = time::macros::datetime!(2027-01-01 00:05 UTC);
+        assert!(check_executable(m("2026-12"), january, false).is_ok());
+        assert!(check_executable(m("2026-11"), january, false).is_err());
     }
 }

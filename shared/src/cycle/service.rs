@@ -3,7 +3,7 @@
 use serde::Serialize;
 use serde_json::json;
 
-use super::domain::{elimination_candidates, rank, MonthKey, RankedRow, Run, RunStatus, Snapshot};
+use super::domain::{check_executable, elimination_candidates, rank, MonthKey, RankedRow, Run, RunStatus, Snapshot};
 use super::store::{self, EliminateOutcome, PointsOutcome};
 use crate::platform::audit::AuditEntry;
 use crate::platform::clock::rfc3339;
@@ -158,6 +158,30 @@ pub struct Execution {
 /// (its lease expired) finishes the same work.
 pub async fn execute(app: &App, month: MonthKey, actor: &str, reason: &str, request_id: Option<String>) -> Result<Execution, AppError> {
     execute_steps(app, month, actor, reason, request_id, usize::MAX).await
+}
+
+/// An operator's execution (`POST /api/partners/cycle/eliminate`): only the
+/// month that just ended or the current one, unless `past_month_override`
+/// (with the request's reason, audited) or the local-only
+/// `CYCLE_ALLOW_PAST_MONTHS` says otherwise.
+pub async fn execute_requested(
+    app: &App,
+    month: MonthKey,
+    actor: &str,
+    reason: &str,
+    past_month_override: bool,
+    request_id: Option<String>,
+) -> Result<Execution, AppError> {
+    let now = app.clock.now();
+    if check_executable(month, now, false).is_err() {
+        check_executable(month, now, past_month_override || app.settings.cycle_allow_past_months)?;
+        if past_month_override {
+            let audit = AuditEntry::new(actor, "cycle.past_month_override", &store::subject(&month.to_string()), &rfc3339(now), json!({ "reason": reason }))
+                .with_request_id(request_id.clone());
+            audit.write(&app.db, app.table()).await?;
+        }
+    }
+    execute(app, month, actor, reason, request_id).await
 }
 
 /// `execute`, stopping (as a crash would) after `max_seats` eliminations;

@@ -43,6 +43,9 @@ pub struct Settings {
     /// Local-only: accept `x-admin-wallet` without a signature so the
     /// runbook's curl lines work under `make dev`. Refused in production.
     pub allow_unsigned_admin: bool,
+    /// Local only: any past month may be executed (so the runbook's example
+    /// month works verbatim under `make dev`).
+    pub cycle_allow_past_months: bool,
     /// How far a signed request's timestamp may be from our clock.
     pub signature_window_secs: i64,
     /// Refill price used until an operator sets one.
@@ -113,6 +116,10 @@ impl Settings {
                 "ALLOW_UNSIGNED_ADMIN is a local-only setting: it needs STAGE=local, and must not be set in production".into(),
             ));
         }
+        let cycle_allow_past_months = parse_bool(get("CYCLE_ALLOW_PAST_MONTHS").as_deref(), "CYCLE_ALLOW_PAST_MONTHS")?;
+        if cycle_allow_past_months && stage != Stage::Local {
+            return Err(ConfigError("CYCLE_ALLOW_PAST_MONTHS is a local-only setting: it needs STAGE=local".into()));
+        }
         let signature_window_secs = parse_num(get("SIGNATURE_WINDOW_SECS"), 60, "SIGNATURE_WINDOW_SECS")?;
         if !(1..=600).contains(&signature_window_secs) {
             return Err(ConfigError("SIGNATURE_WINDOW_SECS must be between 1 and 600".into()));
@@ -146,6 +153,7 @@ impl Settings {
             table_name,
             admin_wallets,
             allow_unsigned_admin,
+            cycle_allow_past_months,
             signature_window_secs,
             default_refill_price_cents,
             version: get("APP_VERSION").unwrap_or_else(|| env!("CARGO_PKG_VERSION").to_string()),
