@@ -275,7 +275,7 @@ async fn reconciliation_reports_nothing_on_a_clean_ledger_and_finds_injected_dri
     p.env.app.db.put_item().table_name(p.env.app.table()).set_item(Some(item)).send().await.unwrap();
     p.env.clock.advance(time::Duration::hours(2));
 
-    let r = reply(dispatch(p.env.app.clone(), p.env.admin("GET", "/api/payments/reconciliation", None), payments_reconciliation::handle).await);
+    let r = reply(dispatch(p.env.app.clone(), p.env.admin("GET", "/api/payments/reconciliation?fresh=true", None), payments_reconciliation::handle).await);
     assert_eq!(r.status, 200, "{}", r.json);
     assert_eq!(r.json["zeroDrift"], false);
     // balance 3 + 5 injected = 8; entries 3 + 3 duplicated = 6.

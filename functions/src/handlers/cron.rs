@@ -18,7 +18,7 @@ pub async fn handle(app: App, req: Request) -> Result<Response<Body>, AppError> 
             super::cycle_scheduled::handle(app, event).await?
         }
         "refund-sla-audit" => super::refund_sla_audit::handle(app, json!({})).await?,
-        "reconciliation" => super::payments_reconciliation_scheduled::handle(app, json!({})).await?,
+        "reconciliation" => super::payments_reconciliation_scheduled::advance_for(app, std::time::Duration::from_secs(20)).await?,
         "dunning" => super::dunning_scheduled::handle(app, json!({})).await?,
         "sweep" => super::sweep_scheduled::handle(app, json!({})).await?,
         _ => return Err(AppError::not_found("UNKNOWN_CRON_JOB", format!("no cron job {job:?}"))),

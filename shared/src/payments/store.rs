@@ -90,12 +90,6 @@ pub async fn get_intent(app: &App, intent_id: &str) -> Result<Option<Intent>, Ap
     dynamo::get_as(&app.db, app.table(), &intent_key(intent_id)).await
 }
 
-/// Every intent of a status (all pages; the reconciliation job).
-pub async fn intents_of_status(app: &App, status: IntentStatus) -> Result<Vec<Intent>, AppError> {
-    let items = query_all(&app.db, app.table(), &Partition::index(GSI1, intents_by_status(status))).await?;
-    Ok(items.into_iter().map(serde_dynamo::from_item).collect::<Result<_, _>>()?)
-}
-
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct SignatureUse {
@@ -171,6 +165,7 @@ pub fn signature_item(app: &App, signature: &str, intent_id: &str, wallet: &str,
         Put::builder()
             .table_name(app.table())
             .set_item(Some(Layout::new("TX_SIGNATURE", signature_key(signature)).key_attrs()))
+            .item("signature", s(signature))
             .item("intentId", s(intent_id))
             .item("wallet", s(wallet))
             .item("at", s(at))
@@ -214,26 +209,122 @@ pub fn balance_item(app: &App, wallet: &str, amount: i64, allow_negative: bool) 
     tx_update(update)
 }
 
-#[derive(Deserialize)]
-struct Balance {
+/// A wallet's balance item: the balance and how many entries made it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BalanceRecord {
     #[serde(default)]
-    wallet: String,
+    pub wallet: String,
     #[serde(default)]
-    balance: i64,
+    pub balance: i64,
+    #[serde(default)]
+    pub entry_count: u64,
 }
 
 pub async fn balance(app: &App, wallet: &str) -> Result<i64, AppError> {
-    let found: Option<Balance> = dynamo::get_as(&app.db, app.table(), &balance_key(wallet)).await?;
-    Ok(found.map(|b| b.balance).unwrap_or(0))
+    Ok(balance_record(app, wallet).await?.map(|b| b.balance).unwrap_or(0))
 }
 
-/// Every wallet's balance (all pages; the reconciliation job).
-pub async fn all_balances(app: &App) -> Result<Vec<(String, i64)>, AppError> {
-    let items = query_all(&app.db, app.table(), &Partition::index(GSI1, ALL_BALANCES)).await?;
-    items
-        .into_iter()
-        .map(|item| serde_dynamo::from_item::<_, Balance>(item).map(|b| (b.wallet, b.balance)).map_err(AppError::from))
-        .collect()
+pub async fn balance_record(app: &App, wallet: &str) -> Result<Option<BalanceRecord>, AppError> {
+    dynamo::get_as(&app.db, app.table(), &balance_key(wallet)).await
+}
+
+/// A page of every wallet's balance (the reconciliation job).
+pub async fn balances_page(app: &App, limit: i32, cursor: Option<&str>) -> Result<Page<BalanceRecord>, AppError> {
+    query_page(&app.db, app.table(), &Partition::index(GSI1, ALL_BALANCES), Some(limit), cursor).await
+}
+
+/// A page of intents of a status (the reconciliation job).
+pub async fn intents_page(app: &App, status: IntentStatus, limit: i32, cursor: Option<&str>) -> Result<Page<Intent>, AppError> {
+    query_page(&app.db, app.table(), &Partition::index(GSI1, intents_by_status(status)), Some(limit), cursor).await
+}
+
+/// The purchase entry a verified credit intent must have.
+pub fn purchase_entry_id(verified_at: &str, intent_id: &str) -> String {
+    format!("{verified_at}#intent-{intent_id}")
+}
+
+/// Which of `(wallet, entry id)` exist, by entry id (BatchGetItem, 100 keys a request).
+pub async fn existing_entries(app: &App, wanted: &[(String, String)]) -> Result<std::collections::HashSet<String>, AppError> {
+    let keys = wanted.iter().map(|(wallet, id)| entry_key(wallet, id)).collect::<Vec<_>>();
+    let found = dynamo::batch_get(&app.db, app.table(), &keys).await?;
+    Ok(found.into_iter().filter_map(|item| serde_dynamo::from_item::<_, LedgerEntry>(item).ok()).map(|e| e.entry_id).collect())
+}
+
+/// The intent each signature paid, for those that paid one (BatchGetItem).
+pub async fn signature_owners(app: &App, signatures: &[String]) -> Result<std::collections::HashMap<String, String>, AppError> {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Owner {
+        intent_id: String,
+        #[serde(default)]
+        signature: String,
+    }
+    let keys = signatures.iter().map(|s| signature_key(s)).collect::<Vec<_>>();
+    let found = dynamo::batch_get(&app.db, app.table(), &keys).await?;
+    let mut owners = std::collections::HashMap::new();
+    for item in found {
+        let pk = item.get(crate::platform::table::PK).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+        let owner: Owner = serde_dynamo::from_item(item)?;
+        let signature = if owner.signature.is_empty() { pk.trim_start_matches("TXSIG#").to_string() } else { owner.signature };
+        owners.insert(signature, owner.intent_id);
+    }
+    Ok(owners)
+}
+
+// ---- reconciliation runs and reports ----
+
+fn recon_run_key() -> Key {
+    Key::new("RECONCILIATION", "RUN")
+}
+
+fn recon_report_key() -> Key {
+    Key::new("RECONCILIATION", "LATEST")
+}
+
+/// The run in progress, if any.
+pub async fn recon_run<T: serde::de::DeserializeOwned>(app: &App) -> Result<Option<T>, AppError> {
+    dynamo::get_as(&app.db, app.table(), &recon_run_key()).await
+}
+
+/// Saves a run's progress if no other invocation advanced it since
+/// (`pages` is its version). `Ok(false)`: someone else did.
+pub async fn save_recon_run<T: serde::Serialize>(app: &App, run: &T, pages: u64) -> Result<bool, AppError> {
+    let item = Layout::new("RECONCILIATION_RUN", recon_run_key()).item(run)?;
+    let result = app
+        .db
+        .put_item()
+        .table_name(app.table())
+        .set_item(Some(item))
+        .condition_expression("attribute_not_exists(PK) OR pages = :seen")
+        .expression_attribute_values(":seen", n(pages))
+        .send()
+        .await;
+    dynamo::applied(result)
+}
+
+/// Stores a finished report as the latest and ends its run, atomically.
+pub async fn finish_recon<T: serde::Serialize>(app: &App, report: &T, pages: u64) -> Result<bool, AppError> {
+    let t = app.table();
+    let latest = Put::builder().table_name(t).set_item(Some(Layout::new("RECONCILIATION_REPORT", recon_report_key()).item(report)?));
+    let end = aws_sdk_dynamodb::types::Delete::builder()
+        .table_name(t)
+        .set_key(Some(recon_run_key().attrs()))
+        .condition_expression("attribute_not_exists(PK) OR pages = :seen")
+        .expression_attribute_values(":seen", n(pages))
+        .build()?;
+    let tx = dynamo::Tx::new()
+        .with("reconciliation.report", tx_put(latest)?)
+        .with("reconciliation.run", TransactWriteItem::builder().delete(end).build());
+    match dynamo::transact(&app.db, tx).await? {
+        Ok(()) => Ok(true),
+        Err(r) if r.failed("reconciliation.run") => Ok(false),
+        Err(r) => Err(r.unexpected("reconciliation finish")),
+    }
+}
+
+pub async fn latest_recon_report<T: serde::de::DeserializeOwned>(app: &App) -> Result<Option<T>, AppError> {
+    dynamo::get_as(&app.db, app.table(), &recon_report_key()).await
 }
 
 pub async fn get_entry(app: &App, wallet: &str, entry_id: &str) -> Result<Option<LedgerEntry>, AppError> {

@@ -152,6 +152,30 @@ pub async fn get_item(db: &aws_sdk_dynamodb::Client, table: &str, key: &Key) -> 
     Ok(db.get_item().table_name(table).set_key(Some(key.attrs())).consistent_read(true).send().await?.item)
 }
 
+/// The items of `keys` that exist (BatchGetItem, strongly consistent, 100
+/// keys a request, unprocessed keys asked again).
+pub async fn batch_get(db: &aws_sdk_dynamodb::Client, table: &str, keys: &[Key]) -> Result<Vec<Item>, AppError> {
+    use aws_sdk_dynamodb::types::KeysAndAttributes;
+    let mut found = Vec::new();
+    for chunk in keys.chunks(100) {
+        let mut pending = Some(KeysAndAttributes::builder().set_keys(Some(chunk.iter().map(Key::attrs).collect())).consistent_read(true).build()?);
+        let mut attempt = 0;
+        while let Some(request) = pending.take() {
+            attempt += 1;
+            let out = db.batch_get_item().request_items(table, request).send().await?;
+            found.extend(out.responses.and_then(|mut r| r.remove(table)).unwrap_or_default());
+            pending = out.unprocessed_keys.and_then(|mut u| u.remove(table)).filter(|k| !k.keys().is_empty());
+            if pending.is_some() {
+                if attempt >= MAX_ATTEMPTS {
+                    return Err(AppError::unavailable("BUSY_TRY_AGAIN", "the table kept throttling a batch read; retry shortly"));
+                }
+                tokio::time::sleep(backoff(attempt)).await;
+            }
+        }
+    }
+    Ok(found)
+}
+
 /// Whether a single-item write failed only its condition.
 pub fn condition_failed<E, R>(err: &aws_sdk_dynamodb::error::SdkError<E, R>) -> bool
 where
