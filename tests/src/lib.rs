@@ -56,6 +56,11 @@ pub struct TestQueues {
 
 /// A queue with a dead-letter queue after 3 receives, on moto.
 pub async fn create_test_queue(sdk: &aws_config::SdkConfig, name: &str) -> TestQueues {
+    create_test_queue_with(sdk, name, 3).await
+}
+
+/// A queue with a dead-letter queue after `max_receives` receives, on moto.
+pub async fn create_test_queue_with(sdk: &aws_config::SdkConfig, name: &str, max_receives: u32) -> TestQueues {
     use aws_sdk_sqs::types::QueueAttributeName as A;
     let sqs = aws_sdk_sqs::Client::new(sdk);
     let dlq = sqs.create_queue().queue_name(format!("{name}-dlq")).send().await.expect("moto reachable").queue_url.unwrap();
@@ -63,7 +68,7 @@ pub async fn create_test_queue(sdk: &aws_config::SdkConfig, name: &str) -> TestQ
     let main = sqs
         .create_queue()
         .queue_name(name)
-        .attributes(A::RedrivePolicy, serde_json::json!({"deadLetterTargetArn": arn, "maxReceiveCount": 3}).to_string())
+        .attributes(A::RedrivePolicy, serde_json::json!({"deadLetterTargetArn": arn, "maxReceiveCount": max_receives}).to_string())
         .send()
         .await
         .unwrap()
@@ -193,6 +198,28 @@ impl TestEnv {
         signed_by(&admin_key(), "x-admin-wallet", method, path, body, self.now())
     }
 
+    /// The same app (table, queues, bus, clock) with its DynamoDB, SQS and
+    /// EventBridge requests going through fault proxies that fail
+    /// `per_mille` of them (see `faults`). The SDK keeps its standard retry
+    /// mode, with short backoffs so a test does not sleep for long.
+    pub async fn faulty_app(&self, per_mille: u64, seed: u64) -> (App, [faults::FaultProxy; 2]) {
+        use faults::{FaultProxy, Flavor};
+        let ddb = std::env::var("AWS_ENDPOINT_URL_DYNAMODB").expect("run under make test");
+        let moto = std::env::var("AWS_ENDPOINT_URL_SQS").expect("run under make test");
+        let db_proxy = FaultProxy::start(&ddb, Flavor::DynamoDb, per_mille, seed).await;
+        let moto_proxy = FaultProxy::start(&moto, Flavor::Sqs, per_mille, seed.wrapping_mul(31).wrapping_add(7)).await;
+        let sdk = aws::sdk_config().await;
+        let retry = aws_config::retry::RetryConfig::standard()
+            .with_max_attempts(3)
+            .with_initial_backoff(std::time::Duration::from_millis(5))
+            .with_max_backoff(std::time::Duration::from_millis(50));
+        let mut app = self.app.clone();
+        app.db = aws_sdk_dynamodb::Client::from_conf(aws_sdk_dynamodb::config::Builder::from(&sdk).endpoint_url(&db_proxy.url).retry_config(retry.clone()).build());
+        app.sqs = aws_sdk_sqs::Client::from_conf(aws_sdk_sqs::config::Builder::from(&sdk).endpoint_url(&moto_proxy.url).retry_config(retry.clone()).build());
+        app.events = aws_sdk_eventbridge::Client::from_conf(aws_sdk_eventbridge::config::Builder::from(&sdk).endpoint_url(&moto_proxy.url).retry_config(retry).build());
+        (app, [db_proxy, moto_proxy])
+    }
+
     /// Routes the bus's events of `detail_types` to a fresh queue (as a
     /// subscriber's rule would); returns the queue's URL.
     pub async fn bus_sink(&self, name: &str, detail_types: &[&str]) -> String {
@@ -317,6 +344,7 @@ pub async fn dispatch_by_name(name: &str, app: App, req: Request) -> Option<Resp
 
 /// The repository root (the workspace), for tests that read its files.
 pub mod bench;
+pub mod faults;
 pub mod layering;
 
 pub fn repo_root() -> std::path::PathBuf {

@@ -1,0 +1,257 @@
+//! The system under injected faults: with 20% of DynamoDB, SQS and
+//! EventBridge requests throttled, failing, or applied with their answer
+//! lost (see `integration_tests::faults`), and function runs killed
+//! mid-way, every invariant still holds once the retries are done.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use aws_lambda_events::sqs::{SqsEvent, SqsMessage};
+use functions::handlers::{cycle_scheduled, sweep_scheduled, webhooks_paddle_worker};
+use futures::future::join_all;
+use integration_tests::*;
+use serde_json::json;
+use shared::cycle::{domain::MonthKey, service as cycle};
+use shared::program::store as program_store;
+use shared::refunds::{domain::RefundStatus, store as refund_store};
+use shared::seats::{domain::Wallet, service as seats};
+use shared::webhooks::domain::sign;
+use shared::webhooks::service::{self as webhooks, Delivery};
+use shared::App;
+
+const FAULTS: u64 = 200; // per mille: 20%
+
+/// What a killed function leaves: its work stops at an arbitrary await.
+async fn killed_after<F: std::future::Future + Send + 'static>(work: F, after: Duration)
+where
+    F::Output: Send + 'static,
+{
+    let task = tokio::spawn(work);
+    tokio::time::sleep(after).await;
+    task.abort();
+    let _ = task.await;
+}
+
+/// Every message body in a queue (received with a short visibility, not deleted).
+async fn bodies(app: &App, queue: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    loop {
+        let got = app.sqs.receive_message().queue_url(queue).max_number_of_messages(10).visibility_timeout(60).send().await.unwrap();
+        let messages = got.messages.unwrap_or_default();
+        if messages.is_empty() {
+            return out;
+        }
+        out.extend(messages.into_iter().filter_map(|m| m.body));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_month_cycle_under_faults_and_kills_completes_exactly_once() {
+    let env = env().await;
+    let month = MonthKey::of(env.now_instant());
+    for i in 0..100u32 {
+        seats::allocate(&env.app, "admin", &Wallet::parse(&wallet(i)).unwrap(), None).await.unwrap();
+        cycle::add_points(&env.app, "admin", &seat_of(&env, i).await, month, i64::from(i) + 1, "perf", "seed", None, None).await.unwrap();
+    }
+    let (faulty, proxies) = env.faulty_app(FAULTS, 7).await;
+    // The schedule fires; EventBridge retries each failure (here without
+    // waiting for real minutes: the clock moves past the lease instead).
+    let event = || cycle_scheduled::ScheduledEvent { time: Some(shared::platform::clock::rfc3339(month.start() + time::Duration::days(32))) };
+    let mut outcome = None;
+    for attempt in 0..60u64 {
+        if attempt % 4 == 1 {
+            // This invocation is killed mid-run.
+            killed_after(cycle_scheduled::handle(faulty.clone(), event()), Duration::from_millis(20 + attempt * 7)).await;
+        } else {
+            match cycle_scheduled::handle(faulty.clone(), event()).await {
+                Ok(done) => {
+                    outcome = Some(done);
+                    break;
+                }
+                Err(e) => eprintln!("cycle attempt {attempt} failed ({e}); retried"),
+            }
+        }
+        env.clock.advance(time::Duration::seconds(cycle::LEASE_SECS + 1));
+    }
+    let outcome = outcome.expect("the cycle completes within the retries");
+    let c = &proxies[0].counters;
+    for (kind, n) in [("throttles", &c.throttled), ("500s", &c.internal_errors), ("resets after the write applied", &c.resets_after_forwarding)] {
+        assert!(n.load(std::sync::atomic::Ordering::Relaxed) > 0, "no {kind} were injected");
+    }
+    assert!(["EXECUTED", "ALREADY_EXECUTED"].contains(&outcome["status"].as_str().unwrap()));
+
+    // Exactly once: 10 eliminated, 10 refunds, 10 payout jobs; counters match items.
+    let seat_items = items_with_pk_prefix(&env.app, "SEAT#").await;
+    let eliminated = seat_items.iter().filter(|s| s.get("status").and_then(|v| v.as_s().ok()).map(String::as_str) == Some("ELIMINATED")).count();
+    let active = seat_items.iter().filter(|s| s.get("status").and_then(|v| v.as_s().ok()).map(String::as_str) == Some("ACTIVE")).count();
+    assert_eq!((eliminated, active), (10, 90));
+    let refunds = refund_store::all_by_status(&env.app, RefundStatus::Pending).await.unwrap();
+    assert_eq!(count_with_pk_prefix(&env.app, "REFUND#").await, 10);
+    let queue = env.app.settings.refund_payout_queue_url.clone().unwrap();
+    let jobs: BTreeSet<String> = bodies(&env.app, &queue).await.into_iter().collect();
+    let refund_ids: BTreeSet<String> = refunds.iter().map(|r| json!({ "refundId": r.refund_id }).to_string()).collect();
+    assert!(refund_ids.is_subset(&jobs), "every refund has its payout job");
+    assert_eq!(jobs.len(), 10);
+    let stats = program_store::load(&env.app).await.unwrap().stats;
+    assert_eq!((stats.active_seats as usize, stats.pending_refunds as usize), (active, refunds.len()));
+    let run = cycle::run_status(&env.app, month).await.unwrap();
+    assert_eq!(run, Some(shared::cycle::domain::RunStatus::Completed));
+
+    // After the sweep, nothing is PENDING without a job.
+    env.clock.advance(time::Duration::minutes(5));
+    sweep_scheduled::handle(env.app.clone(), json!({})).await.unwrap();
+    assert!(refund_store::all_by_status(&env.app, RefundStatus::Pending).await.unwrap().iter().all(|r| r.payout_queued_at.is_some()));
+}
+
+async fn seat_of(env: &TestEnv, i: u32) -> String {
+    seats::latest(&env.app, &Wallet::parse(&wallet(i)).unwrap()).await.unwrap().unwrap().seat_id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn five_hundred_paddle_events_with_redeliveries_are_each_applied_once() {
+    let env = env().await;
+    let partner = wallet(900);
+    seats::allocate(&env.app, "admin", &Wallet::parse(&partner).unwrap(), None).await.unwrap();
+    // A queue that retries as often as a real one would before giving up.
+    let sdk = shared::platform::aws::sdk_config().await;
+    let queues = create_test_queue_with(&sdk, &format!("{}-faulty-webhooks", env.app.table()), 20).await;
+    let mut settings = (*env.app.settings).clone();
+    settings.paddle_webhook_queue_url = Some(queues.main.clone());
+    let mut app = env.app.clone();
+    app.settings = std::sync::Arc::new(settings);
+    let (mut faulty, _proxies) = env.faulty_app(FAULTS, 11).await;
+    faulty.settings = app.settings.clone();
+
+    // 500 events: sales with a commission, subscription changes, failed payments.
+    let bodies: Vec<String> = (0..500u32)
+        .map(|i| {
+            let at = format!("2026-03-10T11:{:02}:{:02}Z", (i / 60) % 60, i % 60);
+            let (kind, data) = match i % 3 {
+                0 => ("transaction.completed", json!({ "id": format!("txn_{i}"), "currency_code": "USD", "custom_data": { "partner_wallet": partner }, "details": { "totals": { "grand_total": "1000" } } })),
+                1 => ("subscription.updated", json!({ "id": format!("sub_{i}"), "customer_id": format!("ctm_{i}"), "status": "active" })),
+                _ => ("transaction.payment_failed", json!({ "id": format!("txn_{i}"), "customer_id": format!("ctm_{i}") })),
+            };
+            json!({ "event_id": format!("evt_{i}"), "event_type": kind, "occurred_at": at, "data": data }).to_string()
+        })
+        .collect();
+    // Paddle delivers each until it gets a 2xx, and redelivers some anyway.
+    let deliveries = join_all(bodies.iter().enumerate().map(|(i, body)| {
+        let (faulty, env_now) = (faulty.clone(), env.now());
+        let body = body.clone();
+        tokio::spawn(async move {
+            let mut acknowledged = 0;
+            for _ in 0..30 {
+                let header = format!("ts={env_now};h1={}", sign(PADDLE_SECRET, env_now, body.as_bytes()));
+                if webhooks::ingest(&faulty, Delivery { raw: body.as_bytes(), signature: Some(&header), request_id: None }).await.is_ok() {
+                    acknowledged += 1;
+                    if acknowledged > usize::from(i % 7 == 0) {
+                        return true;
+                    }
+                }
+            }
+            false
+        })
+    }))
+    .await;
+    assert!(deliveries.iter().all(|d| *d.as_ref().unwrap()), "every event was acknowledged");
+
+    // The worker drains the queue under the same faults; the sweep (healthy)
+    // picks up any event recorded but never queued.
+    env.clock.advance(time::Duration::minutes(5));
+    let mut idle = 0;
+    for _ in 0..2_000 {
+        let got = faulty.sqs.receive_message().queue_url(&queues.main).max_number_of_messages(10).visibility_timeout(0).send().await;
+        let Ok(got) = got else { continue };
+        let messages = got.messages.unwrap_or_default();
+        if messages.is_empty() {
+            idle += 1;
+            if webhooks::sweep_unqueued(&app).await.unwrap().is_empty() && idle > 3 {
+                break;
+            }
+            continue;
+        }
+        idle = 0;
+        let mut event = SqsEvent::default();
+        event.records = messages
+            .iter()
+            .map(|m| {
+                let mut r = SqsMessage::default();
+                r.message_id = m.message_id.clone();
+                r.body = m.body.clone();
+                r
+            })
+            .collect();
+        let failed: BTreeSet<String> = match webhooks_paddle_worker::handle(faulty.clone(), event).await {
+            Ok(batch) => batch.batch_item_failures.into_iter().map(|f| f.item_identifier).collect(),
+            Err(_) => messages.iter().filter_map(|m| m.message_id.clone()).collect(),
+        };
+        for m in messages.iter().filter(|m| !failed.contains(m.message_id.as_deref().unwrap_or(""))) {
+            let _ = app.sqs.delete_message().queue_url(&queues.main).receipt_handle(m.receipt_handle.clone().unwrap()).send().await;
+        }
+    }
+
+    // Each event applied once: every effect counted exactly.
+    let processed = items_with_pk_prefix(&env.app, "WEBHOOK#").await;
+    let statuses: BTreeMap<String, usize> = processed.iter().fold(BTreeMap::new(), |mut m, e| {
+        *m.entry(e["status"].as_s().unwrap().clone()).or_default() += 1;
+        m
+    });
+    assert_eq!(statuses.get("processed"), Some(&500), "{statuses:?}");
+    let sales = (0..500).filter(|i| i % 3 == 0).count();
+    assert_eq!(count_with_pk_prefix(&env.app, "COMMISSION#").await, sales);
+    assert_eq!(count_with_pk_prefix(&env.app, "MEMBERSHIP#").await, (0..500).filter(|i| i % 3 == 1).count());
+    assert_eq!(count_with_pk_prefix(&env.app, "DUNNING#").await, (0..500).filter(|i| i % 3 == 2).count());
+    let ranking = cycle::live_ranking(&env.app, MonthKey::parse("2026-03").unwrap()).await.unwrap();
+    assert_eq!(ranking[0].standing.score, 100 * sales as i64, "each commission counted once as points");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_hundred_verifications_under_faults_credit_exactly_once_each() {
+    use shared::payments::{reconcile, service as payments, solana::JsonRpcClient, store as payments_store};
+    const MINT: &str = "4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU";
+    const TREASURY: &str = "9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM";
+    let (url, node) = solana_rpc::start().await;
+    let env = env_with(&[("SOLANA_RPC_URL", &url), ("TOKEN_MINT", MINT), ("TREASURY_WALLET", TREASURY), ("CREDIT_PRICE_BASE_UNITS", "10000")]).await;
+    let mut work = Vec::new();
+    for i in 0..200u32 {
+        let buyer = Wallet::parse(&wallet(2_000 + i)).unwrap();
+        let credits = 1 + i % 5;
+        let body = format!(r#"{{"kind":"CREDITS","credits":{credits}}}"#);
+        let intent = payments::create_intent(&env.app, &buyer, serde_json::from_str(&body).unwrap()).await.unwrap();
+        let signature = bs58::encode([(i % 251) as u8, (i / 251) as u8, 9, 9].repeat(16)).into_string();
+        let tx = solana_rpc::transfer(buyer.as_str(), TREASURY, MINT, &intent.reference, intent.amount_base_units, false);
+        node.lock().unwrap().transactions.insert(signature.clone(), tx);
+        work.push((buyer, intent.intent_id, signature, u64::from(credits)));
+    }
+    let (faulty, proxies) = env.faulty_app(FAULTS, 23).await;
+    // Each buyer's client retries while the answer is a 5xx (as a wallet app would).
+    let results = join_all(work.iter().cloned().map(|(buyer, intent_id, signature, _)| {
+        let faulty = faulty.clone();
+        tokio::spawn(async move {
+            let rpc = JsonRpcClient::new(faulty.http().clone(), &faulty.settings.payments.solana_rpc_url.clone().unwrap_or_default());
+            for _ in 0..40 {
+                match payments::verify(&faulty, &rpc, &buyer, &intent_id, &signature).await {
+                    Ok(v) => return Ok(v.credited),
+                    Err(e) if e.status >= 500 => continue,
+                    Err(e) => return Err(e),
+                }
+            }
+            Err(shared::AppError::unavailable("GAVE_UP", "40 attempts"))
+        })
+    }))
+    .await;
+    for (r, (_, intent_id, _, credits)) in results.iter().zip(&work) {
+        assert_eq!(r.as_ref().unwrap().as_ref().map_err(|e| e.code), Ok(credits), "{intent_id}");
+    }
+    assert!(proxies[0].counters.faults() > 0);
+    // Exactly once each: balances, entries and signature guards match one credit per intent.
+    for (buyer, _, _, credits) in &work {
+        assert_eq!(payments_store::balance(&env.app, buyer.as_str()).await.unwrap(), *credits as i64);
+    }
+    let entries = items_with_pk_prefix(&env.app, "LEDGER#").await;
+    assert_eq!(entries.iter().filter(|e| e["entity"].as_s().unwrap() == "LEDGER_ENTRY").count(), 200);
+    assert_eq!(count_with_pk_prefix(&env.app, "TXSIG#").await, 200);
+    let report = reconcile::run(&env.app).await.unwrap();
+    assert!(report.zero_drift && report.missing_credits.is_empty() && report.duplicate_tx_signatures.is_empty(), "{report:?}");
+    assert_eq!((report.verified_intents, report.purchase_entries), (200, 200));
+}
