@@ -1,7 +1,7 @@
 //! DynamoDB helpers shared by every store: transactions with conflict
 //! retries, cancellation reasons, attribute access and pagination cursors.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
@@ -262,6 +262,7 @@ impl<'a> Partition<'a> {
     }
 }
 
+#[derive(Debug)]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub next_cursor: Option<String>,
@@ -335,6 +336,108 @@ pub async fn query_page<T: serde::de::DeserializeOwned>(
         items: items.into_iter().map(serde_dynamo::from_item).collect::<Result<Vec<T>, _>>()?,
         next_cursor: last.as_ref().map(encode_cursor).transpose()?,
     })
+}
+
+/// A hot partition key spread over `shards` partitions `<base>#<n>`, the
+/// shard chosen by a stable hash of the item's id (the same in every
+/// process, unlike `std`'s hasher).
+pub fn shard_key(base: &str, id: &str, shards: u32) -> String {
+    // FNV-1a, 64 bit.
+    let hash = id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3));
+    format!("{base}#{}", hash % u64::from(shards.max(1)))
+}
+
+/// Where a sharded listing stands in one shard.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+enum ShardPosition {
+    /// Continue after this key.
+    After(HashMap<String, String>),
+    /// Nothing left.
+    Done,
+}
+
+/// One page of a listing whose partition is sharded (see `shard_key`):
+/// each shard is queried (with the same sort-key range and order) and the
+/// results merged by sort key, so the page reads as one partition would.
+/// The cursor holds every shard's position.
+#[allow(clippy::too_many_arguments)]
+pub async fn query_sharded_page<T: serde::de::DeserializeOwned>(
+    db: &aws_sdk_dynamodb::Client,
+    table: &str,
+    index: &'static str,
+    base: &str,
+    shards: u32,
+    range: (Option<String>, Option<String>),
+    newest_first: bool,
+    limit: i32,
+    cursor: Option<&str>,
+) -> Result<Page<T>, AppError> {
+    let bad = || AppError::bad_request("INVALID_CURSOR", "cursor is not one this API returned");
+    let mut positions: BTreeMap<u32, ShardPosition> = match cursor {
+        None => BTreeMap::new(),
+        Some(c) if c.len() <= 16_384 => {
+            let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(c).map_err(|_| bad())?;
+            serde_json::from_slice(&bytes).map_err(|_| bad())?
+        }
+        Some(_) => return Err(bad()),
+    };
+    if positions.keys().any(|s| *s >= shards) {
+        return Err(bad());
+    }
+    let part = |shard: u32| {
+        let p = Partition::index(index, format!("{base}#{shard}")).sort_key_range(range.0.clone(), range.1.clone());
+        if newest_first { p.newest_first() } else { p }
+    };
+    let key_names = part(0).key_attrs();
+    let sort_attr = key_names.1;
+    // Every shard still open, queried at once.
+    let queries = (0..shards).filter(|s| positions.get(s) != Some(&ShardPosition::Done)).map(|shard| {
+        let start = match positions.get(&shard) {
+            Some(ShardPosition::After(key)) => Some(key.iter().map(|(k, v)| (k.clone(), s(v))).collect::<Item>()),
+            _ => None,
+        };
+        let p = part(shard);
+        async move { query_items(db, table, &p, Some(limit), start).await.map(|(items, last)| (shard, items, last)) }
+    });
+    let results = futures::future::try_join_all(queries).await?;
+    let mut merged: Vec<(u32, Item)> = Vec::new();
+    let mut lasts: BTreeMap<u32, Option<Item>> = BTreeMap::new();
+    for (shard, items, last) in results {
+        merged.extend(items.into_iter().map(|i| (shard, i)));
+        lasts.insert(shard, last);
+    }
+    let sort_of = |i: &Item| i.get(sort_attr).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+    merged.sort_by(|a, b| if newest_first { sort_of(&b.1).cmp(&sort_of(&a.1)) } else { sort_of(&a.1).cmp(&sort_of(&b.1)) });
+    let taken: Vec<(u32, Item)> = merged.iter().take(usize::try_from(limit.max(0)).unwrap_or(0)).cloned().collect();
+    for (shard, last) in lasts {
+        let fetched = merged.iter().filter(|(s, _)| *s == shard).count();
+        let mine: Vec<&Item> = taken.iter().filter(|(s, _)| *s == shard).map(|(_, i)| i).collect();
+        let next = if mine.len() == fetched {
+            // All it gave was used: continue where DynamoDB stopped, or done.
+            match last {
+                Some(key) => ShardPosition::After(plain(&key)),
+                None => ShardPosition::Done,
+            }
+        } else if let Some(item) = mine.last() {
+            let key: Item = key_names.2.iter().filter_map(|k| item.get(*k).map(|v| (k.to_string(), v.clone()))).collect();
+            ShardPosition::After(plain(&key))
+        } else {
+            continue; // nothing of it used: it stays where it was
+        };
+        positions.insert(shard, next);
+    }
+    let all_done = (0..shards).all(|s| positions.get(&s) == Some(&ShardPosition::Done));
+    let next_cursor = if all_done {
+        None
+    } else {
+        Some(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(serde_json::to_vec(&positions).map_err(AppError::internal)?))
+    };
+    Ok(Page { items: taken.into_iter().map(|(_, i)| serde_dynamo::from_item(i)).collect::<Result<Vec<T>, _>>()?, next_cursor })
+}
+
+fn plain(key: &Item) -> HashMap<String, String> {
+    key.iter().filter_map(|(k, v)| v.as_s().ok().map(|s| (k.clone(), s.clone()))).collect()
 }
 
 /// Every item of a partition, following pages (batch jobs, small partitions).

@@ -5,7 +5,7 @@
 use super::domain::{StoredEvent, WebhookStatus};
 use crate::platform::audit::{self, AuditEntry};
 use crate::platform::clock::Window;
-use crate::platform::dynamo::{self, n, query_page, s, tx_put, tx_update, Page, Partition, Tx};
+use crate::platform::dynamo::{self, n, s, tx_put, tx_update, Page, Tx};
 use crate::platform::entity::{Key, Layout};
 use crate::platform::error::AppError;
 use crate::platform::table::GSI1;
@@ -26,13 +26,23 @@ pub fn subject(event_id: &str) -> String {
 /// can be trusted, so they share one subject).
 pub const UNVERIFIED_SUBJECT: &str = "WEBHOOK#unverified";
 
-/// GSI1: events by processing status, by receipt time.
+/// GSI1: events by processing status, by receipt time, spread over
+/// `STATUS_SHARDS` partitions per status (every event is written to its
+/// status partition up to three times, with its raw payload: one partition
+/// per status would pass DynamoDB's per-partition write limit at 10x our
+/// target load; see docs/data-model.md).
+const STATUS_SHARDS: u32 = 8;
+
 fn by_status(status: WebhookStatus) -> String {
     format!("WEBHOOKS#{}", status.as_str())
 }
 
+fn status_shard(status: WebhookStatus, event_id: &str) -> String {
+    dynamo::shard_key(&by_status(status), event_id, STATUS_SHARDS)
+}
+
 fn layout(e: &StoredEvent) -> Layout {
-    Layout::new("WEBHOOK_EVENT", key(&e.event_id)).gsi1(by_status(e.status), format!("{}#{}", e.received_at, e.event_id))
+    Layout::new("WEBHOOK_EVENT", key(&e.event_id)).gsi1(status_shard(e.status, &e.event_id), format!("{}#{}", e.received_at, e.event_id))
 }
 
 /// Records a verified event once. `Ok(false)`: Paddle delivered it before.
@@ -54,8 +64,8 @@ pub async fn get_event(app: &App, event_id: &str) -> Result<Option<StoredEvent>,
 /// Events of a status received within `window`, newest first (a range on
 /// the `<receivedAt>#<eventId>` index sort key).
 pub async fn by_status_page(app: &App, status: WebhookStatus, window: &Window, limit: i32, cursor: Option<&str>) -> Result<Page<StoredEvent>, AppError> {
-    let part = Partition::index(GSI1, by_status(status)).sort_key_range(window.from.clone(), window.to.clone()).newest_first();
-    query_page(&app.db, app.table(), &part, Some(limit), cursor).await
+    let range = (window.from.clone(), window.to.clone());
+    dynamo::query_sharded_page(&app.db, app.table(), GSI1, &by_status(status), STATUS_SHARDS, range, true, limit, cursor).await
 }
 
 pub async fn mark_queued(app: &App, event_id: &str, now: &str) -> Result<(), AppError> {
@@ -77,7 +87,7 @@ pub async fn finish(app: &App, event: &StoredEvent, status: WebhookStatus, resul
         .update(app.table())
         .expression_attribute_names("#status", "status")
         .expression_attribute_values(":st", s(status.as_str()))
-        .expression_attribute_values(":g", s(by_status(status)))
+        .expression_attribute_values(":g", s(status_shard(status, &event.event_id)))
         .expression_attribute_values(":now", s(now))
         .expression_attribute_values(":zero", n(0))
         .expression_attribute_values(":one", n(1))
