@@ -49,10 +49,7 @@ async fn bodies(app: &App, queue: &str) -> Vec<String> {
 async fn a_month_cycle_under_faults_and_kills_completes_exactly_once() {
     let env = env().await;
     let month = MonthKey::of(env.now_instant());
-    for i in 0..100u32 {
-        seats::allocate(&env.app, "admin", &Wallet::parse(&wallet(i)).unwrap(), None).await.unwrap();
-        cycle::add_points(&env.app, "admin", &seat_of(&env, i).await, month, i64::from(i) + 1, "perf", "seed", None, None).await.unwrap();
-    }
+    hundred_seats(&env, month).await;
     let (faulty, proxies) = env.faulty_app(FAULTS, 7).await;
     // The schedule fires; EventBridge retries each failure (here without
     // waiting for real minutes: the clock moves past the lease instead).
@@ -254,4 +251,81 @@ async fn two_hundred_verifications_under_faults_credit_exactly_once_each() {
     let report = reconcile::run(&env.app).await.unwrap();
     assert!(report.zero_drift && report.missing_credits.is_empty() && report.duplicate_tx_signatures.is_empty(), "{report:?}");
     assert_eq!((report.verified_intents, report.purchase_entries), (200, 200));
+}
+
+/// Seats 0..100 with points in `month`.
+async fn hundred_seats(env: &TestEnv, month: MonthKey) {
+    for i in 0..100u32 {
+        seats::allocate(&env.app, "admin", &Wallet::parse(&wallet(i)).unwrap(), None).await.unwrap();
+        cycle::add_points(&env.app, "admin", &seat_of(env, i).await, month, i64::from(i) + 1, "perf", "seed", None, None).await.unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_cycle_function_process_killed_mid_run_is_finished_by_the_next_invocation() {
+    use integration_tests::bench::{procs::Function, runtime_api::OneShot};
+    let env = env().await;
+    let month = MonthKey::of(env.now_instant());
+    hundred_seats(&env, month).await;
+    let (_faulty, proxies) = env.faulty_app(FAULTS, 3).await;
+    // The real function binary, as Lambda runs it.
+    let built = std::process::Command::new(env!("CARGO"))
+        .args(["build", "-q", "-p", "functions", "--bin", "cycle-scheduled"])
+        .current_dir(repo_root())
+        .status()
+        .unwrap();
+    assert!(built.success());
+    let binary = repo_root().join("target/debug/cycle-scheduled");
+    let s = &env.app.settings;
+    let vars: Vec<(String, String)> = [
+        ("TABLE_NAME", s.table_name.clone()),
+        ("STAGE", "local".into()),
+        ("REFUND_PAYOUT_QUEUE_URL", s.refund_payout_queue_url.clone().unwrap()),
+        ("EVENT_BUS_NAME", s.event_bus_name.clone().unwrap()),
+        ("AWS_ENDPOINT_URL_DYNAMODB", proxies[0].url.clone()),
+        ("AWS_ENDPOINT_URL_SQS", proxies[1].url.clone()),
+        ("AWS_ENDPOINT_URL_EVENTBRIDGE", proxies[1].url.clone()),
+        ("CYCLE_LEASE_SECS", "2".into()),
+        ("RUST_LOG", "warn".into()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    let end_of_month = shared::platform::clock::rfc3339(month.start() + time::Duration::days(32));
+    let event = json!({ "version": "0", "id": "e", "detail-type": "Scheduled Event", "source": "aws.scheduler", "time": end_of_month, "detail": {} }).to_string();
+
+    // Invocations are killed (SIGKILL) later and later until one dies with
+    // the run half done; then the next ones run to the end.
+    let (mut killed_mid_run, mut result) = (0, None);
+    for attempt in 1..=30u64 {
+        let api = OneShot::start(event.clone()).await.unwrap();
+        let function = Function::spawn("cycle-scheduled", &binary, &format!("http://{}", api.addr), &vars).unwrap();
+        if killed_mid_run == 0 {
+            tokio::time::sleep(Duration::from_millis(200 * attempt)).await;
+            function.stop().await;
+            let run = shared::cycle::store::get_run(&env.app, &month.to_string()).await.unwrap();
+            if run.is_some_and(|r| r.status == shared::cycle::domain::RunStatus::InProgress && !r.eliminated_seat_ids.is_empty() && r.eliminated_seat_ids.len() < 10) {
+                killed_mid_run += 1;
+            }
+        } else {
+            let served = tokio::time::timeout(Duration::from_secs(120), api.served()).await.expect("the invocation answers");
+            function.stop().await;
+            if served.ok && (served.body.contains("EXECUTED")) {
+                result = Some(served.body);
+                break;
+            }
+        }
+        // EventBridge's retry comes after the dead invocation's lease.
+        tokio::time::sleep(Duration::from_millis(2_100)).await;
+    }
+    assert_eq!(killed_mid_run, 1, "an invocation was killed with the run half done");
+    assert!(result.is_some(), "a later invocation finished the run");
+    let seat_items = items_with_pk_prefix(&env.app, "SEAT#").await;
+    let eliminated = seat_items.iter().filter(|s| s.get("status").and_then(|v| v.as_s().ok()).map(String::as_str) == Some("ELIMINATED")).count();
+    assert_eq!(eliminated, 10);
+    assert_eq!(count_with_pk_prefix(&env.app, "REFUND#").await, 10);
+    let queue = env.app.settings.refund_payout_queue_url.clone().unwrap();
+    assert_eq!(bodies(&env.app, &queue).await.into_iter().collect::<BTreeSet<_>>().len(), 10, "a payout job per refund");
+    let stats = program_store::load(&env.app).await.unwrap().stats;
+    assert_eq!((stats.active_seats, stats.pending_refunds), (90, 10));
 }

@@ -14,8 +14,9 @@ use crate::refunds::{service as refunds, store as refund_store};
 use crate::seats::store as seats;
 use crate::App;
 
-/// How long an invocation owns a run; above the cycle function's timeout,
-/// so a live invocation is never overtaken.
+/// The default of `CYCLE_LEASE_SECS`: how long an invocation owns a run,
+/// above the cycle function's 60 s timeout, so a live invocation is never
+/// overtaken.
 pub const LEASE_SECS: i64 = 120;
 
 // ---- points ----
@@ -200,7 +201,7 @@ pub async fn execute_steps(
     let month_s = month.to_string();
     let now = app.clock.now();
     let token = new_id();
-    let lease_until = now.unix_timestamp() + LEASE_SECS;
+    let lease_until = now.unix_timestamp() + app.settings.cycle_lease_secs;
     let already = |run: &Run| {
         AppError::conflict(
             "CYCLE_ALREADY_EXECUTED",

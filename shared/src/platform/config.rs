@@ -46,6 +46,10 @@ pub struct Settings {
     /// Local only: any past month may be executed (so the runbook's example
     /// month works verbatim under `make dev`).
     pub cycle_allow_past_months: bool,
+    /// How long an invocation owns a cycle run (`CYCLE_LEASE_SECS`, default
+    /// 120): longer than the cycle function's timeout, so a live invocation
+    /// is never overtaken.
+    pub cycle_lease_secs: i64,
     /// How far a signed request's timestamp may be from our clock.
     pub signature_window_secs: i64,
     /// Refill price used until an operator sets one.
@@ -120,6 +124,10 @@ impl Settings {
         if cycle_allow_past_months && stage != Stage::Local {
             return Err(ConfigError("CYCLE_ALLOW_PAST_MONTHS is a local-only setting: it needs STAGE=local".into()));
         }
+        let cycle_lease_secs = parse_num(get("CYCLE_LEASE_SECS"), 120, "CYCLE_LEASE_SECS")?;
+        if !(1..=3600).contains(&cycle_lease_secs) {
+            return Err(ConfigError("CYCLE_LEASE_SECS must be between 1 and 3600".into()));
+        }
         let signature_window_secs = parse_num(get("SIGNATURE_WINDOW_SECS"), 60, "SIGNATURE_WINDOW_SECS")?;
         if !(1..=600).contains(&signature_window_secs) {
             return Err(ConfigError("SIGNATURE_WINDOW_SECS must be between 1 and 600".into()));
@@ -154,6 +162,7 @@ impl Settings {
             admin_wallets,
             allow_unsigned_admin,
             cycle_allow_past_months,
+            cycle_lease_secs,
             signature_window_secs,
             default_refill_price_cents,
             version: get("APP_VERSION").unwrap_or_else(|| env!("CARGO_PKG_VERSION").to_string()),
