@@ -117,6 +117,47 @@ pub async fn env() -> TestEnv {
     env_with(&[]).await
 }
 
+/// A test's token issuer: a fresh ES256 key whose JWKS is served on
+/// loopback, and an app whose settings trust it.
+pub struct Issuer {
+    pub key: tokens::SigningKey,
+    pub url: String,
+    /// What the JWKS endpoint serves; `rotate_to` changes it.
+    jwks: Arc<std::sync::Mutex<String>>,
+}
+
+impl Issuer {
+    pub async fn start() -> Issuer {
+        let key = tokens::SigningKey::generate("test-key-1");
+        let jwks = Arc::new(std::sync::Mutex::new(key.jwks().to_string()));
+        let served = jwks.clone();
+        let url = stub_http::start(Arc::new(move |_head: &str, _body: &[u8]| (200, served.lock().unwrap().clone()))).await;
+        Issuer { key, url, jwks }
+    }
+
+    /// Publishes `next` beside the current key, as an issuer rotating does.
+    pub fn rotate_to(&self, next: &tokens::SigningKey) {
+        *self.jwks.lock().unwrap() = json!({ "keys": [self.key.jwk(), next.jwk()] }).to_string();
+    }
+
+    /// The JWT settings of an app that trusts this issuer.
+    pub fn settings(&self) -> Vec<(&'static str, String)> {
+        vec![("JWT_ISSUER", self.url.clone()), ("JWT_AUDIENCE", tokens::LOCAL_AUDIENCE.into()), ("JWT_JWKS_URL", format!("{}/jwks.json", self.url))]
+    }
+
+    /// A business user's bearer header value, valid at `now`.
+    pub fn bearer(&self, business_id: &str, role: &str, now: i64) -> String {
+        format!("Bearer {}", self.key.sign(&tokens::business_claims(&self.url, business_id, role, now)))
+    }
+}
+
+/// An env whose app trusts `issuer`'s tokens.
+pub async fn env_trusting(issuer: &Issuer) -> TestEnv {
+    let settings = issuer.settings();
+    let pairs: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    env_with(&pairs).await
+}
+
 /// An API Gateway HTTP API (v2) event, as API Gateway and
 /// `cargo lambda watch` send it, parsed the way a function parses it.
 pub fn api_event_json(method: &str, path_and_query: &str, headers: &[(&str, String)], body: Option<&str>) -> Value {
@@ -325,6 +366,9 @@ pub async fn dispatch_by_name(name: &str, app: App, req: Request) -> Option<Resp
         "partners-refunds-sla" => dispatch(app, req, partners_refunds_sla::handle).await,
         "partners-scores-adjust" => dispatch(app, req, partners_scores_adjust::handle).await,
         "partners-me" => dispatch(app, req, partners_me::handle).await,
+        "partners-profile" => dispatch(app, req, partners_profile::handle).await,
+        "businesses-register" => dispatch(app, req, businesses_register::handle).await,
+        "businesses-update" => dispatch(app, req, businesses_update::handle).await,
         "partners-console" => dispatch(app, req, partners_console::handle).await,
         "webhooks-paddle" => dispatch(app, req, webhooks_paddle::handle).await,
         "webhooks-events" => dispatch(app, req, webhooks_events::handle).await,
@@ -346,6 +390,7 @@ pub async fn dispatch_by_name(name: &str, app: App, req: Request) -> Option<Resp
 pub mod bench;
 pub mod faults;
 pub mod layering;
+pub mod tokens;
 
 pub fn repo_root() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()

@@ -9,7 +9,11 @@ const SAMPLE_ADMIN: &str = "ALAYoJpabALEEt7czrdMm9Du5dWybtyCC4jJ3GXynz24";
 
 #[tokio::test]
 async fn every_http_sample_event_is_served_by_its_function() {
-    let env = env_with(&[("ADMIN_WALLETS", SAMPLE_ADMIN), ("ALLOW_UNSIGNED_ADMIN", "true")]).await;
+    let issuer = Issuer::start().await;
+    let mut settings: Vec<(&str, String)> = issuer.settings();
+    settings.extend([("ADMIN_WALLETS", SAMPLE_ADMIN.to_string()), ("ALLOW_UNSIGNED_ADMIN", "true".to_string())]);
+    let pairs: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let env = env_with(&pairs).await;
     let mut served = 0;
     let mut entries: Vec<_> = std::fs::read_dir(repo_root().join("events")).unwrap().map(|e| e.unwrap().path()).collect();
     entries.sort();
@@ -33,6 +37,8 @@ async fn every_http_sample_event_is_served_by_its_function() {
             // Wallet-signed samples whose signatures are placeholders.
             "payments-intents-verify" => (404, "INTENT_NOT_FOUND"),
             "credits-reverse" => (404, "ENTRY_NOT_FOUND"),
+            // Partner Network samples: their bearer tokens name a placeholder key.
+            "businesses-register" | "businesses-update" | "partners-profile" => (401, "TOKEN_UNKNOWN_KEY"),
             _ => (0, ""),
         };
         if expected.0 == 0 {

@@ -1,6 +1,8 @@
 //! One module per function, named like its binary.
 
 pub mod audit_log;
+pub mod businesses_register;
+pub mod businesses_update;
 pub mod credits_adjust;
 pub mod credits_get;
 pub mod credits_reverse;
@@ -15,6 +17,7 @@ pub mod partners_console;
 pub mod partners_cycle_eliminate;
 pub mod partners_cycle_preview;
 pub mod partners_me;
+pub mod partners_profile;
 pub mod partners_rankings;
 pub mod partners_refunds_list;
 pub mod partners_refunds_sla;

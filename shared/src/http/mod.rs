@@ -2,6 +2,7 @@
 //! JSON responses, authentication and the request/response wrapper.
 
 pub mod auth;
+pub mod jwt;
 pub mod partner;
 pub mod request;
 pub mod response;

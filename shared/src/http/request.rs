@@ -53,6 +53,42 @@ pub fn header<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
     req.headers().get(name).and_then(|v| v.to_str().ok()).map(str::trim).filter(|v| !v.is_empty())
 }
 
+/// A path parameter: API Gateway's, or (when the emulator did not fill
+/// them in) the rest of the path after `prefix`, percent-decoded.
+pub fn path_param(req: &Request, name: &str, prefix: &str) -> Option<String> {
+    let given = req.path_parameters_ref().and_then(|p| p.first(name).map(str::to_string));
+    given
+        .or_else(|| req.uri().path().strip_prefix(prefix).map(|rest| percent_decode(rest.trim_end_matches('/'))))
+        .filter(|v| !v.is_empty() && !v.contains('/'))
+}
+
+fn percent_decode(text: &str) -> String {
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if let (b'%', Some(Some(hi)), Some(Some(lo))) = (bytes[i], bytes.get(i + 1).map(|b| hex(*b)), bytes.get(i + 2).map(|b| hex(*b))) {
+            out.push(hi << 4 | lo);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn percent_decoding_never_panics_and_decodes_pairs() {
+        assert_eq!(super::percent_decode("biz%2D1"), "biz-1");
+        assert_eq!(super::percent_decode("%é%4"), "%é%4");
+        assert_eq!(super::percent_decode("%%41"), "%A");
+    }
+}
+
 /// A query parameter, if present and not empty.
 pub fn query(req: &Request, name: &str) -> Option<String> {
     req.query_string_parameters_ref()

@@ -19,9 +19,11 @@ pub fn ok<T: Serialize>(value: &T) -> Result<Response<Body>, AppError> {
 }
 
 pub fn error(err: &AppError) -> Response<Body> {
-    Response::builder()
-        .status(err.status)
-        .header("content-type", "application/json")
+    let mut builder = Response::builder().status(err.status).header("content-type", "application/json");
+    if let Some(secs) = err.retry_after_secs {
+        builder = builder.header("retry-after", secs.to_string());
+    }
+    builder
         .body(Body::Text(err.body().to_string()))
         .expect("a status code from AppError and a text body always build")
 }

@@ -13,6 +13,8 @@ pub struct App {
     pub sqs: aws_sdk_sqs::Client,
     pub events: aws_sdk_eventbridge::Client,
     pub clock: Arc<dyn Clock>,
+    /// The Partner Network's token verifier (keys cached per container).
+    pub jwt: Option<super::jwt::Verifier>,
     /// For outside HTTP services (Solana RPC); built on first use so the
     /// functions that never call out do not pay for it at cold start.
     http: Arc<OnceLock<reqwest::Client>>,
@@ -22,11 +24,13 @@ impl App {
     /// Clients are cheap handles over one shared SDK config; building all
     /// three costs no network round trip.
     pub fn new(settings: Settings, sdk: &aws_config::SdkConfig, clock: Arc<dyn Clock>) -> Self {
+        let jwt = settings.jwt.clone().map(super::jwt::Verifier::new);
         Self {
             settings: Arc::new(settings),
             db: super::aws::dynamodb(sdk),
             sqs: aws_sdk_sqs::Client::new(sdk),
             events: aws_sdk_eventbridge::Client::new(sdk),
+            jwt,
             clock,
             http: Arc::default(),
         }

@@ -68,6 +68,9 @@ pub struct Settings {
     pub paddle_secrets: Vec<String>,
     /// How far `ts` in `Paddle-Signature` may be from our clock (seconds).
     pub paddle_tolerance_secs: i64,
+    /// The Partner Network's token issuer; `None` until all three
+    /// `JWT_ISSUER`, `JWT_AUDIENCE` and `JWT_JWKS_URL` are set.
+    pub jwt: Option<super::jwt::JwtSettings>,
     /// Local-only: accept webhooks without a valid signature.
     pub paddle_bypass_signature: bool,
     pub paddle_webhook_queue_url: Option<String>,
@@ -172,6 +175,7 @@ impl Settings {
             payout_service_url,
             paddle_secrets,
             paddle_tolerance_secs: parse_num(get("PADDLE_WEBHOOK_TOLERANCE_SECS"), 5, "PADDLE_WEBHOOK_TOLERANCE_SECS")?,
+            jwt: jwt_settings(&get)?,
             paddle_bypass_signature,
             paddle_webhook_queue_url: get("PADDLE_WEBHOOK_QUEUE_URL").filter(|s| !s.is_empty()),
             commission_bps,
@@ -235,6 +239,16 @@ fn parse_num<T: std::str::FromStr>(v: Option<String>, default: T, name: &str) ->
         None => Ok(default),
         Some(s) if s.trim().is_empty() => Ok(default),
         Some(s) => s.trim().parse().map_err(|_| ConfigError(format!("{name} must be a whole number, not {s:?}"))),
+    }
+}
+
+/// All three JWT settings, or none (then the network's routes answer 503).
+fn jwt_settings(get: &impl Fn(&str) -> Option<String>) -> Result<Option<super::jwt::JwtSettings>, ConfigError> {
+    let [issuer, audience, jwks_url] = ["JWT_ISSUER", "JWT_AUDIENCE", "JWT_JWKS_URL"].map(|k| get(k).filter(|v| !v.trim().is_empty()));
+    match (issuer, audience, jwks_url) {
+        (Some(issuer), Some(audience), Some(jwks_url)) => Ok(Some(super::jwt::JwtSettings { issuer, audience, jwks_url })),
+        (None, None, None) => Ok(None),
+        _ => Err(ConfigError("JWT_ISSUER, JWT_AUDIENCE and JWT_JWKS_URL go together: set all three or none".into())),
     }
 }
 

@@ -10,11 +10,13 @@ pub struct AppError {
     pub status: u16,
     pub code: &'static str,
     pub message: String,
+    /// For a 429: when to come back (the `Retry-After` header).
+    pub retry_after_secs: Option<u64>,
 }
 
 impl AppError {
     pub fn new(status: u16, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into() }
+        Self { status, code, message: message.into(), retry_after_secs: None }
     }
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
         Self::new(400, code, message)

@@ -1,0 +1,172 @@
+//! Business profile rules, free of I/O.
+
+use serde::{Deserialize, Serialize};
+
+use crate::platform::error::AppError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct GeoLocation {
+    pub lat: f64,
+    pub lng: f64,
+}
+
+impl GeoLocation {
+    /// Finite, within ±90 / ±180.
+    pub fn validate(self) -> Result<Self, AppError> {
+        let ok = self.lat.is_finite() && self.lng.is_finite() && (-90.0..=90.0).contains(&self.lat) && (-180.0..=180.0).contains(&self.lng);
+        if ok {
+            Ok(self)
+        } else {
+            Err(AppError::bad_request("INVALID_LOCATION", "location needs lat in [-90, 90] and lng in [-180, 180]"))
+        }
+    }
+}
+
+/// A business as stored and shown to other businesses.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Business {
+    pub business_id: String,
+    pub name: String,
+    pub category: String,
+    #[serde(default)]
+    pub categories: Vec<String>,
+    pub location: GeoLocation,
+    pub address: String,
+    pub available_for_partnership: bool,
+    /// Sum of review ratings (1-5 each) and how many: `rating` is derived.
+    #[serde(default)]
+    pub rating_sum: u64,
+    #[serde(default)]
+    pub review_count: u64,
+    #[serde(default)]
+    pub loyal_customer_count: u64,
+    #[serde(default)]
+    pub partnership_count: u64,
+    pub owner_user_id: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl Business {
+    /// The average rating, to one decimal, 0 without reviews.
+    pub fn rating(&self) -> f64 {
+        if self.review_count == 0 {
+            return 0.0;
+        }
+        // Tenths, rounded half up, from integers: no float drift in the sum.
+        let tenths = (self.rating_sum * 20 + self.review_count) / (self.review_count * 2);
+        tenths as f64 / 10.0
+    }
+}
+
+/// The body of `POST /api/v1/businesses` and `PUT /api/v1/businesses/me`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct BusinessRequest {
+    pub name: String,
+    pub category: String,
+    #[serde(default)]
+    pub categories: Vec<String>,
+    pub location: GeoLocation,
+    pub address: String,
+    pub available_for_partnership: bool,
+}
+
+/// A validated profile: what the caller may set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProfileFields {
+    pub name: String,
+    pub category: String,
+    pub categories: Vec<String>,
+    pub location: GeoLocation,
+    pub address: String,
+    pub available_for_partnership: bool,
+}
+
+fn category(text: &str) -> Result<String, AppError> {
+    let c = text.trim().to_ascii_lowercase();
+    let ok = !c.is_empty() && c.len() <= 40 && c.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+    if ok {
+        Ok(c)
+    } else {
+        Err(AppError::bad_request("INVALID_CATEGORY", "a category is 1 to 40 of a-z, 0-9, _ and -"))
+    }
+}
+
+impl BusinessRequest {
+    pub fn validate(self) -> Result<ProfileFields, AppError> {
+        let name = self.name.trim().to_string();
+        if name.is_empty() || name.chars().count() > 120 {
+            return Err(AppError::bad_request("INVALID_NAME", "name must be 1 to 120 characters"));
+        }
+        let address = self.address.trim().to_string();
+        if address.chars().count() > 300 {
+            return Err(AppError::bad_request("INVALID_ADDRESS", "address must be at most 300 characters"));
+        }
+        if self.categories.len() > 10 {
+            return Err(AppError::bad_request("INVALID_CATEGORY", "at most 10 categories"));
+        }
+        let main = category(&self.category)?;
+        let mut categories = vec![main.clone()];
+        for c in &self.categories {
+            let c = category(c)?;
+            if !categories.contains(&c) {
+                categories.push(c);
+            }
+        }
+        Ok(ProfileFields { name, category: main, categories, location: self.location.validate()?, address, available_for_partnership: self.available_for_partnership })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(json: serde_json::Value) -> Result<ProfileFields, AppError> {
+        serde_json::from_value::<BusinessRequest>(json).map_err(|e| AppError::bad_request("INVALID_JSON", e.to_string()))?.validate()
+    }
+
+    #[test]
+    fn profiles_are_validated() {
+        let ok = serde_json::json!({ "name": " Cafe A ", "category": "Cafe", "categories": ["bakery", "cafe"], "location": { "lat": 45.5, "lng": -73.6 }, "address": "1 Main St", "availableForPartnership": true });
+        let p = req(ok.clone()).unwrap();
+        assert_eq!((p.name.as_str(), p.category.as_str(), p.categories.clone()), ("Cafe A", "cafe", vec!["cafe".to_string(), "bakery".to_string()]));
+        for (field, value, code) in [
+            ("name", serde_json::json!(""), "INVALID_NAME"),
+            ("category", serde_json::json!("caf é"), "INVALID_CATEGORY"),
+            ("location", serde_json::json!({ "lat": 91.0, "lng": 0.0 }), "INVALID_LOCATION"),
+            ("location", serde_json::json!({ "lat": 0.0, "lng": -180.5 }), "INVALID_LOCATION"),
+            ("address", serde_json::json!("x".repeat(301)), "INVALID_ADDRESS"),
+        ] {
+            let mut bad = ok.clone();
+            bad[field] = value;
+            assert_eq!(req(bad).unwrap_err().code, code, "{field}");
+        }
+    }
+
+    #[test]
+    fn the_rating_is_the_mean_to_a_tenth_from_integers() {
+        let mut b = Business {
+            business_id: "b".into(),
+            name: "n".into(),
+            category: "c".into(),
+            categories: vec![],
+            location: GeoLocation { lat: 0.0, lng: 0.0 },
+            address: String::new(),
+            available_for_partnership: true,
+            rating_sum: 0,
+            review_count: 0,
+            loyal_customer_count: 0,
+            partnership_count: 0,
+            owner_user_id: "u".into(),
+            created_at: String::new(),
+            updated_at: String::new(),
+        };
+        assert_eq!(b.rating(), 0.0);
+        (b.rating_sum, b.review_count) = (14, 3); // 4.666…
+        assert_eq!(b.rating(), 4.7);
+        (b.rating_sum, b.review_count) = (9, 2); // 4.5
+        assert_eq!(b.rating(), 4.5);
+    }
+}

@@ -1,0 +1,7 @@
+//! Partner Network businesses: the profiles businesses register and edit,
+//! and read of each other (the spec's Business Profile dependency). The
+//! directory's geo search and reviews build on these.
+
+pub mod domain;
+pub mod service;
+pub mod store;

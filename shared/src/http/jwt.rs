@@ -1,0 +1,62 @@
+//! Who calls a Partner Network route: a bearer JWT verified against the
+//! issuer's keys (`platform::jwt`). The tenant is always the token's
+//! `businessId` claim, never a path or body value.
+
+use super::request::header;
+use super::Request;
+use crate::platform::error::AppError;
+use crate::platform::rate_limit;
+use crate::App;
+
+/// A business's user, as its token says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BusinessCaller {
+    pub user_id: String,
+    pub business_id: String,
+    pub role: BusinessRole,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BusinessRole {
+    /// Creates, accepts, declines, changes and terminates partnerships.
+    Owner,
+    /// Reads.
+    Staff,
+}
+
+impl BusinessCaller {
+    /// 403 unless the caller is its business's owner.
+    pub fn require_owner(&self) -> Result<(), AppError> {
+        match self.role {
+            BusinessRole::Owner => Ok(()),
+            BusinessRole::Staff => Err(AppError::forbidden("OWNER_ONLY", "only the business's owner may do this; staff may read")),
+        }
+    }
+}
+
+/// Partner operations a business may make per minute.
+pub const REQUESTS_PER_MINUTE: u32 = 100;
+
+/// Verifies the bearer token of a business user (owner or staff) and
+/// counts the request against the business's rate limit.
+pub async fn require_business(app: &App, req: &Request) -> Result<BusinessCaller, AppError> {
+    let verifier = app.jwt.as_ref().ok_or_else(|| AppError::unavailable("JWT_NOT_CONFIGURED", "JWT_ISSUER, JWT_AUDIENCE and JWT_JWKS_URL are not set"))?;
+    let token = header(req, "authorization")
+        .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| AppError::unauthorized("TOKEN_MISSING", "Authorization: Bearer <JWT> is required"))?;
+    let now = app.clock.now().unix_timestamp();
+    let claims = verifier.verify(app.http(), token, now).await?;
+    let role = match claims.role.as_deref() {
+        Some("owner") => BusinessRole::Owner,
+        Some("staff") => BusinessRole::Staff,
+        _ => return Err(AppError::forbidden("NOT_A_BUSINESS_USER", "this route is for a business's owner or staff")),
+    };
+    let business_id = claims
+        .business_id
+        .filter(|b| !b.is_empty() && b.len() <= 64 && b.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'))
+        .ok_or_else(|| AppError::forbidden("NOT_A_BUSINESS_USER", "the token carries no valid businessId claim"))?;
+    rate_limit::take(app, &format!("BUSINESS#{business_id}"), REQUESTS_PER_MINUTE, 60, now).await?;
+    Ok(BusinessCaller { user_id: claims.sub, business_id, role })
+}

@@ -1,0 +1,70 @@
+//! A local token issuer: an ES256 key, its JWKS, and tokens signed with it.
+//! The tests start one per test (served on loopback); `make dev` keeps one
+//! in `.local/jwt/` and `mint-token` signs with it (see the README).
+
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
+use base64::Engine;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use serde_json::{json, Value};
+
+pub const LOCAL_AUDIENCE: &str = "partner-network-local";
+
+pub struct SigningKey {
+    pub kid: String,
+    pkcs8: Vec<u8>,
+}
+
+impl SigningKey {
+    pub fn generate(kid: &str) -> Self {
+        let doc = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new()).expect("generate a P-256 key");
+        Self { kid: kid.to_string(), pkcs8: doc.as_ref().to_vec() }
+    }
+
+    pub fn from_pkcs8(kid: &str, pkcs8: Vec<u8>) -> Self {
+        Self { kid: kid.to_string(), pkcs8 }
+    }
+
+    pub fn pkcs8(&self) -> &[u8] {
+        &self.pkcs8
+    }
+
+    /// The public half as a JWK (`kty: EC`, `crv: P-256`).
+    pub fn jwk(&self) -> Value {
+        let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &self.pkcs8).expect("our own key");
+        let point = pair.public_key().as_ref(); // 0x04 || x || y
+        let b64 = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
+        json!({ "kty": "EC", "crv": "P-256", "x": b64(&point[1..33]), "y": b64(&point[33..65]), "kid": self.kid, "alg": "ES256", "use": "sig" })
+    }
+
+    pub fn jwks(&self) -> Value {
+        json!({ "keys": [self.jwk()] })
+    }
+
+    /// A token with exactly these claims, signed ES256 under our `kid`.
+    pub fn sign(&self, claims: &Value) -> String {
+        let mut header = Header::new(Algorithm::ES256);
+        header.kid = Some(self.kid.clone());
+        jsonwebtoken::encode(&header, claims, &EncodingKey::from_ec_der(&self.pkcs8)).expect("sign a token")
+    }
+}
+
+/// The claims of a business user's token, valid for an hour from `now`.
+pub fn business_claims(issuer: &str, business_id: &str, role: &str, now: i64) -> Value {
+    json!({
+        "iss": issuer,
+        "aud": LOCAL_AUDIENCE,
+        "sub": format!("user-{business_id}-{role}"),
+        "businessId": business_id,
+        "role": role,
+        "iat": now,
+        "exp": now + 3600,
+    })
+}
+
+/// A token without a verifiable signature: `header` and `claims` as given,
+/// then `signature` (for the refusals: `alg: none`, HS256, junk).
+pub fn forged(header: &Value, claims: &Value, signature: &[u8]) -> String {
+    let b64 = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
+    format!("{}.{}.{}", b64(header.to_string().as_bytes()), b64(claims.to_string().as_bytes()), b64(signature))
+}
