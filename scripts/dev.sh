@@ -14,6 +14,7 @@ ensure_tools
 start_dynamodb "$DDB_PORT" "$ROOT/.local/dynamodb"
 start_moto "$MOTO_PORT"
 export_stack_env "$DDB_PORT" "$MOTO_PORT" local
+local_jwt_issuer "${JWKS_PORT:-9010}" "$ROOT/.local/jwt"
 provision
 
 # The runbooks' curl lines send only x-admin-wallet, and execute their
@@ -27,6 +28,7 @@ cargo build -q -p functions
 echo
 echo "API: http://127.0.0.1:$API_PORT  (try: curl -s http://127.0.0.1:$API_PORT/api/partners/config -H 'x-admin-wallet: ${ADMIN_WALLETS%%,*}')"
 echo "     BASE_URL=http://127.0.0.1:$API_PORT ADMIN_WALLET=${ADMIN_WALLETS%%,*}   logs: .local/logs   stop: Ctrl-C"
+echo "     Partner Network token: TOKEN=\$(cargo run -q -p integration-tests --bin mint-token -- --business biz-a --role owner)"
 echo
 cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$API_PORT" &
 PIDS+=($!)

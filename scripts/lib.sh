@@ -99,6 +99,23 @@ export_stack_env() { # dynamodb_port moto_port name
   export TREASURY_WALLET="${TREASURY_WALLET:-9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM}"
 }
 
+# The Partner Network's token issuer. Unless JWT_ISSUER, JWT_AUDIENCE and
+# JWT_JWKS_URL point at a real OIDC issuer, a local one: an ES256 key in
+# DIR, its jwks.json served on PORT, tokens from `mint-token`.
+local_jwt_issuer() { # port dir
+  if [ -n "${JWT_JWKS_URL:-}" ]; then
+    log "JWT issuer from the environment: ${JWT_ISSUER:-?}"
+    return
+  fi
+  port_free "$1" || { log "port $1 is taken (is another stack running?)"; return 1; }
+  export JWT_LOCAL_DIR="$2"
+  cargo run -q -p integration-tests --bin mint-token -- init
+  python3 -m http.server "$1" --bind 127.0.0.1 --directory "$2" >"${LOG_DIR}/jwks.log" 2>&1 &
+  PIDS+=($!)
+  wait_port "$1" "the local JWKS"
+  export JWT_ISSUER="http://127.0.0.1:$1" JWT_AUDIENCE=partner-network-local JWT_JWKS_URL="http://127.0.0.1:$1/jwks.json"
+}
+
 provision() {
   cargo run -q -p integration-tests --bin provision-local-stack
 }

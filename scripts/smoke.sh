@@ -134,5 +134,21 @@ check "window before the incident is empty" 200 "b['events']==[]" -- \
 check "reversed window refused" 400 "b['error']['code']=='INVALID_WINDOW'" -- \
   "$BASE_URL/api/audit?action=program.refill_frozen&from=$to&to=$from" -H "x-admin-wallet: $ADMIN_WALLET"
 
+# Partner Network: businesses call with bearer tokens from the local issuer.
+mint() { cargo run -q -p integration-tests --bin mint-token -- --business "$1" --role "$2"; }
+OWNER_A=$(mint biz-a owner); STAFF_B=$(mint biz-b staff)
+profile='{"name":"Cafe A","category":"cafe","categories":["bakery"],"location":{"lat":45.5017,"lng":-73.5673},"address":"1 Main St","availableForPartnership":true}'
+check "network: a token is required" 401 "b['error']['code']=='TOKEN_MISSING'" -- "$BASE_URL/api/v1/partners/biz-a"
+check "network: staff cannot register" 403 "b['error']['code']=='OWNER_ONLY'" -- \
+  -X POST "$BASE_URL/api/v1/businesses" -H "authorization: Bearer $STAFF_B" -H "content-type: application/json" -d "$profile"
+check "network: owner registers its business" 201 "b['businessId']=='biz-a' and b['rating']==0" -- \
+  -X POST "$BASE_URL/api/v1/businesses" -H "authorization: Bearer $OWNER_A" -H "content-type: application/json" -d "$profile"
+check "network: another business reads the profile" 200 "b['name']=='Cafe A' and b['categories']==['cafe','bakery']" -- \
+  "$BASE_URL/api/v1/partners/biz-a" -H "authorization: Bearer $STAFF_B"
+# Staff's claims under the owner's signature: a forgery.
+FORGED="${OWNER_A%%.*}.$(echo "$STAFF_B" | cut -d. -f2).${OWNER_A##*.}"
+check "network: a forged token is refused" 401 "b['error']['code']=='TOKEN_INVALID_SIGNATURE'" -- \
+  "$BASE_URL/api/v1/partners/biz-a" -H "authorization: Bearer $FORGED"
+
 echo "smoke: $passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -28,4 +28,5 @@ cargo test --workspace --locked -- --test-threads 4
 
 log "running the runbook smoke test through cargo lambda watch"
 provision
+local_jwt_issuer "${TEST_JWKS_PORT:-9110}" "$ROOT/.local/test-jwt"
 bash "$ROOT/scripts/smoke.sh" "$API_PORT"
