@@ -3,5 +3,6 @@
 //! directory's geo search and reviews build on these.
 
 pub mod domain;
+pub mod geo;
 pub mod service;
 pub mod store;
