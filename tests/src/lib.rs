@@ -367,6 +367,7 @@ pub async fn dispatch_by_name(name: &str, app: App, req: Request) -> Option<Resp
         "partners-scores-adjust" => dispatch(app, req, partners_scores_adjust::handle).await,
         "partners-me" => dispatch(app, req, partners_me::handle).await,
         "partners-profile" => dispatch(app, req, partners_profile::handle).await,
+        "partners-directory" => dispatch(app, req, partners_directory::handle).await,
         "businesses-register" => dispatch(app, req, businesses_register::handle).await,
         "businesses-update" => dispatch(app, req, businesses_update::handle).await,
         "partners-console" => dispatch(app, req, partners_console::handle).await,

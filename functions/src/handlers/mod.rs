@@ -13,6 +13,7 @@ pub mod health;
 pub mod partners_config_get;
 pub mod partners_commissions;
 pub mod partners_config_update;
+pub mod partners_directory;
 pub mod partners_console;
 pub mod partners_cycle_eliminate;
 pub mod partners_cycle_preview;

@@ -2,6 +2,7 @@
 //! and read of each other (the spec's Business Profile dependency). The
 //! directory's geo search and reviews build on these.
 
+pub mod directory;
 pub mod domain;
 pub mod geo;
 pub mod service;

@@ -84,7 +84,7 @@ pub async fn update(app: &App, business_id: &str, user_id: &str, request: Busine
     let details = json!({ "before": { "name": before.name, "category": before.category, "availableForPartnership": before.available_for_partnership },
                           "after": { "name": fields.name, "category": fields.category, "availableForPartnership": fields.available_for_partnership } });
     let audit = AuditEntry::new(user_id, "business.updated", &store::subject(business_id), &now, details);
-    if !store::update(app, business_id, &fields, &now, &audit).await? {
+    if !store::update(app, &before, &fields, &now, &audit).await? {
         return Err(not_registered());
     }
     profile(app, business_id).await
