@@ -145,6 +145,10 @@ check "network: owner registers its business" 201 "b['businessId']=='biz-a' and 
   -X POST "$BASE_URL/api/v1/businesses" -H "authorization: Bearer $OWNER_A" -H "content-type: application/json" -d "$profile"
 check "network: another business reads the profile" 200 "b['name']=='Cafe A' and b['categories']==['cafe','bakery']" -- \
   "$BASE_URL/api/v1/partners/biz-a" -H "authorization: Bearer $STAFF_B"
+check "network: the directory finds it nearby" 200 "[p['businessId'] for p in b['partners']]==['biz-a'] and b['partners'][0]['distanceKm']<1" -- \
+  "$BASE_URL/api/v1/partners/directory?lat=45.5&lng=-73.57&radiusKm=5&category=cafe" -H "authorization: Bearer $STAFF_B"
+check "network: the directory never lists the caller" 200 "b['partners']==[]" -- \
+  "$BASE_URL/api/v1/partners/directory?lat=45.5&lng=-73.57&radiusKm=5" -H "authorization: Bearer $OWNER_A"
 # Staff's claims under the owner's signature: a forgery.
 FORGED="${OWNER_A%%.*}.$(echo "$STAFF_B" | cut -d. -f2).${OWNER_A##*.}"
 check "network: a forged token is refused" 401 "b['error']['code']=='TOKEN_INVALID_SIGNATURE'" -- \
