@@ -15,23 +15,7 @@ use shared::webhooks::domain::sign;
 use shared::webhooks::service::{self as webhooks, Delivery};
 
 fn refund(id: &str, env: &TestEnv) -> Refund {
-    let now = shared::platform::clock::rfc3339(env.now_instant());
-    Refund {
-        refund_id: id.into(),
-        seat_id: "seat-1".into(),
-        wallet: wallet(1),
-        amount_cents: 100_000,
-        status: RefundStatus::Pending,
-        month_key: "2026-02".into(),
-        created_at: now.clone(),
-        refund_deadline_at: now,
-        attempts: 0,
-        tx_hash: None,
-        failure_reason: None,
-        completed_at: None,
-        payout_queued_at: None,
-        payout_round: 0,
-    }
+    Refund::pending(id.into(), "seat-1".into(), wallet(1), 100_000, "2026-02".into(), env.now_instant())
 }
 
 async fn queue_depth(env: &TestEnv, url: &str) -> usize {

@@ -9,7 +9,7 @@ use crate::platform::audit::AuditEntry;
 use crate::platform::clock::rfc3339;
 use crate::platform::error::AppError;
 use crate::platform::ids::new_id;
-use crate::refunds::domain::{deadline, refund_id, Refund, RefundStatus};
+use crate::refunds::domain::{refund_id, Refund, RefundStatus};
 use crate::refunds::{service as refunds, store as refund_store};
 use crate::seats::store as seats;
 use crate::App;
@@ -284,22 +284,7 @@ async fn run_claimed(app: &App, run: &mut Run, actor: &str, request_id: Option<S
         }
         steps += 1;
         let at = app.clock.now();
-        let refund = Refund {
-            refund_id: refund_id(&month_s, &seat_id),
-            seat_id: seat_id.clone(),
-            wallet: row.standing.wallet.clone(),
-            amount_cents: row.standing.price_paid_cents,
-            status: RefundStatus::Pending,
-            month_key: month_s.clone(),
-            created_at: rfc3339(at),
-            refund_deadline_at: rfc3339(deadline(at)),
-            attempts: 0,
-            tx_hash: None,
-            failure_reason: None,
-            completed_at: None,
-            payout_queued_at: None,
-            payout_round: 0,
-        };
+        let refund = Refund::pending(refund_id(&month_s, &seat_id), seat_id.clone(), row.standing.wallet.clone(), row.standing.price_paid_cents, month_s.clone(), at);
         let audit = AuditEntry::new(
             actor,
             "seat.eliminated",

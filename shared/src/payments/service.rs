@@ -14,7 +14,7 @@ use crate::platform::error::AppError;
 use crate::platform::ids::new_id;
 use crate::program::service::{self as program, effective};
 use crate::program::store as program_store;
-use crate::refunds::domain::{deadline, Refund, RefundStatus};
+use crate::refunds::domain::Refund;
 use crate::refunds::{service as refunds, store as refund_store};
 use crate::seats::domain::{Seat, SeatStatus, Wallet};
 use crate::seats::store::{self as seats, allocation_refusal, AllocateOutcome};
@@ -271,22 +271,15 @@ async fn seat(app: &App, intent: &Intent, signature: &str, at: &str) -> Result<V
 }
 
 async fn refund_unfulfilled(app: &App, intent: &Intent, signature: &str, at: &str, refusal: AllocateOutcome) -> Result<Verification, AppError> {
-    let refund = Refund {
-        refund_id: format!("RF-intent-{}", intent.intent_id),
-        seat_id: format!("intent:{}", intent.intent_id),
-        wallet: intent.wallet.clone(),
-        amount_cents: intent.seat_price_cents,
-        status: RefundStatus::Pending,
-        month_key: MonthKey::of(app.clock.now()).to_string(),
-        created_at: at.to_string(),
-        refund_deadline_at: rfc3339(deadline(app.clock.now())),
-        attempts: 0,
-        tx_hash: None,
-        failure_reason: None,
-        completed_at: None,
-        payout_queued_at: None,
-        payout_round: 0,
-    };
+    let now = app.clock.now();
+    let refund = Refund::pending(
+        format!("RF-intent-{}", intent.intent_id),
+        format!("intent:{}", intent.intent_id),
+        intent.wallet.clone(),
+        intent.seat_price_cents,
+        MonthKey::of(now).to_string(),
+        now,
+    );
     let (code, reason) = match refusal {
         AllocateOutcome::WalletHasSeat => ("WALLET_ALREADY_HAS_SEAT", "wallet already holds a seat"),
         // Without a version to hold, the config check fails only on a freeze.

@@ -63,6 +63,29 @@ pub struct Refund {
     pub payout_round: u32,
 }
 
+impl Refund {
+    /// A new PENDING refund of `amount_cents` to `wallet`, created at `at`
+    /// and due `REFUND_SLA` later.
+    pub fn pending(refund_id: String, seat_id: String, wallet: String, amount_cents: u64, month_key: String, at: OffsetDateTime) -> Self {
+        Refund {
+            refund_id,
+            seat_id,
+            wallet,
+            amount_cents,
+            status: RefundStatus::Pending,
+            month_key,
+            created_at: crate::platform::clock::rfc3339(at),
+            refund_deadline_at: crate::platform::clock::rfc3339(deadline(at)),
+            attempts: 0,
+            tx_hash: None,
+            failure_reason: None,
+            completed_at: None,
+            payout_queued_at: None,
+            payout_round: 0,
+        }
+    }
+}
+
 /// One refund per seat and month: retries of the cycle can only ever
 /// write the same refund.
 pub fn refund_id(month: &str, seat_id: &str) -> String {
