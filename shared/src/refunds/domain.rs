@@ -178,23 +178,10 @@ mod tests {
     use super::*;
     use time::macros::datetime;
 
+    /// A PENDING refund due at `deadline` (whatever its creation says).
     fn refund(deadline: &str) -> Refund {
-        Refund {
-            refund_id: format!("r-{deadline}"),
-            seat_id: "s".into(),
-            wallet: "w".into(),
-            amount_cents: 1,
-            status: RefundStatus::Pending,
-            month_key: "2026-02".into(),
-            created_at: "2026-02-28T00:00:00Z".into(),
-            refund_deadline_at: deadline.into(),
-            attempts: 0,
-            tx_hash: None,
-            failure_reason: None,
-            completed_at: None,
-            payout_queued_at: None,
-            payout_round: 0,
-        }
+        let created = datetime!(2026-02-28 00:00 UTC);
+        Refund { refund_deadline_at: deadline.into(), ..Refund::pending(format!("r-{deadline}"), "s".into(), "w".into(), 1, "2026-02".into(), created) }
     }
 
     #[test]
