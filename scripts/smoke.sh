@@ -149,6 +149,21 @@ check "network: the directory finds it nearby" 200 "[p['businessId'] for p in b[
   "$BASE_URL/api/v1/partners/directory?lat=45.5&lng=-73.57&radiusKm=5&category=cafe" -H "authorization: Bearer $STAFF_B"
 check "network: the directory never lists the caller" 200 "b['partners']==[]" -- \
   "$BASE_URL/api/v1/partners/directory?lat=45.5&lng=-73.57&radiusKm=5" -H "authorization: Bearer $OWNER_A"
+# The spec's example: A invites B, B accepts; a third business sees nothing.
+OWNER_B=$(mint biz-b owner); OWNER_C=$(mint biz-c owner)
+check "network: B registers" 201 "b['businessId']=='biz-b'" -- \
+  -X POST "$BASE_URL/api/v1/businesses" -H "authorization: Bearer $OWNER_B" -H "content-type: application/json" -d "${profile/Cafe A/Shop B}"
+invite='{"partnerBusinessId":"biz-b","type":"POINTS_COALITION","revenueSharingTerms":{"type":"PERCENTAGE","businessAShare":5,"businessBShare":5,"settlementFrequency":"MONTHLY"}}'
+partnership=$(curl -s -X POST "$BASE_URL/api/v1/partnerships" -H "authorization: Bearer $OWNER_A" -H "content-type: application/json" -d "$invite")
+pid=$(BODY="$partnership" python3 -c "import json,os; print(json.loads(os.environ['BODY']).get('id',''))")
+check "network: A's invitation is pending" 200 "b['status']=='PENDING' and b['businessBId']=='biz-b'" -- \
+  "$BASE_URL/api/v1/partnerships/$pid" -H "authorization: Bearer $OWNER_A"
+check "network: B accepts" 200 "b['status']=='ACTIVE' and b['activatedAt']" -- \
+  -X PATCH "$BASE_URL/api/v1/partnerships/$pid/accept" -H "authorization: Bearer $OWNER_B"
+check "network: a third business gets a 404" 404 "b['error']['code']=='PARTNERSHIP_NOT_FOUND'" -- \
+  "$BASE_URL/api/v1/partnerships/$pid" -H "authorization: Bearer $OWNER_C"
+check "network: B lists it as invitee" 200 "b['partnerships'][0]['partnerBusinessId']=='biz-a'" -- \
+  "$BASE_URL/api/v1/partnerships?role=invitee" -H "authorization: Bearer $OWNER_B"
 # Staff's claims under the owner's signature: a forgery.
 FORGED="${OWNER_A%%.*}.$(echo "$STAFF_B" | cut -d. -f2).${OWNER_A##*.}"
 check "network: a forged token is refused" 401 "b['error']['code']=='TOKEN_INVALID_SIGNATURE'" -- \

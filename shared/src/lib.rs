@@ -24,6 +24,7 @@ pub mod commissions;
 pub mod cycle;
 pub mod dunning;
 pub mod memberships;
+pub mod partnerships;
 pub mod payments;
 pub mod program;
 pub mod refunds;

@@ -38,7 +38,8 @@ async fn every_http_sample_event_is_served_by_its_function() {
             "payments-intents-verify" => (404, "INTENT_NOT_FOUND"),
             "credits-reverse" => (404, "ENTRY_NOT_FOUND"),
             // Partner Network samples: their bearer tokens name a placeholder key.
-            "businesses-register" | "businesses-update" | "partners-profile" | "partners-directory" => (401, "TOKEN_UNKNOWN_KEY"),
+            "businesses-register" | "businesses-update" | "partners-profile" | "partners-directory" | "partnerships-invite" | "partnerships-list"
+            | "partnerships-get" | "partnerships-accept" | "partnerships-decline" => (401, "TOKEN_UNKNOWN_KEY"),
             _ => (0, ""),
         };
         if expected.0 == 0 {

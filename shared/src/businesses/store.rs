@@ -72,6 +72,17 @@ pub async fn update(app: &App, business: &Business, fields: &ProfileFields, now:
     }
 }
 
+/// The condition that a business is registered and available for
+/// partnership, for a transaction that invites it.
+pub fn available_condition(app: &App, business_id: &str) -> Result<aws_sdk_dynamodb::types::TransactWriteItem, AppError> {
+    dynamo::tx_check(
+        key(business_id)
+            .check(app.table())
+            .condition_expression("availableForPartnership = :yes")
+            .expression_attribute_values(":yes", aws_sdk_dynamodb::types::AttributeValue::Bool(true)),
+    )
+}
+
 /// Every profile in one geohash cell (precision 3 or finer).
 pub async fn in_cell(app: &App, cell: &str) -> Result<Vec<Business>, AppError> {
     let part = Partition::index(GSI2, format!("GEO#{}", &cell[..geo::PARTITION_PRECISION.min(cell.len())])).begins_with(cell);
