@@ -130,3 +130,36 @@ async fn a_third_business_sees_only_404s_and_refusals_are_clear() {
     assert_eq!(net.call("POST", "/api/v1/partnerships", "biz-a", "staff", Some(&body)).await.code(), "OWNER_ONLY");
     assert_eq!(net.call("GET", "/api/v1/partnerships?role=boss", "biz-a", "owner", None).await.code(), "INVALID_QUERY");
 }
+
+#[tokio::test]
+async fn every_change_reaches_the_bus_through_the_outbox_even_when_its_writer_dies() {
+    let net = Net::start().await;
+    let names = ["partner.partnership.created", "partner.partnership.accepted", "partner.partnership.activated", "partner.partnership.terminated"];
+    let sink = net.env.bus_sink("network-events", &names).await;
+    // A writer that cannot publish after its commit, as if it died there.
+    let mut settings = (*net.env.app.settings).clone();
+    settings.event_bus_name = Some("no-such-bus".into());
+    let mut dying = net.env.app.clone();
+    dying.settings = std::sync::Arc::new(settings);
+    let request = serde_json::from_value(json!({ "partnerBusinessId": "biz-b", "type": "POINTS_COALITION", "revenueSharingTerms": { "type": "PERCENTAGE", "businessAShare": 5, "businessBShare": 5, "settlementFrequency": "MONTHLY" } })).unwrap();
+    let p = shared::partnerships::service::invite(&dying, "biz-a", "user-a", request).await.unwrap();
+    assert!(net.env.drain_events(&sink).await.is_empty(), "nothing published yet");
+    // The drain publishes it, once.
+    assert_eq!(shared::platform::outbox::drain(&net.env.app).await.unwrap(), 1);
+    assert_eq!(shared::platform::outbox::drain(&net.env.app).await.unwrap(), 0);
+    let created = net.env.drain_events(&sink).await;
+    assert_eq!(created.len(), 1, "{created:?}");
+    assert_eq!((created[0].0.as_str(), created[0].1["partnershipId"].as_str()), ("partner.partnership.created", Some(p.id.as_str())));
+    assert!(created[0].1["eventId"].is_string());
+    // A healthy writer publishes at once; the drain then has nothing to do.
+    assert_eq!(net.call("PATCH", &format!("/api/v1/partnerships/{}/accept", p.id), "biz-b", "owner", None).await.status, 200);
+    assert_eq!(shared::platform::outbox::drain(&net.env.app).await.unwrap(), 0);
+    let answered: Vec<String> = net.env.drain_events(&sink).await.into_iter().map(|(name, _)| name).collect();
+    assert_eq!(answered.iter().collect::<std::collections::BTreeSet<_>>(), ["partner.partnership.accepted".to_string(), "partner.partnership.activated".to_string()].iter().collect());
+    // A decline announces the end.
+    let other = net.invite("biz-a", "biz-c").await.json["id"].as_str().unwrap().to_string();
+    net.call("PATCH", &format!("/api/v1/partnerships/{other}/decline"), "biz-c", "owner", None).await;
+    let ended = net.env.drain_events(&sink).await;
+    let terminated = ended.iter().find(|(name, _)| name == "partner.partnership.terminated").expect("terminated published");
+    assert_eq!(terminated.1["endReason"], "DECLINED");
+}

@@ -21,6 +21,7 @@ pub async fn handle(app: App, req: Request) -> Result<Response<Body>, AppError> 
         "reconciliation" => super::payments_reconciliation_scheduled::advance_for(app, std::time::Duration::from_secs(20)).await?,
         "dunning" => super::dunning_scheduled::handle(app, json!({})).await?,
         "sweep" => super::sweep_scheduled::handle(app, json!({})).await?,
+        "outbox" => super::outbox_drain::handle(app, json!({})).await?,
         _ => return Err(AppError::not_found("UNKNOWN_CRON_JOB", format!("no cron job {job:?}"))),
     };
     response::ok(&json!({ "job": job, "result": result }))

@@ -10,6 +10,7 @@ pub mod cron;
 pub mod cycle_scheduled;
 pub mod dunning_scheduled;
 pub mod health;
+pub mod outbox_drain;
 pub mod partners_config_get;
 pub mod partners_commissions;
 pub mod partners_config_update;

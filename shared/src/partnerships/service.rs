@@ -12,6 +12,7 @@ use crate::platform::audit::AuditEntry;
 use crate::platform::clock::rfc3339;
 use crate::platform::error::AppError;
 use crate::platform::ids::new_id;
+use crate::platform::outbox::{self, OutboxEvent};
 use crate::App;
 
 /// A partnership as its parties read it.
@@ -56,6 +57,11 @@ impl From<Partnership> for PartnershipView {
     }
 }
 
+/// What a `partner.partnership.*` event says.
+fn event_detail(p: &Partnership, status: PartnershipStatus, end_reason: Option<&str>) -> serde_json::Value {
+    json!({ "partnershipId": p.partnership_id, "businessAId": p.business_a_id, "businessBId": p.business_b_id, "type": p.kind, "status": status, "endReason": end_reason })
+}
+
 fn not_found(id: &str) -> AppError {
     AppError::not_found("PARTNERSHIP_NOT_FOUND", format!("no partnership {id} of yours"))
 }
@@ -94,8 +100,12 @@ pub async fn invite(app: &App, business_id: &str, user_id: &str, request: Invite
         updated_at: now.clone(),
     };
     let audit = AuditEntry::new(user_id, "partnership.created", &store::subject(&p.partnership_id), &now, json!({ "before": null, "after": { "status": "PENDING", "businessAId": p.business_a_id, "businessBId": p.business_b_id, "type": p.kind } }));
-    match store::invite(app, &p, businesses::available_condition(app, &partner)?, &audit).await? {
-        Ok(()) => Ok(p.into()),
+    let event = OutboxEvent::new(app, "partner.partnership.created", event_detail(&p, PartnershipStatus::Pending, None));
+    match store::invite(app, &p, businesses::available_condition(app, &partner)?, &audit, &event).await? {
+        Ok(()) => {
+            outbox::publish_now(app, std::slice::from_ref(&event)).await;
+            Ok(p.into())
+        }
         Err(r) if r.failed(store::TX_PAIR) => Err(AppError::conflict("PARTNERSHIP_EXISTS", "these two businesses already have an open partnership or invitation")),
         Err(r) if r.failed(store::TX_INVITEE) => Err(AppError::conflict("PARTNER_NOT_AVAILABLE", "that business does not take partnerships now")),
         Err(r) => Err(r.unexpected("partnership invitation")),
@@ -130,9 +140,15 @@ pub async fn answer(app: &App, business_id: &str, user_id: &str, id: &str, accep
         (PartnershipStatus::Terminated, "partnership.declined", vec![("terminatedAt", now.as_str()), ("endReason", "DECLINED")])
     };
     let audit = AuditEntry::new(user_id, action, &store::subject(id), &now, json!({ "before": { "status": "PENDING" }, "after": { "status": to.as_str() } }));
-    if !store::answer(app, &p, business_id, to, &set, &audit).await? {
+    let events: Vec<OutboxEvent> = if accept {
+        ["partner.partnership.accepted", "partner.partnership.activated"].iter().map(|name| OutboxEvent::new(app, name, event_detail(&p, to, None))).collect()
+    } else {
+        vec![OutboxEvent::new(app, "partner.partnership.terminated", event_detail(&p, to, Some("DECLINED")))]
+    };
+    if !store::answer(app, &p, business_id, to, &set, &audit, &events).await? {
         return Err(AppError::conflict("PARTNERSHIP_NOT_PENDING", "the partnership changed meanwhile; read it again"));
     }
+    outbox::publish_now(app, &events).await;
     Ok(mine(app, business_id, id).await?.into())
 }
 

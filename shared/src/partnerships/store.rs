@@ -10,6 +10,7 @@ use crate::platform::audit::{self, AuditEntry};
 use crate::platform::dynamo::{self, query_page, s, tx_put, tx_update, Page, Partition, Tx};
 use crate::platform::entity::{Key, Layout, NOT_EXISTS};
 use crate::platform::error::AppError;
+use crate::platform::outbox::OutboxEvent;
 use crate::App;
 
 fn key(id: &str) -> Key {
@@ -64,7 +65,7 @@ pub const TX_INVITEE: &str = "partnership.invitee_available";
 /// Writes a new PENDING partnership, its party items and the pair lock, if
 /// the pair has no open partnership and the invitee is registered and
 /// available; `invitee_check` is that condition (from `businesses::store`).
-pub async fn invite(app: &App, p: &Partnership, invitee_check: TransactWriteItem, audit: &AuditEntry) -> Result<Result<(), dynamo::Refused>, AppError> {
+pub async fn invite(app: &App, p: &Partnership, invitee_check: TransactWriteItem, audit: &AuditEntry, event: &OutboxEvent) -> Result<Result<(), dynamo::Refused>, AppError> {
     let t = app.table();
     let pair = Put::builder()
         .table_name(t)
@@ -75,7 +76,8 @@ pub async fn invite(app: &App, p: &Partnership, invitee_check: TransactWriteItem
         .with("partnership", tx_put(Layout::new("PARTNERSHIP", key(&p.partnership_id)).put_new(t, p)?)?)
         .with(TX_PAIR, tx_put(pair)?)
         .with(TX_INVITEE, invitee_check)
-        .with(audit::TX_ITEM, audit.transact_put(t)?);
+        .with(audit::TX_ITEM, audit.transact_put(t)?)
+        .with("outbox.created", event.transact_put(app)?);
     for (i, (business, row)) in party_rows(p).iter().enumerate() {
         let put = Layout::new("PARTNERSHIP_PARTY", party_key(business, p)).put_new(t, row)?;
         tx.add(["party.a", "party.b"][i], tx_put(put)?);
@@ -86,7 +88,7 @@ pub async fn invite(app: &App, p: &Partnership, invitee_check: TransactWriteItem
 /// Moves a PENDING partnership to `to` (ACTIVE or TERMINATED), only by its
 /// invitee, with `set` the timestamps to record, its party items, and (when
 /// it ends) the pair lock released. `Ok(false)`: it was no longer PENDING.
-pub async fn answer(app: &App, p: &Partnership, invitee: &str, to: PartnershipStatus, set: &[(&str, &str)], audit: &AuditEntry) -> Result<bool, AppError> {
+pub async fn answer(app: &App, p: &Partnership, invitee: &str, to: PartnershipStatus, set: &[(&str, &str)], audit: &AuditEntry, events: &[OutboxEvent]) -> Result<bool, AppError> {
     let t = app.table();
     let mut expr = String::from("SET #status = :to, updatedAt = :now");
     let mut update = key(&p.partnership_id)
@@ -109,6 +111,9 @@ pub async fn answer(app: &App, p: &Partnership, invitee: &str, to: PartnershipSt
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":to", s(to.as_str()));
         tx.add(["party.a", "party.b"][i], tx_update(party)?);
+    }
+    for (i, event) in events.iter().enumerate() {
+        tx.add(["outbox.0", "outbox.1", "outbox.2"][i.min(2)], event.transact_put(app)?);
     }
     if to == PartnershipStatus::Terminated {
         let release = Delete::builder()

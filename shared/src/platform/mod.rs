@@ -17,6 +17,7 @@ pub mod health;
 pub mod ids;
 pub mod logging;
 pub mod outbound;
+pub mod outbox;
 pub mod jwt;
 pub mod queue;
 pub mod rate_limit;
