@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 
 use super::bus;
 use super::clock::rfc3339;
-use super::dynamo::{self, query_page, s, tx_put, Partition};
+use super::dynamo::{query_page, s, tx_put, Partition};
 use super::entity::{Key, Layout};
 use super::error::AppError;
 use super::ids::new_id;
@@ -105,10 +105,4 @@ pub async fn drain(app: &App) -> Result<usize, AppError> {
             None => return Ok(published),
         }
     }
-}
-
-/// An event as stored (with `publishedAt` once sent); for operators and tests.
-pub async fn get(app: &App, event_id: &str) -> Result<Option<Value>, AppError> {
-    let key = Key::new(format!("OUTBOX#{event_id}"), "EVENT");
-    Ok(dynamo::get_item(&app.db, app.table(), &key).await?.map(|item| serde_dynamo::from_item(item).unwrap_or(Value::Null)))
 }
