@@ -123,6 +123,9 @@ async fn a_third_business_sees_only_404s_and_refusals_are_clear() {
     assert_eq!(net.call("GET", "/api/v1/partnerships/nope", "biz-a", "owner", None).await.code(), "PARTNERSHIP_NOT_FOUND");
     // Refusals: self, unknown, unavailable, staff, bad terms.
     assert_eq!(net.invite("biz-a", "biz-a").await.code(), "INVALID_PARTNER");
+    // An absurd id is a 400, not a DynamoDB key-size error.
+    assert_eq!(net.invite("biz-a", &"x".repeat(5000)).await.code(), "INVALID_PARTNER");
+    assert_eq!(net.invite("biz-a", "biz a").await.code(), "INVALID_PARTNER");
     assert_eq!(net.invite("biz-a", "biz-zzz").await.code(), "BUSINESS_NOT_FOUND");
     assert_eq!(net.invite("biz-a", "biz-closed").await.code(), "PARTNER_NOT_AVAILABLE");
     let body = json!({ "partnerBusinessId": "biz-c", "type": "REFERRAL_ONLY", "revenueSharingTerms": { "type": "HYBRID", "basePercentage": 3, "settlementFrequency": "MONTHLY" } }).to_string();

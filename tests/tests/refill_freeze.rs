@@ -159,3 +159,20 @@ async fn a_freeze_racing_fifty_allocations_leaves_none_committed_after_it() {
     assert_eq!(count_with_pk_prefix(&env.app, "SEAT#").await as u32, allocated);
     assert_eq!(seats::allocate(&env.app, "admin", &Wallet::parse(&wallet(99)).unwrap(), None).await.unwrap_err().code, "REFILL_FROZEN");
 }
+
+#[tokio::test]
+async fn a_freeze_whose_publish_failed_is_still_announced_by_the_outbox_drain() {
+    let env = env().await;
+    let sink = env.bus_sink("refill-late", &["RefillFrozen"]).await;
+    let mut settings = (*env.app.settings).clone();
+    settings.event_bus_name = Some("no-such-bus".into());
+    let mut dying = env.app.clone();
+    dying.settings = std::sync::Arc::new(settings);
+    let update = shared::program::domain::ConfigUpdate { refill_price: None, refill_frozen: Some(true), reason: Some("incident".into()) };
+    shared::program::service::update_config(&dying, "admin", update, None).await.unwrap();
+    assert!(env.drain_events(&sink).await.is_empty(), "the publish after the commit failed");
+    assert_eq!(shared::platform::outbox::drain(&env.app).await.unwrap(), 1);
+    let events = env.drain_events(&sink).await;
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].1["reason"], "incident");
+}

@@ -4,6 +4,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::platform::error::AppError;
 
+/// A business id (the token's `businessId`, a partner named in a body):
+/// 1 to 64 of A-Z, a-z, 0-9, `-` and `_`, so it always fits a key.
+pub fn is_business_id(text: &str) -> bool {
+    !text.is_empty() && text.len() <= 64 && text.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct GeoLocation {
     pub lat: f64,

@@ -6,6 +6,7 @@ use super::request::header;
 use super::Request;
 use crate::platform::error::AppError;
 use crate::platform::rate_limit;
+use crate::businesses::domain::is_business_id;
 use crate::App;
 
 /// A business's user, as its token says.
@@ -55,7 +56,7 @@ pub async fn require_business(app: &App, req: &Request) -> Result<BusinessCaller
     };
     let business_id = claims
         .business_id
-        .filter(|b| !b.is_empty() && b.len() <= 64 && b.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'))
+        .filter(|b| is_business_id(b))
         .ok_or_else(|| AppError::forbidden("NOT_A_BUSINESS_USER", "the token carries no valid businessId claim"))?;
     rate_limit::take(app, &format!("BUSINESS#{business_id}"), REQUESTS_PER_MINUTE, 60, now).await?;
     Ok(BusinessCaller { user_id: claims.sub, business_id, role })

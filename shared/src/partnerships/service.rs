@@ -7,6 +7,7 @@ use serde_json::json;
 
 use super::domain::{InviteRequest, Partnership, PartnershipStatus, PartnershipType};
 use super::store::{self, PartyRow};
+use crate::businesses::domain::is_business_id;
 use crate::businesses::store as businesses;
 use crate::platform::audit::AuditEntry;
 use crate::platform::clock::rfc3339;
@@ -69,6 +70,9 @@ fn not_found(id: &str) -> AppError {
 /// Invites `request.partner_business_id` (the caller's owner's call).
 pub async fn invite(app: &App, business_id: &str, user_id: &str, request: InviteRequest) -> Result<PartnershipView, AppError> {
     let partner = request.partner_business_id.trim().to_string();
+    if !is_business_id(&partner) {
+        return Err(AppError::bad_request("INVALID_PARTNER", "partnerBusinessId must be 1 to 64 of A-Z, a-z, 0-9, - and _"));
+    }
     if partner == business_id {
         return Err(AppError::bad_request("INVALID_PARTNER", "a business cannot partner with itself"));
     }

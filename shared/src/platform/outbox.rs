@@ -40,8 +40,13 @@ pub struct OutboxEvent {
 }
 
 impl OutboxEvent {
+    /// A Partner Network event.
     pub fn new(app: &App, detail_type: &str, detail: Value) -> Self {
-        OutboxEvent { event_id: new_id(), source: NETWORK_SOURCE.into(), detail_type: detail_type.into(), detail, created_at: rfc3339(app.clock.now()) }
+        Self::from_source(app, NETWORK_SOURCE, detail_type, detail)
+    }
+
+    pub fn from_source(app: &App, source: &str, detail_type: &str, detail: Value) -> Self {
+        OutboxEvent { event_id: new_id(), source: source.into(), detail_type: detail_type.into(), detail, created_at: rfc3339(app.clock.now()) }
     }
 
     fn key(&self) -> Key {
@@ -86,6 +91,15 @@ async fn publish_one(app: &App, event: &OutboxEvent) -> Result<(), AppError> {
         .expression_attribute_values(":now", s(rfc3339(app.clock.now())))
         .send()
         .await?;
+    Ok(())
+}
+
+/// An event that joins no other write: stored, then published at once
+/// (the drain sends it if that fails).
+pub async fn emit(app: &App, event: &OutboxEvent) -> Result<(), AppError> {
+    let put = event.transact_put(app)?.put.ok_or_else(|| AppError::internal("an outbox item is a put"))?;
+    app.db.put_item().table_name(app.table()).set_item(Some(put.item)).send().await?;
+    publish_now(app, std::slice::from_ref(event)).await;
     Ok(())
 }
 

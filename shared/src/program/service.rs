@@ -7,7 +7,7 @@ use super::domain::{ConfigUpdate, ProgramConfig, RefillFreeze, SeatStats, MAX_SE
 use super::money::{json_usd, UsdCents};
 use super::store;
 use crate::platform::audit::AuditEntry;
-use crate::platform::bus;
+use crate::platform::outbox::{self, OutboxEvent};
 use crate::platform::clock::rfc3339;
 use crate::platform::error::AppError;
 use crate::App;
@@ -127,7 +127,9 @@ pub async fn update_config(
         let state = store::load(app).await?;
         let before = effective(app, state.config);
         if update.is_noop(&before) {
-            publish_freeze(app, &before).await?;
+            // Nothing changes; the event goes out again, so a caller retrying
+            // after a failure never leaves it unsent.
+            outbox::emit(app, &freeze_event(app, &before)).await?;
             return Ok(view(before, state.stats));
         }
         let now = rfc3339(app.clock.now());
@@ -146,22 +148,23 @@ pub async fn update_config(
             let action = if after.freeze.is_some() { "program.refill_frozen" } else { "program.refill_unfrozen" };
             audit(action, json!({ "reason": update.reason, "frozenSince": before.freeze.as_ref().or(after.freeze.as_ref()).map(|f| &f.at) }))
         });
-        if store::save_config(app, &after, before.version, &price_audit, freeze_audit.as_ref()).await? {
-            if update.refill_frozen.is_some() {
-                publish_freeze(app, &after).await?;
-            }
+        // The event is written with the change and published right after;
+        // the outbox drain sends it if that fails.
+        let event = update.refill_frozen.is_some().then(|| freeze_event(app, &after));
+        if store::save_config(app, &after, before.version, &price_audit, freeze_audit.as_ref(), event.as_ref()).await? {
+            outbox::publish_now(app, event.as_slice()).await;
             return Ok(view(after, state.stats));
         }
     }
     Err(AppError::conflict("CONFIG_CHANGED_CONCURRENTLY", "the config kept changing; read it again and retry"))
 }
 
-/// `RefillFrozen` / `RefillUnfrozen` on the bus, with the config version as
-/// the id its consumers dedupe on (a retried request publishes it again).
-async fn publish_freeze(app: &App, config: &ProgramConfig) -> Result<(), AppError> {
+/// `RefillFrozen` / `RefillUnfrozen`, with the config version as the id its
+/// consumers dedupe on (a retried request sends it again).
+fn freeze_event(app: &App, config: &ProgramConfig) -> OutboxEvent {
     let (detail_type, detail) = match &config.freeze {
         Some(f) => ("RefillFrozen", json!({ "configVersion": config.version, "frozenAt": f.at, "frozenBy": f.by, "reason": f.reason })),
         None => ("RefillUnfrozen", json!({ "configVersion": config.version, "unfrozenAt": config.updated_at, "unfrozenBy": config.updated_by })),
     };
-    bus::publish(app, "partner-program.program", detail_type, &[detail]).await
+    OutboxEvent::from_source(app, "partner-program.program", detail_type, detail)
 }

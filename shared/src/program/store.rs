@@ -9,6 +9,7 @@ use crate::platform::audit::{self, AuditEntry};
 use crate::platform::dynamo::{self, get_u64, n, query_all, s, tx_check, tx_put, tx_update, Item, Partition, Tx};
 use crate::platform::entity::{sort_key_of, Key, Layout};
 use crate::platform::error::AppError;
+use crate::platform::outbox::OutboxEvent;
 use crate::App;
 
 /// The one global partner program. A constant partition keeps config and
@@ -123,6 +124,7 @@ pub async fn save_config(
     expected_version: u64,
     audit: &AuditEntry,
     freeze_audit: Option<&AuditEntry>,
+    event: Option<&OutboxEvent>,
 ) -> Result<bool, AppError> {
     let mut put = Put::builder()
         .table_name(app.table())
@@ -148,6 +150,9 @@ pub async fn save_config(
     let mut tx = Tx::new().with("program.config", tx_put(put)?).with(audit::TX_ITEM, audit.transact_put(app.table())?);
     if let Some(freeze_audit) = freeze_audit {
         tx.add("audit.freeze", freeze_audit.transact_put(app.table())?);
+    }
+    if let Some(event) = event {
+        tx.add("outbox", event.transact_put(app)?);
     }
     match dynamo::transact(&app.db, tx).await? {
         Ok(()) => Ok(true),
