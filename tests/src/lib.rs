@@ -373,6 +373,11 @@ pub async fn dispatch_by_name(name: &str, app: App, req: Request) -> Option<Resp
         "partnerships-get" => dispatch(app, req, partnerships_get::handle).await,
         "partnerships-accept" => dispatch(app, req, partnerships_accept::handle).await,
         "partnerships-decline" => dispatch(app, req, partnerships_decline::handle).await,
+        "partnerships-status" => dispatch(app, req, partnerships_status::handle).await,
+        "partnerships-update" => dispatch(app, req, partnerships_update::handle).await,
+        "partnerships-terms" => dispatch(app, req, partnerships_terms::handle).await,
+        "partnerships-templates" => dispatch(app, req, partnerships_templates::handle).await,
+        "partners-review" => dispatch(app, req, partners_review::handle).await,
         "businesses-register" => dispatch(app, req, businesses_register::handle).await,
         "businesses-update" => dispatch(app, req, businesses_update::handle).await,
         "partners-console" => dispatch(app, req, partners_console::handle).await,
@@ -397,6 +402,46 @@ pub mod bench;
 pub mod faults;
 pub mod layering;
 pub mod tokens;
+
+/// The function the router table (`[workspace.metadata.lambda.watch.router]`
+/// in the root `Cargo.toml`, what `make dev` serves) sends `method path` to;
+/// a literal segment wins over a `{param}` one, as in API Gateway.
+pub fn routed_function(method: &str, path: &str) -> Option<String> {
+    let path = path.split('?').next().unwrap_or("");
+    let segments: Vec<&str> = path.split('/').collect();
+    router_table()
+        .iter()
+        .filter(|(m, route, _)| m == method && {
+            let r: Vec<&str> = route.split('/').collect();
+            r.len() == segments.len() && r.iter().zip(&segments).all(|(r, p)| r == p || (r.starts_with('{') && !p.is_empty()))
+        })
+        // Fewest parameters first: the most specific route.
+        .min_by_key(|(_, route, _)| route.matches('{').count())
+        .map(|(_, _, f)| f.clone())
+}
+
+/// The router table: (method, route, function).
+pub fn router_table() -> &'static [(String, String, String)] {
+    static ROUTES: std::sync::OnceLock<Vec<(String, String, String)>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| {
+        let cargo: toml::Value = toml::from_str(&std::fs::read_to_string(repo_root().join("Cargo.toml")).expect("root Cargo.toml")).expect("valid TOML");
+        let router = cargo["workspace"]["metadata"]["lambda"]["watch"]["router"].as_table().expect("router table");
+        let mut out = Vec::new();
+        for (route, entries) in router {
+            for e in entries.as_array().expect("a list of methods") {
+                out.push((e["method"].as_str().unwrap().to_uppercase(), route.clone(), e["function"].as_str().unwrap().to_string()));
+            }
+        }
+        out
+    })
+}
+
+/// Serves `req` as `make dev` would: the routed function's handler.
+pub async fn serve_routed(app: App, req: Request) -> Reply {
+    let (method, path) = (req.method().as_str().to_string(), req.uri().path().to_string());
+    let function = routed_function(&method, &path).unwrap_or_else(|| panic!("no route for {method} {path}"));
+    reply(dispatch_by_name(&function, app, req).await.unwrap_or_else(|| panic!("{function} is not an HTTP function")))
+}
 
 pub fn repo_root() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()

@@ -125,6 +125,41 @@ impl BusinessRequest {
     }
 }
 
+/// One business's review of another it has partnered with; a second review
+/// by the same business replaces its first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Review {
+    pub business_id: String,
+    pub reviewer_business_id: String,
+    pub rating: u8,
+    pub text: String,
+    pub reviewed_by: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// The body of `POST /api/v1/partners/{businessId}/reviews`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewRequest {
+    pub rating: serde_json::Number,
+    #[serde(default)]
+    pub text: String,
+}
+
+impl ReviewRequest {
+    /// A whole rating from 1 to 5 and at most 2000 characters of text.
+    pub fn validate(self) -> Result<(u8, String), AppError> {
+        let rating = self.rating.as_u64().filter(|r| (1..=5).contains(r)).ok_or_else(|| AppError::bad_request("INVALID_RATING", "rating must be a whole number from 1 to 5"))?;
+        let text = self.text.trim().to_string();
+        if text.chars().count() > 2000 {
+            return Err(AppError::bad_request("INVALID_REVIEW", "text must be at most 2000 characters"));
+        }
+        Ok((rating as u8, text))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,6 +183,15 @@ mod tests {
             let mut bad = ok.clone();
             bad[field] = value;
             assert_eq!(req(bad).unwrap_err().code, code, "{field}");
+        }
+    }
+
+    #[test]
+    fn ratings_are_whole_stars() {
+        let rating = |v: serde_json::Value| serde_json::from_value::<ReviewRequest>(serde_json::json!({ "rating": v, "text": " ok " })).unwrap().validate();
+        assert_eq!(rating(serde_json::json!(5)).unwrap(), (5, "ok".to_string()));
+        for bad in [serde_json::json!(0), serde_json::json!(6), serde_json::json!(4.5), serde_json::json!(-1)] {
+            assert_eq!(rating(bad.clone()).unwrap_err().code, "INVALID_RATING", "{bad}");
         }
     }
 

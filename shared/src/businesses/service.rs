@@ -4,7 +4,7 @@
 use serde::Serialize;
 use serde_json::json;
 
-use super::domain::{Business, BusinessRequest, GeoLocation};
+use super::domain::{is_business_id, Business, BusinessRequest, GeoLocation, Review, ReviewRequest};
 use super::store;
 use crate::platform::audit::AuditEntry;
 use crate::platform::clock::rfc3339;
@@ -26,8 +26,27 @@ pub struct PartnerProfile {
     pub loyal_customer_count: u64,
     pub partnership_count: u64,
     pub available_for_partnership: bool,
-    /// Reviews arrive with the directory; none are recorded yet.
-    pub recent_reviews: Vec<serde_json::Value>,
+    /// The latest reviews, newest first (at most `RECENT_REVIEWS`).
+    pub recent_reviews: Vec<ReviewView>,
+}
+
+/// How many reviews a profile shows.
+pub const RECENT_REVIEWS: i32 = 5;
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReviewView {
+    pub reviewer_business_id: String,
+    pub rating: u8,
+    pub text: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl From<Review> for ReviewView {
+    fn from(r: Review) -> Self {
+        ReviewView { reviewer_business_id: r.reviewer_business_id, rating: r.rating, text: r.text, created_at: r.created_at, updated_at: r.updated_at }
+    }
 }
 
 impl From<Business> for PartnerProfile {
@@ -90,9 +109,60 @@ pub async fn update(app: &App, business_id: &str, user_id: &str, request: Busine
     profile(app, business_id).await
 }
 
-/// Any business's profile.
+/// Any business's profile, with its latest reviews.
 pub async fn profile(app: &App, business_id: &str) -> Result<PartnerProfile, AppError> {
-    Ok(store::get(app, business_id).await?.ok_or_else(|| AppError::not_found("BUSINESS_NOT_FOUND", format!("no business {business_id}")))?.into())
+    let business = store::get(app, business_id).await?.ok_or_else(|| AppError::not_found("BUSINESS_NOT_FOUND", format!("no business {business_id}")))?;
+    let mut profile = PartnerProfile::from(business);
+    profile.recent_reviews = store::recent_reviews(app, business_id, RECENT_REVIEWS).await?.into_iter().map(ReviewView::from).collect();
+    Ok(profile)
+}
+
+/// How often a review is tried again after losing a race with another
+/// write of the same review.
+const MAX_REVIEW_ATTEMPTS: u32 = 20;
+
+/// The caller's business rates `business_id`, which it has or had a
+/// partnership with; a second review replaces the first. `true`: it was
+/// the first. The profile's rating and count change in the same write.
+pub async fn review(app: &App, reviewer: &str, user_id: &str, business_id: &str, request: ReviewRequest) -> Result<(ReviewView, bool), AppError> {
+    let (rating, text) = request.validate()?;
+    if !is_business_id(business_id) {
+        return Err(AppError::bad_request("INVALID_BUSINESS_ID", "a business id is 1 to 64 of A-Z, a-z, 0-9, - and _"));
+    }
+    if business_id == reviewer {
+        return Err(AppError::bad_request("INVALID_REVIEW", "a business cannot review itself"));
+    }
+    // A concurrent review by the same business can move the stored rating
+    // between the read and the write; the write's condition notices, and
+    // the next attempt starts from the new one.
+    for attempt in 1..=MAX_REVIEW_ATTEMPTS {
+        if attempt > 1 {
+            tokio::time::sleep(crate::platform::dynamo::backoff(attempt)).await;
+        }
+        let previous = store::review(app, business_id, reviewer).await?;
+        let now = rfc3339(app.clock.now());
+        let review = Review {
+            business_id: business_id.to_string(),
+            reviewer_business_id: reviewer.to_string(),
+            rating,
+            text: text.clone(),
+            reviewed_by: user_id.to_string(),
+            created_at: previous.as_ref().map_or_else(|| now.clone(), |p| p.created_at.clone()),
+            updated_at: now.clone(),
+        };
+        let details = json!({ "reviewer": reviewer, "before": previous.as_ref().map(|p| p.rating), "after": rating });
+        let audit = AuditEntry::new(user_id, "business.reviewed", &store::review_subject(business_id), &now, details);
+        match store::save_review(app, &review, previous.as_ref().map(|p| p.rating), &audit).await? {
+            Ok(()) => return Ok((review.into(), previous.is_none())),
+            Err(r) if r.failed(store::TX_PARTNERED) => {
+                return Err(AppError::forbidden("NOT_PARTNERED", "only a business that has or had a partnership with this one may review it"));
+            }
+            Err(r) if r.failed(store::TX_REVIEW) => continue,
+            Err(r) if r.failed("review.profile") => return Err(AppError::not_found("BUSINESS_NOT_FOUND", format!("no business {business_id}"))),
+            Err(r) => return Err(r.unexpected("review")),
+        }
+    }
+    Err(AppError::conflict("REVIEW_CONTENDED", "your business's review changed repeatedly meanwhile; send it again"))
 }
 
 fn not_registered() -> AppError {

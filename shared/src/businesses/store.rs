@@ -1,9 +1,11 @@
 //! DynamoDB access for business profiles: the owner of their keys.
 
-use super::domain::{Business, ProfileFields};
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
+
+use super::domain::{Business, ProfileFields, Review};
 use super::geo;
 use crate::platform::dynamo::Partition;
-use crate::platform::table::GSI2;
+use crate::platform::table::{GSI1, GSI2};
 use crate::platform::audit::{self, AuditEntry};
 use crate::platform::dynamo::{self, s, tx_put, tx_update, Tx};
 use crate::platform::entity::{Key, Layout};
@@ -109,6 +111,92 @@ pub async fn bulk_load(app: &App, businesses: &[Business]) -> Result<(), AppErro
         }
     }
     Ok(())
+}
+
+/// "`business` has partnered with `partner`": kept for good once a
+/// partnership between them was accepted, so either may review the other
+/// later. Written by the acceptance's transaction.
+fn partnered_key(business_id: &str, partner: &str) -> Key {
+    Key::new(format!("BUSINESS#{business_id}"), format!("PARTNERED#{partner}"))
+}
+
+/// The two "have partnered" marks of an accepted partnership, for its
+/// transaction (the first acceptance's date stays).
+pub fn partnered_marks(app: &App, a: &str, b: &str, now: &str) -> Result<[TransactWriteItem; 2], AppError> {
+    let mark = |me: &str, partner: &str| {
+        tx_update(
+            partnered_key(me, partner)
+                .update(app.table())
+                .update_expression("SET entity = :entity, partnerBusinessId = :partner, since = if_not_exists(since, :now)")
+                .expression_attribute_values(":entity", s("BUSINESS_PARTNERED"))
+                .expression_attribute_values(":partner", s(partner))
+                .expression_attribute_values(":now", s(now)),
+        )
+    };
+    Ok([mark(a, b)?, mark(b, a)?])
+}
+
+/// Adds `delta` (+1 or -1) to a profile's `partnershipCount`, for the
+/// transaction that activates or ends a partnership.
+pub fn count_partnership(app: &App, business_id: &str, delta: i64) -> Result<TransactWriteItem, AppError> {
+    tx_update(
+        key(business_id)
+            .update(app.table())
+            .update_expression("ADD partnershipCount :d")
+            .condition_expression("attribute_exists(PK)")
+            .expression_attribute_values(":d", dynamo::n(delta)),
+    )
+}
+
+fn review_key(business_id: &str, reviewer: &str) -> Key {
+    Key::new(format!("BUSINESS#{business_id}"), format!("REVIEW#{reviewer}"))
+}
+
+/// GSI1: a business's reviews, most recently written last.
+fn review_layout(r: &Review) -> Layout {
+    Layout::new("BUSINESS_REVIEW", review_key(&r.business_id, &r.reviewer_business_id)).gsi1(format!("REVIEWS#{}", r.business_id), format!("{}#{}", r.updated_at, r.reviewer_business_id))
+}
+
+/// The audit subject of a business's reviews.
+pub fn review_subject(business_id: &str) -> String {
+    format!("{}#REVIEWS", key(business_id).pk)
+}
+
+pub const TX_PARTNERED: &str = "review.partnered";
+pub const TX_REVIEW: &str = "review";
+
+/// Writes `review` and keeps the reviewed profile's `ratingSum` and
+/// `reviewCount` exact in the same transaction: a first review (`previous`
+/// None) only if there is none yet, a replacement only if the stored one
+/// still has `previous`'s rating. Refused `TX_REVIEW`: a concurrent review
+/// came first (read again); `TX_PARTNERED`: the two never partnered.
+pub async fn save_review(app: &App, review: &Review, previous: Option<u8>, audit: &AuditEntry) -> Result<Result<(), dynamo::Refused>, AppError> {
+    let t = app.table();
+    let mut put = Put::builder().table_name(t).set_item(Some(review_layout(review).item(review)?));
+    put = match previous {
+        None => put.condition_expression(crate::platform::entity::NOT_EXISTS),
+        Some(old) => put.condition_expression("rating = :old").expression_attribute_values(":old", dynamo::n(old)),
+    };
+    let delta = i64::from(review.rating) - i64::from(previous.unwrap_or(0));
+    let profile = key(&review.business_id)
+        .update(t)
+        .update_expression("ADD ratingSum :delta, reviewCount :count")
+        .condition_expression("attribute_exists(PK)")
+        .expression_attribute_values(":delta", dynamo::n(delta))
+        .expression_attribute_values(":count", dynamo::n(u8::from(previous.is_none())));
+    let partnered = dynamo::tx_check(partnered_key(&review.reviewer_business_id, &review.business_id).check(t).condition_expression("attribute_exists(PK)"))?;
+    let tx = Tx::new().with(TX_PARTNERED, partnered).with(TX_REVIEW, tx_put(put)?).with("review.profile", tx_update(profile)?).with(audit::TX_ITEM, audit.transact_put(t)?);
+    dynamo::transact(&app.db, tx).await
+}
+
+pub async fn review(app: &App, business_id: &str, reviewer: &str) -> Result<Option<Review>, AppError> {
+    dynamo::get_as(&app.db, app.table(), &review_key(business_id, reviewer)).await
+}
+
+/// A business's most recently written reviews.
+pub async fn recent_reviews(app: &App, business_id: &str, limit: i32) -> Result<Vec<Review>, AppError> {
+    let page = dynamo::query_page(&app.db, app.table(), &Partition::index(GSI1, format!("REVIEWS#{business_id}")).newest_first(), Some(limit), None).await?;
+    Ok(page.items)
 }
 
 pub async fn get(app: &App, business_id: &str) -> Result<Option<Business>, AppError> {

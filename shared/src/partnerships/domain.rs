@@ -166,8 +166,11 @@ impl TermsRequest {
                 extra(self.fixed_fee_per_transaction.is_some(), "fixedFeePerTransaction")?;
                 terms.base_bps = Some(percent(&self.base_percentage, "basePercentage")?);
                 terms.bonus_bps = Some(percent(&self.bonus_percentage, "bonusPercentage")?);
-                terms.bonus_threshold =
-                    Some(self.bonus_threshold.filter(|t| (1..=1_000_000).contains(t)).ok_or_else(|| AppError::bad_request("INVALID_TERMS", "bonusThreshold must be a whole number from 1 to 1000000"))?);
+                terms.bonus_threshold = Some(
+                    self.bonus_threshold
+                        .filter(|t| (1..=1_000_000).contains(t))
+                        .ok_or_else(|| AppError::bad_request("INVALID_TERMS", "bonusThreshold must be a whole number from 1 to 1000000"))?,
+                );
             }
         }
         Ok(terms)
@@ -208,36 +211,319 @@ pub struct Partnership {
     #[serde(rename = "type")]
     pub kind: PartnershipType,
     pub status: PartnershipStatus,
+    #[serde(default)]
+    pub config: Config,
     pub terms: Terms,
     pub terms_version: u32,
+    /// A change of terms one party proposed and the other has not answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub terms_proposal: Option<TermsProposal>,
     pub invited_at: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accepted_at: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activated_at: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paused_at: Option<String>,
+    /// The business that paused it: the one that may resume it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paused_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub terminated_at: Option<String>,
-    /// Why it ended: `DECLINED` for a declined invitation.
+    /// How it ended: `DECLINED`, `WITHDRAWN` (the inviter ended its own
+    /// invitation) or `TERMINATED`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_reason: Option<String>,
+    /// The reason given with the last pause, resumption or termination.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_reason: Option<String>,
     pub created_by: String,
     pub updated_at: String,
+    /// Bumped by every change; each write is conditional on the one read.
+    #[serde(default)]
+    pub revision: u64,
 }
 
 impl Partnership {
     pub fn is_party(&self, business_id: &str) -> bool {
         self.business_a_id == business_id || self.business_b_id == business_id
     }
+
+    /// The other party, for one of them.
+    pub fn partner_of(&self, business_id: &str) -> &str {
+        if self.business_a_id == business_id {
+            &self.business_b_id
+        } else {
+            &self.business_a_id
+        }
+    }
+
+    /// PENDING, ACTIVE or PAUSED: the pair is taken.
+    pub fn is_open(&self) -> bool {
+        self.status != PartnershipStatus::Terminated
+    }
+
+    /// Has been accepted and not ended: it counts in `partnershipCount`.
+    pub fn is_live(&self) -> bool {
+        matches!(self.status, PartnershipStatus::Active | PartnershipStatus::Paused)
+    }
 }
 
-/// The body of `POST /api/v1/partnerships`.
+/// A proposed change of terms, waiting for the other party.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TermsProposal {
+    /// The version these terms get if accepted.
+    pub version: u32,
+    pub terms: Terms,
+    pub proposed_by: String,
+    pub proposed_at: String,
+}
+
+/// The body of `POST /api/v1/partnerships`. A `templateId` fills `type`,
+/// the terms and the config where the body leaves them out.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct InviteRequest {
     pub partner_business_id: String,
-    #[serde(rename = "type")]
+    #[serde(default)]
+    pub template_id: Option<String>,
+    #[serde(default, rename = "type")]
+    pub kind: Option<PartnershipType>,
+    #[serde(default)]
+    pub revenue_sharing_terms: Option<TermsRequest>,
+    #[serde(default)]
+    pub config: Option<ConfigRequest>,
+}
+
+/// An invitation's type, terms and config, after its template.
+pub struct InviteTerms {
     pub kind: PartnershipType,
-    pub revenue_sharing_terms: TermsRequest,
+    pub terms: Terms,
+    pub config: Config,
+}
+
+impl InviteRequest {
+    pub fn resolve(self) -> Result<(String, InviteTerms), AppError> {
+        let template = match self.template_id.as_deref() {
+            None => None,
+            Some(id) => Some(
+                super::templates::find(id)
+                    .ok_or_else(|| AppError::bad_request("UNKNOWN_TEMPLATE", format!("no partnership template {id}; see GET /api/v1/partnerships/templates")))?,
+            ),
+        };
+        let missing = |field: &str| AppError::bad_request("INVALID_TERMS", format!("{field} is required (or a templateId that gives it)"));
+        let kind = self.kind.or(template.map(|t| t.kind)).ok_or_else(|| missing("type"))?;
+        let terms = match self.revenue_sharing_terms {
+            Some(t) => t.validate()?,
+            None => template.map(|t| t.terms()).ok_or_else(|| missing("revenueSharingTerms"))?,
+        };
+        let config = match self.config {
+            Some(c) => c.validate()?,
+            None => template.map(|t| t.config()).unwrap_or_default(),
+        };
+        Ok((self.partner_business_id, InviteTerms { kind, terms, config }))
+    }
+}
+
+/// A circle a partnership's transactions must happen in.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GeoRestriction {
+    pub lat: f64,
+    pub lng: f64,
+    pub radius_km: f64,
+}
+
+impl Eq for GeoRestriction {}
+
+/// The spec's `PartnershipConfig`: what qualifies for the partnership.
+/// Money in cents, counts as integers; empty lists mean "all".
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Config {
+    #[serde(default)]
+    pub allowed_locations: Vec<String>,
+    #[serde(default)]
+    pub allowed_categories: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minimum_transaction_cents: Option<u64>,
+    /// Redemptions per customer per settlement period.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_redemption_per_customer: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub geographic_restrictions: Option<GeoRestriction>,
+}
+
+/// The largest radius of a geographic restriction.
+pub const MAX_RESTRICTION_RADIUS_KM: f64 = 20_000.0;
+
+/// The spec's `PartnershipConfig`, as sent: `minimumTransaction` in dollars
+/// (exact, two decimals, like the terms' fee).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ConfigRequest {
+    #[serde(default)]
+    pub allowed_locations: Vec<String>,
+    #[serde(default)]
+    pub allowed_categories: Vec<String>,
+    pub minimum_transaction: Option<Box<RawValue>>,
+    pub max_redemption_per_customer: Option<u64>,
+    pub geographic_restrictions: Option<GeoRestriction>,
+}
+
+fn labels(list: Vec<String>, field: &str) -> Result<Vec<String>, AppError> {
+    let bad = || AppError::bad_request("INVALID_CONFIG", format!("{field} holds at most 50 names of 1 to 64 of a-z, 0-9, _ and -"));
+    if list.len() > 50 {
+        return Err(bad());
+    }
+    let mut out: Vec<String> = Vec::new();
+    for item in list {
+        let item = item.trim().to_ascii_lowercase();
+        if item.is_empty() || item.len() > 64 || !item.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-') {
+            return Err(bad());
+        }
+        if !out.contains(&item) {
+            out.push(item);
+        }
+    }
+    Ok(out)
+}
+
+impl ConfigRequest {
+    pub fn validate(self) -> Result<Config, AppError> {
+        let minimum_transaction_cents = match &self.minimum_transaction {
+            None => None,
+            Some(raw) => {
+                Some(hundredths(raw, "minimumTransaction").map_err(|_| AppError::bad_request("INVALID_CONFIG", "minimumTransaction must be dollars with at most two decimals"))?)
+            }
+        };
+        if self.max_redemption_per_customer == Some(0) {
+            return Err(AppError::bad_request("INVALID_CONFIG", "maxRedemptionPerCustomer must be at least 1 (leave it out for no cap)"));
+        }
+        if let Some(g) = self.geographic_restrictions {
+            let ok = g.lat.is_finite()
+                && g.lng.is_finite()
+                && (-90.0..=90.0).contains(&g.lat)
+                && (-180.0..=180.0).contains(&g.lng)
+                && g.radius_km.is_finite()
+                && g.radius_km > 0.0
+                && g.radius_km <= MAX_RESTRICTION_RADIUS_KM;
+            if !ok {
+                return Err(AppError::bad_request(
+                    "INVALID_CONFIG",
+                    format!("geographicRestrictions needs lat in [-90, 90], lng in [-180, 180] and radiusKm above 0 and at most {MAX_RESTRICTION_RADIUS_KM}"),
+                ));
+            }
+        }
+        Ok(Config {
+            allowed_locations: labels(self.allowed_locations, "allowedLocations")?,
+            allowed_categories: labels(self.allowed_categories, "allowedCategories")?,
+            minimum_transaction_cents,
+            max_redemption_per_customer: self.max_redemption_per_customer,
+            geographic_restrictions: self.geographic_restrictions,
+        })
+    }
+}
+
+impl Config {
+    /// The spec's `PartnershipConfig` again, the minimum in dollars.
+    pub fn view(&self) -> serde_json::Value {
+        let mut out = serde_json::json!({ "allowedLocations": self.allowed_locations, "allowedCategories": self.allowed_categories });
+        if let Some(c) = self.minimum_transaction_cents {
+            out["minimumTransaction"] = serde_json::to_value(json_usd(UsdCents(c))).unwrap_or_default();
+        }
+        if let Some(m) = self.max_redemption_per_customer {
+            out["maxRedemptionPerCustomer"] = m.into();
+        }
+        if let Some(g) = self.geographic_restrictions {
+            out["geographicRestrictions"] = serde_json::json!({ "lat": g.lat, "lng": g.lng, "radiusKm": g.radius_km });
+        }
+        out
+    }
+}
+
+/// The body of `PUT /api/v1/partnerships/{id}`: the config, the terms, or
+/// both. Terms of an accepted partnership become a proposal.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct UpdateRequest {
+    pub config: Option<ConfigRequest>,
+    pub revenue_sharing_terms: Option<TermsRequest>,
+}
+
+/// The body of `PATCH /api/v1/partnerships/{id}/terms`: the answer to a
+/// terms proposal, by its version.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct TermsAnswer {
+    pub version: u32,
+    /// ACCEPT or REJECT.
+    pub decision: String,
+}
+
+impl TermsAnswer {
+    /// `true` for ACCEPT.
+    pub fn accept(&self) -> Result<bool, AppError> {
+        match self.decision.to_ascii_uppercase().as_str() {
+            "ACCEPT" => Ok(true),
+            "REJECT" => Ok(false),
+            _ => Err(AppError::bad_request("INVALID_DECISION", "decision must be ACCEPT or REJECT")),
+        }
+    }
+}
+
+/// What `PATCH /api/v1/partnerships/{id}/status` asks for.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct StatusRequest {
+    /// PAUSED, ACTIVE (resume) or TERMINATED.
+    pub status: String,
+    pub reason: String,
+}
+
+/// The move a status request makes, decided from the partnership as read;
+/// the write is conditional on `from` so a concurrent change loses cleanly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatusMove {
+    pub from: PartnershipStatus,
+    pub to: PartnershipStatus,
+    /// The event it publishes.
+    pub event: &'static str,
+    /// The audit action.
+    pub action: &'static str,
+    /// `endReason` when it ends it.
+    pub end_reason: Option<&'static str>,
+}
+
+/// The status rules. Either party's owner pauses an ACTIVE partnership; only
+/// the business that paused resumes it (the other may terminate instead);
+/// either terminates an ACTIVE or PAUSED one; a PENDING invitation is
+/// withdrawn by its inviter (its invitee declines it instead). Terminated is
+/// final.
+pub fn status_move(p: &Partnership, caller: &str, request: &StatusRequest) -> Result<StatusMove, AppError> {
+    let reason = request.reason.trim();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(AppError::bad_request("INVALID_REASON", "reason must be 1 to 500 characters"));
+    }
+    let to = match request.status.to_ascii_uppercase().as_str() {
+        "PAUSED" | "PAUSE" => PartnershipStatus::Paused,
+        "ACTIVE" | "RESUME" => PartnershipStatus::Active,
+        "TERMINATED" | "TERMINATE" => PartnershipStatus::Terminated,
+        _ => return Err(AppError::bad_request("INVALID_STATUS", "status must be PAUSED, ACTIVE or TERMINATED")),
+    };
+    use PartnershipStatus::*;
+    let refused = || AppError::conflict("INVALID_TRANSITION", format!("a {} partnership cannot become {}", p.status.as_str(), to.as_str()));
+    let step = |event, action, end_reason| Ok(StatusMove { from: p.status, to, event, action, end_reason });
+    match (p.status, to) {
+        (Active, Paused) => step("partner.partnership.paused", "partnership.paused", None),
+        (Paused, Active) if p.paused_by.as_deref() == Some(caller) => step("partner.partnership.activated", "partnership.resumed", None),
+        (Paused, Active) => Err(AppError::forbidden("PAUSED_BY_PARTNER", "only the business that paused it resumes it; you may terminate it")),
+        (Active | Paused, Terminated) => step("partner.partnership.terminated", "partnership.terminated", Some("TERMINATED")),
+        (Pending, Terminated) if p.business_a_id == caller => step("partner.partnership.terminated", "partnership.withdrawn", Some("WITHDRAWN")),
+        (Pending, Terminated) => Err(AppError::conflict("INVALID_TRANSITION", "decline the invitation instead (PATCH .../decline)")),
+        _ => Err(refused()),
+    }
 }
 
 #[cfg(test)]

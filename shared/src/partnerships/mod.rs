@@ -1,6 +1,8 @@
 //! Partnerships between two businesses: invitation, acceptance or decline,
-//! and (to come) pauses, termination, versioned terms and their events.
+//! pauses and termination, configuration, versioned terms changed only by
+//! agreement, industry templates, and their domain events.
 
 pub mod domain;
 pub mod service;
 pub mod store;
+pub mod templates;

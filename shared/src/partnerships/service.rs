@@ -5,8 +5,9 @@
 use serde::Serialize;
 use serde_json::json;
 
-use super::domain::{InviteRequest, Partnership, PartnershipStatus, PartnershipType};
+use super::domain::{status_move, InviteRequest, Partnership, PartnershipStatus, PartnershipType, StatusRequest, TermsAnswer, TermsProposal, UpdateRequest};
 use super::store::{self, PartyRow};
+use super::templates;
 use crate::businesses::domain::is_business_id;
 use crate::businesses::store as businesses;
 use crate::platform::audit::AuditEntry;
@@ -26,13 +27,18 @@ pub struct PartnershipView {
     #[serde(rename = "type")]
     pub kind: PartnershipType,
     pub status: PartnershipStatus,
+    pub config: serde_json::Value,
     pub revenue_sharing_terms: serde_json::Value,
     pub terms_version: u32,
+    pub terms_proposal: Option<serde_json::Value>,
     pub invited_at: String,
     pub accepted_at: Option<String>,
     pub activated_at: Option<String>,
+    pub paused_at: Option<String>,
+    pub paused_by: Option<String>,
     pub terminated_at: Option<String>,
     pub end_reason: Option<String>,
+    pub status_reason: Option<String>,
     pub created_by: String,
     pub updated_at: String,
 }
@@ -40,7 +46,11 @@ pub struct PartnershipView {
 impl From<Partnership> for PartnershipView {
     fn from(p: Partnership) -> Self {
         PartnershipView {
+            config: p.config.view(),
             revenue_sharing_terms: p.terms.view(),
+            terms_proposal: p
+                .terms_proposal
+                .map(|t| json!({ "version": t.version, "revenueSharingTerms": t.terms.view(), "proposedBy": t.proposed_by, "proposedAt": t.proposed_at })),
             id: p.partnership_id,
             business_a_id: p.business_a_id,
             business_b_id: p.business_b_id,
@@ -50,8 +60,11 @@ impl From<Partnership> for PartnershipView {
             invited_at: p.invited_at,
             accepted_at: p.accepted_at,
             activated_at: p.activated_at,
+            paused_at: p.paused_at,
+            paused_by: p.paused_by,
             terminated_at: p.terminated_at,
             end_reason: p.end_reason,
+            status_reason: p.status_reason,
             created_by: p.created_by,
             updated_at: p.updated_at,
         }
@@ -59,24 +72,33 @@ impl From<Partnership> for PartnershipView {
 }
 
 /// What a `partner.partnership.*` event says.
-fn event_detail(p: &Partnership, status: PartnershipStatus, end_reason: Option<&str>) -> serde_json::Value {
-    json!({ "partnershipId": p.partnership_id, "businessAId": p.business_a_id, "businessBId": p.business_b_id, "type": p.kind, "status": status, "endReason": end_reason })
+fn event_detail(p: &Partnership) -> serde_json::Value {
+    json!({ "partnershipId": p.partnership_id, "businessAId": p.business_a_id, "businessBId": p.business_b_id, "type": p.kind, "status": p.status, "termsVersion": p.terms_version, "endReason": p.end_reason, "reason": p.status_reason })
+}
+
+/// What the audit keeps of a partnership, before and after a change.
+fn audit_state(p: &Partnership) -> serde_json::Value {
+    json!({ "status": p.status, "termsVersion": p.terms_version, "revenueSharingTerms": p.terms.view(), "config": p.config.view(), "termsProposal": p.terms_proposal.as_ref().map(|t| t.version), "reason": p.status_reason })
 }
 
 fn not_found(id: &str) -> AppError {
     AppError::not_found("PARTNERSHIP_NOT_FOUND", format!("no partnership {id} of yours"))
 }
 
+fn changed_meanwhile() -> AppError {
+    AppError::conflict("PARTNERSHIP_CHANGED", "the partnership changed meanwhile; read it again")
+}
+
 /// Invites `request.partner_business_id` (the caller's owner's call).
 pub async fn invite(app: &App, business_id: &str, user_id: &str, request: InviteRequest) -> Result<PartnershipView, AppError> {
-    let partner = request.partner_business_id.trim().to_string();
+    let (partner, chosen) = request.resolve()?;
+    let partner = partner.trim().to_string();
     if !is_business_id(&partner) {
         return Err(AppError::bad_request("INVALID_PARTNER", "partnerBusinessId must be 1 to 64 of A-Z, a-z, 0-9, - and _"));
     }
     if partner == business_id {
         return Err(AppError::bad_request("INVALID_PARTNER", "a business cannot partner with itself"));
     }
-    let terms = request.revenue_sharing_terms.validate()?;
     // Read only to word a refusal; the transaction decides.
     if businesses::get(app, business_id).await?.is_none() {
         return Err(AppError::conflict("BUSINESS_NOT_REGISTERED", "register your business first (POST /api/v1/businesses)"));
@@ -91,20 +113,26 @@ pub async fn invite(app: &App, business_id: &str, user_id: &str, request: Invite
         partnership_id: new_id(),
         business_a_id: business_id.to_string(),
         business_b_id: partner.clone(),
-        kind: request.kind,
+        kind: chosen.kind,
         status: PartnershipStatus::Pending,
-        terms,
+        config: chosen.config,
+        terms: chosen.terms,
         terms_version: 1,
+        terms_proposal: None,
         invited_at: now.clone(),
         accepted_at: None,
         activated_at: None,
+        paused_at: None,
+        paused_by: None,
         terminated_at: None,
         end_reason: None,
+        status_reason: None,
         created_by: user_id.to_string(),
         updated_at: now.clone(),
+        revision: 0,
     };
-    let audit = AuditEntry::new(user_id, "partnership.created", &store::subject(&p.partnership_id), &now, json!({ "before": null, "after": { "status": "PENDING", "businessAId": p.business_a_id, "businessBId": p.business_b_id, "type": p.kind } }));
-    let event = OutboxEvent::new(app, "partner.partnership.created", event_detail(&p, PartnershipStatus::Pending, None));
+    let audit = AuditEntry::new(user_id, "partnership.created", &store::subject(&p.partnership_id), &now, json!({ "before": null, "after": audit_state(&p) }));
+    let event = OutboxEvent::new(app, "partner.partnership.created", event_detail(&p));
     match store::invite(app, &p, businesses::available_condition(app, &partner)?, &audit, &event).await? {
         Ok(()) => {
             outbox::publish_now(app, std::slice::from_ref(&event)).await;
@@ -121,39 +149,156 @@ pub async fn get(app: &App, business_id: &str, id: &str) -> Result<PartnershipVi
     Ok(mine(app, business_id, id).await?.into())
 }
 
-async fn mine(app: &App, business_id: &str, id: &str) -> Result<Partnership, AppError> {
+/// The partnership, if the caller's business is a party to it; for
+/// anyone else it does not exist.
+pub async fn mine(app: &App, business_id: &str, id: &str) -> Result<Partnership, AppError> {
     store::get(app, id).await?.filter(|p| p.is_party(business_id)).ok_or_else(|| not_found(id))
+}
+
+/// One change: `after` replaces `before` with its audit, events and the
+/// profile counters it moves (a partnership that goes live counts for both
+/// businesses and marks them as having partnered; one that ends stops
+/// counting). `Ok(false)`: it changed meanwhile.
+async fn commit(app: &App, user_id: &str, action: &str, before: &Partnership, after: &Partnership, events: &[&str]) -> Result<bool, AppError> {
+    let audit = AuditEntry::new(user_id, action, &store::subject(&after.partnership_id), &after.updated_at, json!({ "before": audit_state(before), "after": audit_state(after) }));
+    let events: Vec<OutboxEvent> = events.iter().map(|name| OutboxEvent::new(app, name, event_detail(after))).collect();
+    let mut extra = Vec::new();
+    let (a, b) = (after.business_a_id.as_str(), after.business_b_id.as_str());
+    if !before.is_live() && after.is_live() {
+        let [mark_a, mark_b] = businesses::partnered_marks(app, a, b, &after.updated_at)?;
+        extra.extend([("business.partnered.a", mark_a), ("business.partnered.b", mark_b)]);
+        extra.extend([("business.count.a", businesses::count_partnership(app, a, 1)?), ("business.count.b", businesses::count_partnership(app, b, 1)?)]);
+    } else if before.is_live() && !after.is_live() {
+        extra.extend([("business.count.a", businesses::count_partnership(app, a, -1)?), ("business.count.b", businesses::count_partnership(app, b, -1)?)]);
+    }
+    if !store::save(app, before, after, store::Effects { audit: &audit, events: &events, extra }).await? {
+        return Ok(false);
+    }
+    outbox::publish_now(app, &events).await;
+    Ok(true)
 }
 
 /// Accepts (`accept`) or declines an invitation: its invitee's owner only.
 /// Accepting activates it; declining ends it (TERMINATED, `endReason:
 /// DECLINED`) and frees the pair for a later invitation.
 pub async fn answer(app: &App, business_id: &str, user_id: &str, id: &str, accept: bool) -> Result<PartnershipView, AppError> {
-    let mut p = mine(app, business_id, id).await?;
-    if p.business_b_id != business_id {
+    let before = mine(app, business_id, id).await?;
+    if before.business_b_id != business_id {
         return Err(AppError::forbidden("INVITEE_ONLY", "only the invited business accepts or declines"));
     }
-    if p.status != PartnershipStatus::Pending {
-        return Err(AppError::conflict("PARTNERSHIP_NOT_PENDING", format!("the partnership is {}", p.status.as_str())));
+    if before.status != PartnershipStatus::Pending {
+        return Err(AppError::conflict("PARTNERSHIP_NOT_PENDING", format!("the partnership is {}", before.status.as_str())));
     }
     let now = rfc3339(app.clock.now());
-    p.updated_at = now.clone();
-    let (to, action, set): (_, _, Vec<(&str, &str)>) = if accept {
-        (PartnershipStatus::Active, "partnership.accepted", vec![("acceptedAt", now.as_str()), ("activatedAt", now.as_str())])
+    let mut after = Partnership { updated_at: now.clone(), ..before.clone() };
+    let (action, events): (_, &[&str]) = if accept {
+        (after.status, after.accepted_at, after.activated_at) = (PartnershipStatus::Active, Some(now.clone()), Some(now));
+        ("partnership.accepted", &["partner.partnership.accepted", "partner.partnership.activated"])
     } else {
-        (PartnershipStatus::Terminated, "partnership.declined", vec![("terminatedAt", now.as_str()), ("endReason", "DECLINED")])
+        (after.status, after.terminated_at, after.end_reason) = (PartnershipStatus::Terminated, Some(now), Some("DECLINED".into()));
+        ("partnership.declined", &["partner.partnership.terminated"])
     };
-    let audit = AuditEntry::new(user_id, action, &store::subject(id), &now, json!({ "before": { "status": "PENDING" }, "after": { "status": to.as_str() } }));
-    let events: Vec<OutboxEvent> = if accept {
-        ["partner.partnership.accepted", "partner.partnership.activated"].iter().map(|name| OutboxEvent::new(app, name, event_detail(&p, to, None))).collect()
-    } else {
-        vec![OutboxEvent::new(app, "partner.partnership.terminated", event_detail(&p, to, Some("DECLINED")))]
-    };
-    if !store::answer(app, &p, business_id, to, &set, &audit, &events).await? {
+    if !commit(app, user_id, action, &before, &after, events).await? {
         return Err(AppError::conflict("PARTNERSHIP_NOT_PENDING", "the partnership changed meanwhile; read it again"));
     }
-    outbox::publish_now(app, &events).await;
-    Ok(mine(app, business_id, id).await?.into())
+    Ok(after.into())
+}
+
+/// Pauses, resumes or terminates (either party's owner; see
+/// `domain::status_move` for who may do what).
+pub async fn change_status(app: &App, business_id: &str, user_id: &str, id: &str, request: StatusRequest) -> Result<PartnershipView, AppError> {
+    let before = mine(app, business_id, id).await?;
+    let step = status_move(&before, business_id, &request)?;
+    let now = rfc3339(app.clock.now());
+    let mut after = Partnership { status: step.to, status_reason: Some(request.reason.trim().to_string()), updated_at: now.clone(), ..before.clone() };
+    match step.to {
+        PartnershipStatus::Paused => (after.paused_at, after.paused_by) = (Some(now), Some(business_id.to_string())),
+        PartnershipStatus::Active => (after.paused_at, after.paused_by) = (None, None),
+        _ => {
+            (after.terminated_at, after.end_reason) = (Some(now), step.end_reason.map(String::from));
+            // An open proposal dies with the partnership.
+            after.terms_proposal = None;
+        }
+    }
+    if !commit(app, user_id, step.action, &before, &after, &[step.event]).await? {
+        return Err(changed_meanwhile());
+    }
+    Ok(after.into())
+}
+
+/// Changes the config and/or the terms (either party's owner). While the
+/// invitation is PENDING only its inviter edits it, in place (the invitee
+/// accepts what it reads). Once accepted, the config changes at once but
+/// new terms become a proposal the other party answers: money terms never
+/// change unilaterally.
+pub async fn update(app: &App, business_id: &str, user_id: &str, id: &str, request: UpdateRequest) -> Result<PartnershipView, AppError> {
+    if request.config.is_none() && request.revenue_sharing_terms.is_none() {
+        return Err(AppError::bad_request("INVALID_UPDATE", "send config, revenueSharingTerms or both"));
+    }
+    let config = request.config.map(|c| c.validate()).transpose()?;
+    let terms = request.revenue_sharing_terms.map(|t| t.validate()).transpose()?;
+    let before = mine(app, business_id, id).await?;
+    let now = rfc3339(app.clock.now());
+    let mut after = Partnership { updated_at: now.clone(), ..before.clone() };
+    if let Some(config) = config {
+        after.config = config;
+    }
+    match before.status {
+        PartnershipStatus::Terminated => return Err(AppError::conflict("PARTNERSHIP_TERMINATED", "a terminated partnership does not change")),
+        PartnershipStatus::Pending if before.business_a_id != business_id => {
+            return Err(AppError::forbidden("INVITER_ONLY", "the invitee accepts or declines a pending invitation; only its inviter edits it"));
+        }
+        PartnershipStatus::Pending => {
+            if let Some(terms) = terms.filter(|t| *t != before.terms) {
+                (after.terms, after.terms_version) = (terms, before.terms_version + 1);
+            }
+        }
+        PartnershipStatus::Active | PartnershipStatus::Paused => {
+            if let Some(terms) = terms.filter(|t| *t != before.terms) {
+                // A newer proposal replaces an unanswered one.
+                after.terms_proposal = Some(TermsProposal { version: before.terms_version + 1, terms, proposed_by: business_id.to_string(), proposed_at: now });
+            }
+        }
+    }
+    if after == (Partnership { updated_at: before.updated_at.clone(), ..before.clone() }) {
+        return Ok(before.into());
+    }
+    let action = if after.terms_proposal != before.terms_proposal { "partnership.terms_proposed" } else { "partnership.updated" };
+    if !commit(app, user_id, action, &before, &after, &[]).await? {
+        return Err(changed_meanwhile());
+    }
+    Ok(after.into())
+}
+
+/// Accepts or rejects the open terms proposal `version`: the other party
+/// accepts or rejects it; its proposer may only withdraw it (REJECT).
+/// Accepted terms take effect at once as the new `termsVersion`.
+pub async fn answer_terms(app: &App, business_id: &str, user_id: &str, id: &str, request: TermsAnswer) -> Result<PartnershipView, AppError> {
+    let accept = request.accept()?;
+    let before = mine(app, business_id, id).await?;
+    let proposal = before
+        .terms_proposal
+        .clone()
+        .filter(|p| p.version == request.version)
+        .ok_or_else(|| AppError::conflict("NO_SUCH_PROPOSAL", format!("no open terms proposal {} on this partnership", request.version)))?;
+    if accept && proposal.proposed_by == business_id {
+        return Err(AppError::forbidden("PROPOSER_CANNOT_ACCEPT", "the other business accepts your proposal; you may withdraw it with REJECT"));
+    }
+    let now = rfc3339(app.clock.now());
+    let mut after = Partnership { terms_proposal: None, updated_at: now, ..before.clone() };
+    if accept {
+        (after.terms, after.terms_version) = (proposal.terms, proposal.version);
+    }
+    let action = if accept { "partnership.terms_accepted" } else { "partnership.terms_rejected" };
+    if !commit(app, user_id, action, &before, &after, &[]).await? {
+        return Err(changed_meanwhile());
+    }
+    Ok(after.into())
+}
+
+/// The industry templates, optionally for one business category.
+pub fn templates(category: Option<&str>) -> serde_json::Value {
+    json!({ "templates": templates::for_category(category).iter().map(|t| t.view()).collect::<Vec<_>>() })
 }
 
 #[derive(Debug, Serialize)]
@@ -165,7 +310,14 @@ pub struct PartnershipList {
 
 /// The caller's partnerships, newest first, optionally of one status or
 /// role (filters apply to each page, so a page may hold fewer rows).
-pub async fn list(app: &App, business_id: &str, status: Option<PartnershipStatus>, role: Option<&str>, limit: Option<i32>, cursor: Option<&str>) -> Result<PartnershipList, AppError> {
+pub async fn list(
+    app: &App,
+    business_id: &str,
+    status: Option<PartnershipStatus>,
+    role: Option<&str>,
+    limit: Option<i32>,
+    cursor: Option<&str>,
+) -> Result<PartnershipList, AppError> {
     let limit = limit.unwrap_or(50);
     if !(1..=100).contains(&limit) {
         return Err(AppError::bad_request("INVALID_LIMIT", "limit must be between 1 and 100"));

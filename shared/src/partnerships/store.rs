@@ -1,13 +1,19 @@
 //! DynamoDB access for partnerships: the owner of the partnership item, its
-//! two party items (each business's list of its partnerships) and the
-//! open-pair lock (one open partnership per unordered pair of businesses).
+//! terms history, its two party items (each business's list of its
+//! partnerships) and the open-pair lock (one open partnership per unordered
+//! pair of businesses).
+//!
+//! Every change after the invitation is one `save`: the whole item, written
+//! only if its `revision` is still the one read, so two concurrent changes
+//! (accept against decline, pause against terminate, two term proposals)
+//! never both apply.
 
 use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 
-use super::domain::{Partnership, PartnershipStatus, PartnershipType};
+use super::domain::{Partnership, PartnershipStatus, PartnershipType, Terms};
 use crate::platform::audit::{self, AuditEntry};
-use crate::platform::dynamo::{self, query_page, s, tx_put, tx_update, Page, Partition, Tx};
+use crate::platform::dynamo::{self, n, query_page, s, tx_put, tx_update, Page, Partition, Tx};
 use crate::platform::entity::{Key, Layout, NOT_EXISTS};
 use crate::platform::error::AppError;
 use crate::platform::outbox::OutboxEvent;
@@ -20,6 +26,21 @@ fn key(id: &str) -> Key {
 /// The audit subject of a partnership.
 pub fn subject(id: &str) -> String {
     key(id).pk
+}
+
+/// One version of a partnership's terms, kept for as long as the
+/// partnership: what a transaction recording `termsVersion` was charged by.
+fn terms_key(id: &str, version: u32) -> Key {
+    Key::new(format!("PARTNERSHIP#{id}"), format!("TERMS#{version:06}"))
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TermsVersion {
+    pub partnership_id: String,
+    pub version: u32,
+    pub terms: Terms,
+    pub recorded_at: String,
 }
 
 /// A business's partnerships, newest invitation first.
@@ -53,18 +74,34 @@ pub struct PartyRow {
 
 fn party_rows(p: &Partnership) -> [(String, PartyRow); 2] {
     let row = |role: &str, me: &str, partner: &str| {
-        (me.to_string(), PartyRow { partnership_id: p.partnership_id.clone(), role: role.into(), partner_business_id: partner.into(), kind: p.kind, status: p.status, invited_at: p.invited_at.clone() })
+        (
+            me.to_string(),
+            PartyRow {
+                partnership_id: p.partnership_id.clone(),
+                role: role.into(),
+                partner_business_id: partner.into(),
+                kind: p.kind,
+                status: p.status,
+                invited_at: p.invited_at.clone(),
+            },
+        )
     };
     [row("INVITER", &p.business_a_id, &p.business_b_id), row("INVITEE", &p.business_b_id, &p.business_a_id)]
+}
+
+fn terms_put(app: &App, p: &Partnership) -> Result<TransactWriteItem, AppError> {
+    let version = TermsVersion { partnership_id: p.partnership_id.clone(), version: p.terms_version, terms: p.terms.clone(), recorded_at: p.updated_at.clone() };
+    tx_put(Layout::new("PARTNERSHIP_TERMS", terms_key(&p.partnership_id, p.terms_version)).put_new(app.table(), &version)?)
 }
 
 /// Names of an invitation's items, for the caller's refusals.
 pub const TX_PAIR: &str = "partnership.pair";
 pub const TX_INVITEE: &str = "partnership.invitee_available";
 
-/// Writes a new PENDING partnership, its party items and the pair lock, if
-/// the pair has no open partnership and the invitee is registered and
-/// available; `invitee_check` is that condition (from `businesses::store`).
+/// Writes a new PENDING partnership, its first terms, its party items and
+/// the pair lock, if the pair has no open partnership and the invitee is
+/// registered and available; `invitee_check` is that condition (from
+/// `businesses::store`).
 pub async fn invite(app: &App, p: &Partnership, invitee_check: TransactWriteItem, audit: &AuditEntry, event: &OutboxEvent) -> Result<Result<(), dynamo::Refused>, AppError> {
     let t = app.table();
     let pair = Put::builder()
@@ -74,6 +111,7 @@ pub async fn invite(app: &App, p: &Partnership, invitee_check: TransactWriteItem
         .condition_expression(NOT_EXISTS);
     let mut tx = Tx::new()
         .with("partnership", tx_put(Layout::new("PARTNERSHIP", key(&p.partnership_id)).put_new(t, p)?)?)
+        .with("partnership.terms", terms_put(app, p)?)
         .with(TX_PAIR, tx_put(pair)?)
         .with(TX_INVITEE, invitee_check)
         .with(audit::TX_ITEM, audit.transact_put(t)?)
@@ -85,54 +123,69 @@ pub async fn invite(app: &App, p: &Partnership, invitee_check: TransactWriteItem
     dynamo::transact(&app.db, tx).await
 }
 
-/// Moves a PENDING partnership to `to` (ACTIVE or TERMINATED), only by its
-/// invitee, with `set` the timestamps to record, its party items, and (when
-/// it ends) the pair lock released. `Ok(false)`: it was no longer PENDING.
-pub async fn answer(app: &App, p: &Partnership, invitee: &str, to: PartnershipStatus, set: &[(&str, &str)], audit: &AuditEntry, events: &[OutboxEvent]) -> Result<bool, AppError> {
+/// The effects of one change, besides the partnership item itself.
+pub struct Effects<'a> {
+    pub audit: &'a AuditEntry,
+    pub events: &'a [OutboxEvent],
+    /// Other contexts' items that change with it (profile counters), named.
+    pub extra: Vec<(&'static str, TransactWriteItem)>,
+}
+
+/// Writes `after` over `before` in one transaction, if nobody changed it
+/// since `before` was read: the party items follow its status, a new terms
+/// version is kept, and an end releases the pair lock. `Ok(false)`: it
+/// changed meanwhile (the caller reads it again and decides anew).
+pub async fn save(app: &App, before: &Partnership, after: &Partnership, effects: Effects<'_>) -> Result<bool, AppError> {
     let t = app.table();
-    let mut expr = String::from("SET #status = :to, updatedAt = :now");
-    let mut update = key(&p.partnership_id)
-        .update(t)
-        .condition_expression("#status = :pending AND businessBId = :invitee")
-        .expression_attribute_names("#status", "status")
-        .expression_attribute_values(":to", s(to.as_str()))
-        .expression_attribute_values(":pending", s(PartnershipStatus::Pending.as_str()))
-        .expression_attribute_values(":invitee", s(invitee))
-        .expression_attribute_values(":now", s(&p.updated_at));
-    for (i, (name, value)) in set.iter().enumerate() {
-        expr.push_str(&format!(", {name} = :v{i}"));
-        update = update.expression_attribute_values(format!(":v{i}"), s(*value));
+    let mut after = after.clone();
+    after.revision = before.revision + 1;
+    let mut put =
+        Put::builder().table_name(t).set_item(Some(Layout::new("PARTNERSHIP", key(&after.partnership_id)).item(&after)?)).expression_attribute_values(":seen", n(before.revision));
+    // Items written before revisions existed have none: revision 0.
+    put = put.condition_expression(if before.revision == 0 { "attribute_not_exists(revision) OR revision = :seen" } else { "revision = :seen" });
+    let mut tx = Tx::new().with("partnership", tx_put(put)?).with(audit::TX_ITEM, effects.audit.transact_put(t)?);
+    if after.status != before.status {
+        for (i, (business, _)) in party_rows(&after).iter().enumerate() {
+            let party = party_key(business, &after)
+                .update(t)
+                .update_expression("SET #status = :to")
+                .expression_attribute_names("#status", "status")
+                .expression_attribute_values(":to", s(after.status.as_str()));
+            tx.add(["party.a", "party.b"][i], tx_update(party)?);
+        }
     }
-    let mut tx = Tx::new().with("partnership", tx_update(update.update_expression(expr))?).with(audit::TX_ITEM, audit.transact_put(t)?);
-    for (i, (business, _)) in party_rows(p).iter().enumerate() {
-        let party = party_key(business, p)
-            .update(t)
-            .update_expression("SET #status = :to")
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":to", s(to.as_str()));
-        tx.add(["party.a", "party.b"][i], tx_update(party)?);
+    if after.terms_version != before.terms_version {
+        tx.add("partnership.terms", terms_put(app, &after)?);
     }
-    for (i, event) in events.iter().enumerate() {
-        tx.add(["outbox.0", "outbox.1", "outbox.2"][i.min(2)], event.transact_put(app)?);
-    }
-    if to == PartnershipStatus::Terminated {
+    if before.is_open() && !after.is_open() {
         let release = Delete::builder()
             .table_name(t)
-            .set_key(Some(pair_key(&p.business_a_id, &p.business_b_id).attrs()))
+            .set_key(Some(pair_key(&after.business_a_id, &after.business_b_id).attrs()))
             .condition_expression("partnershipId = :id")
-            .expression_attribute_values(":id", s(&p.partnership_id))
+            .expression_attribute_values(":id", s(&after.partnership_id))
             .build()?;
         tx.add("partnership.pair_release", TransactWriteItem::builder().delete(release).build());
+    }
+    for (i, event) in effects.events.iter().enumerate() {
+        tx.add(["outbox.0", "outbox.1", "outbox.2"][i.min(2)], event.transact_put(app)?);
+    }
+    for (name, item) in effects.extra {
+        tx.add(name, item);
     }
     match dynamo::transact(&app.db, tx).await? {
         Ok(()) => Ok(true),
         Err(r) if r.failed("partnership") => Ok(false),
-        Err(r) => Err(r.unexpected("partnership answer")),
+        Err(r) => Err(r.unexpected("partnership change")),
     }
 }
 
 pub async fn get(app: &App, id: &str) -> Result<Option<Partnership>, AppError> {
     dynamo::get_as(&app.db, app.table(), &key(id)).await
+}
+
+/// One version of a partnership's terms.
+pub async fn terms_version(app: &App, id: &str, version: u32) -> Result<Option<TermsVersion>, AppError> {
+    dynamo::get_as(&app.db, app.table(), &terms_key(id, version)).await
 }
 
 /// A page of a business's partnerships, newest invitation first.
