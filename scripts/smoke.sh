@@ -164,6 +164,23 @@ check "network: a third business gets a 404" 404 "b['error']['code']=='PARTNERSH
   "$BASE_URL/api/v1/partnerships/$pid" -H "authorization: Bearer $OWNER_C"
 check "network: B lists it as invitee" 200 "b['partnerships'][0]['partnerBusinessId']=='biz-a'" -- \
   "$BASE_URL/api/v1/partnerships?role=invitee" -H "authorization: Bearer $OWNER_B"
+check "network: templates are served beside partnership ids" 200 "'cafe-bakery-coalition' in [t['id'] for t in b['templates']]" -- \
+  "$BASE_URL/api/v1/partnerships/templates?category=cafe" -H "authorization: Bearer $STAFF_B"
+check "network: A reviews its partner" 201 "b['rating']==5" -- \
+  -X POST "$BASE_URL/api/v1/partners/biz-b/reviews" -H "authorization: Bearer $OWNER_A" -H "content-type: application/json" -d '{"rating":5,"text":"Smooth redemptions"}'
+check "network: B's profile shows it" 200 "b['rating']==5 and b['reviewCount']==1 and b['partnershipCount']==1 and b['recentReviews'][0]['reviewerBusinessId']=='biz-a'" -- \
+  "$BASE_URL/api/v1/partners/biz-b" -H "authorization: Bearer $OWNER_C"
+check "network: B proposes new terms" 200 "b['termsVersion']==1 and b['termsProposal']['version']==2" -- \
+  -X PUT "$BASE_URL/api/v1/partnerships/$pid" -H "authorization: Bearer $OWNER_B" -H "content-type: application/json" \
+  -d '{"revenueSharingTerms":{"type":"PERCENTAGE","businessAShare":6,"businessBShare":6,"settlementFrequency":"MONTHLY"}}'
+check "network: A accepts them" 200 "b['termsVersion']==2 and b['revenueSharingTerms']['businessAShare']==6" -- \
+  -X PATCH "$BASE_URL/api/v1/partnerships/$pid/terms" -H "authorization: Bearer $OWNER_A" -H "content-type: application/json" -d '{"version":2,"decision":"ACCEPT"}'
+check "network: A pauses" 200 "b['status']=='PAUSED' and b['pausedBy']=='biz-a'" -- \
+  -X PATCH "$BASE_URL/api/v1/partnerships/$pid/status" -H "authorization: Bearer $OWNER_A" -H "content-type: application/json" -d '{"status":"PAUSED","reason":"Renovation"}'
+check "network: only A resumes" 403 "b['error']['code']=='PAUSED_BY_PARTNER'" -- \
+  -X PATCH "$BASE_URL/api/v1/partnerships/$pid/status" -H "authorization: Bearer $OWNER_B" -H "content-type: application/json" -d '{"status":"ACTIVE","reason":"Ready"}'
+check "network: A resumes" 200 "b['status']=='ACTIVE'" -- \
+  -X PATCH "$BASE_URL/api/v1/partnerships/$pid/status" -H "authorization: Bearer $OWNER_A" -H "content-type: application/json" -d '{"status":"ACTIVE","reason":"Reopened"}'
 # Staff's claims under the owner's signature: a forgery.
 FORGED="${OWNER_A%%.*}.$(echo "$STAFF_B" | cut -d. -f2).${OWNER_A##*.}"
 check "network: a forged token is refused" 401 "b['error']['code']=='TOKEN_INVALID_SIGNATURE'" -- \
