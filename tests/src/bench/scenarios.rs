@@ -265,3 +265,108 @@ pub async fn webhook_ingress(prefix: &str, n: usize) -> Scenario {
         measured,
     }
 }
+
+/// The Partner Network scenarios' token issuer: its JWKS is served by this
+/// process for the whole run, and each request carries a token of its own
+/// business (the per-business rate limit allows 100 a minute, so a pool
+/// spreads its requests over many businesses, never more than 4 each).
+pub fn network_env(table: &str, issuer: &crate::Issuer) -> Vec<(String, String)> {
+    let mut env = base_env(table);
+    env.extend(issuer.settings().into_iter().map(|(k, v)| (k.to_string(), v)));
+    env
+}
+
+fn bearer_request(issuer: &crate::Issuer, business: &str, path: String) -> HttpRequest {
+    HttpRequest { method: "GET", path, headers: vec![("authorization".into(), issuer.bearer(business, "staff", now()))], body: None }
+}
+
+/// A deterministic spread of points over a metro area (~45 x 47 km).
+fn metro_point(i: usize) -> (f64, f64) {
+    let mut x = (i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let mut next = || {
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        (x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
+    };
+    (45.3 + next() * 0.4, -73.9 + next() * 0.6)
+}
+
+/// 10,000 businesses over one metro area; each search is a 5 km circle
+/// around a different point, by a different business.
+pub async fn directory_search(prefix: &str, n: usize, issuer: &crate::Issuer) -> Scenario {
+    use shared::businesses::domain::{Business, GeoLocation};
+    let table = format!("{prefix}-directory");
+    let env = network_env(&table, issuer);
+    let app = app_on(&env).await;
+    let businesses: Vec<Business> = (0..10_000)
+        .map(|i| {
+            let (lat, lng) = metro_point(i);
+            Business {
+                business_id: format!("metro-{i:05}"),
+                name: format!("Shop {i}"),
+                category: ["cafe", "books", "gym", "restaurant"][i % 4].into(),
+                categories: vec![["cafe", "books", "gym", "restaurant"][i % 4].into()],
+                location: GeoLocation { lat, lng },
+                address: String::new(),
+                available_for_partnership: true,
+                rating_sum: (i % 6) as u64,
+                review_count: u64::from(i % 6 != 0),
+                loyal_customer_count: 0,
+                partnership_count: 0,
+                owner_user_id: "bench".into(),
+                created_at: "2026-03-10T12:00:00Z".into(),
+                updated_at: "2026-03-10T12:00:00Z".into(),
+            }
+        })
+        .collect();
+    shared::businesses::store::bulk_load(&app, &businesses).await.expect("seed the directory");
+    let all = (0..n + 4 + SPARE)
+        .map(|i| {
+            let (lat, lng) = metro_point(20_000 + i);
+            bearer_request(issuer, &format!("searcher-{i:05}"), format!("/api/v1/partners/directory?lat={lat:.5}&lng={lng:.5}&radiusKm=5&limit=20"))
+        })
+        .collect();
+    let (warmup, measured) = split(all, 4);
+    Scenario {
+        name: "directory search",
+        function: "partners-directory",
+        route: "GET /api/v1/partners/directory?radiusKm=5",
+        state: "10,000 businesses in one metro area",
+        env,
+        table,
+        warmup,
+        measured,
+    }
+}
+
+/// 100 active partnerships between 200 businesses; each request reads one
+/// by one of its parties.
+pub async fn partnership_read(prefix: &str, n: usize, issuer: &crate::Issuer) -> Scenario {
+    use shared::businesses::{domain::BusinessRequest, service as businesses};
+    use shared::partnerships::{domain::InviteRequest, service as partnerships};
+    let table = format!("{prefix}-partnerships");
+    let env = network_env(&table, issuer);
+    let app = app_on(&env).await;
+    let mut pairs = Vec::new();
+    for i in 0..100 {
+        let (a, b) = (format!("party-{:03}", 2 * i), format!("party-{:03}", 2 * i + 1));
+        for (biz, point) in [(&a, 2 * i), (&b, 2 * i + 1)] {
+            let (lat, lng) = metro_point(point);
+            let profile: BusinessRequest = serde_json::from_value(json!({ "name": biz, "category": "cafe", "location": { "lat": lat, "lng": lng }, "address": "", "availableForPartnership": true })).unwrap();
+            businesses::register(&app, biz, "bench", profile).await.expect("seed a business");
+        }
+        let invite: InviteRequest = serde_json::from_value(json!({ "partnerBusinessId": b, "templateId": "cafe-bakery-coalition" })).unwrap();
+        let p = partnerships::invite(&app, &a, "bench", invite).await.expect("seed an invitation");
+        partnerships::answer(&app, &b, "bench", &p.id, true).await.expect("seed an acceptance");
+        pairs.push((p.id, a, b));
+    }
+    let all = (0..n + 4 + SPARE)
+        .map(|i| {
+            let (id, a, b) = &pairs[i % pairs.len()];
+            bearer_request(issuer, if (i / pairs.len()) % 2 == 0 { a } else { b }, format!("/api/v1/partnerships/{id}"))
+        })
+        .collect();
+    let (warmup, measured) = split(all, 4);
+    Scenario { name: "partnership read", function: "partnerships-get", route: "GET /api/v1/partnerships/{id}", state: "100 active partnerships", env, table, warmup, measured }
+}

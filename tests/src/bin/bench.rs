@@ -115,6 +115,8 @@ async fn main() {
     match load::Watch::start(watch_port).await {
         Ok(watch) => {
             seed_full_program(&app_on(&base_env(&format!("{prefix}-full"))).await).await;
+            // Serves the JWKS the Partner Network scenarios' tokens verify against.
+            let issuer = integration_tests::Issuer::start().await;
             let scenarios = vec![
                 scenarios::config_read(&prefix, 2000).await,
                 scenarios::seat_allocation(&prefix).await,
@@ -123,6 +125,9 @@ async fn main() {
                 scenarios::refund_queue(&prefix, 400).await,
                 scenarios::intent_verify(&prefix, 300).await,
                 scenarios::webhook_ingress(&prefix, 500).await,
+                // 400 requests: at most 4 per business (100 a minute allowed).
+                scenarios::directory_search(&prefix, 400, &issuer).await,
+                scenarios::partnership_read(&prefix, 400, &issuer).await,
             ];
             for s in &scenarios {
                 eprintln!("[bench]   {}", s.name);
