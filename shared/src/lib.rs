@@ -24,6 +24,8 @@ pub mod commissions;
 pub mod cycle;
 pub mod dunning;
 pub mod memberships;
+pub mod loyalty;
+pub mod partner_transactions;
 pub mod partnerships;
 pub mod payments;
 pub mod program;

@@ -35,12 +35,8 @@ impl BusinessCaller {
     }
 }
 
-/// Partner operations a business may make per minute.
-pub const REQUESTS_PER_MINUTE: u32 = 100;
-
-/// Verifies the bearer token of a business user (owner or staff) and
-/// counts the request against the business's rate limit.
-pub async fn require_business(app: &App, req: &Request) -> Result<BusinessCaller, AppError> {
+/// The bearer token's verified claims, and the time they were checked at.
+async fn verified(app: &App, req: &Request) -> Result<(crate::platform::jwt::Claims, i64), AppError> {
     let verifier = app.jwt.as_ref().ok_or_else(|| AppError::unavailable("JWT_NOT_CONFIGURED", "JWT_ISSUER, JWT_AUDIENCE and JWT_JWKS_URL are not set"))?;
     let token = header(req, "authorization")
         .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
@@ -48,7 +44,16 @@ pub async fn require_business(app: &App, req: &Request) -> Result<BusinessCaller
         .filter(|t| !t.is_empty())
         .ok_or_else(|| AppError::unauthorized("TOKEN_MISSING", "Authorization: Bearer <JWT> is required"))?;
     let now = app.clock.now().unix_timestamp();
-    let claims = verifier.verify(app.http(), token, now).await?;
+    Ok((verifier.verify(app.http(), token, now).await?, now))
+}
+
+/// Partner operations a business may make per minute.
+pub const REQUESTS_PER_MINUTE: u32 = 100;
+
+/// Verifies the bearer token of a business user (owner or staff) and
+/// counts the request against the business's rate limit.
+pub async fn require_business(app: &App, req: &Request) -> Result<BusinessCaller, AppError> {
+    let (claims, now) = verified(app, req).await?;
     let role = match claims.role.as_deref() {
         Some("owner") => BusinessRole::Owner,
         Some("staff") => BusinessRole::Staff,
@@ -60,4 +65,22 @@ pub async fn require_business(app: &App, req: &Request) -> Result<BusinessCaller
         .ok_or_else(|| AppError::forbidden("NOT_A_BUSINESS_USER", "the token carries no valid businessId claim"))?;
     rate_limit::take(app, &format!("BUSINESS#{business_id}"), REQUESTS_PER_MINUTE, 60, now).await?;
     Ok(BusinessCaller { user_id: claims.sub, business_id, role })
+}
+
+/// A customer, as its token says (`role: customer`, `sub` = its
+/// network-wide customer id).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerCaller {
+    pub customer_id: String,
+}
+
+/// Verifies the bearer token of a customer and counts the request against
+/// the customer's own rate limit.
+pub async fn require_customer(app: &App, req: &Request) -> Result<CustomerCaller, AppError> {
+    let (claims, now) = verified(app, req).await?;
+    if claims.role.as_deref() != Some("customer") || !crate::loyalty::domain::is_customer_id(&claims.sub) {
+        return Err(AppError::forbidden("NOT_A_CUSTOMER", "this route is for a customer's token (role customer, sub = customer id)"));
+    }
+    rate_limit::take(app, &format!("CUSTOMER#{}", claims.sub), REQUESTS_PER_MINUTE, 60, now).await?;
+    Ok(CustomerCaller { customer_id: claims.sub })
 }

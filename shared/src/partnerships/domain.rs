@@ -103,7 +103,7 @@ pub struct TermsRequest {
 
 /// An exact decimal with at most two fraction digits, in hundredths (a
 /// percentage in basis points, dollars in cents).
-fn hundredths(raw: &RawValue, field: &str) -> Result<u64, AppError> {
+pub fn hundredths(raw: &RawValue, field: &str) -> Result<u64, AppError> {
     let bad = || AppError::bad_request("INVALID_TERMS", format!("{field} must be a number with at most two decimals"));
     let text = match serde_json::from_str::<serde_json::Value>(raw.get()).map_err(|_| bad())? {
         serde_json::Value::String(s) => s,

@@ -1,0 +1,6 @@
+//! Lambda entry point; see `functions::handlers::partnerships_transactions_record`.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    functions::run_http(functions::handlers::partnerships_transactions_record::handle).await
+}

@@ -1,0 +1,180 @@
+//! Points-program use cases: a business sets its program and publishes
+//! rewards, credits purchases at home; a customer reads its balances and
+//! what it can redeem across the network.
+
+use serde::Serialize;
+use serde_json::json;
+
+use super::domain::{amount_cents, customer_id, Balance, EarnRequest, PointsProgram, ProgramRequest, Reward, RewardRequest};
+use super::store::{self, EarnRecord};
+use crate::partnerships::domain::{PartnershipStatus, PartnershipType};
+use crate::partnerships::store as partnerships;
+use crate::platform::audit::AuditEntry;
+use crate::platform::clock::rfc3339;
+use crate::platform::error::AppError;
+use crate::platform::ids::new_id;
+use crate::App;
+
+fn no_program() -> AppError {
+    AppError::conflict("NO_POINTS_PROGRAM", "set your points program first (PUT /api/v1/businesses/me/points-program)")
+}
+
+/// Sets the caller's points program (its owner's call): a new version each
+/// time; transactions record the version they converted by.
+pub async fn set_program(app: &App, business_id: &str, user_id: &str, request: ProgramRequest) -> Result<PointsProgram, AppError> {
+    request.validate()?;
+    if crate::businesses::store::get(app, business_id).await?.is_none() {
+        return Err(AppError::conflict("BUSINESS_NOT_REGISTERED", "register your business first (POST /api/v1/businesses)"));
+    }
+    let before = store::program(app, business_id).await?;
+    let now = rfc3339(app.clock.now());
+    let program = PointsProgram {
+        business_id: business_id.to_string(),
+        points_per_dollar: request.points_per_dollar,
+        redemption_cents: request.redemption_cents,
+        redemption_points: request.redemption_points,
+        version: before.as_ref().map_or(1, |b| b.version + 1),
+        updated_at: now.clone(),
+        updated_by: user_id.to_string(),
+    };
+    let audit = AuditEntry::new(user_id, "points_program.set", &store::program_subject(business_id), &now, json!({ "before": before, "after": program }));
+    if !store::save_program(app, &program, &audit).await? {
+        return Err(AppError::conflict("PROGRAM_CHANGED", "the points program changed meanwhile; read it and send yours again"));
+    }
+    Ok(program)
+}
+
+/// Publishes a reward of the caller's business (its owner's call).
+pub async fn add_reward(app: &App, business_id: &str, user_id: &str, request: RewardRequest) -> Result<Reward, AppError> {
+    let (name, points, value_cents) = request.validate()?;
+    store::program(app, business_id).await?.ok_or_else(no_program)?;
+    let now = rfc3339(app.clock.now());
+    let reward = Reward { reward_id: new_id(), business_id: business_id.to_string(), name, points, value_cents, created_at: now.clone() };
+    let audit = AuditEntry::new(user_id, "reward.published", &store::program_subject(business_id), &now, json!({ "reward": reward }));
+    store::add_reward(app, &reward, &audit).await?;
+    Ok(reward)
+}
+
+/// A purchase at the caller's own business, in its own program.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EarnView {
+    pub customer_id: String,
+    pub program_business_id: String,
+    pub amount_cents: u64,
+    pub points_earned: u64,
+    pub program_version: u32,
+    pub recorded_at: String,
+}
+
+impl From<EarnRecord> for EarnView {
+    fn from(r: EarnRecord) -> Self {
+        EarnView { customer_id: r.customer_id, program_business_id: r.business_id, amount_cents: r.amount_cents, points_earned: r.points_earned, program_version: r.program_version, recorded_at: r.recorded_at }
+    }
+}
+
+/// Credits a purchase at home, once per `idempotency_key` (a retry answers
+/// the first result, `false`; a key reused for another purchase is 409).
+pub async fn earn(app: &App, business_id: &str, user_id: &str, idempotency_key: &str, request: EarnRequest) -> Result<(EarnView, bool), AppError> {
+    let customer = customer_id(&request.customer_id)?;
+    let amount = amount_cents(&request.amount, "amount")?;
+    for _ in 0..5 {
+        if let Some(earlier) = store::earn_record(app, business_id, idempotency_key).await? {
+            if earlier.customer_id != customer || earlier.amount_cents != amount {
+                return Err(AppError::conflict("IDEMPOTENCY_KEY_REUSED", "this Idempotency-Key was used for another purchase"));
+            }
+            return Ok((earlier.into(), false));
+        }
+        let program = store::program(app, business_id).await?.ok_or_else(no_program)?;
+        let now = rfc3339(app.clock.now());
+        let record = EarnRecord {
+            business_id: business_id.to_string(),
+            idempotency_key: idempotency_key.to_string(),
+            customer_id: customer.clone(),
+            amount_cents: amount,
+            points_earned: program.points_for(amount),
+            program_version: program.version,
+            recorded_at: now.clone(),
+        };
+        let audit = AuditEntry::new(user_id, "points.earned", &store::program_subject(business_id), &now, json!({ "customerId": customer, "amountCents": amount, "points": record.points_earned, "programVersion": program.version }));
+        match store::earn(app, &record, &program, &audit).await? {
+            Ok(()) => return Ok((record.into(), true)),
+            // Used meanwhile, or the program changed: read again.
+            Err(r) if r.failed(store::TX_EARN_KEY) || r.failed(store::TX_PROGRAM) => continue,
+            Err(r) => return Err(r.unexpected("home earn")),
+        }
+    }
+    Err(AppError::conflict("PROGRAM_CHANGED", "the points program kept changing; send the purchase again"))
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BalanceView {
+    pub program_business_id: String,
+    pub points: u64,
+    /// What the points are worth when redeemed, in cents.
+    pub value_cents: u64,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RedeemableReward {
+    pub reward_id: String,
+    pub business_id: String,
+    pub name: String,
+    pub points: u64,
+    pub value_cents: u64,
+    /// The program whose points pay for it.
+    pub program_business_id: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomerView {
+    pub customer_id: String,
+    pub balances: Vec<BalanceView>,
+    pub rewards: Vec<RedeemableReward>,
+}
+
+/// Pages of a business's partnerships read for the customer view, at most.
+const MAX_PARTNER_PAGES: usize = 10;
+
+/// Where a program's points can be spent: at its own business, and at each
+/// partner of an ACTIVE partnership that allows redemption there.
+async fn redeemable_at(app: &App, program_business_id: &str) -> Result<Vec<String>, AppError> {
+    let mut out = vec![program_business_id.to_string()];
+    let mut cursor = None;
+    for _ in 0..MAX_PARTNER_PAGES {
+        let page = partnerships::of_business(app, program_business_id, 100, cursor.as_deref()).await?;
+        out.extend(page.items.into_iter().filter(|r| r.status == PartnershipStatus::Active && r.kind != PartnershipType::ReferralOnly).map(|r| r.partner_business_id));
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    Ok(out)
+}
+
+/// A customer's balances in every program, and the rewards it can redeem
+/// across the network with them.
+pub async fn customer_view(app: &App, customer: &str) -> Result<CustomerView, AppError> {
+    let balances: Vec<Balance> = store::balances(app, customer).await?;
+    let programs = store::programs(app, &balances.iter().map(|b| b.program_business_id.clone()).collect::<Vec<_>>()).await?;
+    let mut rewards = Vec::new();
+    let mut views = Vec::new();
+    for b in balances {
+        let value_cents = programs.iter().find(|p| p.business_id == b.program_business_id).map_or(0, |p| p.value_of(b.points));
+        for business in redeemable_at(app, &b.program_business_id).await? {
+            rewards.extend(store::rewards(app, &business).await?.into_iter().map(|r| RedeemableReward {
+                reward_id: r.reward_id,
+                business_id: r.business_id,
+                name: r.name,
+                points: r.points,
+                value_cents: r.value_cents,
+                program_business_id: b.program_business_id.clone(),
+            }));
+        }
+        views.push(BalanceView { program_business_id: b.program_business_id, points: b.points, value_cents });
+    }
+    Ok(CustomerView { customer_id: customer.to_string(), balances: views, rewards })
+}

@@ -1,0 +1,169 @@
+//! Recording and reading partner transactions. Only a partnership's two
+//! parties record or read its transactions; anyone else gets 404.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+use serde_json::json;
+
+use super::domain::{idempotency_key, occurred_at, plan, target_period, Context, PartnerTransaction, RecordRequest, TxType};
+use super::store::{self, Recording};
+use crate::loyalty::store as loyalty;
+use crate::partnerships::domain::SharingModel;
+use crate::partnerships::periods::Period;
+use crate::partnerships::service as partnerships;
+use crate::partnerships::store as partnership_store;
+use crate::platform::audit::AuditEntry;
+use crate::platform::dynamo::backoff;
+use crate::platform::error::AppError;
+use crate::platform::ids::new_id;
+use crate::platform::outbox::{self, OutboxEvent};
+use crate::App;
+
+/// Attempts before a recording that keeps losing races gives up (409).
+const MAX_ATTEMPTS: u32 = 25;
+
+fn event_detail(t: &PartnerTransaction) -> serde_json::Value {
+    json!({
+        "transactionId": t.id, "partnershipId": t.partnership_id, "transactionType": t.transaction_type, "amount": t.amount,
+        "revenueSharingAmount": t.revenue_sharing_amount, "payerBusinessId": t.payer_business_id, "payeeBusinessId": t.payee_business_id,
+        "termsVersion": t.terms_version, "periodStart": t.period_start, "late": t.late, "reverses": t.reverses,
+    })
+}
+
+/// The first answer to an idempotency key, if the key was used: the same
+/// request gets it again; another request under the key is refused.
+async fn earlier(app: &App, partnership_id: &str, recorder: &str, key: &str, fingerprint: &str) -> Result<Option<PartnerTransaction>, AppError> {
+    let Some(record) = store::idempotency(app, partnership_id, recorder, key).await? else { return Ok(None) };
+    if record.fingerprint != fingerprint {
+        return Err(AppError::conflict("IDEMPOTENCY_KEY_REUSED", "this idempotency key was used for another transaction"));
+    }
+    store::get(app, partnership_id, &record.transaction_id).await?.map(Some).ok_or_else(|| AppError::internal("an idempotency key names a missing transaction"))
+}
+
+/// Records a transaction at the caller's business (owner or staff: the
+/// point of sale). `true`: recorded now; `false`: a retry, answered with
+/// the first recording.
+pub async fn record(app: &App, business_id: &str, user_id: &str, partnership_id: &str, header_key: Option<&str>, request: RecordRequest) -> Result<(PartnerTransaction, bool), AppError> {
+    let key = idempotency_key(header_key, request.pos_transaction_id.as_deref())?;
+    let fingerprint = request.fingerprint();
+    let mut closed: BTreeSet<Period> = BTreeSet::new();
+    for attempt in 1..=MAX_ATTEMPTS {
+        if attempt > 1 {
+            tokio::time::sleep(backoff(attempt)).await;
+        }
+        let p = partnerships::mine(app, business_id, partnership_id).await?;
+        let now = app.clock.now();
+        let planned = async {
+            let original = match (request.kind, request.reverses.as_deref()) {
+                (TxType::Reversal, Some(id)) if crate::businesses::domain::is_business_id(id) => store::get(app, partnership_id, id).await?,
+                _ => None,
+            };
+            let partner = p.partner_of(business_id).to_string();
+            let program = match request.kind {
+                TxType::Earn | TxType::Redeem => loyalty::program(app, &partner).await?,
+                _ => None,
+            };
+            let at = occurred_at(&request, &p, now)?;
+            let customer = original.as_ref().map(|o| o.customer_id.clone()).or_else(|| request.customer_id.clone()).unwrap_or_default();
+            let (period, late) = target_period(&p, at, now, |x| closed.contains(x));
+            let month = crate::platform::clock::rfc3339(at)[..7].to_string();
+            let seen = store::lookups(app, partnership_id, &period.key(), &month, customer.trim()).await?;
+            if seen.period.as_ref().is_some_and(|c| c.closed_at.is_some()) {
+                return Ok(Err(period));
+            }
+            let hybrid = p.terms.model == SharingModel::Hybrid;
+            let qualifying_before = seen.period.as_ref().map_or(0, |c| c.qualifying);
+            let ctx = Context { partnership: &p, recorder: business_id, program: program.as_ref(), original: original.as_ref(), qualifying_before, now };
+            let tx = plan(&request, &ctx, &new_id(), &key, user_id, at, period, late)?;
+            Ok::<_, AppError>(Ok((tx, program, original, seen.seen_life, seen.seen_month, hybrid.then_some(qualifying_before))))
+        }
+        .await;
+        let (tx, program, original, seen_life, seen_month, qualifying_seen) = match planned {
+            Ok(Ok(planned)) => planned,
+            // Closed by its settlement run since: count it in the next.
+            Ok(Err(period)) => {
+                closed.insert(period);
+                continue;
+            }
+            // A retry of a recording made while the request was still
+            // valid gets its first answer, not today's refusal.
+            Err(e) => match earlier(app, partnership_id, business_id, &key, &fingerprint).await? {
+                Some(first) => return Ok((first, false)),
+                None => return Err(e),
+            },
+        };
+        let audit = AuditEntry::new(user_id, "partner_transaction.recorded", &partnership_store::subject(partnership_id), &tx.recorded_at, json!({ "transaction": tx }));
+        let event = OutboxEvent::new(app, "partner.transaction.recorded", event_detail(&tx));
+        let recording = Recording {
+            tx: &tx,
+            fingerprint: &fingerprint,
+            partnership: &p,
+            program: program.as_ref(),
+            qualifying_seen,
+            max_redemptions: p.config.max_redemption_per_customer,
+            first_in_life: !seen_life,
+            first_in_month: !seen_month,
+            original: original.as_ref(),
+            audit: &audit,
+            event: &event,
+        };
+        match store::record(app, recording).await? {
+            Ok(()) => {
+                outbox::publish_now(app, std::slice::from_ref(&event)).await;
+                return Ok((tx, true));
+            }
+            Err(r) if r.failed(store::TX_IDEMPOTENCY) => {
+                if let Some(first) = earlier(app, partnership_id, business_id, &key, &fingerprint).await? {
+                    return Ok((first, false));
+                }
+            }
+            Err(r) if r.failed(store::TX_ORIGINAL) => return Err(AppError::conflict("ALREADY_REVERSED", "that transaction is reversed already")),
+            Err(r) if r.failed(store::TX_BALANCE) && tx.transaction_type == TxType::Redeem => {
+                return Err(AppError::conflict("INSUFFICIENT_POINTS", "the customer does not have that many points in this program"));
+            }
+            Err(r) if r.failed(store::TX_BALANCE) => return Err(AppError::conflict("POINTS_ALREADY_SPENT", "the points this earn gave have been spent; they cannot be taken back")),
+            Err(r) if r.failed(store::TX_CAP) => return Err(AppError::conflict("REDEMPTION_LIMIT_REACHED", "the customer reached this partnership's maxRedemptionPerCustomer for the period")),
+            // The partnership, program, period or a first-time mark moved
+            // meanwhile: read again and plan anew.
+            Err(r) if [store::TX_PARTNERSHIP, store::TX_PROGRAM, store::TX_PERIOD, store::TX_SEEN_LIFE, store::TX_SEEN_MONTH].iter().any(|n| r.failed(n)) => {}
+            Err(r) => return Err(r.unexpected("partner transaction")),
+        }
+    }
+    Err(AppError::conflict("RECORDING_CONTENDED", "the partnership changed repeatedly meanwhile; send the transaction again (same idempotency key)"))
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TransactionList {
+    pub transactions: Vec<PartnerTransaction>,
+    pub next_cursor: Option<String>,
+}
+
+/// A partnership's transactions, newest first; by customer or period,
+/// optionally one type (filtered per page, so a page may hold fewer).
+#[allow(clippy::too_many_arguments)]
+pub async fn list(
+    app: &App,
+    business_id: &str,
+    partnership_id: &str,
+    kind: Option<TxType>,
+    customer: Option<&str>,
+    period: Option<&str>,
+    limit: Option<i32>,
+    cursor: Option<&str>,
+) -> Result<TransactionList, AppError> {
+    let limit = limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(AppError::bad_request("INVALID_LIMIT", "limit must be between 1 and 200"));
+    }
+    let p = partnerships::mine(app, business_id, partnership_id).await?;
+    let customer = customer.map(crate::loyalty::domain::customer_id).transpose()?;
+    let period = match period {
+        None => None,
+        Some(text) => Some(Period::parse(p.terms.settlement_frequency, text.trim()).ok_or_else(|| AppError::bad_request("INVALID_PERIOD", "period must be the YYYY-MM-DD start of one of this partnership's settlement periods"))?.key()),
+    };
+    let page = store::list(app, partnership_id, customer.as_deref(), period.as_deref(), limit, cursor).await?;
+    let transactions = page.items.into_iter().filter(|t| kind.is_none_or(|k| t.transaction_type == k) && period.as_ref().is_none_or(|p| &t.period_start == p)).collect();
+    Ok(TransactionList { transactions, next_cursor: page.next_cursor })
+}

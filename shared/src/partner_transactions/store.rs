@@ -1,0 +1,325 @@
+//! DynamoDB access for partner transactions, all in their partnership's
+//! partition: the transactions, their idempotency keys, the per-period
+//! counters (qualifying count for HYBRID, what each side owes, closed by
+//! the settlement run), per-customer redemption caps, analytics counters
+//! (per month and for the partnership's life) and first-time customer
+//! marks. A recording is one transaction over all of them.
+
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
+use serde::{Deserialize, Serialize};
+
+use super::domain::{owed_deltas, PartnerTransaction, TxType};
+use crate::loyalty::domain::PointsProgram;
+use crate::loyalty::store as loyalty;
+use crate::partnerships::domain::Partnership;
+use crate::platform::audit::{self, AuditEntry};
+use crate::platform::dynamo::{self, n, query_page, s, tx_check, tx_put, tx_update, Page, Partition, Tx};
+use crate::platform::entity::{Key, Layout, NOT_EXISTS};
+use crate::platform::error::AppError;
+use crate::platform::outbox::OutboxEvent;
+use crate::platform::table::{GSI1, GSI2};
+use crate::App;
+
+fn partition(partnership_id: &str) -> String {
+    format!("PARTNERSHIP#{partnership_id}")
+}
+
+fn tx_key(partnership_id: &str, id: &str) -> Key {
+    Key::new(partition(partnership_id), format!("TX#{id}"))
+}
+
+fn customer_index(partnership_id: &str, customer_id: &str) -> String {
+    format!("PTX_CUSTOMER#{partnership_id}#{customer_id}")
+}
+
+fn period_index(partnership_id: &str, period_start: &str) -> String {
+    format!("PTX_PERIOD#{partnership_id}#{period_start}")
+}
+
+/// GSI1: a customer's transactions in a partnership; GSI2: a period's.
+fn tx_layout(t: &PartnerTransaction) -> Layout {
+    Layout::new("PARTNER_TRANSACTION", tx_key(&t.partnership_id, &t.id))
+        .gsi1(customer_index(&t.partnership_id, &t.customer_id), t.id.clone())
+        .gsi2(period_index(&t.partnership_id, &t.period_start), t.id.clone())
+}
+
+fn idempotency_key(partnership_id: &str, recorder: &str, key: &str) -> Key {
+    Key::new(partition(partnership_id), format!("IDEM#{recorder}#{key}"))
+}
+
+fn period_key(partnership_id: &str, period_start: &str) -> Key {
+    Key::new(partition(partnership_id), format!("PERIOD#{period_start}"))
+}
+
+fn cap_key(partnership_id: &str, period_start: &str, customer_id: &str) -> Key {
+    Key::new(partition(partnership_id), format!("CAP#{period_start}#{customer_id}"))
+}
+
+fn stats_key(partnership_id: &str, scope: &str) -> Key {
+    Key::new(partition(partnership_id), format!("STATS#{scope}"))
+}
+
+/// First-time marks: `scope` is `LIFE` or a month.
+fn seen_key(partnership_id: &str, scope: &str, customer_id: &str) -> Key {
+    Key::new(partition(partnership_id), format!("SEEN#{scope}#{customer_id}"))
+}
+
+/// What an idempotency key recorded.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IdempotencyRecord {
+    pub transaction_id: String,
+    pub fingerprint: String,
+}
+
+/// A period's counters.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PeriodCounters {
+    #[serde(default)]
+    pub qualifying: u64,
+    #[serde(default)]
+    pub transactions: u64,
+    #[serde(default)]
+    pub a_owes_cents: i64,
+    #[serde(default)]
+    pub b_owes_cents: i64,
+    #[serde(default)]
+    pub closed_at: Option<String>,
+}
+
+/// Analytics counters (one month, or the partnership's life).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Stats {
+    #[serde(default)]
+    pub partnership_id: String,
+    #[serde(default)]
+    pub scope: String,
+    #[serde(default)]
+    pub transactions: i64,
+    #[serde(default)]
+    pub earn_count: i64,
+    #[serde(default)]
+    pub redeem_count: i64,
+    #[serde(default)]
+    pub referral_count: i64,
+    #[serde(default)]
+    pub reversal_count: i64,
+    #[serde(default)]
+    pub points_earned: i64,
+    #[serde(default)]
+    pub points_redeemed: i64,
+    #[serde(default)]
+    pub a_owes_cents: i64,
+    #[serde(default)]
+    pub b_owes_cents: i64,
+    #[serde(default)]
+    pub shared_customers: i64,
+}
+
+/// What a recording needs besides the transaction itself.
+pub struct Recording<'a> {
+    pub tx: &'a PartnerTransaction,
+    pub fingerprint: &'a str,
+    pub partnership: &'a Partnership,
+    /// The program the points were converted by (checked unchanged).
+    pub program: Option<&'a PointsProgram>,
+    /// The HYBRID ordinal was taken from this many qualifying ones.
+    pub qualifying_seen: Option<u64>,
+    pub max_redemptions: Option<u64>,
+    /// The customer's first transaction in the partnership / the month.
+    pub first_in_life: bool,
+    pub first_in_month: bool,
+    /// A REVERSAL's original.
+    pub original: Option<&'a PartnerTransaction>,
+    pub audit: &'a AuditEntry,
+    pub event: &'a OutboxEvent,
+}
+
+/// Names of a recording's items, for the caller's refusals.
+pub const TX_IDEMPOTENCY: &str = "ptx.idempotency";
+pub const TX_PARTNERSHIP: &str = "ptx.partnership_unchanged";
+pub const TX_PROGRAM: &str = "ptx.program_unchanged";
+pub const TX_BALANCE: &str = "ptx.balance";
+pub const TX_CAP: &str = "ptx.redemption_cap";
+pub const TX_PERIOD: &str = "ptx.period";
+pub const TX_SEEN_LIFE: &str = "ptx.seen_life";
+pub const TX_SEEN_MONTH: &str = "ptx.seen_month";
+pub const TX_ORIGINAL: &str = "ptx.original";
+
+fn stats_update(app: &App, r: &Recording<'_>, scope: &str, first: bool) -> Result<TransactWriteItem, AppError> {
+    let t = r.tx;
+    let (a, b) = owed_deltas(t);
+    let sign: i64 = if t.transaction_type == TxType::Reversal { -1 } else { 1 };
+    let counter = match t.transaction_type {
+        TxType::Earn => "earnCount",
+        TxType::Redeem => "redeemCount",
+        TxType::Referral => "referralCount",
+        TxType::Reversal => "reversalCount",
+    };
+    let points = |p: Option<u64>| sign * i64::try_from(p.unwrap_or(0)).unwrap_or(i64::MAX);
+    tx_update(
+        stats_key(&t.partnership_id, scope)
+            .update(app.table())
+            .update_expression(format!(
+                "SET entity = :entity, partnershipId = :pid, #scope = :scope ADD transactions :one, {counter} :one, pointsEarned :pe, pointsRedeemed :pr, aOwesCents :a, bOwesCents :b, sharedCustomers :new"
+            ))
+            .expression_attribute_names("#scope", "scope")
+            .expression_attribute_values(":entity", s("PARTNERSHIP_STATS"))
+            .expression_attribute_values(":scope", s(scope))
+            .expression_attribute_values(":pid", s(&t.partnership_id))
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":pe", n(points(t.points_earned)))
+            .expression_attribute_values(":pr", n(points(t.points_redeemed)))
+            .expression_attribute_values(":a", n(a))
+            .expression_attribute_values(":b", n(b))
+            .expression_attribute_values(":new", n(u8::from(first))),
+    )
+}
+
+fn seen_put(app: &App, t: &PartnerTransaction, scope: &str) -> Result<TransactWriteItem, AppError> {
+    let put = Put::builder()
+        .table_name(app.table())
+        .set_item(Some(Layout::new("PARTNERSHIP_CUSTOMER_SEEN", seen_key(&t.partnership_id, scope, &t.customer_id)).key_attrs()))
+        .item("firstTransactionId", s(&t.id))
+        .condition_expression(NOT_EXISTS);
+    tx_put(put)
+}
+
+/// Writes one recording and all its effects at once, or nothing.
+pub async fn record(app: &App, r: Recording<'_>) -> Result<Result<(), dynamo::Refused>, AppError> {
+    let (table, t) = (app.table(), r.tx);
+    let idem = Layout::new("PARTNER_TX_IDEMPOTENCY", idempotency_key(&t.partnership_id, &t.recorded_by_business_id, &t.idempotency_key))
+        .put_new(table, &IdempotencyRecord { transaction_id: t.id.clone(), fingerprint: r.fingerprint.to_string() })?;
+    let unchanged = r.partnership.revision;
+    let partnership = tx_check(
+        Key::new(partition(&t.partnership_id), "PARTNERSHIP").check(table).condition_expression("revision = :r").expression_attribute_values(":r", n(unchanged)),
+    )?;
+    let mut tx = Tx::new()
+        .with("ptx.transaction", tx_put(tx_layout(t).put_new(table, t)?)?)
+        .with(TX_IDEMPOTENCY, tx_put(idem)?)
+        .with(TX_PARTNERSHIP, partnership)
+        .with(audit::TX_ITEM, r.audit.transact_put(table)?)
+        .with("ptx.outbox", r.event.transact_put(app)?);
+    if let Some(program) = r.program {
+        tx.add(TX_PROGRAM, loyalty::program_unchanged(app, program)?);
+    }
+    // Points: where the customer's balance moves.
+    let program_business = t.program_business_id.as_deref().unwrap_or_default();
+    let original_type = r.original.map(|o| o.transaction_type);
+    let balance = match (t.transaction_type, original_type) {
+        (TxType::Earn, _) => t.points_earned.filter(|p| *p > 0).map(|p| loyalty::credit(app, &t.customer_id, program_business, p)),
+        (TxType::Redeem, _) => t.points_redeemed.map(|p| loyalty::debit(app, &t.customer_id, program_business, p)),
+        (TxType::Reversal, Some(TxType::Earn)) => t.points_earned.filter(|p| *p > 0).map(|p| loyalty::unearn(app, &t.customer_id, program_business, p)),
+        (TxType::Reversal, Some(TxType::Redeem)) => t.points_redeemed.map(|p| loyalty::refund(app, &t.customer_id, program_business, p)),
+        _ => None,
+    };
+    if let Some(balance) = balance {
+        tx.add(TX_BALANCE, balance?);
+    }
+    if let (TxType::Redeem, Some(max)) = (t.transaction_type, r.max_redemptions) {
+        let cap = cap_key(&t.partnership_id, &t.period_start, &t.customer_id)
+            .update(table)
+            .update_expression("SET entity = :entity ADD redemptions :one")
+            .condition_expression("attribute_not_exists(redemptions) OR redemptions < :max")
+            .expression_attribute_values(":entity", s("PARTNER_REDEMPTION_CAP"))
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":max", n(max));
+        tx.add(TX_CAP, tx_update(cap)?);
+    }
+    // The period: open (not closed by its settlement run), and for HYBRID
+    // still at the qualifying count the ordinal was taken from.
+    let (a, b) = owed_deltas(t);
+    let qualifies = t.transaction_type.qualifies();
+    let mut period = period_key(&t.partnership_id, &t.period_start)
+        .update(table)
+        .update_expression("SET entity = :entity ADD transactions :one, qualifying :q, aOwesCents :a, bOwesCents :b")
+        .expression_attribute_values(":entity", s("PARTNERSHIP_PERIOD"))
+        .expression_attribute_values(":one", n(1))
+        .expression_attribute_values(":q", n(u8::from(qualifies)))
+        .expression_attribute_values(":a", n(a))
+        .expression_attribute_values(":b", n(b));
+    period = match r.qualifying_seen.filter(|_| qualifies) {
+        Some(0) => period.condition_expression("attribute_not_exists(closedAt) AND (attribute_not_exists(qualifying) OR qualifying = :seen)").expression_attribute_values(":seen", n(0)),
+        Some(seen) => period.condition_expression("attribute_not_exists(closedAt) AND qualifying = :seen").expression_attribute_values(":seen", n(seen)),
+        None => period.condition_expression("attribute_not_exists(closedAt)"),
+    };
+    tx.add(TX_PERIOD, tx_update(period)?);
+    tx.add("ptx.stats_life", stats_update(app, &r, "LIFE", r.first_in_life)?);
+    tx.add("ptx.stats_month", stats_update(app, &r, t.month(), r.first_in_month)?);
+    if r.first_in_life {
+        tx.add(TX_SEEN_LIFE, seen_put(app, t, "LIFE")?);
+    }
+    if r.first_in_month {
+        tx.add(TX_SEEN_MONTH, seen_put(app, t, t.month())?);
+    }
+    if let Some(original) = r.original {
+        let mark = tx_key(&original.partnership_id, &original.id)
+            .update(table)
+            .update_expression("SET reversedBy = :id")
+            .condition_expression("attribute_exists(PK) AND attribute_not_exists(reversedBy)")
+            .expression_attribute_values(":id", s(&t.id));
+        tx.add(TX_ORIGINAL, tx_update(mark)?);
+    }
+    dynamo::transact(&app.db, tx).await
+}
+
+pub async fn get(app: &App, partnership_id: &str, id: &str) -> Result<Option<PartnerTransaction>, AppError> {
+    dynamo::get_as(&app.db, app.table(), &tx_key(partnership_id, id)).await
+}
+
+pub async fn idempotency(app: &App, partnership_id: &str, recorder: &str, key: &str) -> Result<Option<IdempotencyRecord>, AppError> {
+    dynamo::get_as(&app.db, app.table(), &idempotency_key(partnership_id, recorder, key)).await
+}
+
+/// What a recording reads before it plans, in one BatchGetItem: the
+/// period's counters and whether the customer was seen (life, month).
+pub struct Lookups {
+    pub period: Option<PeriodCounters>,
+    pub seen_life: bool,
+    pub seen_month: bool,
+}
+
+pub async fn lookups(app: &App, partnership_id: &str, period_start: &str, month: &str, customer_id: &str) -> Result<Lookups, AppError> {
+    let keys = [period_key(partnership_id, period_start), seen_key(partnership_id, "LIFE", customer_id), seen_key(partnership_id, month, customer_id)];
+    let items = dynamo::batch_get(&app.db, app.table(), &keys).await?;
+    let has = |k: &Key| items.iter().any(|i| crate::platform::entity::sort_key_of(i) == Some(k.sk.as_str()));
+    let period = items.iter().find(|i| crate::platform::entity::sort_key_of(i) == Some(keys[0].sk.as_str())).cloned().map(serde_dynamo::from_item).transpose()?;
+    Ok(Lookups { period, seen_life: has(&keys[1]), seen_month: has(&keys[2]) })
+}
+
+pub async fn period(app: &App, partnership_id: &str, period_start: &str) -> Result<Option<PeriodCounters>, AppError> {
+    dynamo::get_as(&app.db, app.table(), &period_key(partnership_id, period_start)).await
+}
+
+/// A page of a partnership's transactions, newest first: all, one
+/// customer's, or one period's.
+pub async fn list(app: &App, partnership_id: &str, customer: Option<&str>, period_start: Option<&str>, limit: i32, cursor: Option<&str>) -> Result<Page<PartnerTransaction>, AppError> {
+    let part = match (customer, period_start) {
+        (Some(c), _) => Partition::index(GSI1, customer_index(partnership_id, c)).newest_first(),
+        (None, Some(p)) => Partition::index(GSI2, period_index(partnership_id, p)).newest_first(),
+        (None, None) => Partition::table(partition(partnership_id)).begins_with("TX#").newest_first(),
+    };
+    query_page(&app.db, app.table(), &part, Some(limit), cursor).await
+}
+
+/// Every transaction counted in a period, oldest first (settlement reads
+/// these).
+pub async fn of_period(app: &App, partnership_id: &str, period_start: &str) -> Result<Vec<PartnerTransaction>, AppError> {
+    let items = dynamo::query_all(&app.db, app.table(), &Partition::index(GSI2, period_index(partnership_id, period_start))).await?;
+    Ok(items.into_iter().map(serde_dynamo::from_item).collect::<Result<_, _>>()?)
+}
+
+/// A partnership's analytics counters: the life total and every month.
+pub async fn stats(app: &App, partnership_id: &str) -> Result<Vec<Stats>, AppError> {
+    let items = dynamo::query_all(&app.db, app.table(), &Partition::table(partition(partnership_id)).begins_with("STATS#")).await?;
+    Ok(items.into_iter().map(serde_dynamo::from_item).collect::<Result<_, _>>()?)
+}
+
+/// The life and one month's counters of many partnerships at once.
+pub async fn stats_of(app: &App, partnership_ids: &[String], month: &str) -> Result<Vec<Stats>, AppError> {
+    let keys: Vec<Key> = partnership_ids.iter().flat_map(|p| [stats_key(p, "LIFE"), stats_key(p, month)]).collect();
+    let items = dynamo::batch_get(&app.db, app.table(), &keys).await?;
+    Ok(items.into_iter().map(serde_dynamo::from_item).collect::<Result<_, _>>()?)
+}
