@@ -145,6 +145,11 @@ impl Issuer {
         vec![("JWT_ISSUER", self.url.clone()), ("JWT_AUDIENCE", tokens::LOCAL_AUDIENCE.into()), ("JWT_JWKS_URL", format!("{}/jwks.json", self.url))]
     }
 
+    /// A customer's bearer header value, valid at `now`.
+    pub fn customer_bearer(&self, customer_id: &str, now: i64) -> String {
+        format!("Bearer {}", self.key.sign(&tokens::customer_claims(&self.url, customer_id, now)))
+    }
+
     /// A business user's bearer header value, valid at `now`.
     pub fn bearer(&self, business_id: &str, role: &str, now: i64) -> String {
         format!("Bearer {}", self.key.sign(&tokens::business_claims(&self.url, business_id, role, now)))
@@ -408,6 +413,7 @@ pub async fn dispatch_by_name(name: &str, app: App, req: Request) -> Option<Resp
 
 /// The repository root (the workspace), for tests that read its files.
 pub mod bench;
+pub mod network;
 pub mod faults;
 pub mod layering;
 pub mod tokens;

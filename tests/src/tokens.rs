@@ -62,6 +62,11 @@ pub fn business_claims(issuer: &str, business_id: &str, role: &str, now: i64) ->
     })
 }
 
+/// A customer's claims: `sub` is its network-wide id.
+pub fn customer_claims(issuer: &str, customer_id: &str, now: i64) -> Value {
+    json!({ "iss": issuer, "aud": LOCAL_AUDIENCE, "sub": customer_id, "role": "customer", "iat": now, "exp": now + 3600 })
+}
+
 /// A token without a verifiable signature: `header` and `claims` as given,
 /// then `signature` (for the refusals: `alg: none`, HS256, junk).
 pub fn forged(header: &Value, claims: &Value, signature: &[u8]) -> String {
