@@ -164,6 +164,31 @@ check "network: a third business gets a 404" 404 "b['error']['code']=='PARTNERSH
   "$BASE_URL/api/v1/partnerships/$pid" -H "authorization: Bearer $OWNER_C"
 check "network: B lists it as invitee" 200 "b['partnerships'][0]['partnerBusinessId']=='biz-a'" -- \
   "$BASE_URL/api/v1/partnerships?role=invitee" -H "authorization: Bearer $OWNER_B"
+# The spec's example goes on: a customer earns 100 points at A, redeems
+# them at B for a $10 reward, and A owes B $0.50.
+check "network: A sets its points program" 200 "b['version']==1" -- \
+  -X PUT "$BASE_URL/api/v1/businesses/me/points-program" -H "authorization: Bearer $OWNER_A" -H "content-type: application/json" \
+  -d '{"pointsPerDollar":10,"redemptionCents":1000,"redemptionPoints":100}'
+check "network: the customer earns 100 points at A" 201 "b['pointsEarned']==100" -- \
+  -X POST "$BASE_URL/api/v1/businesses/me/points" -H "authorization: Bearer $OWNER_A" -H "content-type: application/json" \
+  -H "idempotency-key: smoke-a-1" -d '{"customerId":"cust-smoke","amount":10.00}'
+redeem='{"type":"REDEEM","customerId":"cust-smoke","points":100}'
+check "network: redeemed at B, A owes B \$0.50" 201 "b['revenueSharingAmount']==50 and b['payerBusinessId']=='biz-a' and b['amount']==1000" -- \
+  -X POST "$BASE_URL/api/v1/partnerships/$pid/transactions" -H "authorization: Bearer $STAFF_B" -H "content-type: application/json" \
+  -H "idempotency-key: smoke-b-1" -d "$redeem"
+check "network: a retried recording answers the first" 200 "b['revenueSharingAmount']==50" -- \
+  -X POST "$BASE_URL/api/v1/partnerships/$pid/transactions" -H "authorization: Bearer $STAFF_B" -H "content-type: application/json" \
+  -H "idempotency-key: smoke-b-1" -d "$redeem"
+CUSTOMER=$(cargo run -q -p integration-tests --bin mint-token -- --customer cust-smoke)
+check "network: the customer's points are spent" 200 "b['balances']==[{'programBusinessId':'biz-a','points':0,'valueCents':0}]" -- \
+  "$BASE_URL/api/v1/customers/me" -H "authorization: Bearer $CUSTOMER"
+check "network: A's analytics show \$0.50 paid to B" 200 "b['life']['revenuePaidToPartner']==50 and b['life']['sharedCustomers']==1" -- \
+  "$BASE_URL/api/v1/partnerships/$pid/analytics" -H "authorization: Bearer $OWNER_A"
+check "network: B's dashboard nets +\$0.50 this month" 200 "b['netRevenueThisMonth']==50 and b['activePartnerships']==1" -- \
+  "$BASE_URL/api/v1/network/analytics" -H "authorization: Bearer $STAFF_B"
+check "network: the configuration preview (\$5 at 5% is \$0.25)" 200 "b['lines'][0]['amountCents']==25" -- \
+  -X POST "$BASE_URL/api/v1/revenue-sharing/preview" -H "authorization: Bearer $OWNER_A" -H "content-type: application/json" \
+  -d '{"revenueSharingTerms":{"type":"PERCENTAGE","businessAShare":5,"businessBShare":5,"settlementFrequency":"MONTHLY"},"samples":[{"payer":"A","value":5}]}'
 check "network: templates are served beside partnership ids" 200 "'cafe-bakery-coalition' in [t['id'] for t in b['templates']]" -- \
   "$BASE_URL/api/v1/partnerships/templates?category=cafe" -H "authorization: Bearer $STAFF_B"
 check "network: A reviews its partner" 201 "b['rating']==5" -- \

@@ -370,3 +370,56 @@ pub async fn partnership_read(prefix: &str, n: usize, issuer: &crate::Issuer) ->
     let (warmup, measured) = split(all, 4);
     Scenario { name: "partnership read", function: "partnerships-get", route: "GET /api/v1/partnerships/{id}", state: "100 active partnerships", env, table, warmup, measured }
 }
+
+/// 50 ACTIVE partnerships whose A has a points program and 4 customers
+/// with points; each request records a REDEEM or an EARN at B with its own
+/// idempotency key.
+pub async fn transaction_recording(prefix: &str, n: usize, issuer: &crate::Issuer) -> Scenario {
+    use shared::businesses::{domain::BusinessRequest, service as businesses};
+    use shared::loyalty::{domain::EarnRequest, domain::ProgramRequest, service as loyalty};
+    use shared::partnerships::{domain::InviteRequest, service as partnerships};
+    let table = format!("{prefix}-transactions");
+    let env = network_env(&table, issuer);
+    let app = app_on(&env).await;
+    let mut ids = Vec::new();
+    for i in 0..50 {
+        let (a, b) = (format!("rec-a{i:02}"), format!("rec-b{i:02}"));
+        for biz in [&a, &b] {
+            let profile: BusinessRequest = serde_json::from_value(json!({ "name": biz, "category": "cafe", "location": { "lat": 45.5, "lng": -73.57 }, "address": "", "availableForPartnership": true })).unwrap();
+            businesses::register(&app, biz, "bench", profile).await.expect("seed a business");
+        }
+        loyalty::set_program(&app, &a, "bench", ProgramRequest { points_per_dollar: 10, redemption_cents: 1_000, redemption_points: 100 }).await.expect("seed a program");
+        for c in 0..4 {
+            let earn: EarnRequest = serde_json::from_value(json!({ "customerId": format!("rc{i:02}-{c}"), "amount": "1000.00" })).unwrap();
+            loyalty::earn(&app, &a, "bench", &format!("seed-{i}-{c}"), earn).await.expect("seed points");
+        }
+        let invite: InviteRequest = serde_json::from_value(json!({ "partnerBusinessId": b, "templateId": "cafe-bakery-coalition" })).unwrap();
+        let p = partnerships::invite(&app, &a, "bench", invite).await.expect("seed an invitation");
+        partnerships::answer(&app, &b, "bench", &p.id, true).await.expect("seed an acceptance");
+        ids.push((p.id, b));
+    }
+    let all = (0..n + 4 + SPARE)
+        .map(|k| {
+            let (id, b) = &ids[k % ids.len()];
+            let customer = format!("rc{:02}-{}", k % ids.len(), (k / ids.len()) % 4);
+            let body = if k % 2 == 0 { json!({ "type": "REDEEM", "customerId": customer, "points": 10 }) } else { json!({ "type": "EARN", "customerId": customer, "amount": "12.50" }) };
+            let mut req = bearer_request(issuer, b, format!("/api/v1/partnerships/{id}/transactions"));
+            req.method = "POST";
+            req.headers.push(("content-type".into(), "application/json".into()));
+            req.headers.push(("idempotency-key".into(), format!("bench-{k}")));
+            req.body = Some(body.to_string());
+            req
+        })
+        .collect();
+    let (warmup, measured) = split(all, 4);
+    Scenario {
+        name: "transaction recording",
+        function: "partnerships-transactions-record",
+        route: "POST /api/v1/partnerships/{id}/transactions",
+        state: "50 active partnerships, 200 customers with points",
+        env,
+        table,
+        warmup,
+        measured,
+    }
+}

@@ -128,6 +128,7 @@ async fn main() {
                 // 400 requests: at most 4 per business (100 a minute allowed).
                 scenarios::directory_search(&prefix, 400, &issuer).await,
                 scenarios::partnership_read(&prefix, 400, &issuer).await,
+                scenarios::transaction_recording(&prefix, 400, &issuer).await,
             ];
             for s in &scenarios {
                 eprintln!("[bench]   {}", s.name);
