@@ -31,6 +31,7 @@ pub mod payments;
 pub mod program;
 pub mod refunds;
 pub mod seats;
+pub mod settlements;
 pub mod webhooks;
 
 pub use platform::app::App;

@@ -44,6 +44,7 @@ fn business(i: usize, rng: &mut Rng) -> Business {
         loyal_customer_count: 0,
         partnership_count: 0,
         owner_user_id: "seed".into(),
+        stripe_account_id: None,
         created_at: "2026-03-10T12:00:00Z".into(),
         updated_at: "2026-03-10T12:00:00Z".into(),
     }

@@ -22,6 +22,10 @@ pub async fn handle(app: App, req: Request) -> Result<Response<Body>, AppError> 
         "dunning" => super::dunning_scheduled::handle(app, json!({})).await?,
         "sweep" => super::sweep_scheduled::handle(app, json!({})).await?,
         "outbox" => super::outbox_drain::handle(app, json!({})).await?,
+        "settlements" => {
+            let provider = shared::settlements::payout::ConfiguredSettlementPayouts::from_settings(&app.settings);
+            super::settlement_scheduled::handle(app, &provider, json!({})).await?
+        }
         _ => return Err(AppError::not_found("UNKNOWN_CRON_JOB", format!("no cron job {job:?}"))),
     };
     response::ok(&json!({ "job": job, "result": result }))

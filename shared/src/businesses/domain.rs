@@ -50,6 +50,10 @@ pub struct Business {
     #[serde(default)]
     pub partnership_count: u64,
     pub owner_user_id: String,
+    /// Where Stripe Connect pays this business its settlements (never shown
+    /// to other businesses).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stripe_account_id: Option<String>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -77,6 +81,8 @@ pub struct BusinessRequest {
     pub location: GeoLocation,
     pub address: String,
     pub available_for_partnership: bool,
+    #[serde(default)]
+    pub stripe_account_id: Option<String>,
 }
 
 /// A validated profile: what the caller may set.
@@ -88,6 +94,7 @@ pub struct ProfileFields {
     pub location: GeoLocation,
     pub address: String,
     pub available_for_partnership: bool,
+    pub stripe_account_id: Option<String>,
 }
 
 fn category(text: &str) -> Result<String, AppError> {
@@ -121,7 +128,11 @@ impl BusinessRequest {
                 categories.push(c);
             }
         }
-        Ok(ProfileFields { name, category: main, categories, location: self.location.validate()?, address, available_for_partnership: self.available_for_partnership })
+        let stripe_account_id = self.stripe_account_id.map(|a| a.trim().to_string()).filter(|a| !a.is_empty());
+        if stripe_account_id.as_deref().is_some_and(|a| !(a.starts_with("acct_") && a.len() <= 64 && a.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))) {
+            return Err(AppError::bad_request("INVALID_STRIPE_ACCOUNT", "stripeAccountId is a Stripe connected account id (acct_…)"));
+        }
+        Ok(ProfileFields { name, category: main, categories, location: self.location.validate()?, address, available_for_partnership: self.available_for_partnership, stripe_account_id })
     }
 }
 
@@ -210,6 +221,7 @@ mod tests {
             loyal_customer_count: 0,
             partnership_count: 0,
             owner_user_id: "u".into(),
+            stripe_account_id: None,
             created_at: String::new(),
             updated_at: String::new(),
         };

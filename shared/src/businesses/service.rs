@@ -85,6 +85,7 @@ pub async fn register(app: &App, business_id: &str, owner_user_id: &str, request
         loyal_customer_count: 0,
         partnership_count: 0,
         owner_user_id: owner_user_id.to_string(),
+        stripe_account_id: fields.stripe_account_id,
         created_at: now.clone(),
         updated_at: now.clone(),
     };

@@ -53,7 +53,7 @@ pub async fn update(app: &App, business: &Business, fields: &ProfileFields, now:
     let categories = serde_dynamo::to_attribute_value(&fields.categories)?;
     let update = key(business_id)
         .update(app.table())
-        .update_expression("SET #name = :name, category = :category, categories = :categories, #location = :location, address = :address, availableForPartnership = :available, updatedAt = :now, GSI2PK = :geo_pk, GSI2SK = :geo_sk")
+        .update_expression("SET #name = :name, category = :category, categories = :categories, #location = :location, address = :address, availableForPartnership = :available, stripeAccountId = :stripe, updatedAt = :now, GSI2PK = :geo_pk, GSI2SK = :geo_sk")
         .condition_expression("attribute_exists(PK)")
         .expression_attribute_names("#name", "name")
         .expression_attribute_names("#location", "location")
@@ -64,6 +64,7 @@ pub async fn update(app: &App, business: &Business, fields: &ProfileFields, now:
         .expression_attribute_values(":address", s(&fields.address))
         .expression_attribute_values(":available", aws_sdk_dynamodb::types::AttributeValue::Bool(fields.available_for_partnership))
         .expression_attribute_values(":now", s(now))
+        .expression_attribute_values(":stripe", fields.stripe_account_id.as_deref().map_or(aws_sdk_dynamodb::types::AttributeValue::Null(true), s))
         .expression_attribute_values(":geo_pk", s(geo_pk))
         .expression_attribute_values(":geo_sk", s(geo_sk));
     let tx = Tx::new().with("business", tx_update(update)?).with(audit::TX_ITEM, audit.transact_put(app.table())?);

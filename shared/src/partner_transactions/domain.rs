@@ -35,6 +35,9 @@ pub enum TxType {
     Redeem,
     Referral,
     Reversal,
+    /// A settlement dispute's resolution carried into a later period; made
+    /// by the platform, never recorded through the API.
+    Adjustment,
 }
 
 impl TxType {
@@ -44,6 +47,7 @@ impl TxType {
             TxType::Redeem => "REDEEM",
             TxType::Referral => "REFERRAL",
             TxType::Reversal => "REVERSAL",
+            TxType::Adjustment => "ADJUSTMENT",
         }
     }
 
@@ -68,6 +72,7 @@ pub fn allowed(kind: PartnershipType, tx: TxType) -> bool {
         (PartnershipType::PointsCoalition, TxType::Earn | TxType::Redeem) => true,
         (PartnershipType::CrossRedemption, TxType::Redeem) => true,
         (PartnershipType::ReferralOnly, TxType::Referral) => true,
+        // Adjustments come from settlement resolutions only.
         _ => false,
     }
 }
@@ -394,7 +399,7 @@ pub fn plan(request: &RecordRequest, ctx: &Context<'_>, id: &str, key: &str, use
             tx.origin_business_id = partner;
             charge(&mut tx, p, me, ctx.qualifying_before);
         }
-        TxType::Reversal => unreachable!("handled above"),
+        TxType::Reversal | TxType::Adjustment => unreachable!("handled above"),
     }
     Ok(tx)
 }

@@ -76,10 +76,10 @@ pub async fn record(app: &App, business_id: &str, user_id: &str, partnership_id:
             let qualifying_before = seen.period.as_ref().map_or(0, |c| c.qualifying);
             let ctx = Context { partnership: &p, recorder: business_id, program: program.as_ref(), original: original.as_ref(), qualifying_before, now };
             let tx = plan(&request, &ctx, &new_id(), &key, user_id, at, period, late)?;
-            Ok::<_, AppError>(Ok((tx, program, original, seen.seen_life, seen.seen_month, hybrid.then_some(qualifying_before))))
+            Ok::<_, AppError>(Ok((tx, program, original, seen.seen_life, seen.seen_month, hybrid.then_some(qualifying_before), period.end.to_string())))
         }
         .await;
-        let (tx, program, original, seen_life, seen_month, qualifying_seen) = match planned {
+        let (tx, program, original, seen_life, seen_month, qualifying_seen, period_end) = match planned {
             Ok(Ok(planned)) => planned,
             // Closed by its settlement run since: count it in the next.
             Ok(Err(period)) => {
@@ -102,6 +102,7 @@ pub async fn record(app: &App, business_id: &str, user_id: &str, partnership_id:
             program: program.as_ref(),
             qualifying_seen,
             max_redemptions: p.config.max_redemption_per_customer,
+            period_end,
             first_in_life: !seen_life,
             first_in_month: !seen_month,
             original: original.as_ref(),
@@ -166,4 +167,87 @@ pub async fn list(
     let page = store::list(app, partnership_id, customer.as_deref(), period.as_deref(), limit, cursor).await?;
     let transactions = page.items.into_iter().filter(|t| kind.is_none_or(|k| t.transaction_type == k) && period.as_ref().is_none_or(|p| &t.period_start == p)).collect();
     Ok(TransactionList { transactions, next_cursor: page.next_cursor })
+}
+
+/// Carries a settlement dispute's resolution into the open period as an
+/// ADJUSTMENT (positive `net_a_to_b`: A owes B more). Idempotent per
+/// settlement: a retry returns the first adjustment's id.
+pub async fn record_adjustment(app: &App, p: &crate::partnerships::domain::Partnership, settlement_id: &str, net_a_to_b: i64, outcome: &str, actor: &str) -> Result<String, AppError> {
+    let key = format!("settlement-{settlement_id}");
+    let fingerprint = format!("adjustment|{settlement_id}|{net_a_to_b}");
+    let mut closed: BTreeSet<Period> = BTreeSet::new();
+    let mut p = p.clone();
+    for attempt in 1..=MAX_ATTEMPTS {
+        if attempt > 1 {
+            tokio::time::sleep(backoff(attempt)).await;
+            p = partnership_store::get(app, &p.partnership_id).await?.ok_or_else(|| AppError::internal("the partnership vanished"))?;
+        }
+        if let Some(first) = earlier(app, &p.partnership_id, "PLATFORM", &key, &fingerprint).await? {
+            return Ok(first.id);
+        }
+        let now = app.clock.now();
+        let (period, _) = target_period(&p, now, now, |x| closed.contains(x));
+        if store::period(app, &p.partnership_id, &period.key()).await?.is_some_and(|c| c.closed_at.is_some()) {
+            closed.insert(period);
+            continue;
+        }
+        let (payer, payee) = if net_a_to_b >= 0 { (&p.business_a_id, &p.business_b_id) } else { (&p.business_b_id, &p.business_a_id) };
+        let now_text = crate::platform::clock::rfc3339(now);
+        let tx = PartnerTransaction {
+            id: new_id(),
+            partnership_id: p.partnership_id.clone(),
+            transaction_type: TxType::Adjustment,
+            customer_id: String::new(),
+            recorded_by_business_id: "PLATFORM".into(),
+            origin_business_id: payer.clone(),
+            redeeming_business_id: None,
+            program_business_id: None,
+            program_version: None,
+            amount: net_a_to_b.unsigned_abs(),
+            points_earned: None,
+            points_redeemed: None,
+            revenue_sharing_amount: net_a_to_b.unsigned_abs(),
+            payer_business_id: Some(payer.clone()),
+            payee_business_id: Some(payee.clone()),
+            net_a_to_b,
+            terms_version: p.terms_version,
+            calculation: None,
+            category: None,
+            location_id: None,
+            timestamp: now_text.clone(),
+            recorded_at: now_text.clone(),
+            period_start: period.key(),
+            late: false,
+            idempotency_key: key.clone(),
+            reverses: None,
+            reversed_by: None,
+            reason: Some(format!("settlement {settlement_id}: {}", outcome.chars().take(400).collect::<String>())),
+            recorded_by: actor.to_string(),
+        };
+        let audit = AuditEntry::new(actor, "partner_transaction.adjusted", &partnership_store::subject(&p.partnership_id), &now_text, json!({ "transaction": tx }));
+        let event = OutboxEvent::new(app, "partner.transaction.recorded", event_detail(&tx));
+        let recording = Recording {
+            tx: &tx,
+            fingerprint: &fingerprint,
+            partnership: &p,
+            program: None,
+            qualifying_seen: None,
+            max_redemptions: None,
+            period_end: period.end.to_string(),
+            first_in_life: false,
+            first_in_month: false,
+            original: None,
+            audit: &audit,
+            event: &event,
+        };
+        match store::record(app, recording).await? {
+            Ok(()) => {
+                outbox::publish_now(app, std::slice::from_ref(&event)).await;
+                return Ok(tx.id);
+            }
+            Err(r) if [store::TX_IDEMPOTENCY, store::TX_PARTNERSHIP, store::TX_PERIOD].iter().any(|n| r.failed(n)) => {}
+            Err(r) => return Err(r.unexpected("settlement adjustment")),
+        }
+    }
+    Err(AppError::conflict("RECORDING_CONTENDED", "the partnership changed repeatedly meanwhile; resolve again"))
 }

@@ -64,6 +64,70 @@ fn seen_key(partnership_id: &str, scope: &str, customer_id: &str) -> Key {
     Key::new(partition(partnership_id), format!("SEEN#{scope}#{customer_id}"))
 }
 
+/// Shards of the due-period index: a hot month-end is spread over them.
+pub const DUE_SHARDS: u32 = 8;
+
+/// GSI1: periods with transactions and no settlement yet, by their end.
+fn due_entry(partnership_id: &str, period_start: &str, period_end: &str) -> (String, String) {
+    (dynamo::shard_key("DUE_PERIODS", partnership_id, DUE_SHARDS), format!("{period_end}#{partnership_id}#{period_start}"))
+}
+
+/// A period that has ended and waits for its settlement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DuePeriod {
+    pub partnership_id: String,
+    pub period_start: String,
+    pub period_end: String,
+}
+
+/// Periods that ended on or before `today` (`YYYY-MM-DD`) and have no
+/// settlement yet: one Query per shard.
+pub async fn due_periods(app: &App, today: &str) -> Result<Vec<DuePeriod>, AppError> {
+    let mut out = Vec::new();
+    for shard in 0..DUE_SHARDS {
+        let part = Partition::index(GSI1, format!("DUE_PERIODS#{shard}")).sort_key_range(None, Some(format!("{today}#~")));
+        let items = dynamo::query_all(&app.db, app.table(), &part).await?;
+        out.extend(items.into_iter().map(serde_dynamo::from_item::<_, DuePeriod>).collect::<Result<Vec<_>, _>>()?);
+    }
+    Ok(out)
+}
+
+/// Closes a period to new recordings (they go to a later one as late
+/// items); idempotent, and creates the period's item if it had none.
+pub async fn close_period(app: &App, partnership_id: &str, period_start: &str, now: &str) -> Result<(), AppError> {
+    app.db
+        .update_item()
+        .table_name(app.table())
+        .set_key(Some(period_key(partnership_id, period_start).attrs()))
+        .update_expression("SET entity = :entity, closedAt = if_not_exists(closedAt, :now)")
+        .expression_attribute_values(":entity", s("PARTNERSHIP_PERIOD"))
+        .expression_attribute_values(":now", s(now))
+        .send()
+        .await?;
+    Ok(())
+}
+
+/// For the settlement's transaction: the period leaves the due index.
+pub fn settled(app: &App, partnership_id: &str, period_start: &str) -> Result<TransactWriteItem, AppError> {
+    let (g1pk, g1sk) = crate::platform::entity::gsi1_attributes();
+    tx_update(
+        period_key(partnership_id, period_start)
+            .update(app.table())
+            .update_expression("SET settledAt = :yes REMOVE #g1pk, #g1sk")
+            .condition_expression("attribute_exists(closedAt)")
+            .expression_attribute_names("#g1pk", g1pk)
+            .expression_attribute_names("#g1sk", g1sk)
+            .expression_attribute_values(":yes", aws_sdk_dynamodb::types::AttributeValue::Bool(true)),
+    )
+}
+
+/// Every transaction of a period, a page at a time, oldest first: the
+/// settlement's lines.
+pub async fn period_page(app: &App, partnership_id: &str, period_start: &str, limit: i32, cursor: Option<&str>) -> Result<Page<PartnerTransaction>, AppError> {
+    query_page(&app.db, app.table(), &Partition::index(GSI2, period_index(partnership_id, period_start)), Some(limit), cursor).await
+}
+
 /// What an idempotency key recorded.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -128,6 +192,8 @@ pub struct Recording<'a> {
     /// The HYBRID ordinal was taken from this many qualifying ones.
     pub qualifying_seen: Option<u64>,
     pub max_redemptions: Option<u64>,
+    /// The end of the period it counts in (`YYYY-MM-DD`, exclusive).
+    pub period_end: String,
     /// The customer's first transaction in the partnership / the month.
     pub first_in_life: bool,
     pub first_in_month: bool,
@@ -157,6 +223,7 @@ fn stats_update(app: &App, r: &Recording<'_>, scope: &str, first: bool) -> Resul
         TxType::Redeem => "redeemCount",
         TxType::Referral => "referralCount",
         TxType::Reversal => "reversalCount",
+        TxType::Adjustment => "adjustmentCount",
     };
     let points = |p: Option<u64>| sign * i64::try_from(p.unwrap_or(0)).unwrap_or(i64::MAX);
     tx_update(
@@ -232,9 +299,23 @@ pub async fn record(app: &App, r: Recording<'_>) -> Result<Result<(), dynamo::Re
     // still at the qualifying count the ordinal was taken from.
     let (a, b) = owed_deltas(t);
     let qualifies = t.transaction_type.qualifies();
+    // Its first recording also enters the period in the due index, which
+    // the settlement run reads once the period has ended.
+    let (due_pk, due_sk) = due_entry(&t.partnership_id, &t.period_start, &r.period_end);
+    let (g1pk, g1sk) = crate::platform::entity::gsi1_attributes();
     let mut period = period_key(&t.partnership_id, &t.period_start)
         .update(table)
-        .update_expression("SET entity = :entity ADD transactions :one, qualifying :q, aOwesCents :a, bOwesCents :b")
+        .update_expression(
+            "SET entity = :entity, partnershipId = :pid, periodStart = :start, periodEnd = :end, #g1pk = if_not_exists(#g1pk, :due_pk), #g1sk = if_not_exists(#g1sk, :due_sk) \
+             ADD transactions :one, qualifying :q, aOwesCents :a, bOwesCents :b",
+        )
+        .expression_attribute_names("#g1pk", g1pk)
+        .expression_attribute_names("#g1sk", g1sk)
+        .expression_attribute_values(":pid", s(&t.partnership_id))
+        .expression_attribute_values(":start", s(&t.period_start))
+        .expression_attribute_values(":end", s(&r.period_end))
+        .expression_attribute_values(":due_pk", s(due_pk))
+        .expression_attribute_values(":due_sk", s(due_sk))
         .expression_attribute_values(":entity", s("PARTNERSHIP_PERIOD"))
         .expression_attribute_values(":one", n(1))
         .expression_attribute_values(":q", n(u8::from(qualifies)))

@@ -76,6 +76,17 @@ pub struct Settings {
     pub paddle_webhook_queue_url: Option<String>,
     /// Partner commission on a completed transaction, in basis points.
     pub commission_bps: u64,
+    /// How processed settlements are paid: `manual` (external accounting,
+    /// the default) or `stripe` (Stripe Connect transfers).
+    pub settlement_payout_provider: String,
+    /// Stripe's secret key when `settlement_payout_provider` is `stripe`.
+    /// Never logged.
+    pub stripe_secret_key: Option<String>,
+    /// Stripe's API base (a local server in tests).
+    pub stripe_api_base: String,
+    /// Where settlement calculations fan out to (SQS queue URL); without
+    /// one the scheduled run calculates inline.
+    pub settlement_queue_url: Option<String>,
     /// Bearer token for `GET /api/cron/{job}`. Never logged.
     pub cron_secret: Option<String>,
     pub payments: PaymentSettings,
@@ -151,6 +162,13 @@ impl Settings {
         if paddle_bypass_signature && stage != Stage::Local {
             return Err(ConfigError("PADDLE_WEBHOOK_BYPASS_SIGNATURE_IN_DEV is a local-only setting: it needs STAGE=local, and must not be set in production".into()));
         }
+        let settlement_payout_provider = get("SETTLEMENT_PAYOUT_PROVIDER").unwrap_or_else(|| "manual".into()).to_ascii_lowercase();
+        let stripe_secret_key = get("STRIPE_SECRET_KEY").filter(|s| !s.is_empty());
+        match (settlement_payout_provider.as_str(), &stripe_secret_key) {
+            ("manual", _) | ("stripe", Some(_)) => {}
+            ("stripe", None) => return Err(ConfigError("SETTLEMENT_PAYOUT_PROVIDER=stripe needs STRIPE_SECRET_KEY".into())),
+            (other, _) => return Err(ConfigError(format!("SETTLEMENT_PAYOUT_PROVIDER must be manual or stripe, not {other:?}"))),
+        }
         let commission_bps = parse_num(get("COMMISSION_BPS"), 1_000u64, "COMMISSION_BPS")?;
         if commission_bps > 10_000 {
             return Err(ConfigError("COMMISSION_BPS must be at most 10000 (100%)".into()));
@@ -179,6 +197,10 @@ impl Settings {
             paddle_bypass_signature,
             paddle_webhook_queue_url: get("PADDLE_WEBHOOK_QUEUE_URL").filter(|s| !s.is_empty()),
             commission_bps,
+            settlement_payout_provider,
+            stripe_secret_key,
+            stripe_api_base: get("STRIPE_API_BASE").filter(|s| !s.is_empty()).unwrap_or_else(|| "https://api.stripe.com".into()),
+            settlement_queue_url: get("SETTLEMENT_QUEUE_URL").filter(|s| !s.is_empty()),
             cron_secret: get("CRON_SECRET").filter(|s| !s.is_empty()),
             payments: PaymentSettings {
                 solana_rpc_url: get("SOLANA_RPC_URL").filter(|s| !s.is_empty()),

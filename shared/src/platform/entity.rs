@@ -97,6 +97,12 @@ impl Layout {
     }
 }
 
+/// The attribute names of GSI1's key, for an update that sets or removes
+/// an item's entry in it.
+pub fn gsi1_attributes() -> (&'static str, &'static str) {
+    (TABLE.indexes[0].partition_key, TABLE.indexes[0].sort_key)
+}
+
 /// The condition of a write that creates an item once.
 pub const NOT_EXISTS: &str = "attribute_not_exists(PK)";
 

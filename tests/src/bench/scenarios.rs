@@ -315,6 +315,7 @@ pub async fn directory_search(prefix: &str, n: usize, issuer: &crate::Issuer) ->
                 loyal_customer_count: 0,
                 partnership_count: 0,
                 owner_user_id: "bench".into(),
+                stripe_account_id: None,
                 created_at: "2026-03-10T12:00:00Z".into(),
                 updated_at: "2026-03-10T12:00:00Z".into(),
             }

@@ -1,0 +1,6 @@
+//! Lambda entry point; see `functions::handlers::settlements_statement`.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    functions::run_http(functions::handlers::settlements_statement::handle).await
+}

@@ -1,0 +1,351 @@
+//! Settlement use cases: calculate once per closed period (by the schedule
+//! or a party's owner), preview the open one, dispute during the review,
+//! resolve (a platform admin, or both parties agreeing), process and pay
+//! after the review, and statements.
+
+use serde::Serialize;
+use serde_json::json;
+
+use super::domain::{DisputeRequest, Dispute, Payment, Proposal, Reconciliation, ResolveRequest, Resolution, Settlement, SettlementStatus, Tally, REVIEW_DAYS};
+use super::payout::{SettlementPayouts, TransferOutcome};
+use super::store;
+use crate::businesses::store as businesses;
+use crate::partner_transactions::domain::PartnerTransaction;
+use crate::partner_transactions::service as transactions;
+use crate::partner_transactions::store as transaction_store;
+use crate::partnerships::domain::Partnership;
+use crate::partnerships::periods::Period;
+use crate::partnerships::service as partnerships;
+use crate::partnerships::store as partnership_store;
+use crate::platform::audit::AuditEntry;
+use crate::platform::clock::rfc3339;
+use crate::platform::error::AppError;
+use crate::platform::ids::new_id;
+use crate::platform::outbox::{self, OutboxEvent};
+use crate::App;
+
+/// Lines read per page while counting a period (memory stays flat however
+/// many transactions it holds).
+const TALLY_PAGE: i32 = 1_000;
+
+fn event_detail(s: &Settlement) -> serde_json::Value {
+    json!({
+        "settlementId": s.id, "partnershipId": s.partnership_id, "businessAId": s.business_a_id, "businessBId": s.business_b_id,
+        "periodStart": s.period_start, "periodEnd": s.period_end, "totalTransactions": s.total_transactions,
+        "businessAOwed": s.business_a_owed, "businessBOwed": s.business_b_owed, "netSettlement": s.net_settlement,
+        "status": s.status, "reviewEndsAt": s.review_ends_at, "payment": s.payment,
+    })
+}
+
+fn not_found(period: &str) -> AppError {
+    AppError::not_found("SETTLEMENT_NOT_FOUND", format!("no settlement for the period starting {period}"))
+}
+
+/// Counts a period's lines a page at a time.
+pub async fn tally(app: &App, partnership_id: &str, period_start: &str) -> Result<Tally, AppError> {
+    let mut tally = Tally::default();
+    let mut cursor = None;
+    loop {
+        let page = transaction_store::period_page(app, partnership_id, period_start, TALLY_PAGE, cursor.as_deref()).await?;
+        for t in &page.items {
+            tally.add(t);
+        }
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => return Ok(tally),
+        }
+    }
+}
+
+/// What a calculation did.
+#[derive(Debug)]
+pub enum Calculated {
+    /// Made now.
+    Created(Settlement),
+    /// Made before (this call, or a racing one, found it).
+    Existing(Settlement),
+    /// The period is still open: what it would settle at now, not stored.
+    Preview(Settlement),
+    /// The period had no transaction: nothing to settle.
+    Empty,
+}
+
+/// Settles `period` of `p` once. An ended period is first closed to new
+/// recordings (later ones count in the next period), then its lines are
+/// counted and checked against the counters kept at record time; the
+/// settlement and the period's leaving the due index are one write, so two
+/// runs, a repeated schedule or a retry after a crash make one settlement.
+pub async fn calculate(app: &App, p: &Partnership, period: Period) -> Result<Calculated, AppError> {
+    let key = period.key();
+    if let Some(existing) = store::get(app, &p.partnership_id, &key).await? {
+        return Ok(Calculated::Existing(existing));
+    }
+    let now = app.clock.now();
+    let (now_text, review_ends) = (rfc3339(now), rfc3339(now + time::Duration::days(REVIEW_DAYS)));
+    if !period.ended_at(now) {
+        let lines = tally(app, &p.partnership_id, &key).await?;
+        let counters = transaction_store::period(app, &p.partnership_id, &key).await?.unwrap_or_default();
+        let reconciliation = Reconciliation::of(&lines, counters.transactions, counters.a_owes_cents, counters.b_owes_cents);
+        return Ok(Calculated::Preview(Settlement::from_tally("preview".into(), p, &period, &lines, reconciliation, now_text, review_ends)));
+    }
+    transaction_store::close_period(app, &p.partnership_id, &key, &now_text).await?;
+    let lines = tally(app, &p.partnership_id, &key).await?;
+    let counters = transaction_store::period(app, &p.partnership_id, &key).await?.unwrap_or_default();
+    if lines.transactions == 0 && counters.transactions == 0 {
+        return Ok(Calculated::Empty);
+    }
+    let reconciliation = Reconciliation::of(&lines, counters.transactions, counters.a_owes_cents, counters.b_owes_cents);
+    if !reconciliation.clean() {
+        // The lines are the truth the settlement states; the counters
+        // disagreeing means a bug: the alarm on this log line pages.
+        tracing::error!(partnership_id = %p.partnership_id, period = %key, drift_cents = reconciliation.drift_cents, drift_transactions = reconciliation.drift_transactions, "settlement drift");
+    }
+    let s = Settlement::from_tally(new_id(), p, &period, &lines, reconciliation, now_text.clone(), review_ends);
+    let audit = AuditEntry::new("system", "settlement.calculated", &store::subject(&s.partnership_id, &s.period_start), &now_text, event_detail(&s));
+    let event = OutboxEvent::new(app, "partner.settlement.calculated", event_detail(&s));
+    if store::create(app, &s, &audit, &event).await? {
+        outbox::publish_now(app, std::slice::from_ref(&event)).await;
+        return Ok(Calculated::Created(s));
+    }
+    store::get(app, &p.partnership_id, &key).await?.map(Calculated::Existing).ok_or_else(|| AppError::internal("a settlement refused as existing is missing"))
+}
+
+/// The period before the one open at `now`.
+fn last_ended(p: &Partnership, now: time::OffsetDateTime) -> Period {
+    let open = Period::of(p.terms.settlement_frequency, now);
+    Period::of(p.terms.settlement_frequency, open.start_instant() - time::Duration::seconds(1))
+}
+
+fn period_of(p: &Partnership, text: Option<&str>, now: time::OffsetDateTime) -> Result<Period, AppError> {
+    match text {
+        None => Ok(last_ended(p, now)),
+        Some(t) => Period::parse(p.terms.settlement_frequency, t.trim())
+            .ok_or_else(|| AppError::bad_request("INVALID_PERIOD", "periodStart must be the YYYY-MM-DD start of one of this partnership's settlement periods")),
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CalculationView {
+    /// `CREATED`, `EXISTING` or `PREVIEW` (the open period, not stored).
+    pub outcome: &'static str,
+    pub settlement: Settlement,
+}
+
+/// `POST .../settlements/calculate` by a party's owner: a closed period
+/// (the last one by default) is settled once; the open one is previewed.
+pub async fn calculate_for(app: &App, business_id: &str, partnership_id: &str, period_start: Option<&str>) -> Result<CalculationView, AppError> {
+    let p = partnerships::mine(app, business_id, partnership_id).await?;
+    let period = period_of(&p, period_start, app.clock.now())?;
+    match calculate(app, &p, period).await? {
+        Calculated::Created(s) => Ok(CalculationView { outcome: "CREATED", settlement: s }),
+        Calculated::Existing(s) => Ok(CalculationView { outcome: "EXISTING", settlement: s }),
+        Calculated::Preview(s) => Ok(CalculationView { outcome: "PREVIEW", settlement: s }),
+        Calculated::Empty => Err(AppError::not_found("NOTHING_TO_SETTLE", format!("the period starting {} had no transactions", period.key()))),
+    }
+}
+
+/// Settles one due period (the queue worker's job, or inline).
+pub async fn calculate_due(app: &App, partnership_id: &str, period_start: &str) -> Result<&'static str, AppError> {
+    let p = partnership_store::get(app, partnership_id).await?.ok_or_else(|| AppError::not_found("PARTNERSHIP_NOT_FOUND", format!("no partnership {partnership_id}")))?;
+    let period = Period::parse(p.terms.settlement_frequency, period_start).ok_or_else(|| AppError::bad_request("INVALID_PERIOD", format!("{period_start} is not a period of {partnership_id}")))?;
+    Ok(match calculate(app, &p, period).await? {
+        Calculated::Created(_) => "created",
+        Calculated::Existing(_) => "existing",
+        Calculated::Preview(_) => "not ended",
+        Calculated::Empty => "empty",
+    })
+}
+
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunReport {
+    pub due: usize,
+    pub queued: usize,
+    pub calculated: usize,
+    pub processed: usize,
+    pub payment_failures: usize,
+    pub failures: Vec<String>,
+}
+
+/// Fans out every ended, unsettled period: one SQS job each (a network of
+/// 100,000 partnerships settles across many invocations), or inline
+/// without a queue. Stateless: what a run misses (a crash, a lost send),
+/// the next finds again in the due index.
+pub async fn run_due(app: &App, report: &mut RunReport) -> Result<(), AppError> {
+    let today = rfc3339(app.clock.now())[..10].to_string();
+    let due = transaction_store::due_periods(app, &today).await?;
+    report.due = due.len();
+    for d in due {
+        match app.settings.settlement_queue_url.as_deref() {
+            Some(url) => {
+                crate::platform::queue::send_json_after(&app.sqs, url, &json!({ "partnershipId": d.partnership_id, "periodStart": d.period_start }), 0).await?;
+                report.queued += 1;
+            }
+            None => match calculate_due(app, &d.partnership_id, &d.period_start).await {
+                Ok(_) => report.calculated += 1,
+                Err(e) => report.failures.push(format!("{} {}: {}", d.partnership_id, d.period_start, e.message)),
+            },
+        }
+    }
+    Ok(())
+}
+
+/// Processes every PENDING settlement whose review is over: pays it
+/// through `provider` and marks it PROCESSED (`partner.settlement.processed`).
+pub async fn process_reviewed(app: &App, provider: &impl SettlementPayouts, report: &mut RunReport) -> Result<(), AppError> {
+    let now = rfc3339(app.clock.now());
+    for s in store::reviewed(app, &now).await? {
+        match process(app, provider, &s).await {
+            Ok(true) => report.processed += 1,
+            Ok(false) => {}
+            Err(e) => {
+                report.payment_failures += 1;
+                report.failures.push(format!("{} {}: {}", s.partnership_id, s.period_start, e.message));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Pays and processes one reviewed settlement. The transfer's idempotency
+/// key is the settlement's, so a second delivery of the job (or a retry
+/// after a crash between the transfer and the write) pays once.
+pub async fn process(app: &App, provider: &impl SettlementPayouts, s: &Settlement) -> Result<bool, AppError> {
+    let now = app.clock.now();
+    if s.status != SettlementStatus::Pending || s.review_ends_at.as_str() > rfc3339(now).as_str() {
+        return Ok(false);
+    }
+    let now_text = rfc3339(now);
+    let payment = match s.transfer() {
+        None => Payment { provider: provider.name().into(), reference: None, amount_cents: 0, payer_business_id: None, payee_business_id: None, recorded_at: now_text.clone() },
+        Some((payer, payee, amount)) => {
+            let destination = businesses::get(app, payee).await?.and_then(|b| b.stripe_account_id);
+            let reference = match provider.transfer(s, amount, destination.as_deref()).await {
+                Ok(TransferOutcome::Paid { reference }) => Some(reference),
+                Ok(TransferOutcome::External) => None,
+                Ok(TransferOutcome::Refused { reason }) => return Err(AppError::conflict("PAYOUT_REFUSED", reason)),
+                Err(e) => return Err(AppError::unavailable("PAYOUT_UNAVAILABLE", e.to_string())),
+            };
+            Payment { provider: provider.name().into(), reference, amount_cents: amount, payer_business_id: Some(payer.into()), payee_business_id: Some(payee.into()), recorded_at: now_text.clone() }
+        }
+    };
+    let after = Settlement { status: SettlementStatus::Processed, processed_at: Some(now_text.clone()), payment: Some(payment), ..s.clone() };
+    let audit = AuditEntry::new("system", "settlement.processed", &store::subject(&s.partnership_id, &s.period_start), &now_text, json!({ "payment": after.payment }));
+    let event = OutboxEvent::new(app, "partner.settlement.processed", event_detail(&after));
+    if !store::save(app, s, &after, &audit, std::slice::from_ref(&event), vec![]).await? {
+        return Ok(false);
+    }
+    outbox::publish_now(app, std::slice::from_ref(&event)).await;
+    Ok(true)
+}
+
+async fn settlement_of(app: &App, business_id: &str, partnership_id: &str, period_start: &str) -> Result<(Partnership, Settlement), AppError> {
+    let p = partnerships::mine(app, business_id, partnership_id).await?;
+    let period = period_of(&p, Some(period_start), app.clock.now())?;
+    let s = store::get(app, partnership_id, &period.key()).await?.ok_or_else(|| not_found(period_start))?;
+    Ok((p, s))
+}
+
+/// A party disputes a PENDING settlement during its review: DISPUTED
+/// until resolved; it is not processed meanwhile.
+pub async fn dispute(app: &App, business_id: &str, user_id: &str, partnership_id: &str, period_start: &str, request: DisputeRequest) -> Result<Settlement, AppError> {
+    let (reason, lines) = request.validate()?;
+    let (_, s) = settlement_of(app, business_id, partnership_id, period_start).await?;
+    let now = rfc3339(app.clock.now());
+    if s.status != SettlementStatus::Pending || s.resolution.is_some() {
+        return Err(AppError::conflict("SETTLEMENT_NOT_DISPUTABLE", format!("the settlement is {}", s.status.as_str())));
+    }
+    if now >= s.review_ends_at {
+        return Err(AppError::conflict("REVIEW_PERIOD_OVER", "the 7-day review ended; the settlement is being processed"));
+    }
+    for id in &lines {
+        let line = transaction_store::get(app, partnership_id, id).await?;
+        if line.is_none_or(|l: PartnerTransaction| l.period_start != s.period_start) {
+            return Err(AppError::bad_request("INVALID_LINES", format!("{id} is not a line of this settlement")));
+        }
+    }
+    let after = Settlement { status: SettlementStatus::Disputed, dispute: Some(Dispute { business_id: business_id.into(), reason, lines, disputed_at: now.clone(), disputed_by: user_id.into() }), ..s.clone() };
+    let audit = AuditEntry::new(user_id, "settlement.disputed", &store::subject(partnership_id, &s.period_start), &now, json!({ "before": { "status": s.status }, "after": { "status": after.status, "dispute": after.dispute } }));
+    if !store::save(app, &s, &after, &audit, &[], vec![]).await? {
+        return Err(AppError::conflict("SETTLEMENT_CHANGED", "the settlement changed meanwhile; read it again"));
+    }
+    Ok(after)
+}
+
+/// Who resolves a dispute.
+pub enum Resolver<'a> {
+    /// A platform admin (wallet-signed), alone.
+    Admin { wallet: &'a str },
+    /// A party's owner: resolved once both parties propose the same
+    /// adjustment.
+    Party { business_id: &'a str, user_id: &'a str },
+}
+
+/// Resolves a DISPUTED settlement: the outcome is recorded, an adjustment
+/// (if any) is carried into the open period as an ADJUSTMENT transaction,
+/// and the settlement returns to PENDING with its review over, so the next
+/// processing run pays it as calculated.
+pub async fn resolve(app: &App, resolver: Resolver<'_>, partnership_id: &str, period_start: &str, request: ResolveRequest) -> Result<Settlement, AppError> {
+    let (outcome, adjustment) = request.validate()?;
+    let (p, s) = match &resolver {
+        Resolver::Party { business_id, .. } => settlement_of(app, business_id, partnership_id, period_start).await?,
+        Resolver::Admin { .. } => {
+            let p = partnership_store::get(app, partnership_id).await?.ok_or_else(|| AppError::not_found("PARTNERSHIP_NOT_FOUND", format!("no partnership {partnership_id}")))?;
+            let period = period_of(&p, Some(period_start), app.clock.now())?;
+            let s = store::get(app, partnership_id, &period.key()).await?.ok_or_else(|| not_found(period_start))?;
+            (p, s)
+        }
+    };
+    if s.status != SettlementStatus::Disputed {
+        return Err(AppError::conflict("SETTLEMENT_NOT_DISPUTED", format!("the settlement is {}", s.status.as_str())));
+    }
+    let now = rfc3339(app.clock.now());
+    let (actor, resolved_by) = match &resolver {
+        Resolver::Admin { wallet } => (format!("admin:{wallet}"), Some(format!("ADMIN:{wallet}"))),
+        Resolver::Party { user_id, .. } => (user_id.to_string(), None),
+    };
+    let mut after = s.clone();
+    if let Resolver::Party { business_id, .. } = &resolver {
+        after.proposals.retain(|x| x.business_id != *business_id);
+        after.proposals.push(Proposal { business_id: business_id.to_string(), outcome: outcome.clone(), adjustment_cents: adjustment, proposed_at: now.clone() });
+    }
+    let agreed = after.proposals.len() == 2 && after.proposals[0].adjustment_cents == after.proposals[1].adjustment_cents;
+    let resolved_by = resolved_by.or_else(|| agreed.then(|| "PARTIES".to_string()));
+    if let Some(by) = resolved_by {
+        let adjustment_transaction_id = if adjustment != 0 { Some(transactions::record_adjustment(app, &p, &s.id, adjustment, &outcome, &actor).await?) } else { None };
+        after.resolution = Some(Resolution { outcome, adjustment_cents: adjustment, resolved_by: by, resolved_at: now.clone(), adjustment_transaction_id });
+        (after.status, after.review_ends_at) = (SettlementStatus::Pending, now.clone());
+    }
+    let action = if after.resolution.is_some() { "settlement.resolved" } else { "settlement.resolution_proposed" };
+    let audit = AuditEntry::new(&actor, action, &store::subject(partnership_id, &s.period_start), &now, json!({ "before": { "status": s.status }, "after": { "status": after.status, "resolution": after.resolution, "proposals": after.proposals } }));
+    if !store::save(app, &s, &after, &audit, &[], vec![]).await? {
+        return Err(AppError::conflict("SETTLEMENT_CHANGED", "the settlement changed meanwhile; read it again"));
+    }
+    Ok(after)
+}
+
+/// A partnership's settlements, newest first.
+pub async fn list(app: &App, business_id: &str, partnership_id: &str) -> Result<serde_json::Value, AppError> {
+    partnerships::mine(app, business_id, partnership_id).await?;
+    Ok(json!({ "settlements": store::of_partnership(app, partnership_id).await? }))
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SettlementWithLines {
+    pub settlement: Settlement,
+    pub lines: Vec<PartnerTransaction>,
+    pub next_cursor: Option<String>,
+}
+
+/// One settlement and a page of its lines (the period's transactions,
+/// oldest first).
+pub async fn get(app: &App, business_id: &str, partnership_id: &str, period_start: &str, limit: i32, cursor: Option<&str>) -> Result<SettlementWithLines, AppError> {
+    if !(1..=5_000).contains(&limit) {
+        return Err(AppError::bad_request("INVALID_LIMIT", "limit must be between 1 and 5000"));
+    }
+    let (_, settlement) = settlement_of(app, business_id, partnership_id, period_start).await?;
+    let page = transaction_store::period_page(app, partnership_id, &settlement.period_start, limit, cursor).await?;
+    Ok(SettlementWithLines { settlement, lines: page.items, next_cursor: page.next_cursor })
+}
