@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use crate::{env_trusting, serve_routed, unsigned, Issuer, Reply, TestEnv};
+use crate::{serve_routed, unsigned, Issuer, Reply, TestEnv};
 
 pub struct Net {
     pub env: TestEnv,
@@ -12,8 +12,16 @@ pub struct Net {
 
 impl Net {
     pub async fn start() -> Net {
+        Net::start_with(&[]).await
+    }
+
+    /// With extra settings.
+    pub async fn start_with(extra: &[(&str, &str)]) -> Net {
         let issuer = Issuer::start().await;
-        let env = env_trusting(&issuer).await;
+        let mut settings: Vec<(&str, String)> = issuer.settings();
+        settings.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
+        let pairs: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let env = crate::env_with(&pairs).await;
         Net { env, issuer }
     }
 

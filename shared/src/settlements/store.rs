@@ -88,11 +88,11 @@ pub async fn of_partnership(app: &App, partnership_id: &str) -> Result<Vec<Settl
     Ok(items.into_iter().map(serde_dynamo::from_item).collect::<Result<_, _>>()?)
 }
 
-/// PENDING settlements whose review ended before `now` (RFC 3339).
+/// PENDING settlements whose review ended at or before `now` (RFC 3339).
 pub async fn reviewed(app: &App, now: &str) -> Result<Vec<Settlement>, AppError> {
     let mut out = Vec::new();
     for shard in 0..PENDING_SHARDS {
-        let part = Partition::index(GSI1, format!("SETTLEMENTS_PENDING#{shard}")).sort_key_range(None, Some(now.to_string()));
+        let part = Partition::index(GSI1, format!("SETTLEMENTS_PENDING#{shard}")).sort_key_range(None, Some(format!("{now}#~")));
         let items = dynamo::query_all(&app.db, app.table(), &part).await?;
         out.extend(items.into_iter().map(serde_dynamo::from_item::<_, Settlement>).collect::<Result<Vec<_>, _>>()?);
     }
