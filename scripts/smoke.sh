@@ -186,6 +186,13 @@ check "network: A's analytics show \$0.50 paid to B" 200 "b['life']['revenuePaid
   "$BASE_URL/api/v1/partnerships/$pid/analytics" -H "authorization: Bearer $OWNER_A"
 check "network: B's dashboard nets +\$0.50 this month" 200 "b['netRevenueThisMonth']==50 and b['activePartnerships']==1" -- \
   "$BASE_URL/api/v1/network/analytics" -H "authorization: Bearer $STAFF_B"
+check "network: this month's settlement is a preview" 200 "b['outcome']=='PREVIEW' and b['settlement']['netSettlement']==50" -- \
+  -X POST "$BASE_URL/api/v1/partnerships/$pid/settlements/calculate" -H "authorization: Bearer $OWNER_A" -H "content-type: application/json" \
+  -d "{\"periodStart\":\"$(date -u +%Y-%m-01)\"}"
+check "network: no settlement is stored for an open period" 200 "b['settlements']==[]" -- \
+  "$BASE_URL/api/v1/partnerships/$pid/settlements" -H "authorization: Bearer $STAFF_B"
+check "network: the settlement job runs" 200 "b['result']['due']==0" -- \
+  "$BASE_URL/api/cron/settlements" -H "authorization: Bearer $CRON_SECRET"
 check "network: the configuration preview (\$5 at 5% is \$0.25)" 200 "b['lines'][0]['amountCents']==25" -- \
   -X POST "$BASE_URL/api/v1/revenue-sharing/preview" -H "authorization: Bearer $OWNER_A" -H "content-type: application/json" \
   -d '{"revenueSharingTerms":{"type":"PERCENTAGE","businessAShare":5,"businessBShare":5,"settlementFrequency":"MONTHLY"},"samples":[{"payer":"A","value":5}]}'

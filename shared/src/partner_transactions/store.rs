@@ -404,3 +404,53 @@ pub async fn stats_of(app: &App, partnership_ids: &[String], month: &str) -> Res
     let items = dynamo::batch_get(&app.db, app.table(), &keys).await?;
     Ok(items.into_iter().map(serde_dynamo::from_item).collect::<Result<_, _>>()?)
 }
+
+/// Loads many transactions of one period at once (BatchWriteItem, 25 a
+/// request) with their period's counters, as recordings would have left
+/// them: for load tests and benchmarks; recording goes through `record`.
+pub async fn bulk_load(app: &App, partnership_id: &str, period_start: &str, period_end: &str, txs: &[PartnerTransaction]) -> Result<(), AppError> {
+    use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
+    for chunk in txs.chunks(25) {
+        let mut requests = chunk
+            .iter()
+            .map(|t| Ok(WriteRequest::builder().put_request(PutRequest::builder().set_item(Some(tx_layout(t).item(t)?)).build()?).build()))
+            .collect::<Result<Vec<_>, AppError>>()?;
+        for attempt in 1..=20u32 {
+            let out = app.db.batch_write_item().request_items(app.table(), requests).send().await?;
+            requests = out.unprocessed_items.and_then(|mut u| u.remove(app.table())).unwrap_or_default();
+            if requests.is_empty() {
+                break;
+            }
+            tokio::time::sleep(dynamo::backoff(attempt)).await;
+        }
+    }
+    let (mut a, mut b, mut qualifying) = (0i64, 0i64, 0u64);
+    for t in txs {
+        let (da, db) = super::domain::owed_deltas(t);
+        (a, b) = (a + da, b + db);
+        qualifying += u64::from(t.transaction_type.qualifies());
+    }
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Period<'a> {
+        partnership_id: &'a str,
+        period_start: &'a str,
+        period_end: &'a str,
+        transactions: u64,
+        qualifying: u64,
+        a_owes_cents: i64,
+        b_owes_cents: i64,
+    }
+    let (due_pk, due_sk) = due_entry(partnership_id, period_start, period_end);
+    let item = Layout::new("PARTNERSHIP_PERIOD", period_key(partnership_id, period_start)).gsi1(due_pk, due_sk).item(&Period {
+        partnership_id,
+        period_start,
+        period_end,
+        transactions: txs.len() as u64,
+        qualifying,
+        a_owes_cents: a,
+        b_owes_cents: b,
+    })?;
+    app.db.put_item().table_name(app.table()).set_item(Some(item)).send().await?;
+    Ok(())
+}

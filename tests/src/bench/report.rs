@@ -188,7 +188,7 @@ impl Results {
             row(&format!("{} (median of the run)", l.scenario), &l.function, Some(l.ddb_requests), Some(l.ddb_rcu), Some(l.ddb_wcu));
         }
         for b in &self.batch {
-            row(&format!("{} at {}", b.job, b.scale), "cycle-scheduled", b.ddb_requests, b.ddb_rcu, b.ddb_wcu);
+            row(&format!("{} at {}", b.job, b.scale), &b.function, b.ddb_requests, b.ddb_rcu, b.ddb_wcu);
         }
         for c in &self.cold_starts {
             if self.load.iter().any(|l| l.function == c.function) {

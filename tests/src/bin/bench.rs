@@ -148,6 +148,13 @@ async fn main() {
         Ok(b) => batch_results.push(b),
         Err(e) => failures.push(format!("monthly cycle: {e}")),
     }
+    for n in [10_000, 100_000] {
+        eprintln!("[bench]   settlement over {n} transactions");
+        match batch::settlement(&prefix, n).await {
+            Ok(b) => batch_results.push(b),
+            Err(e) => failures.push(format!("settlement over {n}: {e}")),
+        }
+    }
 
     let results = Results { machine: machine(), artifacts, floor, cold_starts, load: load_results, batch: batch_results, failures };
     let json = serde_json::to_string_pretty(&results).expect("results serialize");
