@@ -22,6 +22,15 @@ where
     serve::run(app, handler).await
 }
 
+/// An SQS message the worker could not process: reported so SQS retries
+/// it alone (partial batch response) and dead-letters it after its
+/// receive limit.
+pub fn sqs_failure(message_id: String) -> aws_lambda_events::sqs::BatchItemFailure {
+    let mut f = aws_lambda_events::sqs::BatchItemFailure::default();
+    f.item_identifier = message_id;
+    f
+}
+
 /// The `main` of every event function (EventBridge schedules, SQS):
 /// the same start-up, then `handler` for each event.
 pub async fn run_event<E, R, F, Fut>(handler: F) -> Result<(), lambda_runtime::Error>

@@ -3,7 +3,7 @@
 //! (partial batch response), retried by SQS and, after repeated failure,
 //! moved to the dead-letter queue.
 
-use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 use serde::Deserialize;
 use shared::refunds::payout::PayoutProvider;
 use shared::refunds::service;
@@ -23,24 +23,18 @@ pub async fn handle(app: App, provider: &impl PayoutProvider, event: SqsEvent) -
         let Some(job) = job else {
             // A malformed job can never succeed: fail it so it reaches the DLQ.
             tracing::error!(message_id = %id, "malformed payout job");
-            failures.push(failure(id));
+            failures.push(crate::sqs_failure(id));
             continue;
         };
         match service::process_payout(&app, provider, &job.refund_id).await {
             Ok(result) => tracing::info!(refund_id = %job.refund_id, ?result, "payout job done"),
             Err(e) => {
                 tracing::warn!(refund_id = %job.refund_id, error = %e, "payout job failed; will retry");
-                failures.push(failure(id));
+                failures.push(crate::sqs_failure(id));
             }
         }
     }
     let mut response = SqsBatchResponse::default();
     response.batch_item_failures = failures;
     Ok(response)
-}
-
-fn failure(message_id: String) -> BatchItemFailure {
-    let mut f = BatchItemFailure::default();
-    f.item_identifier = message_id;
-    f
 }

@@ -3,7 +3,7 @@
 //! delivered. Failures are reported per message (partial batch response),
 //! retried by SQS and dead-lettered after repeated failure.
 
-use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 use serde::Deserialize;
 use shared::settlements::service;
 use shared::{App, AppError};
@@ -21,24 +21,18 @@ pub async fn handle(app: App, event: SqsEvent) -> Result<SqsBatchResponse, AppEr
         let id = message.message_id.clone().unwrap_or_default();
         let Some(job) = message.body.as_deref().and_then(|b| serde_json::from_str::<SettlementJob>(b).ok()) else {
             tracing::error!(message_id = %id, "malformed settlement job");
-            failures.push(failure(id));
+            failures.push(crate::sqs_failure(id));
             continue;
         };
         match service::calculate_due(&app, &job.partnership_id, &job.period_start).await {
             Ok(outcome) => tracing::info!(partnership_id = %job.partnership_id, period = %job.period_start, outcome, "settlement job done"),
             Err(e) => {
                 tracing::warn!(partnership_id = %job.partnership_id, period = %job.period_start, error = %e, "settlement job failed; will retry");
-                failures.push(failure(id));
+                failures.push(crate::sqs_failure(id));
             }
         }
     }
     let mut response = SqsBatchResponse::default();
     response.batch_item_failures = failures;
     Ok(response)
-}
-
-fn failure(message_id: String) -> BatchItemFailure {
-    let mut f = BatchItemFailure::default();
-    f.item_identifier = message_id;
-    f
 }

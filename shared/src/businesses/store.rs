@@ -96,22 +96,8 @@ pub async fn in_cell(app: &App, cell: &str) -> Result<Vec<Business>, AppError> {
 /// Loads many profiles at once (BatchWriteItem, 25 a request): for
 /// migrations and test data; registration goes through `create`.
 pub async fn bulk_load(app: &App, businesses: &[Business]) -> Result<(), AppError> {
-    use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
-    for chunk in businesses.chunks(25) {
-        let mut requests = chunk
-            .iter()
-            .map(|b| Ok(WriteRequest::builder().put_request(PutRequest::builder().set_item(Some(layout(b).item(b)?)).build()?).build()))
-            .collect::<Result<Vec<_>, AppError>>()?;
-        for attempt in 1..=20u32 {
-            let out = app.db.batch_write_item().request_items(app.table(), requests).send().await?;
-            requests = out.unprocessed_items.and_then(|mut u| u.remove(app.table())).unwrap_or_default();
-            if requests.is_empty() {
-                break;
-            }
-            tokio::time::sleep(dynamo::backoff(attempt)).await;
-        }
-    }
-    Ok(())
+    let items = businesses.iter().map(|b| layout(b).item(b)).collect::<Result<Vec<_>, _>>()?;
+    dynamo::batch_put_all(&app.db, app.table(), items).await
 }
 
 /// "`business` has partnered with `partner`": kept for good once a

@@ -409,21 +409,8 @@ pub async fn stats_of(app: &App, partnership_ids: &[String], month: &str) -> Res
 /// request) with their period's counters, as recordings would have left
 /// them: for load tests and benchmarks; recording goes through `record`.
 pub async fn bulk_load(app: &App, partnership_id: &str, period_start: &str, period_end: &str, txs: &[PartnerTransaction]) -> Result<(), AppError> {
-    use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
-    for chunk in txs.chunks(25) {
-        let mut requests = chunk
-            .iter()
-            .map(|t| Ok(WriteRequest::builder().put_request(PutRequest::builder().set_item(Some(tx_layout(t).item(t)?)).build()?).build()))
-            .collect::<Result<Vec<_>, AppError>>()?;
-        for attempt in 1..=20u32 {
-            let out = app.db.batch_write_item().request_items(app.table(), requests).send().await?;
-            requests = out.unprocessed_items.and_then(|mut u| u.remove(app.table())).unwrap_or_default();
-            if requests.is_empty() {
-                break;
-            }
-            tokio::time::sleep(dynamo::backoff(attempt)).await;
-        }
-    }
+    let items = txs.iter().map(|t| tx_layout(t).item(t)).collect::<Result<Vec<_>, _>>()?;
+    dynamo::batch_put_all(&app.db, app.table(), items).await?;
     let (mut a, mut b, mut qualifying) = (0i64, 0i64, 0u64);
     for t in txs {
         let (da, db) = super::domain::owed_deltas(t);

@@ -142,6 +142,26 @@ pub fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(1 + random % cap_ms)
 }
 
+/// Writes many items at once (BatchWriteItem, 25 a request, unprocessed
+/// ones sent again with backoff): for bulk loads of test and benchmark
+/// data, never for a change that needs a condition.
+pub async fn batch_put_all(db: &aws_sdk_dynamodb::Client, table: &str, items: Vec<Item>) -> Result<(), AppError> {
+    use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
+    let mut items = items.into_iter().peekable();
+    while items.peek().is_some() {
+        let mut requests = items.by_ref().take(25).map(|item| Ok(WriteRequest::builder().put_request(PutRequest::builder().set_item(Some(item)).build()?).build())).collect::<Result<Vec<_>, AppError>>()?;
+        for attempt in 1..=20u32 {
+            let out = db.batch_write_item().request_items(table, requests).send().await?;
+            requests = out.unprocessed_items.and_then(|mut u| u.remove(table)).unwrap_or_default();
+            if requests.is_empty() {
+                break;
+            }
+            tokio::time::sleep(backoff(attempt)).await;
+        }
+    }
+    Ok(())
+}
+
 /// One item by key, strongly consistent, as `T`.
 pub async fn get_as<T: serde::de::DeserializeOwned>(db: &aws_sdk_dynamodb::Client, table: &str, key: &Key) -> Result<Option<T>, AppError> {
     Ok(get_item(db, table, key).await?.map(serde_dynamo::from_item).transpose()?)
