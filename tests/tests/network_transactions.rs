@@ -257,3 +257,40 @@ async fn the_preview_charges_what_the_engine_records() {
     let empty = net.owner("POST", "/api/v1/revenue-sharing/preview", "biz-x", json!({ "revenueSharingTerms": percentage("5", "5"), "samples": [] })).await;
     assert_eq!(empty.code(), "INVALID_SAMPLES");
 }
+
+/// A warm recording reads nothing: once a container has seen the
+/// partnership, the program and the customer, it is the rate-limit write,
+/// one transaction and the outbox's mark. What it remembers is checked by
+/// that transaction, so a change made elsewhere (new terms) is noticed.
+#[tokio::test]
+async fn a_warm_recording_reads_nothing_and_writes_one_transaction() {
+    use shared::platform::ddb_metrics::measure;
+    let net = Net::start().await;
+    for biz in ["biz-a", "biz-b"] {
+        net.register(biz).await;
+    }
+    net.program("biz-a", 10).await;
+    let id = net.partnership("biz-a", "biz-b", "POINTS_COALITION", percentage("5", "5")).await;
+    net.earn_at_home("biz-a", "cust-w", "100.00", "home-w").await;
+    // The service alone (the handler adds the rate-limit write before it).
+    let record = |key: &'static str| {
+        let body = serde_json::from_value(json!({ "type": "REDEEM", "customerId": "cust-w", "points": 10 })).unwrap();
+        shared::partner_transactions::service::record(&net.env.app, "biz-b", "user-b", &id, Some(key), body)
+    };
+    let (first, cold) = measure(record("w1")).await;
+    assert!(first.unwrap().1);
+    let (second, warm) = measure(record("w2")).await;
+    assert!(second.unwrap().1);
+    assert!(cold.requests > warm.requests, "cold {cold:?} warm {warm:?}");
+    // The transaction, and the outbox's "published" mark after the event
+    // went out (the price of never losing an event); no read at all.
+    assert_eq!((warm.requests, warm.read_units), (2, 0.0), "one transaction and the outbox mark: {warm:?}");
+    let redeem = |key: &str| net.request("POST", &format!("/api/v1/partnerships/{id}/transactions"), "biz-b", "staff", Some(&json!({ "type": "REDEEM", "customerId": "cust-w", "points": 10 })), &[("idempotency-key", key)]);
+    // New terms agreed elsewhere: the remembered partnership is stale, the
+    // transaction refuses it, and the recording charges the new terms.
+    let proposed = net.owner("PUT", &format!("/api/v1/partnerships/{id}"), "biz-a", json!({ "revenueSharingTerms": percentage("10", "10") })).await;
+    assert_eq!(proposed.status, 200, "{}", proposed.json);
+    net.owner("PATCH", &format!("/api/v1/partnerships/{id}/terms"), "biz-b", json!({ "version": 2, "decision": "ACCEPT" })).await;
+    let third = serve_routed(net.env.app.clone(), redeem("w3")).await;
+    assert_eq!((third.json["termsVersion"].as_u64(), third.json["revenueSharingAmount"].as_u64()), (Some(2), Some(10)), "{}", third.json);
+}

@@ -7,3 +7,4 @@ pub mod domain;
 pub mod service;
 pub mod sharing;
 pub mod store;
+pub mod warm;

@@ -8,6 +8,9 @@ use serde_json::json;
 
 use super::domain::{idempotency_key, occurred_at, plan, target_period, Context, PartnerTransaction, RecordRequest, TxType};
 use super::store::{self, Recording};
+use super::warm;
+use crate::loyalty::domain::PointsProgram;
+use crate::partnerships::domain::Partnership;
 use crate::loyalty::store as loyalty;
 use crate::partnerships::domain::SharingModel;
 use crate::partnerships::periods::Period;
@@ -41,49 +44,98 @@ async fn earlier(app: &App, partnership_id: &str, recorder: &str, key: &str, fin
     store::get(app, partnership_id, &record.transaction_id).await?.map(Some).ok_or_else(|| AppError::internal("an idempotency key names a missing transaction"))
 }
 
+/// The partnership, if the caller is a party: remembered by a warm
+/// container (its transaction checks the revision).
+/// `true` with it: it came from memory.
+async fn party_partnership(app: &App, business_id: &str, partnership_id: &str) -> Result<(Partnership, bool), AppError> {
+    match warm::partnership(app.table(), partnership_id) {
+        Some(p) if p.is_party(business_id) => Ok((p, true)),
+        _ => {
+            let p = partnerships::mine(app, business_id, partnership_id).await?;
+            warm::remember_partnership(app.table(), &p);
+            Ok((p, false))
+        }
+    }
+}
+
+async fn partner_program(app: &App, business_id: &str) -> Result<Option<PointsProgram>, AppError> {
+    if let Some(p) = warm::program(app.table(), business_id) {
+        return Ok(Some(p));
+    }
+    let program = loyalty::program(app, business_id).await?;
+    if let Some(p) = &program {
+        warm::remember_program(app.table(), p);
+    }
+    Ok(program)
+}
+
 /// Records a transaction at the caller's business (owner or staff: the
 /// point of sale). `true`: recorded now; `false`: a retry, answered with
 /// the first recording.
+///
+/// On a warm container that has seen the partnership, its program and the
+/// customer, this is one transaction: what it remembers is checked by the
+/// transaction's conditions, and what a refusal shows stale is read again.
 pub async fn record(app: &App, business_id: &str, user_id: &str, partnership_id: &str, header_key: Option<&str>, request: RecordRequest) -> Result<(PartnerTransaction, bool), AppError> {
     let key = idempotency_key(header_key, request.pos_transaction_id.as_deref())?;
     let fingerprint = request.fingerprint();
+    let table = app.table();
     let mut closed: BTreeSet<Period> = BTreeSet::new();
+    let mut remembered = false;
     for attempt in 1..=MAX_ATTEMPTS {
         if attempt > 1 {
             tokio::time::sleep(backoff(attempt)).await;
         }
-        let p = partnerships::mine(app, business_id, partnership_id).await?;
         let now = app.clock.now();
         let planned = async {
+            let (p, from_memory) = party_partnership(app, business_id, partnership_id).await?;
+            remembered = from_memory;
             let original = match (request.kind, request.reverses.as_deref()) {
                 (TxType::Reversal, Some(id)) if crate::businesses::domain::is_business_id(id) => store::get(app, partnership_id, id).await?,
                 _ => None,
             };
-            let partner = p.partner_of(business_id).to_string();
             let program = match request.kind {
-                TxType::Earn | TxType::Redeem => loyalty::program(app, &partner).await?,
+                TxType::Earn | TxType::Redeem => partner_program(app, p.partner_of(business_id)).await?,
                 _ => None,
             };
             let at = occurred_at(&request, &p, now)?;
             let customer = original.as_ref().map(|o| o.customer_id.clone()).or_else(|| request.customer_id.clone()).unwrap_or_default();
+            let customer = customer.trim();
             let (period, late) = target_period(&p, at, now, |x| closed.contains(x));
             let month = crate::platform::clock::rfc3339(at)[..7].to_string();
-            let seen = store::lookups(app, partnership_id, &period.key(), &month, customer.trim()).await?;
-            if seen.period.as_ref().is_some_and(|c| c.closed_at.is_some()) {
-                return Ok(Err(period));
-            }
-            let hybrid = p.terms.model == SharingModel::Hybrid;
-            let qualifying_before = seen.period.as_ref().map_or(0, |c| c.qualifying);
-            let ctx = Context { partnership: &p, recorder: business_id, program: program.as_ref(), original: original.as_ref(), qualifying_before, now };
+            // HYBRID needs the period's count for the ordinal; the
+            // transaction checks it.
+            let qualifying_seen = if p.terms.model == SharingModel::Hybrid {
+                Some(match warm::qualifying(table, partnership_id, &period.key()) {
+                    Some(n) => n,
+                    None => {
+                        let counters = store::period(app, partnership_id, &period.key()).await?.unwrap_or_default();
+                        if counters.closed_at.is_some() {
+                            return Ok(Err(period));
+                        }
+                        counters.qualifying
+                    }
+                })
+            } else {
+                None
+            };
+            let ctx = Context { partnership: &p, recorder: business_id, program: program.as_ref(), original: original.as_ref(), qualifying_before: qualifying_seen.unwrap_or(0), now };
             let tx = plan(&request, &ctx, &new_id(), &key, user_id, at, period, late)?;
-            Ok::<_, AppError>(Ok((tx, program, original, seen.seen_life, seen.seen_month, hybrid.then_some(qualifying_before), period.end.to_string())))
+            let seen = (warm::seen(table, partnership_id, "LIFE", customer), warm::seen(table, partnership_id, &month, customer));
+            Ok::<_, AppError>(Ok((tx, p, program, original, seen, qualifying_seen, period)))
         }
         .await;
-        let (tx, program, original, seen_life, seen_month, qualifying_seen, period_end) = match planned {
+        let (tx, p, program, original, (seen_life, seen_month), qualifying_seen, period) = match planned {
             Ok(Ok(planned)) => planned,
             // Closed by its settlement run since: count it in the next.
             Ok(Err(period)) => {
                 closed.insert(period);
+                continue;
+            }
+            // A refusal planned on a remembered partnership (paused since
+            // resumed, say) is planned again on a fresh read.
+            Err(_) if remembered => {
+                warm::forget_partnership(table, partnership_id);
                 continue;
             }
             // A retry of a recording made while the request was still
@@ -102,33 +154,67 @@ pub async fn record(app: &App, business_id: &str, user_id: &str, partnership_id:
             program: program.as_ref(),
             qualifying_seen,
             max_redemptions: p.config.max_redemption_per_customer,
-            period_end,
+            period_end: period.end.to_string(),
             first_in_life: !seen_life,
             first_in_month: !seen_month,
             original: original.as_ref(),
             audit: &audit,
             event: &event,
         };
-        match store::record(app, recording).await? {
+        let refused = match store::record(app, recording).await? {
             Ok(()) => {
+                warm::remember_seen(table, partnership_id, "LIFE", &tx.customer_id);
+                warm::remember_seen(table, partnership_id, tx.month(), &tx.customer_id);
+                if let Some(n) = qualifying_seen {
+                    warm::remember_qualifying(table, partnership_id, &tx.period_start, n + u64::from(tx.transaction_type.qualifies()));
+                }
                 outbox::publish_now(app, std::slice::from_ref(&event)).await;
                 return Ok((tx, true));
             }
-            Err(r) if r.failed(store::TX_IDEMPOTENCY) => {
-                if let Some(first) = earlier(app, partnership_id, business_id, &key, &fingerprint).await? {
-                    return Ok((first, false));
-                }
+            Err(refused) => refused,
+        };
+        if refused.failed(store::TX_IDEMPOTENCY) {
+            if let Some(first) = earlier(app, partnership_id, business_id, &key, &fingerprint).await? {
+                return Ok((first, false));
             }
-            Err(r) if r.failed(store::TX_ORIGINAL) => return Err(AppError::conflict("ALREADY_REVERSED", "that transaction is reversed already")),
-            Err(r) if r.failed(store::TX_BALANCE) && tx.transaction_type == TxType::Redeem => {
-                return Err(AppError::conflict("INSUFFICIENT_POINTS", "the customer does not have that many points in this program"));
+            continue;
+        }
+        if refused.failed(store::TX_ORIGINAL) {
+            return Err(AppError::conflict("ALREADY_REVERSED", "that transaction is reversed already"));
+        }
+        if refused.failed(store::TX_BALANCE) {
+            return Err(if tx.transaction_type == TxType::Redeem {
+                AppError::conflict("INSUFFICIENT_POINTS", "the customer does not have that many points in this program")
+            } else {
+                AppError::conflict("POINTS_ALREADY_SPENT", "the points this earn gave have been spent; they cannot be taken back")
+            });
+        }
+        if refused.failed(store::TX_CAP) {
+            return Err(AppError::conflict("REDEMPTION_LIMIT_REACHED", "the customer reached this partnership's maxRedemptionPerCustomer for the period"));
+        }
+        // Something remembered or read moved meanwhile: forget it, read
+        // again and plan anew.
+        let moved = [store::TX_PARTNERSHIP, store::TX_PROGRAM, store::TX_PERIOD, store::TX_SEEN_LIFE, store::TX_SEEN_MONTH];
+        if !moved.iter().any(|n| refused.failed(n)) {
+            return Err(refused.unexpected("partner transaction"));
+        }
+        if refused.failed(store::TX_PARTNERSHIP) {
+            warm::forget_partnership(table, partnership_id);
+        }
+        if let (true, Some(b)) = (refused.failed(store::TX_PROGRAM), &tx.program_business_id) {
+            warm::forget_program(table, b);
+        }
+        if refused.failed(store::TX_SEEN_LIFE) {
+            warm::remember_seen(table, partnership_id, "LIFE", &tx.customer_id);
+        }
+        if refused.failed(store::TX_SEEN_MONTH) {
+            warm::remember_seen(table, partnership_id, tx.month(), &tx.customer_id);
+        }
+        if refused.failed(store::TX_PERIOD) {
+            warm::forget_qualifying(table, partnership_id, &tx.period_start);
+            if store::period(app, partnership_id, &tx.period_start).await?.is_some_and(|c| c.closed_at.is_some()) {
+                closed.insert(period);
             }
-            Err(r) if r.failed(store::TX_BALANCE) => return Err(AppError::conflict("POINTS_ALREADY_SPENT", "the points this earn gave have been spent; they cannot be taken back")),
-            Err(r) if r.failed(store::TX_CAP) => return Err(AppError::conflict("REDEMPTION_LIMIT_REACHED", "the customer reached this partnership's maxRedemptionPerCustomer for the period")),
-            // The partnership, program, period or a first-time mark moved
-            // meanwhile: read again and plan anew.
-            Err(r) if [store::TX_PARTNERSHIP, store::TX_PROGRAM, store::TX_PERIOD, store::TX_SEEN_LIFE, store::TX_SEEN_MONTH].iter().any(|n| r.failed(n)) => {}
-            Err(r) => return Err(r.unexpected("partner transaction")),
         }
     }
     Err(AppError::conflict("RECORDING_CONTENDED", "the partnership changed repeatedly meanwhile; send the transaction again (same idempotency key)"))

@@ -354,22 +354,6 @@ pub async fn idempotency(app: &App, partnership_id: &str, recorder: &str, key: &
     dynamo::get_as(&app.db, app.table(), &idempotency_key(partnership_id, recorder, key)).await
 }
 
-/// What a recording reads before it plans, in one BatchGetItem: the
-/// period's counters and whether the customer was seen (life, month).
-pub struct Lookups {
-    pub period: Option<PeriodCounters>,
-    pub seen_life: bool,
-    pub seen_month: bool,
-}
-
-pub async fn lookups(app: &App, partnership_id: &str, period_start: &str, month: &str, customer_id: &str) -> Result<Lookups, AppError> {
-    let keys = [period_key(partnership_id, period_start), seen_key(partnership_id, "LIFE", customer_id), seen_key(partnership_id, month, customer_id)];
-    let items = dynamo::batch_get(&app.db, app.table(), &keys).await?;
-    let has = |k: &Key| items.iter().any(|i| crate::platform::entity::sort_key_of(i) == Some(k.sk.as_str()));
-    let period = items.iter().find(|i| crate::platform::entity::sort_key_of(i) == Some(keys[0].sk.as_str())).cloned().map(serde_dynamo::from_item).transpose()?;
-    Ok(Lookups { period, seen_life: has(&keys[1]), seen_month: has(&keys[2]) })
-}
-
 pub async fn period(app: &App, partnership_id: &str, period_start: &str) -> Result<Option<PeriodCounters>, AppError> {
     dynamo::get_as(&app.db, app.table(), &period_key(partnership_id, period_start)).await
 }
