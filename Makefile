@@ -14,7 +14,7 @@ bench: ## release builds measured on their own local stack -> docs/benchmarks.md
 	bash scripts/bench.sh
 
 lint:
-	bash -c 'source scripts/lib.sh && ensure_tools && cfn-lint infra/template.yaml && openapi-spec-validator docs/api/openapi.yaml'
+	bash -c 'source scripts/lib.sh && ensure_tools && lint_template && openapi-spec-validator docs/api/openapi.yaml'
 
-deploy: ## sam deploy with samconfig.toml (needs AWS credentials and the SAM CLI)
-	sam build --template-file infra/template.yaml && sam deploy
+deploy: ## sam build + sam deploy with samconfig.toml (needs AWS credentials; the SAM CLI comes with the tools)
+	bash -c 'source scripts/lib.sh && ensure_tools && sam build --beta-features --template-file infra/template.yaml && sam deploy'

@@ -34,12 +34,20 @@ ensure_tools() {
   local stamp="$VENV/.requirements.sha"
   local want; want=$(sha256sum "$ROOT/scripts/requirements.txt" | cut -d' ' -f1)
   if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-    log "installing moto, cargo-lambda, cfn-lint, openapi-spec-validator into .venv (pip)"
+    log "installing moto, cargo-lambda, cfn-lint, openapi-spec-validator, the SAM CLI into .venv (pip)"
     python3 -m venv "$VENV"
     "$VENV/bin/pip" install -q --disable-pip-version-check -r "$ROOT/scripts/requirements.txt"
     echo "$want" > "$stamp"
   fi
   export PATH="$VENV/bin:$PATH"
+  # The SAM CLI asks before it sends telemetry; scripts never ask.
+  export SAM_CLI_TELEMETRY=0
+}
+
+# The template as SAM reads it: its transform and cfn-lint's rules, offline.
+lint_template() {
+  cfn-lint "$ROOT/infra/template.yaml"
+  sam validate --lint --template-file "$ROOT/infra/template.yaml" --region us-east-1 >/dev/null
 }
 
 dynamodb_local_dir() {

@@ -15,8 +15,8 @@ trap stop_all EXIT INT TERM
 
 ensure_tools
 
-log "linting infra/template.yaml (cfn-lint) and docs/api/openapi.yaml"
-cfn-lint infra/template.yaml
+log "linting infra/template.yaml (cfn-lint, sam validate --lint) and docs/api/openapi.yaml"
+lint_template
 openapi-spec-validator docs/api/openapi.yaml
 
 start_dynamodb "$DDB_PORT"
