@@ -34,7 +34,8 @@ impl Net {
     }
 
     async fn call(&self, method: &str, path: &str, biz: &str, role: &str, body: Option<&str>) -> Reply {
-        let headers = [("authorization", self.bearer(biz, role)), ("content-type", "application/json".to_string())];
+        // A recording needs an idempotency key; other routes ignore it.
+        let headers = [("authorization", self.bearer(biz, role)), ("content-type", "application/json".to_string()), ("idempotency-key", "matrix-key".to_string())];
         serve_routed(self.env.app.clone(), unsigned(method, path, &headers, body)).await
     }
 
@@ -393,6 +394,15 @@ async fn a_third_business_gets_404_on_every_partnership_route() {
             ("PATCH", format!("/api/v1/partnerships/{id}/decline"), None, true),
             ("PATCH", format!("/api/v1/partnerships/{id}/status"), Some(status_body("TERMINATED", "mine now")), true),
             ("PATCH", format!("/api/v1/partnerships/{id}/terms"), Some(json!({ "version": 2, "decision": "ACCEPT" })), true),
+            ("POST", format!("/api/v1/partnerships/{id}/transactions"), Some(json!({ "type": "EARN", "customerId": "c1", "amount": 10 })), false),
+            ("GET", format!("/api/v1/partnerships/{id}/transactions"), None, false),
+            ("GET", format!("/api/v1/partnerships/{id}/analytics"), None, false),
+            ("POST", format!("/api/v1/partnerships/{id}/settlements/calculate"), Some(json!({})), true),
+            ("GET", format!("/api/v1/partnerships/{id}/settlements"), None, false),
+            ("GET", format!("/api/v1/partnerships/{id}/settlements/2026-03-01"), None, false),
+            ("GET", format!("/api/v1/partnerships/{id}/settlements/2026-03-01/statement"), None, false),
+            ("POST", format!("/api/v1/partnerships/{id}/settlements/2026-03-01/dispute"), Some(json!({ "reason": "not mine" })), true),
+            ("POST", format!("/api/v1/partnerships/{id}/settlements/2026-03-01/resolve"), Some(json!({ "outcome": "mine", "adjustmentCents": 5 })), true),
         ]
     };
     for (method, path, body, owner_only) in routes(&active) {
