@@ -13,6 +13,9 @@ build: ## deployable arm64 artifacts (needs zig, installed by cargo-lambda's pip
 bench: ## release builds measured on their own local stack -> docs/benchmarks.md, target/bench/results.json
 	bash scripts/bench.sh
 
+invoke: ## one function on a sample event, through cargo lambda against the local stack: make invoke FN=health [EVENT=events/health.json]
+	FN="$(FN)" EVENT="$(EVENT)" bash scripts/invoke.sh
+
 lint:
 	bash -c 'source scripts/lib.sh && ensure_tools && lint_template && openapi-spec-validator docs/api/openapi.yaml'
 

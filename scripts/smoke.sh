@@ -218,5 +218,16 @@ FORGED="${OWNER_A%%.*}.$(echo "$STAFF_B" | cut -d. -f2).${OWNER_A##*.}"
 check "network: a forged token is refused" 401 "b['error']['code']=='TOKEN_INVALID_SIGNATURE'" -- \
   "$BASE_URL/api/v1/partners/biz-a" -H "authorization: Bearer $FORGED"
 
+# Every sample event through the emulator, as `make invoke` sends it: each
+# function starts and answers its sample without an error.
+for sample in "$ROOT"/events/*.json; do
+  fn=$(basename "$sample" .json); fn=${fn%%--*}
+  if out=$(cargo lambda invoke --invoke-address 127.0.0.1 --invoke-port "$PORT" "$fn" --data-file "$sample" 2>&1); then
+    passed=$((passed+1)); echo "ok   invoke $fn $(basename "$sample")"
+  else
+    failed=$((failed+1)); echo "FAIL invoke $fn $(basename "$sample"): $(echo "$out" | tail -n 3)"
+  fi
+done
+
 echo "smoke: $passed passed, $failed failed"
 [ "$failed" = 0 ]
