@@ -419,6 +419,7 @@ pub async fn dispatch_by_name(name: &str, app: App, req: Request) -> Option<Resp
 
 /// The repository root (the workspace), for tests that read its files.
 pub mod bench;
+pub mod cli;
 pub mod network;
 pub mod faults;
 pub mod layering;

@@ -23,3 +23,23 @@ pub async fn send_json_after(sqs: &aws_sdk_sqs::Client, queue_url: &str, body: &
         .map_err(|e| AppError::internal(aws_sdk_sqs::error::DisplayErrorContext(e)))?;
     Ok(())
 }
+
+/// Sends many JSON jobs: `SendMessageBatch` of 10, `concurrency` batches in
+/// flight. Returns how many were sent; a batch entry SQS refused is an
+/// error (the caller's next run sends it again).
+pub async fn send_json_many(sqs: &aws_sdk_sqs::Client, queue_url: &str, bodies: &[Value], concurrency: usize) -> Result<usize, AppError> {
+    use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
+    use futures::stream::{self, StreamExt, TryStreamExt};
+    let batches = bodies.chunks(10).map(|chunk| {
+        let entries: Result<Vec<_>, _> = chunk.iter().enumerate().map(|(i, b)| SendMessageBatchRequestEntry::builder().id(i.to_string()).message_body(b.to_string()).build()).collect();
+        async move {
+            let entries = entries.map_err(AppError::internal)?;
+            let out = sqs.send_message_batch().queue_url(queue_url).set_entries(Some(entries)).send().await.map_err(|e| AppError::internal(aws_sdk_sqs::error::DisplayErrorContext(e)))?;
+            if let Some(failed) = out.failed.first() {
+                return Err(AppError::internal(format!("SQS refused a batch entry: {} {:?}", failed.code, failed.message)));
+            }
+            Ok::<usize, AppError>(out.successful.len())
+        }
+    });
+    stream::iter(batches).buffer_unordered(concurrency.max(1)).try_fold(0, |sent, n| async move { Ok(sent + n) }).await
+}
