@@ -41,6 +41,8 @@ pub const USAGE: &str = "usage: partnerctl [--url URL] [--key FILE] [--json] COM
   settlements resolve PARTNERSHIP PERIOD --outcome TEXT [--adjustment-cents N]
   cron JOB                                 run a scheduled job (needs CRON_SECRET)
   token --business ID --role owner|staff | token --customer ID   a local JWT (make dev's issuer)
+  sign METHOD PATH [BODY] [--wallet]       curl -H arguments for any signed request
+                                           (--wallet: as the partner x-wallet, else as admin)
 --url defaults to $BASE_URL or http://127.0.0.1:9000; --key to $ADMIN_KEY_FILE
 (a Solana keypair JSON of 64 numbers, or a 32-byte hex seed).";
 
@@ -135,6 +137,20 @@ pub fn headers(step: &Step, key: Option<&SigningKey>, cron_secret: Option<&str>,
     Ok(out)
 }
 
+/// `partnerctl sign`: the signature headers of any request, as curl
+/// arguments (the admin's, or with `--wallet` a partner's own).
+pub fn sign_args(words: &[String], key: &SigningKey, timestamp: i64) -> Result<String, String> {
+    let plain: Vec<&String> = words.iter().filter(|w| *w != "--wallet").collect();
+    let (method, path) = match plain.as_slice() {
+        [_, method, path, ..] => (method.to_ascii_uppercase(), path.to_string()),
+        _ => return Err(USAGE.to_string()),
+    };
+    let body = plain.get(3).map(|b| b.to_string());
+    let header = if words.iter().any(|w| w == "--wallet") { "x-wallet" } else { shared::http::auth::ADMIN_WALLET_HEADER };
+    let headers = crate::signed_headers(key, header, &method, &path, body.as_deref(), timestamp);
+    Ok(headers.iter().filter(|(k, _)| *k != "content-type").map(|(k, v)| format!("-H '{k}: {v}'")).collect::<Vec<_>>().join(" "))
+}
+
 fn cell(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
@@ -189,6 +205,16 @@ mod tests {
         assert_eq!(step(&words("cron settlements")).unwrap().auth, Auth::Cron);
         assert!(step(&words("refunds complete r-1")).unwrap_err().contains("--tx is required"));
         assert!(step(&words("nonsense")).is_err());
+    }
+
+    #[test]
+    fn sign_prints_the_headers_the_server_checks() {
+        let args = sign_args(&words("sign post /api/partners/refunds?status=PENDING"), &crate::admin_key(), 1_700_000_000).unwrap();
+        let expected = crate::signed_headers(&crate::admin_key(), "x-admin-wallet", "POST", "/api/partners/refunds?status=PENDING", None, 1_700_000_000);
+        for (k, v) in expected {
+            assert!(args.contains(&format!("-H '{k}: {v}'")), "{args}");
+        }
+        assert!(sign_args(&words("sign GET /api/credits --wallet"), &crate::admin_key(), 1).unwrap().starts_with("-H 'x-wallet: "));
     }
 
     #[test]

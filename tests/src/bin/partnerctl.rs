@@ -35,9 +35,13 @@ async fn main() {
     if args.first().map(String::as_str) == Some("token") {
         return token(&args);
     }
-    let step = cli::step(&args).unwrap_or_else(|e| fail(&e));
     let key = key_file.map(|f| std::fs::read_to_string(&f).map_err(|e| format!("{f}: {e}")).and_then(|t| cli::load_key(&t)).unwrap_or_else(|e| fail(&e)));
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    if args.first().map(String::as_str) == Some("sign") {
+        let key = key.unwrap_or_else(|| fail("sign needs --key FILE (or ADMIN_KEY_FILE)"));
+        return println!("{}", cli::sign_args(&args, &key, now).unwrap_or_else(|e| fail(&e)));
+    }
+    let step = cli::step(&args).unwrap_or_else(|e| fail(&e));
     let headers = cli::headers(&step, key.as_ref(), std::env::var("CRON_SECRET").ok().as_deref(), now).unwrap_or_else(|e| fail(&e));
     let client = reqwest::Client::new();
     let mut request = client.request(step.method.parse().expect("a method"), format!("{}{}", url.trim_end_matches('/'), step.path));
