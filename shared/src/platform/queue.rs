@@ -30,16 +30,21 @@ pub async fn send_json_after(sqs: &aws_sdk_sqs::Client, queue_url: &str, body: &
 pub async fn send_json_many(sqs: &aws_sdk_sqs::Client, queue_url: &str, bodies: &[Value], concurrency: usize) -> Result<usize, AppError> {
     use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
     use futures::stream::{self, StreamExt, TryStreamExt};
-    let batches = bodies.chunks(10).map(|chunk| {
-        let entries: Result<Vec<_>, _> = chunk.iter().enumerate().map(|(i, b)| SendMessageBatchRequestEntry::builder().id(i.to_string()).message_body(b.to_string()).build()).collect();
+    // Owned batches, so the sends hold no borrow across their awaits.
+    let mut batches: Vec<Vec<SendMessageBatchRequestEntry>> = Vec::new();
+    for chunk in bodies.chunks(10) {
+        let entries = chunk.iter().enumerate().map(|(i, b)| SendMessageBatchRequestEntry::builder().id(i.to_string()).message_body(b.to_string()).build()).collect::<Result<Vec<_>, _>>().map_err(AppError::internal)?;
+        batches.push(entries);
+    }
+    let sends = batches.into_iter().map(|entries| {
+        let (sqs, url) = (sqs.clone(), queue_url.to_string());
         async move {
-            let entries = entries.map_err(AppError::internal)?;
-            let out = sqs.send_message_batch().queue_url(queue_url).set_entries(Some(entries)).send().await.map_err(|e| AppError::internal(aws_sdk_sqs::error::DisplayErrorContext(e)))?;
+            let out = sqs.send_message_batch().queue_url(url).set_entries(Some(entries)).send().await.map_err(|e| AppError::internal(aws_sdk_sqs::error::DisplayErrorContext(e)))?;
             if let Some(failed) = out.failed.first() {
                 return Err(AppError::internal(format!("SQS refused a batch entry: {} {:?}", failed.code, failed.message)));
             }
             Ok::<usize, AppError>(out.successful.len())
         }
     });
-    stream::iter(batches).buffer_unordered(concurrency.max(1)).try_fold(0, |sent, n| async move { Ok(sent + n) }).await
+    stream::iter(sends).buffer_unordered(concurrency.max(1)).try_fold(0, |sent, n| async move { Ok(sent + n) }).await
 }
