@@ -92,6 +92,7 @@ export_stack_env() { # dynamodb_port moto_port name
   export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$1"
   export AWS_ENDPOINT_URL_SQS="http://127.0.0.1:$2"
   export AWS_ENDPOINT_URL_EVENTBRIDGE="http://127.0.0.1:$2"
+  export AWS_ENDPOINT_URL_SECRETS_MANAGER="http://127.0.0.1:$2"
   export STAGE=local
   export RESOURCE_PREFIX="partner-program-$3"
   export TABLE_NAME="$RESOURCE_PREFIX-table"

@@ -15,6 +15,8 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     /// The Partner Network's token verifier (keys cached per container).
     pub jwt: Option<super::jwt::Verifier>,
+    /// The Paddle and cron secrets (from Secrets Manager in AWS).
+    pub secrets: Arc<super::secrets::Secrets>,
     /// For outside HTTP services (Solana RPC); built on first use so the
     /// functions that never call out do not pay for it at cold start.
     http: Arc<OnceLock<reqwest::Client>>,
@@ -25,7 +27,9 @@ impl App {
     /// three costs no network round trip.
     pub fn new(settings: Settings, sdk: &aws_config::SdkConfig, clock: Arc<dyn Clock>) -> Self {
         let jwt = settings.jwt.clone().map(super::jwt::Verifier::new);
+        let secrets = Arc::new(super::secrets::Secrets::from_settings(&settings));
         Self {
+            secrets,
             settings: Arc::new(settings),
             db: super::aws::dynamodb(sdk),
             sqs: aws_sdk_sqs::Client::new(sdk),
@@ -46,7 +50,9 @@ impl App {
         let settings_done = Instant::now();
         let sdk = super::aws::sdk_config().await;
         let sdk_done = Instant::now();
-        let app = Self::new(settings, &sdk, Arc::new(SystemClock));
+        let secrets = super::secrets::Secrets::load(&settings, &sdk).await?;
+        let mut app = Self::new(settings, &sdk, Arc::new(SystemClock));
+        app.secrets = Arc::new(secrets);
         let done = Instant::now();
         let ms = |a: Instant, b: Instant| (b - a).as_secs_f64() * 1000.0;
         tracing::info!(

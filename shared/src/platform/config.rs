@@ -87,6 +87,11 @@ pub struct Settings {
     /// Where settlement calculations fan out to (SQS queue URL); without
     /// one the scheduled run calculates inline.
     pub settlement_queue_url: Option<String>,
+    /// Secrets Manager ids of the Paddle webhook secret and the cron secret:
+    /// in AWS the functions that need them read them at cold start
+    /// (`platform::secrets`); the plaintext settings are for local runs.
+    pub paddle_secret_id: Option<String>,
+    pub cron_secret_id: Option<String>,
     /// Bearer token for `GET /api/cron/{job}`. Never logged.
     pub cron_secret: Option<String>,
     pub payments: PaymentSettings,
@@ -202,6 +207,8 @@ impl Settings {
             stripe_api_base: get("STRIPE_API_BASE").filter(|s| !s.is_empty()).unwrap_or_else(|| "https://api.stripe.com".into()),
             settlement_queue_url: get("SETTLEMENT_QUEUE_URL").filter(|s| !s.is_empty()),
             cron_secret: get("CRON_SECRET").filter(|s| !s.is_empty()),
+            paddle_secret_id: get("PADDLE_WEBHOOK_SECRET_ID").filter(|s| !s.is_empty()),
+            cron_secret_id: get("CRON_SECRET_ID").filter(|s| !s.is_empty()),
             payments: PaymentSettings {
                 solana_rpc_url: get("SOLANA_RPC_URL").filter(|s| !s.is_empty()),
                 token_mint: get("TOKEN_MINT").filter(|s| !s.is_empty()),
@@ -226,13 +233,13 @@ impl Settings {
         if self.event_bus_name.is_none() {
             missing.push("EVENT_BUS_NAME");
         }
-        if self.paddle_secrets.is_empty() {
+        if self.paddle_secrets.is_empty() && self.paddle_secret_id.is_none() {
             missing.push("PADDLE_WEBHOOK_SECRET_KEY");
         }
         if self.paddle_webhook_queue_url.is_none() {
             missing.push("PADDLE_WEBHOOK_QUEUE_URL");
         }
-        if self.cron_secret.is_none() {
+        if self.cron_secret.is_none() && self.cron_secret_id.is_none() {
             missing.push("CRON_SECRET");
         }
         if self.payments.solana_rpc_url.is_none() {

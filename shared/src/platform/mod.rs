@@ -22,5 +22,6 @@ pub mod jwt;
 pub mod queue;
 pub mod rate_limit;
 pub mod replay;
+pub mod secrets;
 pub mod resources;
 pub mod table;

@@ -28,6 +28,7 @@ pub struct Secrets {
     cron: RwLock<Option<String>>,
     source: Option<Source>,
     last_read: Mutex<Option<Instant>>,
+    refresh_every: Duration,
 }
 
 /// A Paddle secret as stored: `{"current": "...", "previous": "..."}` (an
@@ -47,7 +48,13 @@ async fn read(client: &aws_sdk_secretsmanager::Client, id: &str) -> Result<Strin
 impl Secrets {
     /// The plaintext settings only (local runs, tests).
     pub fn from_settings(settings: &Settings) -> Secrets {
-        Secrets { paddle: RwLock::new(settings.paddle_secrets.clone()), cron: RwLock::new(settings.cron_secret.clone()), source: None, last_read: Mutex::new(None) }
+        Secrets {
+            paddle: RwLock::new(settings.paddle_secrets.clone()),
+            cron: RwLock::new(settings.cron_secret.clone()),
+            source: None,
+            last_read: Mutex::new(None),
+            refresh_every: REFRESH_EVERY,
+        }
     }
 
     /// At cold start: the plaintext settings, replaced by Secrets Manager's
@@ -77,6 +84,12 @@ impl Secrets {
         Ok(())
     }
 
+    /// With another least time between reads (tests rotate within seconds).
+    pub fn with_refresh_every(mut self, every: Duration) -> Secrets {
+        self.refresh_every = every;
+        self
+    }
+
     /// The Paddle webhook secrets to try, current first.
     pub fn paddle(&self) -> Vec<String> {
         self.paddle.read().unwrap_or_else(|p| p.into_inner()).clone()
@@ -93,7 +106,7 @@ impl Secrets {
         if self.source.is_none() {
             return false;
         }
-        let due = self.last_read.lock().unwrap_or_else(|p| p.into_inner()).is_none_or(|at| at.elapsed() >= REFRESH_EVERY);
+        let due = self.last_read.lock().unwrap_or_else(|p| p.into_inner()).is_none_or(|at| at.elapsed() >= self.refresh_every);
         if !due {
             return false;
         }

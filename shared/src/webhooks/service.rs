@@ -37,7 +37,12 @@ pub struct Delivery<'a> {
 pub async fn ingest(app: &App, delivery: Delivery<'_>) -> Result<Ingested, AppError> {
     let Delivery { raw, signature, request_id } = delivery;
     let now = app.clock.now();
-    let verified = verify_signature(signature, raw, &app.settings.paddle_secrets, now.unix_timestamp(), app.settings.paddle_tolerance_secs);
+    let mut verified = verify_signature(signature, raw, &app.secrets.paddle(), now.unix_timestamp(), app.settings.paddle_tolerance_secs);
+    // A rotation may have happened since the secrets were read: read them
+    // again (at most every 30 s) and check once more.
+    if verified.is_err() && app.secrets.refresh().await {
+        verified = verify_signature(signature, raw, &app.secrets.paddle(), now.unix_timestamp(), app.settings.paddle_tolerance_secs);
+    }
     if let Err(e) = verified {
         if !app.settings.paddle_bypass_signature {
             let audit = AuditEntry::new("paddle", "webhook.invalid_signature", store::UNVERIFIED_SUBJECT, &rfc3339(now), json!({ "reason": e.reason() }))

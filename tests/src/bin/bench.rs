@@ -49,6 +49,23 @@ fn artifacts() -> Result<Vec<Artifact>, String> {
     Ok(out)
 }
 
+/// The Paddle and cron secrets in moto's Secrets Manager, with the values
+/// the sample events are signed with; the settings that name them.
+async fn bench_secrets(prefix: &str) -> Option<Vec<(String, String)>> {
+    let sdk = shared::platform::aws::sdk_config().await;
+    let sm = aws_sdk_secretsmanager::Client::new(&sdk);
+    let (paddle, cron) = (format!("{prefix}/paddle"), format!("{prefix}/cron"));
+    let paddle_value = format!(r#"{{"current":"{}","previous":""}}"#, std::env::var("PADDLE_WEBHOOK_SECRET_KEY").unwrap_or_else(|_| "pdl_ntfset_local_secret".into()));
+    let cron_value = std::env::var("CRON_SECRET").unwrap_or_else(|_| "local-cron-secret".into());
+    for (name, value) in [(&paddle, paddle_value), (&cron, cron_value)] {
+        if let Err(e) = sm.create_secret().name(name).secret_string(value).send().await {
+            eprintln!("[bench] no Secrets Manager on the stack ({e}); secrets come from the environment");
+            return None;
+        }
+    }
+    Some(vec![("PADDLE_WEBHOOK_SECRET_ID".into(), paddle), ("CRON_SECRET_ID".into(), cron)])
+}
+
 #[tokio::main]
 async fn main() {
     let watch_port: u16 = std::env::var("BENCH_API_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(9200);
@@ -92,10 +109,19 @@ async fn main() {
             None
         }
     };
+    // The functions that need secrets read them from Secrets Manager (moto)
+    // at cold start, as in AWS: their start includes that read.
+    let secret_ids = bench_secrets(&prefix).await;
     let mut cold_starts = Vec::new();
     for name in procs::function_names() {
+        let mut env = cold_env.clone();
+        if let Some(ids) = secret_ids.as_ref().filter(|_| ["webhooks-paddle", "cron"].contains(&name.as_str())) {
+            env.retain(|(k, _)| k != "PADDLE_WEBHOOK_SECRET_KEY" && k != "CRON_SECRET");
+            env.extend([("PADDLE_WEBHOOK_SECRET_KEY".to_string(), String::new()), ("CRON_SECRET".to_string(), String::new())]);
+            env.extend(ids.iter().cloned());
+        }
         let result = match cold::sample_event(&name) {
-            Ok((file, event)) => cold::measure(&name, &procs::binary(&name), &file, &event, &cold_env).await,
+            Ok((file, event)) => cold::measure(&name, &procs::binary(&name), &file, &event, &env).await,
             Err(e) => Err(e),
         };
         match result {
