@@ -49,7 +49,7 @@ where
         let request_id = event.context.request_id;
         async move {
             let started = std::time::Instant::now();
-            let (result, ddb) = shared::platform::ddb_metrics::measure(handled).await;
+            let (result, ddb) = shared::platform::metrics::invocation(shared::platform::ddb_metrics::measure(handled)).await;
             let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
             let (ddb_requests, ddb_ms, ddb_rcu, ddb_wcu) = (ddb.requests, ddb.millis(), ddb.read_units, ddb.write_units);
             let ok = result.is_ok();

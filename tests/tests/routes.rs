@@ -215,3 +215,34 @@ fn every_openapi_operation_states_its_auth_outcomes_and_real_error_codes() {
         assert!(!node.is_null(), "dangling $ref {target}");
     }
 }
+
+/// The alarms and the dashboard watch metrics the code emits, under the
+/// names it emits them, and every metric the code emits is on the dashboard.
+#[test]
+fn alarms_and_the_dashboard_watch_the_metrics_the_code_emits() {
+    use shared::platform::metrics::names::*;
+    let emitted = [
+        SEATS_ACTIVE, SEATS_OPEN, ELIMINATIONS, REFUNDS_PENDING, REFUNDS_OVERDUE, PAYOUTS_FAILED, WEBHOOK_EVENTS_RECEIVED, WEBHOOK_EVENTS_DUPLICATE, WEBHOOK_EVENTS_FAILED,
+        WEBHOOK_INVALID_SIGNATURES, CREDITS_GRANTED, CREDITS_REVERSED, RECONCILIATION_DRIFT, PARTNER_TRANSACTIONS, SETTLEMENTS_CALCULATED, SETTLEMENTS_DISPUTED, SETTLEMENTS_PROCESSED,
+        SETTLEMENT_DRIFT, RATE_LIMITED,
+    ];
+    let text = std::fs::read_to_string(repo_root().join("infra/template.yaml")).unwrap();
+    let template = template();
+    let resources = template["Resources"].as_mapping().unwrap();
+    let mut alarmed = 0;
+    for (name, r) in resources {
+        if r["Type"] == "AWS::CloudWatch::Alarm" && r["Properties"]["Namespace"] == "PartnerProgram" {
+            let metric = r["Properties"]["MetricName"].as_str().unwrap();
+            assert!(emitted.contains(&metric), "{name:?} watches {metric}, which nothing emits");
+            alarmed += 1;
+        }
+    }
+    assert!(alarmed >= 6);
+    let dashboard = text.split("DashboardBody:").nth(1).expect("a dashboard");
+    for metric in emitted {
+        assert!(dashboard.contains(&format!("MetricName=\\\"{metric}\\\"")), "{metric} is not on the dashboard");
+    }
+    for queue in ["RefundPayoutsDeadLetterQueue", "PaddleWebhooksDeadLetterQueue", "SettlementsDeadLetterQueue"] {
+        assert!(resources.iter().any(|(_, r)| r["Type"] == "AWS::CloudWatch::Alarm" && serde_yaml::to_string(&r["Properties"]["Dimensions"]).unwrap().contains(queue)), "no alarm on {queue}'s depth");
+    }
+}

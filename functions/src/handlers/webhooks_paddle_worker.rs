@@ -2,7 +2,7 @@
 //! failed message so SQS retries it and, after repeated failure, moves it
 //! to the dead-letter queue (the event is marked `error` each time).
 
-use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 use serde::Deserialize;
 use shared::webhooks::service;
 use shared::{App, AppError};
@@ -23,9 +23,8 @@ pub async fn handle(app: App, event: SqsEvent) -> Result<SqsBatchResponse, AppEr
         };
         if let Err(e) = outcome {
             tracing::warn!(message_id = %id, error = %e, "webhook job failed");
-            let mut f = BatchItemFailure::default();
-            f.item_identifier = id;
-            failures.push(f);
+            shared::platform::metrics::count(shared::platform::metrics::names::WEBHOOK_EVENTS_FAILED, 1);
+            failures.push(crate::sqs_failure(id));
         }
     }
     let mut response = SqsBatchResponse::default();

@@ -349,6 +349,7 @@ async fn run_claimed(app: &App, run: &mut Run, actor: &str, request_id: Option<S
     if !store::complete(app, run, &done_at, &audit).await? {
         return Err(AppError::conflict("CYCLE_ALREADY_EXECUTED", "another invocation completed this cycle"));
     }
+    crate::platform::metrics::count(crate::platform::metrics::names::ELIMINATIONS, eliminated.len() as u64);
     Ok(Execution { month_key: month_s, status: RunStatus::Completed, executed_at: Some(done_at), eliminated, skipped })
 }
 

@@ -26,7 +26,7 @@ where
     let request_id = request_id(&req).unwrap_or_default();
     // Boxed: the handler's future is large, and keeping it inline made
     // every caller's future (and a debug test's stack) larger still.
-    let (result, ddb) = ddb_metrics::measure(Box::pin(handler(app, req))).await;
+    let (result, ddb) = crate::platform::metrics::invocation(ddb_metrics::measure(Box::pin(handler(app, req)))).await;
     let resp = match result {
         Ok(resp) => resp,
         Err(err) => response::error(&err),

@@ -169,6 +169,7 @@ pub async fn record(app: &App, business_id: &str, user_id: &str, partnership_id:
                     warm::remember_qualifying(table, partnership_id, &tx.period_start, n + u64::from(tx.transaction_type.qualifies()));
                 }
                 outbox::publish_now(app, std::slice::from_ref(&event)).await;
+                crate::platform::metrics::count(crate::platform::metrics::names::PARTNER_TRANSACTIONS, 1);
                 return Ok((tx, true));
             }
             Err(refused) => refused,

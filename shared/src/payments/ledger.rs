@@ -100,7 +100,10 @@ pub async fn reverse(app: &App, actor: &str, wallet: &str, entry_id: &str, note:
     let audit = AuditEntry::new(actor, "credits.reversed", &store::ledger_subject(wallet), &at, json!({ "entryId": entry.entry_id, "reverses": entry_id, "amount": entry.amount, "note": note }));
     let marker = Tx::new().with(TX_MARKER, store::reversal_marker_item(app, wallet, entry_id, &entry.entry_id)?);
     match write(app, &entry, allow_negative, marker, &audit).await? {
-        None => Ok(entry),
+        None => {
+            crate::platform::metrics::count(crate::platform::metrics::names::CREDITS_REVERSED, entry.amount.unsigned_abs());
+            Ok(entry)
+        }
         Some(r) if r.failed(TX_MARKER) => Err(AppError::conflict("ENTRY_ALREADY_REVERSED", "this entry was already reversed")),
         Some(r) if r.failed(TX_BALANCE) => Err(AppError::new(422, "INSUFFICIENT_BALANCE", "the reversal would make the balance negative; set allowNegative to do so explicitly")),
         Some(r) => Err(r.unexpected("reversal")),

@@ -303,6 +303,7 @@ async fn check_wallet(app: &App, r: &mut Report, balance: &BalanceRecord, entrie
 async fn finish(app: &App, mut report: Report) -> Result<Report, AppError> {
     report.generated_at = rfc3339(app.clock.now());
     report.zero_drift = report.drift.is_empty();
+    crate::platform::metrics::gauge(crate::platform::metrics::names::RECONCILIATION_DRIFT, report.drift.len() as f64);
     report.verify_gated = store::verify_gated(app).await?.is_some();
     Ok(report)
 }

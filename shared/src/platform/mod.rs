@@ -16,6 +16,7 @@ pub mod error;
 pub mod health;
 pub mod ids;
 pub mod logging;
+pub mod metrics;
 pub mod outbound;
 pub mod outbox;
 pub mod jwt;

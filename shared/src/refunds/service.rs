@@ -130,7 +130,10 @@ pub async fn process_payout(app: &App, provider: &impl PayoutProvider, refund_id
             return Ok(JobResult::CheckLater);
         }
         PayoutOutcome::Paid { tx_hash } => RefundAction::Complete { tx_hash },
-        PayoutOutcome::Rejected { reason } => RefundAction::Fail { reason },
+        PayoutOutcome::Rejected { reason } => {
+            crate::platform::metrics::count(crate::platform::metrics::names::PAYOUTS_FAILED, 1);
+            RefundAction::Fail { reason }
+        }
     };
     let paid = matches!(action, RefundAction::Complete { .. });
     match act(app, "payout-worker", refund_id, action, None).await {
@@ -145,7 +148,16 @@ pub async fn process_payout(app: &App, provider: &impl PayoutProvider, refund_id
 /// `RefundOverdue` event per overdue refund on the bus.
 pub async fn sla_audit(app: &App, publish: bool) -> Result<SlaReport, AppError> {
     let pending = store::all_by_status(app, RefundStatus::Pending).await?;
+    let pending_count = pending.len();
     let report = sla_report(pending, app.clock.now());
+    {
+        use crate::platform::metrics::{gauge, names};
+        gauge(names::REFUNDS_PENDING, pending_count as f64);
+        gauge(names::REFUNDS_OVERDUE, report.overdue.len() as f64);
+        let stats = crate::program::store::load(app).await?.stats;
+        gauge(names::SEATS_ACTIVE, stats.active_seats as f64);
+        gauge(names::SEATS_OPEN, stats.open_seats() as f64);
+    }
     for r in &report.overdue {
         tracing::error!(refund_id = %r.refund_id, deadline = %r.refund_deadline_at, "refund overdue (7-day SLA breached)");
     }

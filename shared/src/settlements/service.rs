@@ -21,6 +21,7 @@ use crate::platform::audit::AuditEntry;
 use crate::platform::clock::rfc3339;
 use crate::platform::error::AppError;
 use crate::platform::ids::new_id;
+use crate::platform::metrics;
 use crate::platform::outbox::{self, OutboxEvent};
 use crate::App;
 
@@ -98,12 +99,14 @@ pub async fn calculate(app: &App, p: &Partnership, period: Period) -> Result<Cal
     if !reconciliation.clean() {
         // The lines are the truth the settlement states; the counters
         // disagreeing means a bug: the alarm on this log line pages.
+        metrics::count(metrics::names::SETTLEMENT_DRIFT, 1);
         tracing::error!(partnership_id = %p.partnership_id, period = %key, drift_cents = reconciliation.drift_cents, drift_transactions = reconciliation.drift_transactions, "settlement drift");
     }
     let s = Settlement::from_tally(new_id(), p, &period, &lines, reconciliation, now_text.clone(), review_ends);
     let audit = AuditEntry::new("system", "settlement.calculated", &store::subject(&s.partnership_id, &s.period_start), &now_text, event_detail(&s));
     let event = OutboxEvent::new(app, "partner.settlement.calculated", event_detail(&s));
     if store::create(app, &s, &audit, &event).await? {
+        metrics::count(metrics::names::SETTLEMENTS_CALCULATED, 1);
         outbox::publish_now(app, std::slice::from_ref(&event)).await;
         return Ok(Calculated::Created(s));
     }
@@ -240,6 +243,7 @@ pub async fn process(app: &App, provider: &impl SettlementPayouts, s: &Settlemen
     if !store::save(app, s, &after, &audit, std::slice::from_ref(&event), vec![]).await? {
         return Ok(false);
     }
+    metrics::count(metrics::names::SETTLEMENTS_PROCESSED, 1);
     outbox::publish_now(app, std::slice::from_ref(&event)).await;
     Ok(true)
 }
@@ -274,6 +278,7 @@ pub async fn dispute(app: &App, business_id: &str, user_id: &str, partnership_id
     if !store::save(app, &s, &after, &audit, &[], vec![]).await? {
         return Err(AppError::conflict("SETTLEMENT_CHANGED", "the settlement changed meanwhile; read it again"));
     }
+    metrics::count(metrics::names::SETTLEMENTS_DISPUTED, 1);
     Ok(after)
 }
 

@@ -11,6 +11,7 @@ use crate::commissions::{domain::Adjustment, domain::Sale, service as commission
 use crate::dunning::{domain::DunningRecord, service as dunning};
 use crate::memberships::{domain::MembershipChange, service as memberships};
 use crate::platform::audit::{self, AuditEntry, AuditFilter, AuditRow};
+use crate::platform::metrics;
 use crate::platform::clock::{rfc3339, Window};
 use crate::platform::error::AppError;
 use crate::App;
@@ -45,6 +46,7 @@ pub async fn ingest(app: &App, delivery: Delivery<'_>) -> Result<Ingested, AppEr
     }
     if let Err(e) = verified {
         if !app.settings.paddle_bypass_signature {
+            metrics::count(metrics::names::WEBHOOK_INVALID_SIGNATURES, 1);
             let audit = AuditEntry::new("paddle", "webhook.invalid_signature", store::UNVERIFIED_SUBJECT, &rfc3339(now), json!({ "reason": e.reason() }))
                 .with_request_id(request_id.clone());
             audit.write(&app.db, app.table()).await?;
@@ -71,9 +73,11 @@ pub async fn ingest(app: &App, delivery: Delivery<'_>) -> Result<Ingested, AppEr
     let received = AuditEntry::new("paddle", "webhook.received", &subject, &at, json!({ "eventType": event.event_type }))
         .with_request_id(request_id.clone());
     if store::record_received(app, &event, &received).await? {
+        metrics::count(metrics::names::WEBHOOK_EVENTS_RECEIVED, 1);
         enqueue(app, &event.event_id).await?;
         return Ok(Ingested::New);
     }
+    metrics::count(metrics::names::WEBHOOK_EVENTS_DUPLICATE, 1);
     AuditEntry::new("paddle", "webhook.duplicate", &subject, &at, json!({ "eventType": event.event_type }))
         .with_request_id(request_id)
         .write(&app.db, app.table())
