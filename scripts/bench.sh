@@ -49,6 +49,11 @@ for z in sorted(root.glob("*/bootstrap.zip")):
 json.dump(sizes, open(out, "w"), indent=1)
 PY
 
+# The peer measured beside us: Node.js 20 with the AWS SDK for JavaScript
+# v3, from the npm registry into an ignored folder.
+log "installing the Node.js peer (npm ci in scripts/bench/node-peer)"
+(cd "$ROOT/scripts/bench/node-peer" && npm ci --no-audit --no-fund --silent)
+
 # 2-5 run on native release binaries (the same profile).
 log "building the native release binaries"
 cargo build --release --locked -p functions

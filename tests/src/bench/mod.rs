@@ -6,6 +6,7 @@
 pub mod batch;
 pub mod cold;
 pub mod load;
+pub mod peer;
 pub mod procs;
 pub mod report;
 pub mod runtime_api;

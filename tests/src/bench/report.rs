@@ -34,6 +34,8 @@ pub struct Results {
     pub cold_starts: Vec<ColdStart>,
     pub load: Vec<LoadResult>,
     pub batch: Vec<BatchResult>,
+    /// The Node.js peer beside us (issue 16).
+    pub peer: Option<super::peer::PeerResult>,
     pub failures: Vec<String>,
 }
 
@@ -212,7 +214,15 @@ impl Results {
                 opt(b.ddb_wcu)
             ));
         }
-        out.push_str("| partner-network settlement | 10,000 / 100,000 transactions | not built yet | | | | | |\n\n");
+        out.push('\n');
+        if let Some(p) = &self.peer {
+            out.push_str("### 6. The peer: the same operation in Node.js 20 (goal: ours at least 20x faster to first response)\n\n");
+            out.push_str("| | first response ms (cold) | warm p50 / p95 / p99 ms | peak RSS MiB |\n| --- | ---: | ---: | ---: |\n");
+            let rss = |k: Option<u64>| k.map(|k| format!("{:.1}", k as f64 / 1024.0)).unwrap_or_default();
+            out.push_str(&format!("| {} | {} | {} / {} / {} | {} |\n", p.ours, ms(p.ours_first_response_ms), ms(p.ours_warm_ms.p50), ms(p.ours_warm_ms.p95), ms(p.ours_warm_ms.p99), rss(p.ours_peak_rss_kib)));
+            out.push_str(&format!("| {} | {} | {} / {} / {} | {} |\n", p.peer, ms(p.peer_first_response_ms), ms(p.peer_warm_ms.p50), ms(p.peer_warm_ms.p95), ms(p.peer_warm_ms.p99), rss(p.peer_peak_rss_kib)));
+            out.push_str(&format!("\n{}: ours is {:.1}x faster to first response and {:.1}x at warm p50.\n\n", p.operation, p.cold_ratio, p.warm_p50_ratio));
+        }
         out
     }
 }

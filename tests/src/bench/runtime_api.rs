@@ -33,15 +33,25 @@ pub struct OneShot {
 }
 
 struct State {
-    event: Option<String>,
+    /// Events still to hand out, in order.
+    events: std::collections::VecDeque<String>,
     served: Served,
+    /// When each event was handed out and when its response came.
+    handed: Vec<Instant>,
+    answered: Vec<Instant>,
 }
 
 impl OneShot {
     pub async fn start(event: String) -> std::io::Result<Self> {
+        Self::start_series(vec![event]).await
+    }
+
+    /// Hands out `events` one after the other, each as soon as the function
+    /// polls after answering the one before: warm invocations.
+    pub async fn start_series(events: Vec<String>) -> std::io::Result<Self> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?.to_string();
-        let state = Arc::new(Mutex::new(State { event: Some(event), served: Served::default() }));
+        let state = Arc::new(Mutex::new(State { events: events.into(), served: Served::default(), handed: Vec::new(), answered: Vec::new() }));
         let done = Arc::new(Notify::new());
         let (s, d) = (state.clone(), done.clone());
         tokio::spawn(async move {
@@ -50,6 +60,21 @@ impl OneShot {
             }
         });
         Ok(Self { addr, state, done })
+    }
+
+    /// Waits until every event of the series was answered; each one's time
+    /// from being handed out to its response, in ms.
+    pub async fn latencies(&self, count: usize) -> Vec<f64> {
+        loop {
+            let notified = self.done.notified();
+            {
+                let st = self.state.lock().unwrap();
+                if st.answered.len() >= count {
+                    return st.handed.iter().zip(&st.answered).map(|(h, a)| (*a - *h).as_secs_f64() * 1000.0).collect();
+                }
+            }
+            notified.await;
+        }
     }
 
     /// Waits for the response (or error) to the event.
@@ -77,7 +102,11 @@ async fn connection(sock: TcpStream, state: Arc<Mutex<State>>, done: Arc<Notify>
             let event = {
                 let mut st = state.lock().unwrap();
                 st.served.first_poll.get_or_insert(now);
-                st.event.take()
+                let event = st.events.pop_front();
+                if event.is_some() {
+                    st.handed.push(Instant::now());
+                }
+                event
             };
             match event {
                 Some(event) => {
@@ -100,8 +129,11 @@ async fn connection(sock: TcpStream, state: Arc<Mutex<State>>, done: Arc<Notify>
             {
                 let mut st = state.lock().unwrap();
                 st.served.responded.get_or_insert(now);
-                st.served.body = body;
-                st.served.ok = ok;
+                st.answered.push(now);
+                if st.answered.len() == 1 {
+                    st.served.body = body;
+                    st.served.ok = ok;
+                }
             }
             done.notify_waiters();
             let _ = write.write_all(b"HTTP/1.1 202 Accepted\r\ncontent-length: 16\r\n\r\n{\"status\":\"OK\"}\n").await;

@@ -136,6 +136,18 @@ async fn main() {
         }
     }
 
+    eprintln!("[bench] the Node.js peer beside us");
+    let peer = match integration_tests::bench::peer::config_read(&cold_env).await {
+        Ok(p) => {
+            eprintln!("[bench]   cold {:.1}x, warm p50 {:.1}x", p.cold_ratio, p.warm_p50_ratio);
+            Some(p)
+        }
+        Err(e) => {
+            failures.push(format!("peer: {e}"));
+            None
+        }
+    };
+
     eprintln!("[bench] warm load");
     let mut load_results = Vec::new();
     match load::Watch::start(watch_port).await {
@@ -182,7 +194,7 @@ async fn main() {
         }
     }
 
-    let results = Results { machine: machine(), artifacts, floor, cold_starts, load: load_results, batch: batch_results, failures };
+    let results = Results { machine: machine(), artifacts, floor, cold_starts, load: load_results, batch: batch_results, peer, failures };
     let json = serde_json::to_string_pretty(&results).expect("results serialize");
     std::fs::write(out_dir().join("results.json"), json).expect("write results.json");
     std::fs::write(out_dir().join("report.md"), results.markdown()).expect("write report.md");
