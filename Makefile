@@ -1,5 +1,5 @@
 # Thin wrappers over scripts/: see README.md.
-.PHONY: dev test build bench deploy lint
+.PHONY: dev test build bench deploy lint package invoke
 
 dev:   ## local stack + API on http://127.0.0.1:9000
 	bash scripts/dev.sh
@@ -12,6 +12,9 @@ build: ## deployable arm64 artifacts (needs zig, installed by cargo-lambda's pip
 
 bench: ## release builds measured on their own local stack -> docs/benchmarks.md, target/bench/results.json
 	bash scripts/bench.sh
+
+package: ## sam build of every function (rust-cargolambda, arm64): .aws-sam/build holds the built template and artifacts
+	bash -c 'source scripts/lib.sh && ensure_tools && sam build --beta-features --template-file infra/template.yaml --build-dir .aws-sam/build --cached --parallel'
 
 invoke: ## one function on a sample event, through cargo lambda against the local stack: make invoke FN=health [EVENT=events/health.json]
 	FN="$(FN)" EVENT="$(EVENT)" bash scripts/invoke.sh
