@@ -14,7 +14,7 @@ bench: ## release builds measured on their own local stack -> docs/benchmarks.md
 	bash scripts/bench.sh
 
 package: ## sam build of every function (rust-cargolambda, arm64): .aws-sam/build holds the built template and artifacts
-	bash -c 'source scripts/lib.sh && ensure_tools && sam build --beta-features --template-file infra/template.yaml --build-dir .aws-sam/build --cached --parallel'
+	bash -c 'source scripts/lib.sh && ensure_tools && sam build --beta-features --template-file infra/template.yaml --build-dir .aws-sam/build --parallel'
 
 invoke: ## one function on a sample event, through cargo lambda against the local stack: make invoke FN=health [EVENT=events/health.json]
 	FN="$(FN)" EVENT="$(EVENT)" bash scripts/invoke.sh

@@ -49,6 +49,12 @@ for z in sorted(root.glob("*/bootstrap.zip")):
 json.dump(sizes, open(out, "w"), indent=1)
 PY
 
+# `make package` on the same arm64 build: SAM's rust-cargolambda method
+# reuses it, so every bench run proves the deployable package builds.
+log "sam build (make package) into .aws-sam/build"
+sam build --beta-features --template-file "$ROOT/infra/template.yaml" --build-dir "$ROOT/.aws-sam/build" --parallel >"$LOG_DIR/sam-build.log" 2>&1 \
+  || { log "sam build failed: see $LOG_DIR/sam-build.log"; exit 1; }
+
 # The peer measured beside us: Node.js 20 with the AWS SDK for JavaScript
 # v3, from the npm registry into an ignored folder.
 log "installing the Node.js peer (npm ci in scripts/bench/node-peer)"
