@@ -135,7 +135,7 @@ async fn a_dispute_holds_processing_until_both_parties_agree_and_the_adjustment_
     net.env.clock.set(datetime!(2026-04-03 10:00 UTC));
     let line = net.get(&path, "biz-a").await.json["lines"][0]["id"].as_str().unwrap().to_string();
     assert_eq!(net.owner("POST", &format!("{path}/dispute"), "biz-a", json!({ "reason": "x", "lines": ["nope"] })).await.code(), "INVALID_LINES");
-    let disputed = net.owner("POST", &format!("{path}/dispute"), "biz-a", json!({ "reason": "The reward was returned", "lines": [line] })).await;
+    let disputed = net.owner("POST", &format!("{path}/dispute"), "biz-a", json!({ "reason": "The reward was returned", "lines": [line, line] })).await;
     assert_eq!((disputed.status, disputed.json["status"].as_str()), (200, Some("DISPUTED")), "{}", disputed.json);
     assert_eq!(net.owner("POST", &format!("{path}/dispute"), "biz-b", json!({ "reason": "again" })).await.code(), "SETTLEMENT_NOT_DISPUTABLE");
     // Not processed while disputed, even after the review.

@@ -369,10 +369,11 @@ pub async fn list(app: &App, partnership_id: &str, customer: Option<&str>, perio
     query_page(&app.db, app.table(), &part, Some(limit), cursor).await
 }
 
-/// Every transaction counted in a period, oldest first (settlement reads
-/// these).
-pub async fn of_period(app: &App, partnership_id: &str, period_start: &str) -> Result<Vec<PartnerTransaction>, AppError> {
-    let items = dynamo::query_all(&app.db, app.table(), &Partition::index(GSI2, period_index(partnership_id, period_start))).await?;
+/// Several transactions of a partnership at once (one BatchGetItem per
+/// 100); the ones that do not exist are left out.
+pub async fn get_many(app: &App, partnership_id: &str, ids: &[String]) -> Result<Vec<PartnerTransaction>, AppError> {
+    let keys: Vec<Key> = ids.iter().map(|id| tx_key(partnership_id, id)).collect();
+    let items = dynamo::batch_get(&app.db, app.table(), &keys).await?;
     Ok(items.into_iter().map(serde_dynamo::from_item).collect::<Result<_, _>>()?)
 }
 

@@ -238,7 +238,14 @@ impl DisputeRequest {
         if self.lines.len() > 100 || !self.lines.iter().all(|l| crate::businesses::domain::is_business_id(l)) {
             return Err(AppError::bad_request("INVALID_LINES", "lines names at most 100 transaction ids of this settlement"));
         }
-        Ok((reason, self.lines.clone()))
+        // Each line once: a batch read refuses repeated keys.
+        let mut lines: Vec<String> = Vec::new();
+        for l in &self.lines {
+            if !lines.contains(l) {
+                lines.push(l.clone());
+            }
+        }
+        Ok((reason, lines))
     }
 }
 

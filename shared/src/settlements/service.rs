@@ -267,11 +267,11 @@ pub async fn dispute(app: &App, business_id: &str, user_id: &str, partnership_id
     if now >= s.review_ends_at {
         return Err(AppError::conflict("REVIEW_PERIOD_OVER", "the 7-day review ended; the settlement is being processed"));
     }
-    for id in &lines {
-        let line = transaction_store::get(app, partnership_id, id).await?;
-        if line.is_none_or(|l: PartnerTransaction| l.period_start != s.period_start) {
-            return Err(AppError::bad_request("INVALID_LINES", format!("{id} is not a line of this settlement")));
-        }
+    // One read for all the disputed lines, each checked to be this
+    // settlement's.
+    let found = transaction_store::get_many(app, partnership_id, &lines).await?;
+    if let Some(id) = lines.iter().find(|id| !found.iter().any(|l| &l.id == *id && l.period_start == s.period_start)) {
+        return Err(AppError::bad_request("INVALID_LINES", format!("{id} is not a line of this settlement")));
     }
     let after = Settlement { status: SettlementStatus::Disputed, dispute: Some(Dispute { business_id: business_id.into(), reason, lines, disputed_at: now.clone(), disputed_by: user_id.into() }), ..s.clone() };
     let audit = AuditEntry::new(user_id, "settlement.disputed", &store::subject(partnership_id, &s.period_start), &now, json!({ "before": { "status": s.status }, "after": { "status": after.status, "dispute": after.dispute } }));
