@@ -47,15 +47,19 @@ where
         // (deep SDK futures otherwise overflow the compiler's query depth).
         let handled: std::pin::Pin<Box<dyn Future<Output = Result<R, AppError>> + Send>> = Box::pin(handler(app.clone(), event.payload));
         let request_id = event.context.request_id;
-        async move {
-            let started = std::time::Instant::now();
-            let (result, ddb) = shared::platform::metrics::invocation(shared::platform::ddb_metrics::measure(handled)).await;
-            let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-            let (ddb_requests, ddb_ms, ddb_rcu, ddb_wcu) = (ddb.requests, ddb.millis(), ddb.read_units, ddb.write_units);
-            let ok = result.is_ok();
-            tracing::info!(ok, latency_ms, ddb_requests, ddb_ms, ddb_rcu, ddb_wcu, request_id, "invocation");
-            result.map_err(lambda_runtime::Error::from)
-        }
+        async move { event_invocation(handled, &request_id).await.map_err(lambda_runtime::Error::from) }
     }))
     .await
+}
+
+/// One event invocation as the runtime runs it: a fresh metric set whose
+/// EMF line is printed when it ends, DynamoDB usage measured, one log line.
+pub async fn event_invocation<R>(handled: std::pin::Pin<Box<dyn Future<Output = Result<R, AppError>> + Send>>, request_id: &str) -> Result<R, AppError> {
+    let started = std::time::Instant::now();
+    let (result, ddb) = shared::platform::metrics::invocation(shared::platform::ddb_metrics::measure(handled)).await;
+    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let (ddb_requests, ddb_ms, ddb_rcu, ddb_wcu) = (ddb.requests, ddb.millis(), ddb.read_units, ddb.write_units);
+    let ok = result.is_ok();
+    tracing::info!(ok, latency_ms, ddb_requests, ddb_ms, ddb_rcu, ddb_wcu, request_id, "invocation");
+    result
 }

@@ -50,6 +50,8 @@ type Set = BTreeMap<&'static str, (Kind, f64)>;
 
 tokio::task_local! {
     static CURRENT: Arc<Mutex<Set>>;
+    /// Where `printed` keeps the lines `invocation` prints, for tests.
+    static PRINTED: Arc<Mutex<Vec<String>>>;
 }
 
 fn add(name: &'static str, kind: Kind, value: f64) {
@@ -103,9 +105,20 @@ pub async fn invocation<F: Future>(fut: F) -> F::Output {
     let now = time::OffsetDateTime::now_utc();
     let ms = now.unix_timestamp() * 1000 + i64::from(now.millisecond());
     if let Some(line) = emf_line(&service(), ms, &set) {
+        let _ = PRINTED.try_with(|printed| printed.lock().unwrap_or_else(|p| p.into_inner()).push(line.clone()));
         println!("{line}");
     }
     out
+}
+
+/// The EMF lines the invocations inside `fut` print, in order, exactly as
+/// CloudWatch Logs receives them: for tests that drive a function the way
+/// its runtime does.
+pub async fn printed<F: Future>(fut: F) -> (F::Output, Vec<String>) {
+    let lines: Arc<Mutex<Vec<String>>> = Arc::default();
+    let out = PRINTED.scope(lines.clone(), fut).await;
+    let lines = lines.lock().map(|l| l.clone()).unwrap_or_default();
+    (out, lines)
 }
 
 /// The set an invocation collected, for tests.
