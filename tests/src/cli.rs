@@ -30,19 +30,23 @@ pub const USAGE: &str = "usage: partnerctl [--url URL] [--key FILE] [--json] COM
   config                                   the program config, seats and refill price
   config set-price USD [--reason TEXT]     change the refill price
   config freeze --reason TEXT | config unfreeze --reason TEXT
-  seats                                    seats and their holders
-  rankings --month YYYY-MM                 this month's ranking
+  seats [--status S] [--limit N]           seats and their holders
+  seats allocate WALLET                    allocate a seat (refused at the cap)
+  rankings --month YYYY-MM [--source LIVE|SNAPSHOT]   the month's ranking
+  cycle status --month YYYY-MM             the month's preview and elimination history
   cycle dry-run --month YYYY-MM            the elimination preview
   cycle execute --month YYYY-MM [--reason TEXT]
   refunds pending | refunds sla            the refund queue and its deadlines
   refunds complete REFUND_ID --tx HASH     mark a refund paid
+  refunds fail REFUND_ID --reason TEXT | refunds retry REFUND_ID
   audit --action NAME [--from T] [--to T]  audit rows of an action in a window
-  webhooks --status S [--from T] [--to T]  Paddle events
+  webhooks --status S [--from T] [--to T]  Paddle events | webhooks --event-id ID (one, with its audit)
   settlements resolve PARTNERSHIP PERIOD --outcome TEXT [--adjustment-cents N]
   cron JOB                                 run a scheduled job (needs CRON_SECRET)
   token --business ID --role owner|staff | token --customer ID   a local JWT (make dev's issuer)
   sign METHOD PATH [BODY] [--wallet]       curl -H arguments for any signed request
                                            (--wallet: as the partner x-wallet, else as admin)
+  wallet                                   the key's wallet address (what ADMIN_WALLETS lists)
 --url defaults to $BASE_URL or http://127.0.0.1:9000; --key to $ADMIN_KEY_FILE
 (a Solana keypair JSON of 64 numbers, or a 32-byte hex seed).";
 
@@ -87,8 +91,13 @@ pub fn step(words: &[String]) -> Result<Step, String> {
         ["config", "set-price", usd, ..] => admin("POST", "/api/partners/config".into(), Some(json!({ "refillPriceUsd": usd, "reason": reason }))),
         ["config", "freeze", ..] => admin("POST", "/api/partners/config".into(), Some(json!({ "refillFrozen": true, "reason": required(words, "--reason")? }))),
         ["config", "unfreeze", ..] => admin("POST", "/api/partners/config".into(), Some(json!({ "refillFrozen": false, "reason": required(words, "--reason")? }))),
-        ["seats"] => admin("GET", "/api/partners/seats".into(), None),
-        ["rankings", ..] => admin("GET", format!("/api/partners/rankings{}", query(&[("monthKey", Some(required(words, "--month")?)), ("source", Some("LIVE".into()))])), None),
+        ["seats", "allocate", wallet, ..] => admin("POST", "/api/partners/seats".into(), Some(json!({ "wallet": wallet }))),
+        ["seats", ..] => admin("GET", format!("/api/partners/seats{}", query(&[("status", flag(words, "--status")), ("limit", flag(words, "--limit"))])), None),
+        ["rankings", ..] => {
+            let source = flag(words, "--source").unwrap_or_else(|| "LIVE".into());
+            admin("GET", format!("/api/partners/rankings{}", query(&[("monthKey", Some(required(words, "--month")?)), ("source", Some(source))])), None)
+        }
+        ["cycle", "status", ..] => admin("GET", format!("/api/partners/cycle/eliminate{}", query(&[("monthKey", Some(required(words, "--month")?))])), None),
         ["cycle", "dry-run", ..] => admin("POST", "/api/partners/cycle/eliminate".into(), Some(json!({ "monthKey": required(words, "--month")?, "dryRun": true }))),
         ["cycle", "execute", ..] => {
             let reason = reason.unwrap_or_else(|| "monthly-bottom-10".into());
@@ -97,7 +106,10 @@ pub fn step(words: &[String]) -> Result<Step, String> {
         ["refunds", "pending"] => admin("GET", "/api/partners/refunds?status=PENDING".into(), None),
         ["refunds", "sla"] => admin("GET", "/api/partners/refunds/sla".into(), None),
         ["refunds", "complete", id, ..] => admin("POST", "/api/partners/refunds".into(), Some(json!({ "refundId": id, "action": "COMPLETE", "txHash": required(words, "--tx")? }))),
+        ["refunds", "fail", id, ..] => admin("POST", "/api/partners/refunds".into(), Some(json!({ "refundId": id, "action": "FAILED", "reason": required(words, "--reason")? }))),
+        ["refunds", "retry", id] => admin("POST", "/api/partners/refunds".into(), Some(json!({ "refundId": id, "action": "RETRY" }))),
         ["audit", ..] => admin("GET", format!("/api/audit{}", query(&[("action", Some(required(words, "--action")?)), ("from", flag(words, "--from")), ("to", flag(words, "--to"))])), None),
+        ["webhooks", ..] if flag(words, "--event-id").is_some() => admin("GET", format!("/api/webhooks/events{}", query(&[("eventId", flag(words, "--event-id"))])), None),
         ["webhooks", ..] => admin("GET", format!("/api/webhooks/events{}", query(&[("status", Some(required(words, "--status")?)), ("from", flag(words, "--from")), ("to", flag(words, "--to"))])), None),
         ["settlements", "resolve", partnership, period, ..] => {
             let adjustment: i64 = flag(words, "--adjustment-cents").map(|a| a.parse().map_err(|_| "--adjustment-cents takes whole cents".to_string())).transpose()?.unwrap_or(0);
@@ -204,6 +216,16 @@ mod tests {
         assert_eq!(step(&words("audit --action program.refill_frozen --from 2026-03-01T00:00:00Z")).unwrap().path, "/api/audit?action=program.refill_frozen&from=2026-03-01T00%3A00%3A00Z");
         assert_eq!(step(&words("cron settlements")).unwrap().auth, Auth::Cron);
         assert!(step(&words("refunds complete r-1")).unwrap_err().contains("--tx is required"));
+        let seat = step(&words("seats allocate W1")).unwrap();
+        assert_eq!((seat.method, seat.path.as_str(), seat.body.as_deref()), ("POST", "/api/partners/seats", Some(r#"{"wallet":"W1"}"#)));
+        assert_eq!(step(&words("seats --status ACTIVE --limit 100")).unwrap().path, "/api/partners/seats?status=ACTIVE&limit=100");
+        assert_eq!(step(&words("rankings --month 2026-02 --source SNAPSHOT")).unwrap().path, "/api/partners/rankings?monthKey=2026-02&source=SNAPSHOT");
+        assert_eq!(step(&words("rankings --month 2026-02")).unwrap().path, "/api/partners/rankings?monthKey=2026-02&source=LIVE");
+        assert_eq!(step(&words("cycle status --month 2026-02")).unwrap().path, "/api/partners/cycle/eliminate?monthKey=2026-02");
+        let failed = step(&words("refunds fail r-1 --reason blocked")).unwrap();
+        assert_eq!(serde_json::from_str::<Value>(failed.body.as_deref().unwrap()).unwrap(), json!({ "refundId": "r-1", "action": "FAILED", "reason": "blocked" }));
+        assert!(step(&words("refunds fail r-1")).unwrap_err().contains("--reason is required"));
+        assert_eq!(step(&words("webhooks --event-id evt_1")).unwrap().path, "/api/webhooks/events?eventId=evt_1");
         assert!(step(&words("nonsense")).is_err());
     }
 

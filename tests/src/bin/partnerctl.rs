@@ -37,6 +37,10 @@ async fn main() {
     }
     let key = key_file.map(|f| std::fs::read_to_string(&f).map_err(|e| format!("{f}: {e}")).and_then(|t| cli::load_key(&t)).unwrap_or_else(|e| fail(&e)));
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    if args.first().map(String::as_str) == Some("wallet") {
+        let key = key.unwrap_or_else(|| fail("wallet needs --key FILE (or ADMIN_KEY_FILE)"));
+        return println!("{}", integration_tests::wallet_of(&key));
+    }
     if args.first().map(String::as_str) == Some("sign") {
         let key = key.unwrap_or_else(|| fail("sign needs --key FILE (or ADMIN_KEY_FILE)"));
         return println!("{}", cli::sign_args(&args, &key, now).unwrap_or_else(|e| fail(&e)));
