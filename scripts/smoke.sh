@@ -1,22 +1,52 @@
 #!/usr/bin/env bash
-# Drives the runbook's curl lines against the built functions through
-# `cargo lambda watch`, as an operator would. Expects the stack env (see
-# lib.sh export_stack_env) and a provisioned table. Usage: smoke.sh PORT
-set -euo pipefail
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+# The runbooks against `make dev` (scripts/dev.sh, on this test's ports and
+# in memory), as operators run them:
+#  1. as written: their curl lines verbatim (make dev's local admin header),
+#     then every sample in events/ through `make invoke`;
+#  2. as in AWS, signatures on (make dev with ADMIN_KEY_FILE): the admin
+#     runbook through partnerctl; unsigned and foreign-key requests refused;
+#     the cycle's EMF metric line read from the functions' output.
+# Expects PADDLE_WEBHOOK_SECRET_KEY and CRON_SECRET (lib.sh's defaults).
+# Usage: smoke.sh PORT
+source "$(dirname "$0")/lib.sh"
+set +e
 PORT=${1:-9100}
 BASE_URL="http://127.0.0.1:$PORT"
 ADMIN_WALLET=ALAYoJpabALEEt7czrdMm9Du5dWybtyCC4jJ3GXynz24
-export ADMIN_WALLETS=$ADMIN_WALLET ALLOW_UNSIGNED_ADMIN=true CYCLE_ALLOW_PAST_MONTHS=true RUST_LOG=warn
-LOG="$ROOT/.local/test-logs/smoke-watch.log"
+SMOKE_DIR="$ROOT/.local/smoke"; rm -rf "$SMOKE_DIR"; mkdir -p "$SMOKE_DIR"
+export JWT_LOCAL_DIR="$SMOKE_DIR/jwt" JWT_ISSUER="http://127.0.0.1:${SMOKE_JWKS_PORT:-9110}"
+unset JWT_JWKS_URL JWT_AUDIENCE
+export PADDLE_WEBHOOK_SECRET_KEY="${PADDLE_WEBHOOK_SECRET_KEY:-pdl_ntfset_local_secret}" CRON_SECRET="${CRON_SECRET:-local-cron-secret}"
 
-cargo build -q -p functions
-cargo lambda watch --ignore-changes --invoke-address 127.0.0.1 --invoke-port "$PORT" >"$LOG" 2>&1 &
-WATCH=$!
-trap 'pkill -TERM -P $WATCH 2>/dev/null; kill $WATCH 2>/dev/null; wait $WATCH 2>/dev/null || true' EXIT
-for _ in $(seq 1 150); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.2; done
+cargo build -q -p functions -p integration-tests --bins || exit 1
+BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug"
+
+DEV=""
+# start_dev NAME [VAR=value...]: `make dev` in memory on the smoke's ports.
+start_dev() {
+  local name=$1; shift
+  env "$@" DDB_PORT="${SMOKE_DDB_PORT:-8120}" MOTO_PORT="${SMOKE_MOTO_PORT:-5120}" API_PORT="$PORT" \
+    JWKS_PORT="${SMOKE_JWKS_PORT:-9110}" DEV_DATA_DIR= DEV_IGNORE_CHANGES=1 RUST_LOG=warn \
+    setsid bash "$ROOT/scripts/dev.sh" >"$SMOKE_DIR/$name.log" 2>&1 &
+  DEV=$!
+  for _ in $(seq 1 600); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && return 0
+    kill -0 "$DEV" 2>/dev/null || break
+    sleep 0.2
+  done
+  echo "make dev ($name) did not start:"; tail -n 30 "$SMOKE_DIR/$name.log"; exit 1
+}
+stop_dev() {
+  [ -n "$DEV" ] || return 0
+  kill -TERM "$DEV" 2>/dev/null; wait "$DEV" 2>/dev/null
+  # Its process group: DynamoDB Local, moto, the emulator, the poller.
+  kill -TERM -- "-$DEV" 2>/dev/null; sleep 1; DEV=""
+}
+trap stop_dev EXIT INT TERM
 
 passed=0; failed=0
+pass() { passed=$((passed+1)); echo "ok   $1"; }
+fail() { failed=$((failed+1)); echo "FAIL $1"; return 1; }
 # check NAME EXPECTED_STATUS PYTHON_ASSERTION -- curl args...
 check() {
   local name=$1 want=$2 assertion=$3; shift 4
@@ -24,11 +54,23 @@ check() {
   out=$(curl -s --max-time 60 -w '\n%{http_code}' "$@")
   status=${out##*$'\n'}; body=${out%$'\n'*}
   if [ "$status" = "$want" ] && BODY="$body" python3 -c "import json,os; b=json.loads(os.environ['BODY']); assert $assertion, b" 2>/dev/null; then
-    passed=$((passed+1)); echo "ok   $name"
+    pass "$name"
   else
-    failed=$((failed+1)); echo "FAIL $name: status $status (want $want): $body"
+    fail "$name: status $status (want $want): $body"
   fi
 }
+# eventually: check, retried for up to 30 s (for what a queue worker does).
+eventually() {
+  local i
+  for i in $(seq 1 30); do
+    ( check "$@" ) >/dev/null && break
+    sleep 1
+  done
+  check "$@"
+}
+
+echo "== the runbooks as written, against make dev"
+start_dev as-written
 
 # Global Partner Program runbook: refill workflow and config check.
 check "health" 200 "b['status']=='ok'" -- "$BASE_URL/api/health"
@@ -116,7 +158,7 @@ check "paddle webhook redelivery deduped" 200 "b['duplicate'] is True" -- \
   -X POST "$BASE_URL/api/webhooks/paddle" -H "content-type: application/json" -H "paddle-signature: ts=$ts;h1=$h1" --data-raw "$body"
 check "paddle webhook bad signature" 401 "b['error']['code']=='WEBHOOK_INVALID_SIGNATURE'" -- \
   -X POST "$BASE_URL/api/webhooks/paddle" -H "content-type: application/json" -H "paddle-signature: ts=$ts;h1=00" --data-raw "$body"
-check "webhook event and audit trail" 200 "b['event']['status']=='received' and any(a['action']=='webhook.duplicate' for a in b['audit'])" -- \
+eventually "webhook applied by its worker, with its audit trail" 200 "b['event']['status']=='processed' and any(a['action']=='webhook.duplicate' for a in b['audit'])" -- \
   "$BASE_URL/api/webhooks/events?eventId=evt_smoke_1" -H "x-admin-wallet: $ADMIN_WALLET"
 check "cron without secret" 401 "b['error']['code']=='CRON_AUTH_REQUIRED'" -- "$BASE_URL/api/cron/refund-sla-audit"
 check "cron with secret" 200 "b['job']=='refund-sla-audit'" -- "$BASE_URL/api/cron/refund-sla-audit" -H "Authorization: Bearer $CRON_SECRET"
@@ -128,14 +170,14 @@ from=$(date -u -d '-15 min' +%Y-%m-%dT%H:%M:%SZ); to=$(date -u -d '+1 min' +%Y-%
 check "audit in the incident window" 200 "[e['action'] for e in b['entries']]==['program.refill_frozen']" -- \
   "$BASE_URL/api/audit?action=program.refill_frozen&from=$from&to=$to" -H "x-admin-wallet: $ADMIN_WALLET"
 check "webhook events in the incident window" 200 "[e['eventId'] for e in b['events']]==['evt_smoke_1']" -- \
-  "$BASE_URL/api/webhooks/events?status=received&from=$from&to=$to" -H "x-admin-wallet: $ADMIN_WALLET"
+  "$BASE_URL/api/webhooks/events?status=processed&from=$from&to=$to" -H "x-admin-wallet: $ADMIN_WALLET"
 check "window before the incident is empty" 200 "b['events']==[]" -- \
-  "$BASE_URL/api/webhooks/events?status=received&to=$from" -H "x-admin-wallet: $ADMIN_WALLET"
+  "$BASE_URL/api/webhooks/events?status=processed&to=$from" -H "x-admin-wallet: $ADMIN_WALLET"
 check "reversed window refused" 400 "b['error']['code']=='INVALID_WINDOW'" -- \
   "$BASE_URL/api/audit?action=program.refill_frozen&from=$to&to=$from" -H "x-admin-wallet: $ADMIN_WALLET"
 
 # Partner Network: businesses call with bearer tokens from the local issuer.
-mint() { cargo run -q -p integration-tests --bin mint-token -- --business "$1" --role "$2"; }
+mint() { "$BIN/mint-token" --business "$1" --role "$2"; }
 OWNER_A=$(mint biz-a owner); STAFF_B=$(mint biz-b staff)
 profile='{"name":"Cafe A","category":"cafe","categories":["bakery"],"location":{"lat":45.5017,"lng":-73.5673},"address":"1 Main St","availableForPartnership":true}'
 check "network: a token is required" 401 "b['error']['code']=='TOKEN_MISSING'" -- "$BASE_URL/api/v1/partners/biz-a"
@@ -179,7 +221,7 @@ check "network: redeemed at B, A owes B \$0.50" 201 "b['revenueSharingAmount']==
 check "network: a retried recording answers the first" 200 "b['revenueSharingAmount']==50" -- \
   -X POST "$BASE_URL/api/v1/partnerships/$pid/transactions" -H "authorization: Bearer $STAFF_B" -H "content-type: application/json" \
   -H "idempotency-key: smoke-b-1" -d "$redeem"
-CUSTOMER=$(cargo run -q -p integration-tests --bin mint-token -- --customer cust-smoke)
+CUSTOMER=$("$BIN/mint-token" --customer cust-smoke)
 check "network: the customer's points are spent" 200 "b['balances']==[{'programBusinessId':'biz-a','points':0,'valueCents':0}]" -- \
   "$BASE_URL/api/v1/customers/me" -H "authorization: Bearer $CUSTOMER"
 check "network: A's analytics show \$0.50 paid to B" 200 "b['life']['revenuePaidToPartner']==50 and b['life']['sharedCustomers']==1" -- \
@@ -218,16 +260,102 @@ FORGED="${OWNER_A%%.*}.$(echo "$STAFF_B" | cut -d. -f2).${OWNER_A##*.}"
 check "network: a forged token is refused" 401 "b['error']['code']=='TOKEN_INVALID_SIGNATURE'" -- \
   "$BASE_URL/api/v1/partners/biz-a" -H "authorization: Bearer $FORGED"
 
-# Every sample event through the emulator, as `make invoke` sends it: each
-# function starts and answers its sample without an error.
+# Every sample event, each through `make invoke` (the emulator of this
+# make dev): each function starts and answers its sample without an error.
 for sample in "$ROOT"/events/*.json; do
   fn=$(basename "$sample" .json); fn=${fn%%--*}
-  if out=$(cargo lambda invoke --invoke-address 127.0.0.1 --invoke-port "$PORT" "$fn" --data-file "$sample" 2>&1); then
-    passed=$((passed+1)); echo "ok   invoke $fn $(basename "$sample")"
+  if out=$(API_PORT=$PORT make -s -C "$ROOT" invoke FN="$fn" EVENT="$sample" 2>&1); then
+    pass "make invoke FN=$fn EVENT=events/$(basename "$sample")"
   else
-    failed=$((failed+1)); echo "FAIL invoke $fn $(basename "$sample"): $(echo "$out" | tail -n 3)"
+    fail "make invoke FN=$fn EVENT=events/$(basename "$sample"): $(echo "$out" | tail -n 3)"
   fi
 done
+stop_dev
+
+echo "== the admin runbook through partnerctl, signatures on (make dev ADMIN_KEY_FILE=...)"
+KEY="$SMOKE_DIR/admin.key"; STRANGER="$SMOKE_DIR/stranger.key"
+python3 -c "import os; print(os.urandom(32).hex())" >"$KEY"
+python3 -c "import os; print(os.urandom(32).hex())" >"$STRANGER"
+chmod 600 "$KEY" "$STRANGER"
+start_dev signed ADMIN_KEY_FILE="$KEY"
+ctl() { "$BIN/partnerctl" --url "$BASE_URL" --key "$KEY" --json "$@"; }
+# ctl_check NAME EXPECTED_EXIT PYTHON_ASSERTION -- partnerctl words...
+ctl_check() {
+  local name=$1 want=$2 assertion=$3; shift 4
+  local out code
+  out=$(ctl "$@" 2>/dev/null); code=$?
+  if [ "$code" = "$want" ] && BODY="$out" python3 -c "import json,os; b=json.loads(os.environ['BODY']); assert $assertion, b" 2>/dev/null; then
+    pass "partnerctl $*"
+  else
+    fail "partnerctl $* ($name): exit $code (want $want): $out"
+  fi
+}
+SIGNED_WALLET=$("$BIN/partnerctl" --key "$KEY" wallet)
+
+ctl_check "T-1 config" 0 "b['maxSeats']==100 and b['stats']['refill']['openSeats']==100" -- config
+ctl_check "refill price" 0 "b['stats']['refill']['refillPriceCents']==150000" -- config set-price 1500 --reason smoke
+check "the runbook's unsigned line is refused" 401 "b['error']['code']=='SIGNATURE_REQUIRED'" -- \
+  "$BASE_URL/api/partners/refunds?status=PENDING" -H "x-admin-wallet: $SIGNED_WALLET"
+check "the local bypass wallet is no admin here" 403 "b['error']['code']=='NOT_ADMIN'" -- \
+  "$BASE_URL/api/partners/refunds?status=PENDING" -H "x-admin-wallet: $ADMIN_WALLET"
+out=$("$BIN/partnerctl" --url "$BASE_URL" --key "$STRANGER" --json refunds pending 2>/dev/null)
+if BODY="$out" python3 -c "import json,os; assert json.loads(os.environ['BODY'])['error']['code']=='NOT_ADMIN'" 2>/dev/null; then
+  pass "another key is refused"; else fail "another key is refused: $out"; fi
+# A signed request replayed is refused (partnerctl sign's headers, sent twice by curl).
+eval "signed=($("$BIN/partnerctl" --key "$KEY" sign GET /api/partners/refunds/sla))"
+check "a signed curl line is accepted" 200 "b['overdue']==[]" -- "$BASE_URL/api/partners/refunds/sla" "${signed[@]}"
+check "and its replay is refused" 401 "b['error']['code']=='SIGNATURE_REPLAYED'" -- "$BASE_URL/api/partners/refunds/sla" "${signed[@]}"
+
+# Twelve seats (the cap is proven above), then the monthly cadence.
+for i in $(seq 1 12); do
+  w=$(python3 -c "import hashlib,sys
+A='123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz'
+n=int.from_bytes(hashlib.sha256(b'signed-%d' % int(sys.argv[1])).digest(),'big'); s=''
+while n: n,r=divmod(n,58); s=A[r]+s
+print(s)" "$i")
+  ctl_check "allocate" 0 "b['seat']['status']=='ACTIVE' and b['seat']['pricePaidCents']==150000" -- seats allocate "$w"
+done
+ctl_check "seats" 0 "len(b['seats'])==12" -- seats --status ACTIVE --limit 100
+ctl_check "T dry run" 0 "b['dryRun'] is True and b['candidateCount']==10" -- cycle dry-run --month 2026-02
+ctl_check "T execute" 0 "b['eliminatedCount']==10" -- cycle execute --month 2026-02
+ctl_check "incident 1: a second execute" 1 "b['error']['code']=='CYCLE_ALREADY_EXECUTED'" -- cycle execute --month 2026-02
+ctl_check "incident 1: the snapshot" 0 "b['source']=='SNAPSHOT' and len(b['rows'])==12" -- rankings --month 2026-02 --source SNAPSHOT
+ctl_check "history" 0 "b['history'][0]['status']=='COMPLETED'" -- cycle status --month 2026-02
+pending=$(ctl refunds pending)
+ctl_check "T+0 refund queue" 0 "len(b['refunds'])==10 and all('refundDeadlineAt' in r for r in b['refunds'])" -- refunds pending
+first=$(BODY="$pending" python3 -c "import json,os; print(json.loads(os.environ['BODY'])['refunds'][0]['refundId'])")
+second=$(BODY="$pending" python3 -c "import json,os; print(json.loads(os.environ['BODY'])['refunds'][1]['refundId'])")
+ctl_check "refund paid" 0 "b['refund']['status']=='COMPLETED' and b['refund']['txHash']=='5smokeSignedTx'" -- refunds complete "$first" --tx 5smokeSignedTx
+ctl_check "incident 2: payout blocked" 0 "b['refund']['status']=='FAILED'" -- refunds fail "$second" --reason "rpc down"
+ctl_check "incident 2: retried" 0 "b['refund']['status']=='PENDING'" -- refunds retry "$second"
+ctl_check "T+7 SLA audit" 0 "b['overdue']==[]" -- refunds sla
+ctl_check "refill" 0 "b['stats']['refill']['openSeats']==98 and b['stats']['pendingRefunds']==9" -- config
+ctl_check "incident 3: freeze" 0 "b['stats']['refill']['frozen'] is True and b['stats']['refill']['frozenBy']=='$SIGNED_WALLET'" -- config freeze --reason "rank dispute"
+ctl_check "frozen" 1 "b['error']['code']=='REFILL_FROZEN'" -- seats allocate "$ADMIN_WALLET"
+ctl_check "incident 3: unfreeze" 0 "b['stats']['refill']['frozen'] is False" -- config unfreeze --reason "snapshot verified"
+ctl_check "audit" 0 "[e['action'] for e in b['entries']]==['cycle.executed']" -- audit --action cycle.executed
+# Operations: a Paddle delivery, looked up by the operator once applied.
+body='{"event_id":"evt_smoke_signed","event_type":"subscription.created","occurred_at":"2026-03-10T11:59:58Z","data":{"id":"sub_signed","status":"active","customer_id":"ctm_signed"}}'
+ts=$(date +%s)
+h1=$(BODY="$body" TS="$ts" python3 -c "import hmac,hashlib,os; print(hmac.new(os.environ['PADDLE_WEBHOOK_SECRET_KEY'].encode(), (os.environ['TS']+':'+os.environ['BODY']).encode(), hashlib.sha256).hexdigest())")
+check "paddle webhook accepted" 200 "b['received'] is True" -- \
+  -X POST "$BASE_URL/api/webhooks/paddle" -H "content-type: application/json" -H "paddle-signature: ts=$ts;h1=$h1" --data-raw "$body"
+for _ in $(seq 1 30); do
+  ctl webhooks --event-id evt_smoke_signed 2>/dev/null | grep -q '"processed"' && break; sleep 1
+done
+ctl_check "the event, applied" 0 "b['event']['status']=='processed'" -- webhooks --event-id evt_smoke_signed
+ctl_check "the SLA audit job" 0 "b['job']=='refund-sla-audit'" -- cron refund-sla-audit
+# The cycle's invocation printed its EMF metric set with the functions' output.
+if python3 - "$SMOKE_DIR/signed.log" <<'PY'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1], errors="replace") if l.startswith("{") and '"_aws"' in l]
+cycle = [l for l in lines if "Eliminations" in l]
+assert len(cycle) == 1 and cycle[0]["Eliminations"] == 10, cycle
+assert cycle[0]["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "PartnerProgram", cycle
+assert any(l.get("WebhookEventsReceived") == 1 for l in lines), lines
+PY
+then pass "the cycle's and the webhook's EMF lines in make dev's output"; else fail "EMF lines in $SMOKE_DIR/signed.log"; fi
+stop_dev
 
 echo "smoke: $passed passed, $failed failed"
 [ "$failed" = 0 ]

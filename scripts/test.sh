@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # `make test`: starts its own stack on other ports than `make dev` (so both
 # can run at once), lints the SAM template, runs every Rust test against
-# DynamoDB Local and moto, runs the curl smoke test through
-# `cargo lambda watch`, stops what it started, and fails on any failure.
+# DynamoDB Local and moto, runs the runbooks' smoke test against `make dev`
+# (on other ports, in memory), runs `make invoke` on its own throw-away
+# stack for an HTTP, a scheduled and an SQS function, stops what it
+# started, and fails on any failure.
 source "$(dirname "$0")/lib.sh"
 
 DDB_PORT=${TEST_DDB_PORT:-8100}
@@ -26,7 +28,21 @@ export_stack_env "$DDB_PORT" "$MOTO_PORT" test
 log "running cargo tests"
 cargo test --workspace --locked -- --test-threads 4
 
-log "running the runbook smoke test through cargo lambda watch"
-provision
-local_jwt_issuer "${TEST_JWKS_PORT:-9110}" "$ROOT/.local/test-jwt"
+stop_all; PIDS=()
+
+log "running the runbooks' smoke test against make dev"
 bash "$ROOT/scripts/smoke.sh" "$API_PORT"
+
+log "make invoke without make dev: one HTTP, one scheduled, one SQS function"
+# FN and what its answer to its sample must hold.
+while read -r fn assertion; do
+  out=$(API_PORT=$API_PORT make -s -C "$ROOT" invoke FN="$fn" 2>"$LOG_DIR/invoke-$fn.log") \
+    || { log "make invoke FN=$fn failed: $(tail -n 5 "$LOG_DIR/invoke-$fn.log")"; exit 1; }
+  OUT="$out" python3 -c "import json,os; b=json.loads(os.environ['OUT']); assert $assertion, b" \
+    || { log "make invoke FN=$fn answered: $out"; exit 1; }
+  log "make invoke FN=$fn: ok"
+done <<'CASES'
+health b['statusCode']==200 and json.loads(b['body'])['status']=='ok'
+cycle-scheduled b['monthKey']=='2026-02' and b['status'] in ('EXECUTED','ALREADY_EXECUTED')
+settlement-worker 'batchItemFailures' in b
+CASES
