@@ -260,9 +260,25 @@ async fn racing_status_changes_apply_once_and_counters_stay_exact() {
     .await;
     let replies: Vec<Reply> = replies.into_iter().map(Result::unwrap).collect();
     let terminated = replies.iter().filter(|r| r.status == 200 && r.json["status"] == "TERMINATED").count();
-    assert_eq!(terminated, 1, "{:?}", replies.iter().map(|r| (r.status, r.json.clone())).collect::<Vec<_>>());
+    let paused = replies.iter().filter(|r| r.status == 200 && r.json["status"] == "PAUSED").count();
+    let all = || format!("{:?}", replies.iter().map(|r| (r.status, r.json.clone())).collect::<Vec<_>>());
+    // Each change is conditioned on the revision its writer read: one
+    // writer wins each revision, the others are told to read again.
+    assert!(terminated <= 1 && paused <= 1 && terminated + paused >= 1, "{}", all());
     for r in replies.iter().filter(|r| r.status != 200) {
         assert!(["PARTNERSHIP_CHANGED", "INVALID_TRANSITION"].contains(&r.code()), "{}", r.json);
+    }
+    let now = net.call("GET", &format!("/api/v1/partnerships/{id}"), "biz-a", "owner", None).await.json;
+    if terminated == 0 {
+        // A pause won and every termination had read the revision before
+        // it: the partnership is paused and still counted; ending it now
+        // applies once.
+        assert_eq!(now["status"], "PAUSED", "{}", all());
+        assert_eq!(net.profile("biz-a").await["partnershipCount"], 1);
+        assert_eq!(count_with_pk_prefix(&net.env.app, "PARTNER_PAIR#").await, 1);
+        assert_eq!(net.json("PATCH", &path, "biz-b", status_body("TERMINATED", "after the race")).await.json["status"], "TERMINATED");
+    } else {
+        assert_eq!(now["status"], "TERMINATED", "{}", all());
     }
     assert_eq!(net.profile("biz-a").await["partnershipCount"], 0);
     assert_eq!(net.profile("biz-b").await["partnershipCount"], 0);
