@@ -138,8 +138,8 @@ fn matches(q: &DirectoryQuery, b: &Business) -> bool {
 
 /// Partners within the radius, never the caller itself.
 pub async fn search(app: &App, caller_business_id: &str, q: &DirectoryQuery) -> Result<DirectoryPage, AppError> {
-    let cells = geo::covering_cells(q.center.lat, q.center.lng, q.radius_km);
-    let found = futures::future::try_join_all(cells.iter().map(|cell| store::in_cell(app, cell))).await?;
+    let ranges = geo::covering_ranges(q.center.lat, q.center.lng, q.radius_km);
+    let found = futures::future::try_join_all(ranges.iter().map(|range| store::in_range(app, range))).await?;
     let mut rows: Vec<DirectoryEntry> = found
         .into_iter()
         .flatten()

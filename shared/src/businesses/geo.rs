@@ -2,11 +2,12 @@
 //! circle, and distances on the sphere.
 //!
 //! Profiles are indexed by their precision-3 cell (the index partition,
-//! ~156 km) and sorted by their full geohash, so any cell of precision 3 or
-//! finer is one Query (partition = its first 3 characters, sort key
-//! `begins_with` the cell). A search covers the circle's bounding box with
-//! the finest precision that needs at most `TARGET_CELLS` cells (about 9),
-//! then keeps what is within the radius by haversine distance.
+//! ~156 km) and sorted by their full geohash, so any run of consecutive
+//! cells of one precision (3 or finer) is one Query: partition = their
+//! first 3 characters, sort keys from the first cell up to the cell after
+//! the last. A search covers the circle's bounding box with the finest
+//! precision whose cells make at most `TARGET_QUERIES` such runs (about 9
+//! Queries), then keeps what is within the radius by haversine distance.
 
 use std::collections::BTreeSet;
 
@@ -18,7 +19,7 @@ pub const MAX_RADIUS_KM: f64 = 100.0;
 pub const PARTITION_PRECISION: usize = 3;
 /// The precision profiles are sorted by.
 pub const ITEM_PRECISION: usize = 9;
-const TARGET_CELLS: usize = 9;
+const TARGET_QUERIES: usize = 9;
 
 /// The great-circle distance between two points, in km.
 pub fn haversine_km(lat1: f64, lng1: f64, lat2: f64, lng2: f64) -> f64 {
@@ -42,21 +43,85 @@ fn cell_degrees(precision: usize) -> (f64, f64) {
     (180.0 / f64::from(1u32 << lat_bits), 360.0 / f64::from(1u32 << lng_bits))
 }
 
-/// The cells (all of one precision) that together contain every point
-/// within `radius_km` of (`lat`, `lng`).
-pub fn covering_cells(lat: f64, lng: f64, radius_km: f64) -> Vec<String> {
-    // The bounding box, a little larger than the circle (so rounding never
-    // loses an edge), clamped at the poles; at a pole, or when it spans the
-    // globe, every longitude.
+/// The box (south, north, west, east) around the circle, a little larger
+/// (so rounding never loses an edge), clamped at the poles; at a pole, or
+/// when it spans the globe, every longitude.
+fn bounding_box(lat: f64, lng: f64, radius_km: f64) -> (f64, f64, f64, f64) {
     let margin = 1.000_001;
     let dlat = (radius_km / EARTH_RADIUS_KM).to_degrees() * margin;
     let (south, north) = ((lat - dlat).max(-90.0), (lat + dlat).min(90.0));
     let widest = south.abs().max(north.abs());
     let dlng = if widest >= 89.999 { 180.0 } else { ((radius_km / (EARTH_RADIUS_KM * widest.to_radians().cos())).to_degrees() * margin).min(180.0) };
-    // The finest precision needing at most TARGET_CELLS cells (counted,
-    // not enumerated: near a pole a fine precision would be millions).
-    let precision = (PARTITION_PRECISION..=6).rev().find(|p| grid(south, north, lng - dlng, lng + dlng, *p).count() <= TARGET_CELLS).unwrap_or(PARTITION_PRECISION);
-    cells_in_box(south, north, lng - dlng, lng + dlng, precision)
+    (south, north, lng - dlng, lng + dlng)
+}
+
+/// A run of consecutive cells (one precision, one index partition): one
+/// Query, over the sort keys from `from` up to, not including, `before`
+/// (the cell after the run; None when the run ends its partition).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CellRange {
+    /// The precision-3 cell: the index partition.
+    pub partition: String,
+    pub from: String,
+    pub before: Option<String>,
+}
+
+impl CellRange {
+    /// Whether a geohash (of at least the range's precision) is in it.
+    pub fn contains(&self, hash: &str) -> bool {
+        hash.starts_with(&self.partition) && hash >= self.from.as_str() && self.before.as_deref().is_none_or(|b| hash < b)
+    }
+}
+
+/// The most cells a search enumerates at one precision before it tries a
+/// coarser one (they are merged into far fewer ranges).
+const MAX_ENUMERATED: usize = 1024;
+
+/// The Queries that read every point within `radius_km` of (`lat`,
+/// `lng`): the finest precision whose covering cells, merged into runs of
+/// consecutive geohashes (z-order keeps neighbours together), need at
+/// most `TARGET_QUERIES` Queries. At 5 km that is usually precision 5 (a
+/// dozen cells of ~4.9 km, a few runs) where single cells would have to
+/// fall back to two precision-4 cells (~39 x 20 km) and read ~10x more.
+pub fn covering_ranges(lat: f64, lng: f64, radius_km: f64) -> Vec<CellRange> {
+    let (south, north, west, east) = bounding_box(lat, lng, radius_km);
+    for precision in (PARTITION_PRECISION..=6).rev() {
+        if grid(south, north, west, east, precision).count() > MAX_ENUMERATED {
+            continue;
+        }
+        let ranges = merged(&cells_in_box(south, north, west, east, precision));
+        if ranges.len() <= TARGET_QUERIES {
+            return ranges;
+        }
+    }
+    merged(&cells_in_box(south, north, west, east, PARTITION_PRECISION))
+}
+
+/// The cell after `cell` at its precision, within its partition.
+fn next_cell(cell: &str) -> Option<String> {
+    const ALPHABET: &[u8] = b"0123456789bcdefghjkmnpqrstuvwxyz";
+    let mut digits: Vec<u8> = cell.bytes().collect();
+    for i in (PARTITION_PRECISION..digits.len()).rev() {
+        let at = ALPHABET.iter().position(|c| *c == digits[i])?;
+        if at + 1 < ALPHABET.len() {
+            digits[i] = ALPHABET[at + 1];
+            return String::from_utf8(digits).ok();
+        }
+        digits[i] = ALPHABET[0];
+    }
+    None
+}
+
+/// Sorted cells of one precision as runs of consecutive ones.
+fn merged(cells: &[String]) -> Vec<CellRange> {
+    let mut ranges: Vec<CellRange> = Vec::new();
+    for cell in cells {
+        match ranges.last_mut() {
+            Some(run) if run.before.as_deref() == Some(cell.as_str()) => run.before = next_cell(cell),
+            _ => ranges.push(CellRange { partition: cell[..PARTITION_PRECISION.min(cell.len())].to_string(), from: cell.clone(), before: next_cell(cell) }),
+        }
+    }
+    ranges
 }
 
 /// The rows and columns of `precision`'s grid a box spans.
@@ -114,10 +179,44 @@ mod tests {
 
     #[test]
     fn the_precision_follows_the_radius() {
-        let small = covering_cells(45.5, -73.6, 0.3);
-        let large = covering_cells(45.5, -73.6, 80.0);
-        assert!(small.iter().all(|c| c.len() == 6) && small.len() <= 9, "{small:?}");
-        assert!(large.iter().all(|c| c.len() <= 4) && large.len() <= 9, "{large:?}");
+        let small = covering_ranges(45.5, -73.6, 0.3);
+        let large = covering_ranges(45.5, -73.6, 80.0);
+        assert!(small.iter().all(|r| r.from.len() == 6) && small.len() <= 9, "{small:?}");
+        assert!(large.iter().all(|r| r.from.len() <= 4) && large.len() <= 9, "{large:?}");
+    }
+
+    #[test]
+    fn consecutive_cells_are_one_range_and_runs_stop_at_the_partition() {
+        assert_eq!(next_cell("dr5ru").as_deref(), Some("dr5rv"));
+        assert_eq!(next_cell("dr5rz").as_deref(), Some("dr5s0"));
+        assert_eq!(next_cell("dr5zz"), None, "the next cell is in another partition");
+        assert_eq!(next_cell("dr5"), None);
+        let cells: Vec<String> = ["dr5ru", "dr5rv", "dr5rz", "dr5s0", "dr5zz", "dr60"].iter().map(|c| c.to_string()).collect();
+        let ranges = merged(&cells);
+        let spans: Vec<(&str, Option<&str>)> = ranges.iter().map(|r| (r.from.as_str(), r.before.as_deref())).collect();
+        assert_eq!(spans, [("dr5ru", Some("dr5rw")), ("dr5rz", Some("dr5s1")), ("dr5zz", None), ("dr60", Some("dr61"))]);
+        assert!(ranges[1].contains("dr5rzzzzz") && ranges[1].contains("dr5s0abcd") && !ranges[1].contains("dr5s1") && !ranges[1].contains("dr5ry"));
+        assert_eq!(ranges[3].partition, "dr6");
+    }
+
+    #[test]
+    fn a_five_km_search_in_a_city_reads_precision_five_cells() {
+        // Centres across a metro area (~0.4 degrees each way) at mid
+        // latitudes: single cells would need precision 4 (~39 x 20 km)
+        // wherever the box spans four precision-5 columns; runs keep
+        // precision 5 (~4.9 km) within the 9 Queries.
+        let mut fine = 0;
+        let mut total = 0;
+        for i in 0..40 {
+            for j in 0..40 {
+                let (lat, lng) = (45.3 + f64::from(i) * 0.01, -73.8 + f64::from(j) * 0.01);
+                let ranges = covering_ranges(lat, lng, 5.0);
+                assert!(ranges.len() <= TARGET_QUERIES, "{ranges:?}");
+                total += 1;
+                fine += usize::from(ranges.iter().all(|r| r.from.len() >= 5));
+            }
+        }
+        assert!(fine * 10 >= total * 9, "{fine} of {total} searches at precision 5");
     }
 
     fn offset(lat: f64, lng: f64, km: f64, bearing_deg: f64) -> (f64, f64) {
@@ -130,7 +229,7 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(2000))]
-        /// No point within the radius falls outside the covering cells,
+        /// No point within the radius falls outside the covering ranges,
         /// anywhere: the poles and the antimeridian included.
         #[test]
         fn every_point_within_the_radius_is_in_a_covering_cell(
@@ -140,11 +239,11 @@ mod tests {
             fraction in 0.0f64..=1.0,
             bearing in 0.0f64..360.0,
         ) {
-            let cells = covering_cells(lat, lng, radius);
+            let ranges = covering_ranges(lat, lng, radius);
             let (plat, plng) = offset(lat, lng, radius * fraction, bearing);
             prop_assume!(haversine_km(lat, lng, plat, plng) <= radius);
             let hash = cell_of(plat, plng, ITEM_PRECISION);
-            prop_assert!(cells.iter().any(|c| hash.starts_with(c.as_str())), "{hash} not in {cells:?}");
+            prop_assert!(ranges.iter().any(|r| r.contains(&hash)), "{hash} not in {ranges:?}");
         }
     }
 }

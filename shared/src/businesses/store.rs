@@ -86,9 +86,9 @@ pub fn available_condition(app: &App, business_id: &str) -> Result<aws_sdk_dynam
     )
 }
 
-/// Every profile in one geohash cell (precision 3 or finer).
-pub async fn in_cell(app: &App, cell: &str) -> Result<Vec<Business>, AppError> {
-    let part = Partition::index(GSI2, format!("GEO#{}", &cell[..geo::PARTITION_PRECISION.min(cell.len())])).begins_with(cell);
+/// Every profile in a run of geohash cells (one Query, paged).
+pub async fn in_range(app: &App, range: &geo::CellRange) -> Result<Vec<Business>, AppError> {
+    let part = Partition::index(GSI2, format!("GEO#{}", range.partition)).sort_key_range(Some(range.from.clone()), range.before.clone());
     let items = dynamo::query_all(&app.db, app.table(), &part).await?;
     Ok(items.into_iter().map(serde_dynamo::from_item).collect::<Result<_, _>>()?)
 }
