@@ -55,7 +55,7 @@ pub fn minimum(function: &str) -> Option<(f64, &'static str)> {
         "partners-refunds-list" => (2.0, "signature PutItem + 1 GSI Query"),
         "payments-intents-verify" => (4.0, "signature PutItem + GetItem gate + GetItem intent + 1 transaction"),
         "webhooks-paddle" => (1.0, "1 transaction (event once + audit row)"),
-        "partners-directory" => (10.0, "rate-limit UpdateItem + at most 9 covering-cell Queries"),
+        "partners-directory" => (10.0, "rate-limit UpdateItem + at most 9 covering-range Queries"),
         "partnerships-get" => (2.0, "rate-limit UpdateItem + GetItem of the partnership"),
         "partnerships-transactions-record" => (3.0, "rate-limit UpdateItem + 1 transaction + the outbox's published mark (the issue's goal is the first two; warm containers read nothing)"),
         "cycle-scheduled" => (25.0, "GetItem run + 2 ranking Queries + claim + 10 elimination transactions + 10 payout-queued marks + completion"),
