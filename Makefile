@@ -19,7 +19,7 @@ package: ## sam build of every function (rust-cargolambda, arm64): .aws-sam/buil
 invoke: ## one function on a sample event, through cargo lambda against the local stack: make invoke FN=health [EVENT=events/health.json]
 	FN="$(FN)" EVENT="$(EVENT)" bash scripts/invoke.sh
 
-lint:
+lint:  ## cfn-lint and sam validate --lint on the template, openapi-spec-validator on docs/api/openapi.yaml
 	bash -c 'source scripts/lib.sh && ensure_tools && lint_template && openapi-spec-validator docs/api/openapi.yaml'
 
 deploy: ## sam build + sam deploy with samconfig.toml (needs AWS credentials; the SAM CLI comes with the tools)

@@ -17,9 +17,8 @@ trap stop_all EXIT INT TERM
 
 ensure_tools
 
-log "linting infra/template.yaml (cfn-lint, sam validate --lint) and docs/api/openapi.yaml"
-lint_template
-openapi-spec-validator docs/api/openapi.yaml
+log "make lint: infra/template.yaml (cfn-lint, sam validate --lint) and docs/api/openapi.yaml"
+make -s -C "$ROOT" lint
 
 start_dynamodb "$DDB_PORT"
 start_moto "$MOTO_PORT"
