@@ -9,13 +9,14 @@
 # key's wallet is the admin and every admin request is signed (partnerctl).
 # Overridable for a second stack beside this one (the smoke test does):
 # DDB_PORT, MOTO_PORT, API_PORT, JWKS_PORT, JWT_LOCAL_DIR, DEV_DATA_DIR
-# ("" keeps DynamoDB in memory), DEV_IGNORE_CHANGES=1 (no rebuild on edits).
+# ("" keeps DynamoDB in memory), DEV_LOG_DIR, DEV_IGNORE_CHANGES=1 (no
+# rebuild on edits).
 source "$(dirname "$0")/lib.sh"
 
 DDB_PORT=${DDB_PORT:-8000}
 MOTO_PORT=${MOTO_PORT:-5000}
 API_PORT=${API_PORT:-9000}
-LOG_DIR="$ROOT/.local/logs"; mkdir -p "$LOG_DIR"
+LOG_DIR="${DEV_LOG_DIR:-$ROOT/.local/logs}"; mkdir -p "$LOG_DIR"
 trap stop_all EXIT INT TERM
 
 ensure_tools
@@ -42,7 +43,7 @@ log "building functions"
 cargo build -q -p functions
 echo
 echo "API: http://127.0.0.1:$API_PORT  (try: curl -s http://127.0.0.1:$API_PORT/api/partners/config -H 'x-admin-wallet: ${ADMIN_WALLETS%%,*}')"
-echo "     BASE_URL=http://127.0.0.1:$API_PORT ADMIN_WALLET=${ADMIN_WALLETS%%,*}   logs: .local/logs   stop: Ctrl-C"
+echo "     BASE_URL=http://127.0.0.1:$API_PORT ADMIN_WALLET=${ADMIN_WALLETS%%,*}   logs: ${LOG_DIR#$ROOT/}   stop: Ctrl-C"
 echo "     Partner Network token: TOKEN=\$(cargo run -q -p integration-tests --bin mint-token -- --business biz-a --role owner)"
 echo
 cargo lambda watch ${DEV_IGNORE_CHANGES:+--ignore-changes} --invoke-address 127.0.0.1 --invoke-port "$API_PORT" &
