@@ -82,7 +82,8 @@ const MAX_ENUMERATED: usize = 1024;
 /// consecutive geohashes (z-order keeps neighbours together), need at
 /// most `TARGET_QUERIES` Queries. At 5 km that is usually precision 5 (a
 /// dozen cells of ~4.9 km, a few runs) where single cells would have to
-/// fall back to two precision-4 cells (~39 x 20 km) and read ~10x more.
+/// fall back to two precision-4 cells (~39 x 20 km): four to five times
+/// the area read.
 pub fn covering_ranges(lat: f64, lng: f64, radius_km: f64) -> Vec<CellRange> {
     let (south, north, west, east) = bounding_box(lat, lng, radius_km);
     for precision in (PARTITION_PRECISION..=6).rev() {
