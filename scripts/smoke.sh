@@ -69,6 +69,23 @@ eventually() {
   check "$@"
 }
 
+# wallets PREFIX N: N distinct wallet addresses (base58 of 32-byte hashes).
+wallets() {
+  python3 - "$1" "$2" <<'PY'
+import hashlib, sys
+A = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz'
+def b58(b):
+    n = int.from_bytes(b, 'big'); s = ''
+    while n: n, r = divmod(n, 58); s = A[r] + s
+    return '1' * (len(b) - len(b.lstrip(b'\0'))) + s
+for i in range(int(sys.argv[2])): print(b58(hashlib.sha256(f'{sys.argv[1]}-{i}'.encode()).digest()))
+PY
+}
+# paddle_h1 TS BODY: the h1 of a Paddle-Signature, as Paddle signs.
+paddle_h1() {
+  TS="$1" BODY="$2" python3 -c "import hmac,hashlib,os; print(hmac.new(os.environ['PADDLE_WEBHOOK_SECRET_KEY'].encode(), (os.environ['TS']+':'+os.environ['BODY']).encode(), hashlib.sha256).hexdigest())"
+}
+
 echo "== the runbooks as written, against make dev"
 start_dev as-written
 
@@ -85,16 +102,7 @@ check "admin header required" 401 "b['error']['code']=='ADMIN_AUTH_REQUIRED'" --
   -X POST "$BASE_URL/api/partners/config" -H "content-type: application/json" -d '{"refillPriceUsd":1}'
 
 # Fill the program to its cap; the 101st allocation is refused.
-wallets=$(python3 - <<'PY'
-import hashlib
-A='123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz'
-def b58(b):
-    n=int.from_bytes(b,'big'); s=''
-    while n: n,r=divmod(n,58); s=A[r]+s
-    return '1'*(len(b)-len(b.lstrip(b'\0')))+s
-for i in range(101): print(b58(hashlib.sha256(b'smoke-%d' % i).digest()))
-PY
-)
+wallets=$(wallets smoke 101)
 i=0; allocated=0
 for w in $wallets; do
   i=$((i+1)); [ $i -le 100 ] || break
@@ -102,7 +110,7 @@ for w in $wallets; do
     -H "x-admin-wallet: $ADMIN_WALLET" -d "{\"wallet\":\"$w\"}")
   [ "$code" = 201 ] && allocated=$((allocated+1))
 done
-if [ $allocated = 100 ]; then passed=$((passed+1)); echo "ok   100 seats allocated"; else failed=$((failed+1)); echo "FAIL only $allocated of 100 seats allocated"; fi
+if [ $allocated = 100 ]; then pass "100 seats allocated"; else fail "only $allocated of 100 seats allocated"; fi
 last=$(echo "$wallets" | tail -n1)
 check "seat cap reached" 409 "b['error']['code']=='SEAT_CAP_REACHED'" -- \
   -X POST "$BASE_URL/api/partners/seats" -H "content-type: application/json" -H "x-admin-wallet: $ADMIN_WALLET" -d "{\"wallet\":\"$last\"}"
@@ -151,7 +159,7 @@ check "unfreeze refill" 200 "b['stats']['refill']['frozen'] is False and 'frozen
 # Operations runbook: Paddle webhook ingress (signed as Paddle signs) and cron.
 body='{"event_id":"evt_smoke_1","event_type":"subscription.created","occurred_at":"2026-03-10T11:59:58Z","data":{"id":"sub_smoke","status":"active","customer_id":"ctm_smoke"}}'
 ts=$(date +%s)
-h1=$(BODY="$body" TS="$ts" python3 -c "import hmac,hashlib,os; print(hmac.new(os.environ['PADDLE_WEBHOOK_SECRET_KEY'].encode(), (os.environ['TS']+':'+os.environ['BODY']).encode(), hashlib.sha256).hexdigest())")
+h1=$(paddle_h1 "$ts" "$body")
 check "paddle webhook accepted" 200 "b['received'] is True and b['duplicate'] is False" -- \
   -X POST "$BASE_URL/api/webhooks/paddle" -H "content-type: application/json" -H "paddle-signature: ts=$ts;h1=$h1" --data-raw "$body"
 check "paddle webhook redelivery deduped" 200 "b['duplicate'] is True" -- \
@@ -307,12 +315,7 @@ check "a signed curl line is accepted" 200 "b['overdue']==[]" -- "$BASE_URL/api/
 check "and its replay is refused" 401 "b['error']['code']=='SIGNATURE_REPLAYED'" -- "$BASE_URL/api/partners/refunds/sla" "${signed[@]}"
 
 # Twelve seats (the cap is proven above), then the monthly cadence.
-for i in $(seq 1 12); do
-  w=$(python3 -c "import hashlib,sys
-A='123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz'
-n=int.from_bytes(hashlib.sha256(b'signed-%d' % int(sys.argv[1])).digest(),'big'); s=''
-while n: n,r=divmod(n,58); s=A[r]+s
-print(s)" "$i")
+for w in $(wallets signed 12); do
   ctl_check "allocate" 0 "b['seat']['status']=='ACTIVE' and b['seat']['pricePaidCents']==150000" -- seats allocate "$w"
 done
 ctl_check "seats" 0 "len(b['seats'])==12" -- seats --status ACTIVE --limit 100
@@ -337,7 +340,7 @@ ctl_check "audit" 0 "[e['action'] for e in b['entries']]==['cycle.executed']" --
 # Operations: a Paddle delivery, looked up by the operator once applied.
 body='{"event_id":"evt_smoke_signed","event_type":"subscription.created","occurred_at":"2026-03-10T11:59:58Z","data":{"id":"sub_signed","status":"active","customer_id":"ctm_signed"}}'
 ts=$(date +%s)
-h1=$(BODY="$body" TS="$ts" python3 -c "import hmac,hashlib,os; print(hmac.new(os.environ['PADDLE_WEBHOOK_SECRET_KEY'].encode(), (os.environ['TS']+':'+os.environ['BODY']).encode(), hashlib.sha256).hexdigest())")
+h1=$(paddle_h1 "$ts" "$body")
 check "paddle webhook accepted" 200 "b['received'] is True" -- \
   -X POST "$BASE_URL/api/webhooks/paddle" -H "content-type: application/json" -H "paddle-signature: ts=$ts;h1=$h1" --data-raw "$body"
 for _ in $(seq 1 30); do

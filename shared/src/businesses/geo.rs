@@ -60,16 +60,19 @@ fn bounding_box(lat: f64, lng: f64, radius_km: f64) -> (f64, f64, f64, f64) {
 /// (the cell after the run; None when the run ends its partition).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CellRange {
-    /// The precision-3 cell: the index partition.
-    pub partition: String,
     pub from: String,
     pub before: Option<String>,
 }
 
 impl CellRange {
+    /// The precision-3 cell its cells share: the index partition.
+    pub fn partition(&self) -> &str {
+        &self.from[..PARTITION_PRECISION.min(self.from.len())]
+    }
+
     /// Whether a geohash (of at least the range's precision) is in it.
     pub fn contains(&self, hash: &str) -> bool {
-        hash.starts_with(&self.partition) && hash >= self.from.as_str() && self.before.as_deref().is_none_or(|b| hash < b)
+        hash.starts_with(self.partition()) && hash >= self.from.as_str() && self.before.as_deref().is_none_or(|b| hash < b)
     }
 }
 
@@ -119,7 +122,7 @@ fn merged(cells: &[String]) -> Vec<CellRange> {
     for cell in cells {
         match ranges.last_mut() {
             Some(run) if run.before.as_deref() == Some(cell.as_str()) => run.before = next_cell(cell),
-            _ => ranges.push(CellRange { partition: cell[..PARTITION_PRECISION.min(cell.len())].to_string(), from: cell.clone(), before: next_cell(cell) }),
+            _ => ranges.push(CellRange { from: cell.clone(), before: next_cell(cell) }),
         }
     }
     ranges
@@ -197,7 +200,7 @@ mod tests {
         let spans: Vec<(&str, Option<&str>)> = ranges.iter().map(|r| (r.from.as_str(), r.before.as_deref())).collect();
         assert_eq!(spans, [("dr5ru", Some("dr5rw")), ("dr5rz", Some("dr5s1")), ("dr5zz", None), ("dr60", Some("dr61"))]);
         assert!(ranges[1].contains("dr5rzzzzz") && ranges[1].contains("dr5s0abcd") && !ranges[1].contains("dr5s1") && !ranges[1].contains("dr5ry"));
-        assert_eq!(ranges[3].partition, "dr6");
+        assert_eq!(ranges[3].partition(), "dr6");
     }
 
     #[test]

@@ -88,7 +88,7 @@ pub fn available_condition(app: &App, business_id: &str) -> Result<aws_sdk_dynam
 
 /// Every profile in a run of geohash cells (one Query, paged).
 pub async fn in_range(app: &App, range: &geo::CellRange) -> Result<Vec<Business>, AppError> {
-    let part = Partition::index(GSI2, format!("GEO#{}", range.partition)).sort_key_range(Some(range.from.clone()), range.before.clone());
+    let part = Partition::index(GSI2, format!("GEO#{}", range.partition())).sort_key_range(Some(range.from.clone()), range.before.clone());
     let items = dynamo::query_all(&app.db, app.table(), &part).await?;
     Ok(items.into_iter().map(serde_dynamo::from_item).collect::<Result<_, _>>()?)
 }
