@@ -44,7 +44,7 @@ cargo build -q -p functions
 echo
 echo "API: http://127.0.0.1:$API_PORT  (try: curl -s http://127.0.0.1:$API_PORT/api/partners/config -H 'x-admin-wallet: ${ADMIN_WALLETS%%,*}')"
 echo "     BASE_URL=http://127.0.0.1:$API_PORT ADMIN_WALLET=${ADMIN_WALLETS%%,*}   logs: ${LOG_DIR#$ROOT/}   stop: Ctrl-C"
-echo "     Partner Network token: TOKEN=\$(cargo run -q -p integration-tests --bin mint-token -- --business biz-a --role owner)"
+echo "     Partner Network token (a signed-in user; its business from the table): TOKEN=\$(cargo run -q -p integration-tests --bin mint-token -- --sub ana)"
 echo
 cargo lambda watch ${DEV_IGNORE_CHANGES:+--ignore-changes} --invoke-address 127.0.0.1 --invoke-port "$API_PORT" &
 PIDS+=($!)

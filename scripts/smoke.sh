@@ -53,7 +53,7 @@ check() {
   local out status body
   out=$(curl -s --max-time 60 -w '\n%{http_code}' "$@")
   status=${out##*$'\n'}; body=${out%$'\n'*}
-  if [ "$status" = "$want" ] && BODY="$body" python3 -c "import json,os; b=json.loads(os.environ['BODY']); assert $assertion, b" 2>/dev/null; then
+  if [ "$status" = "$want" ] && BODY="$body" python3 -c "import json,os; b=json.loads(os.environ['BODY']) if os.environ['BODY'] else None; assert $assertion, b" 2>/dev/null; then
     pass "$name"
   else
     fail "$name: status $status (want $want): $body"
@@ -185,14 +185,37 @@ check "reversed window refused" 400 "b['error']['code']=='INVALID_WINDOW'" -- \
   "$BASE_URL/api/audit?action=program.refill_frozen&from=$to&to=$from" -H "x-admin-wallet: $ADMIN_WALLET"
 
 # Partner Network: businesses call with bearer tokens from the local issuer.
+# `user` mints what the user pool would: the pre token generation trigger
+# (invoked through the emulator, as Cognito invokes it) reads the claims
+# from the table, so a new owner's next token carries its business.
 mint() { "$BIN/mint-token" --business "$1" --role "$2"; }
-OWNER_A=$(mint biz-a owner); STAFF_B=$(mint biz-b staff)
-profile='{"name":"Cafe A","category":"cafe","categories":["bakery"],"location":{"lat":45.5017,"lng":-73.5673},"address":"1 Main St","availableForPartnership":true}'
+user() { "$BIN/mint-token" --sub "$1" --api "$BASE_URL" ${2:+--email "$2"}; }
+STAFF_B=$(mint biz-b staff)
+FOUNDER_A=$(user user-biz-a-owner)
+profile='{"businessId":"biz-a","name":"Cafe A","category":"cafe","categories":["bakery"],"location":{"lat":45.5017,"lng":-73.5673},"address":"1 Main St","availableForPartnership":true}'
 check "network: a token is required" 401 "b['error']['code']=='TOKEN_MISSING'" -- "$BASE_URL/api/v1/partners/biz-a"
-check "network: staff cannot register" 403 "b['error']['code']=='OWNER_ONLY'" -- \
+check "network: a signed-in user has no business yet" 200 "b['membership'] is None" -- \
+  "$BASE_URL/api/v1/me" -H "authorization: Bearer $FOUNDER_A"
+check "network: a member cannot register another business" 409 "b['error']['code']=='ALREADY_A_MEMBER'" -- \
   -X POST "$BASE_URL/api/v1/businesses" -H "authorization: Bearer $STAFF_B" -H "content-type: application/json" -d "$profile"
-check "network: owner registers its business" 201 "b['businessId']=='biz-a' and b['rating']==0" -- \
-  -X POST "$BASE_URL/api/v1/businesses" -H "authorization: Bearer $OWNER_A" -H "content-type: application/json" -d "$profile"
+check "network: a user registers its business" 201 "b['businessId']=='biz-a' and b['rating']==0" -- \
+  -X POST "$BASE_URL/api/v1/businesses" -H "authorization: Bearer $FOUNDER_A" -H "content-type: application/json" -d "$profile"
+OWNER_A=$(user user-biz-a-owner)
+check "network: the owner's next token carries the business" 200 "b['membership']['businessId']=='biz-a' and b['membership']['role']=='owner' and b['tokenCurrent']" -- \
+  "$BASE_URL/api/v1/me" -H "authorization: Bearer $OWNER_A"
+invitation=$(curl -s -X POST "$BASE_URL/api/v1/businesses/me/members" -H "authorization: Bearer $OWNER_A" -H "content-type: application/json" -d '{"email":"sam@example.com"}')
+code=$(BODY="$invitation" python3 -c "import json,os; print(json.loads(os.environ['BODY']).get('code',''))")
+SAM=$(user sam sam@example.com)
+check "network: an invited user joins with the code" 201 "b['businessId']=='biz-a' and b['role']=='staff'" -- \
+  -X POST "$BASE_URL/api/v1/businesses/join" -H "authorization: Bearer $SAM" -H "content-type: application/json" -d "{\"code\":\"$code\"}"
+check "network: the code works once" 404 "b['error']['code']=='INVITATION_NOT_FOUND'" -- \
+  -X POST "$BASE_URL/api/v1/businesses/join" -H "authorization: Bearer $(user eve sam@example.com)" -H "content-type: application/json" -d "{\"code\":\"$code\"}"
+check "network: staff see the roster" 200 "sorted(m['role'] for m in b['members'])==['owner','staff']" -- \
+  "$BASE_URL/api/v1/businesses/me/members" -H "authorization: Bearer $(user sam)"
+check "network: the owner removes the staff member" 204 "b is None" -- \
+  -X DELETE "$BASE_URL/api/v1/businesses/me/members/sam" -H "authorization: Bearer $OWNER_A"
+check "network: a removed member's next token has no business" 403 "b['error']['code']=='NOT_A_BUSINESS_USER'" -- \
+  "$BASE_URL/api/v1/businesses/me/members" -H "authorization: Bearer $(user sam)"
 check "network: another business reads the profile" 200 "b['name']=='Cafe A' and b['categories']==['cafe','bakery']" -- \
   "$BASE_URL/api/v1/partners/biz-a" -H "authorization: Bearer $STAFF_B"
 check "network: the directory finds it nearby" 200 "[p['businessId'] for p in b['partners']]==['biz-a'] and b['partners'][0]['distanceKm']<1" -- \
@@ -200,16 +223,18 @@ check "network: the directory finds it nearby" 200 "[p['businessId'] for p in b[
 check "network: the directory never lists the caller" 200 "b['partners']==[]" -- \
   "$BASE_URL/api/v1/partners/directory?lat=45.5&lng=-73.57&radiusKm=5" -H "authorization: Bearer $OWNER_A"
 # The spec's example: A invites B, B accepts; a third business sees nothing.
-OWNER_B=$(mint biz-b owner); OWNER_C=$(mint biz-c owner)
+OWNER_C=$(mint biz-c owner)
+profile_b=${profile/Cafe A/Shop B}
 check "network: B registers" 201 "b['businessId']=='biz-b'" -- \
-  -X POST "$BASE_URL/api/v1/businesses" -H "authorization: Bearer $OWNER_B" -H "content-type: application/json" -d "${profile/Cafe A/Shop B}"
+  -X POST "$BASE_URL/api/v1/businesses" -H "authorization: Bearer $(user user-biz-b-owner)" -H "content-type: application/json" -d "${profile_b/biz-a/biz-b}"
+OWNER_B=$(user user-biz-b-owner)
 invite='{"partnerBusinessId":"biz-b","type":"POINTS_COALITION","revenueSharingTerms":{"type":"PERCENTAGE","businessAShare":5,"businessBShare":5,"settlementFrequency":"MONTHLY"}}'
 partnership=$(curl -s -X POST "$BASE_URL/api/v1/partnerships" -H "authorization: Bearer $OWNER_A" -H "content-type: application/json" -d "$invite")
 pid=$(BODY="$partnership" python3 -c "import json,os; print(json.loads(os.environ['BODY']).get('id',''))")
 check "network: A's invitation is pending" 200 "b['status']=='PENDING' and b['businessBId']=='biz-b'" -- \
   "$BASE_URL/api/v1/partnerships/$pid" -H "authorization: Bearer $OWNER_A"
 check "network: B accepts" 200 "b['status']=='ACTIVE' and b['activatedAt']" -- \
-  -X PATCH "$BASE_URL/api/v1/partnerships/$pid/accept" -H "authorization: Bearer $OWNER_B"
+  -X PATCH "$BASE_URL/api/v1/partnerships/$pid/accept" -H "authorization: Bearer $OWNER_B" -H "content-type: application/json" -d '{"termsVersion":1}'
 check "network: a third business gets a 404" 404 "b['error']['code']=='PARTNERSHIP_NOT_FOUND'" -- \
   "$BASE_URL/api/v1/partnerships/$pid" -H "authorization: Bearer $OWNER_C"
 check "network: B lists it as invitee" 200 "b['partnerships'][0]['partnerBusinessId']=='biz-a'" -- \

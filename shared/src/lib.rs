@@ -25,6 +25,7 @@ pub mod cycle;
 pub mod dunning;
 pub mod memberships;
 pub mod loyalty;
+pub mod members;
 pub mod partner_transactions;
 pub mod partnerships;
 pub mod payments;

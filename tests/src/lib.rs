@@ -154,6 +154,31 @@ impl Issuer {
     pub fn bearer(&self, business_id: &str, role: &str, now: i64) -> String {
         format!("Bearer {}", self.key.sign(&tokens::business_claims(&self.url, business_id, role, now)))
     }
+
+    /// A signed-in user without a business (what the trigger makes of a
+    /// user with no membership: `role: customer`, no `businessId`).
+    pub fn user_bearer(&self, sub: &str, now: i64) -> String {
+        format!("Bearer {}", self.key.sign(&tokens::customer_claims(&self.url, sub, now)))
+    }
+
+    /// A token as the Cognito user pool mints it for `sub`: the ID token's
+    /// standard claims plus every attribute the user has, custom ones
+    /// included (`attributes`, which a user may have written itself),
+    /// then the overrides the pre token generation trigger answers with,
+    /// from the table.
+    pub async fn pool_bearer(&self, app: &App, sub: &str, attributes: &[(&str, &str)], now: i64) -> String {
+        let claims = tokens::pool_claims(app, &self.url, sub, attributes, now).await;
+        format!("Bearer {}", self.key.sign(&claims))
+    }
+}
+
+/// `POST /api/v1/businesses` by the user whose later business tokens are
+/// `issuer.bearer(biz, "owner")` (`user-<biz>-owner`), signed in without
+/// a business yet; `body` names `biz` as its `businessId`.
+pub async fn register_as(app: &App, issuer: &Issuer, biz: &str, body: &Value) -> Reply {
+    let sub = format!("user-{biz}-owner");
+    let headers = [("authorization", issuer.user_bearer(&sub, app.clock.now().unix_timestamp())), ("content-type", "application/json".to_string())];
+    serve_routed(app.clone(), unsigned("POST", "/api/v1/businesses", &headers, Some(&body.to_string()))).await
 }
 
 /// An env whose app trusts `issuer`'s tokens.
@@ -400,6 +425,11 @@ pub async fn dispatch_by_name(name: &str, app: App, req: Request) -> Option<Resp
         "network-analytics" => dispatch(app, req, network_analytics::handle).await,
         "businesses-register" => dispatch(app, req, businesses_register::handle).await,
         "businesses-update" => dispatch(app, req, businesses_update::handle).await,
+        "me" => dispatch(app, req, me::handle).await,
+        "members-list" => dispatch(app, req, members_list::handle).await,
+        "members-invite" => dispatch(app, req, members_invite::handle).await,
+        "members-remove" => dispatch(app, req, members_remove::handle).await,
+        "members-join" => dispatch(app, req, members_join::handle).await,
         "partners-console" => dispatch(app, req, partners_console::handle).await,
         "webhooks-paddle" => dispatch(app, req, webhooks_paddle::handle).await,
         "webhooks-events" => dispatch(app, req, webhooks_events::handle).await,

@@ -51,9 +51,11 @@ impl Net {
         self.call("GET", path, biz, "staff", None, &[]).await
     }
 
+    /// `biz` registered by its owner's user (`user-<biz>-owner`, the
+    /// `sub` of `bearer(biz, "owner")`), who signs in without a business.
     pub async fn register(&self, biz: &str) {
-        let body = json!({ "name": biz, "category": "cafe", "location": { "lat": 45.5, "lng": -73.57 }, "address": "", "availableForPartnership": true });
-        let r = self.owner("POST", "/api/v1/businesses", biz, body).await;
+        let body = json!({ "businessId": biz, "name": biz, "category": "cafe", "location": { "lat": 45.5, "lng": -73.57 }, "address": "", "availableForPartnership": true });
+        let r = crate::register_as(&self.env.app, &self.issuer, biz, &body).await;
         assert_eq!(r.status, 201, "{}", r.json);
     }
 
@@ -68,7 +70,8 @@ impl Net {
         let invited = self.owner("POST", "/api/v1/partnerships", a, json!({ "partnerBusinessId": b, "type": kind, "revenueSharingTerms": terms })).await;
         assert_eq!(invited.status, 201, "{}", invited.json);
         let id = invited.json["id"].as_str().unwrap().to_string();
-        let accepted = self.call("PATCH", &format!("/api/v1/partnerships/{id}/accept"), b, "owner", None, &[]).await;
+        let version = invited.json["termsVersion"].clone();
+        let accepted = self.call("PATCH", &format!("/api/v1/partnerships/{id}/accept"), b, "owner", Some(&json!({ "termsVersion": version })), &[]).await;
         assert_eq!(accepted.status, 200, "{}", accepted.json);
         id
     }

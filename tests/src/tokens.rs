@@ -62,6 +62,37 @@ pub fn business_claims(issuer: &str, business_id: &str, role: &str, now: i64) ->
     })
 }
 
+/// The ID token claims the Cognito user pool mints for `sub`, after the
+/// pre token generation trigger (run here as Lambda would run it, on the
+/// V2 event, against `app`'s table) has answered: the user's attributes
+/// (`custom:*` ones included, as a pool that has them puts them in) with
+/// the trigger's suppressions and overrides applied.
+pub async fn pool_claims(app: &shared::App, issuer: &str, sub: &str, attributes: &[(&str, &str)], now: i64) -> Value {
+    use aws_lambda_events::event::cognito::CognitoEventUserPoolsPreTokenGenV2;
+    let mut user_attributes: serde_json::Map<String, Value> = attributes.iter().map(|(k, v)| (k.to_string(), Value::from(*v))).collect();
+    user_attributes.insert("sub".into(), sub.into());
+    let event: CognitoEventUserPoolsPreTokenGenV2 = serde_json::from_value(json!({
+        "version": "2", "triggerSource": "TokenGeneration_RefreshTokens", "region": "us-east-1", "userPoolId": "us-east-1_test", "userName": sub,
+        "callerContext": { "awsSdkVersion": "test", "clientId": LOCAL_AUDIENCE },
+        "request": { "userAttributes": user_attributes, "groupConfiguration": null, "scopes": ["openid"] },
+        "response": { "claimsAndScopeOverrideDetails": null }
+    }))
+    .expect("a V2 event");
+    let answered = functions::handlers::auth_pre_token::handle(app.clone(), event).await.expect("the trigger answers");
+    let id = answered.response.claims_and_scope_override_details.and_then(|d| d.id_token_generation).expect("ID token overrides");
+    let mut claims = json!({ "iss": issuer, "aud": LOCAL_AUDIENCE, "iat": now, "exp": now + 3600 });
+    for (k, v) in user_attributes {
+        claims[k] = v;
+    }
+    for name in &id.claims_to_suppress {
+        claims.as_object_mut().expect("an object").remove(name);
+    }
+    for (k, v) in id.claims_to_add_or_override {
+        claims[k] = v;
+    }
+    claims
+}
+
 /// A customer's claims: `sub` is its network-wide id.
 pub fn customer_claims(issuer: &str, customer_id: &str, now: i64) -> Value {
     json!({ "iss": issuer, "aud": LOCAL_AUDIENCE, "sub": customer_id, "role": "customer", "iat": now, "exp": now + 3600 })

@@ -37,19 +37,31 @@ async fn owners_register_and_change_their_own_business_and_anyone_reads_profiles
     let owner_a = issuer.bearer("biz-a", "owner", env.now());
     let staff_a = issuer.bearer("biz-a", "staff", env.now());
     let owner_b = issuer.bearer("biz-b", "owner", env.now());
+    // The user who will own biz-a, signed in before it has a business.
+    let founder_a = issuer.user_bearer("user-biz-a-owner", env.now());
+    let with_id = |id: &str, name: &str| {
+        let mut body: Value = serde_json::from_str(&profile_body(name)).unwrap();
+        body["businessId"] = id.into();
+        body.to_string()
+    };
 
     let (r, _) = call(&env, "PUT", "/api/v1/businesses/me", &owner_a, Some(&profile_body("Cafe A"))).await;
     assert_eq!((r.status, r.code()), (404, "BUSINESS_NOT_FOUND"), "not registered yet");
+    // A token that names a business already cannot register another.
     let (r, _) = call(&env, "POST", "/api/v1/businesses", &staff_a, Some(&profile_body("Cafe A"))).await;
-    assert_eq!((r.status, r.code()), (403, "OWNER_ONLY"));
-    let (r, _) = call(&env, "POST", "/api/v1/businesses", &owner_a, Some(&profile_body("Cafe A"))).await;
+    assert_eq!((r.status, r.code()), (409, "ALREADY_A_MEMBER"));
+    let (r, _) = call(&env, "POST", "/api/v1/businesses", &founder_a, Some(&with_id("biz-a", "Cafe A"))).await;
     assert_eq!(r.status, 201, "{}", r.json);
     assert_eq!((r.json["businessId"].as_str(), r.json["rating"].as_f64(), r.json["partnershipCount"].as_u64()), (Some("biz-a"), Some(0.0), Some(0)));
-    let (r, _) = call(&env, "POST", "/api/v1/businesses", &owner_a, Some(&profile_body("Cafe A again"))).await;
-    assert_eq!((r.status, r.code()), (409, "BUSINESS_ALREADY_REGISTERED"));
+    // The same user again, with its old token: it is a member now (the table says so).
+    let (r, _) = call(&env, "POST", "/api/v1/businesses", &founder_a, Some(&with_id("biz-a2", "Cafe A again"))).await;
+    assert_eq!((r.status, r.code()), (409, "ALREADY_A_MEMBER"));
+    // Another user cannot take the id.
+    let (r, _) = call(&env, "POST", "/api/v1/businesses", &issuer.user_bearer("someone", env.now()), Some(&with_id("biz-a", "Copycat"))).await;
+    assert_eq!((r.status, r.code()), (409, "BUSINESS_ID_TAKEN"));
     // The tenant is the token's: a body cannot name another business.
-    let sneaky = json!({ "businessId": "biz-b", "name": "x", "category": "cafe", "location": { "lat": 0.0, "lng": 0.0 }, "address": "", "availableForPartnership": true }).to_string();
-    assert_eq!(call(&env, "PUT", "/api/v1/businesses/me", &owner_a, Some(&sneaky)).await.0.code(), "UNKNOWN_FIELD");
+    let sneaky = with_id("biz-b", "x");
+    assert_eq!(call(&env, "PUT", "/api/v1/businesses/me", &owner_a, Some(&sneaky)).await.0.code(), "BUSINESS_ID_IMMUTABLE");
 
     let (r, _) = call(&env, "PUT", "/api/v1/businesses/me", &owner_a, Some(&profile_body("Cafe A+"))).await;
     assert_eq!((r.status, r.json["name"].as_str()), (200, Some("Cafe A+")));

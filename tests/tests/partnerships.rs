@@ -12,6 +12,9 @@ use integration_tests::*;
 use serde_json::json;
 use shared::http::serve::dispatch;
 
+/// An acceptance of the first terms version (what an invitation starts at).
+const ACCEPT_V1: &str = r#"{"termsVersion":1}"#;
+
 struct Net {
     env: TestEnv,
     issuer: Issuer,
@@ -23,8 +26,8 @@ impl Net {
         let env = env_trusting(&issuer).await;
         let net = Net { env, issuer };
         for (biz, available) in [("biz-a", true), ("biz-b", true), ("biz-c", true), ("biz-closed", false)] {
-            let body = json!({ "name": biz, "category": "cafe", "location": { "lat": 45.5, "lng": -73.57 }, "address": "", "availableForPartnership": available }).to_string();
-            assert_eq!(net.call("POST", "/api/v1/businesses", biz, "owner", Some(&body)).await.status, 201);
+            let body = json!({ "businessId": biz, "name": biz, "category": "cafe", "location": { "lat": 45.5, "lng": -73.57 }, "address": "", "availableForPartnership": available });
+            assert_eq!(register_as(&net.env.app, &net.issuer, biz, &body).await.status, 201);
         }
         net
     }
@@ -48,7 +51,7 @@ impl Net {
         let invited = self.invite(a, b).await;
         assert_eq!(invited.status, 201, "{}", invited.json);
         let id = invited.json["id"].as_str().unwrap().to_string();
-        assert_eq!(self.call("PATCH", &format!("/api/v1/partnerships/{id}/accept"), b, "owner", None).await.status, 200);
+        assert_eq!(self.call("PATCH", &format!("/api/v1/partnerships/{id}/accept"), b, "owner", Some(ACCEPT_V1)).await.status, 200);
         id
     }
 
@@ -80,9 +83,9 @@ async fn an_invitation_is_accepted_by_its_invitee_and_a_declined_one_frees_the_p
     assert_eq!(invitee_view.json["partnerships"][0]["partnerBusinessId"], "biz-a");
     assert!(net.call("GET", "/api/v1/partnerships?role=invitee", "biz-a", "owner", None).await.json["partnerships"].as_array().unwrap().is_empty());
     // Only the invitee's owner answers.
-    assert_eq!(net.call("PATCH", &format!("/api/v1/partnerships/{id}/accept"), "biz-a", "owner", None).await.code(), "INVITEE_ONLY");
-    assert_eq!(net.call("PATCH", &format!("/api/v1/partnerships/{id}/accept"), "biz-b", "staff", None).await.code(), "OWNER_ONLY");
-    let accepted = net.call("PATCH", &format!("/api/v1/partnerships/{id}/accept"), "biz-b", "owner", None).await;
+    assert_eq!(net.call("PATCH", &format!("/api/v1/partnerships/{id}/accept"), "biz-a", "owner", Some(ACCEPT_V1)).await.code(), "INVITEE_ONLY");
+    assert_eq!(net.call("PATCH", &format!("/api/v1/partnerships/{id}/accept"), "biz-b", "staff", Some(ACCEPT_V1)).await.code(), "OWNER_ONLY");
+    let accepted = net.call("PATCH", &format!("/api/v1/partnerships/{id}/accept"), "biz-b", "owner", Some(ACCEPT_V1)).await;
     assert_eq!((accepted.status, accepted.json["status"].as_str()), (200, Some("ACTIVE")), "{}", accepted.json);
     assert!(accepted.json["acceptedAt"].is_string() && accepted.json["activatedAt"].is_string());
     assert_eq!(net.call("PATCH", &format!("/api/v1/partnerships/{id}/decline"), "biz-b", "owner", None).await.code(), "PARTNERSHIP_NOT_PENDING");
@@ -128,7 +131,8 @@ async fn a_third_business_sees_only_404s_and_refusals_are_clear() {
         [("GET", format!("/api/v1/partnerships/{id}")), ("PATCH", format!("/api/v1/partnerships/{id}/accept")), ("PATCH", format!("/api/v1/partnerships/{id}/decline"))]
     {
         for role in ["owner", "staff"] {
-            let r = net.call(method, &path, "biz-c", role, None).await;
+            let body = path.ends_with("/accept").then_some(ACCEPT_V1);
+            let r = net.call(method, &path, "biz-c", role, body).await;
             let expected = if method == "PATCH" && role == "staff" { (403, "OWNER_ONLY") } else { (404, "PARTNERSHIP_NOT_FOUND") };
             assert_eq!((r.status, r.code()), expected, "{method} {path} as {role}");
         }
@@ -170,7 +174,7 @@ async fn every_change_reaches_the_bus_through_the_outbox_even_when_its_writer_di
     assert_eq!((created[0].0.as_str(), created[0].1["partnershipId"].as_str()), ("partner.partnership.created", Some(p.id.as_str())));
     assert!(created[0].1["eventId"].is_string());
     // A healthy writer publishes at once; the drain then has nothing to do.
-    assert_eq!(net.call("PATCH", &format!("/api/v1/partnerships/{}/accept", p.id), "biz-b", "owner", None).await.status, 200);
+    assert_eq!(net.call("PATCH", &format!("/api/v1/partnerships/{}/accept", p.id), "biz-b", "owner", Some(ACCEPT_V1)).await.status, 200);
     assert_eq!(shared::platform::outbox::drain(&net.env.app).await.unwrap(), 0);
     let answered: Vec<String> = net.env.drain_events(&sink).await.into_iter().map(|(name, _)| name).collect();
     assert_eq!(
@@ -301,7 +305,8 @@ async fn money_terms_change_only_by_agreement_and_every_version_is_kept() {
     assert_eq!((edited.status, edited.json["termsVersion"].as_u64()), (200, Some(2)), "{}", edited.json);
     assert_eq!(edited.json["config"]["minimumTransaction"], json!(3.0));
     assert_eq!(edited.json["config"]["allowedCategories"], json!(["coffee"]));
-    net.call("PATCH", &format!("/api/v1/partnerships/{id}/accept"), "biz-b", "owner", None).await;
+    let accepted = net.call("PATCH", &format!("/api/v1/partnerships/{id}/accept"), "biz-b", "owner", Some(r#"{"termsVersion":2}"#)).await;
+    assert_eq!(accepted.status, 200, "{}", accepted.json);
 
     // Active: new terms become a proposal; the version in force stays.
     let proposed = net.json("PUT", &put, "biz-b", json!({ "revenueSharingTerms": terms("8"), "config": { "maxRedemptionPerCustomer": 4 } })).await;
@@ -357,7 +362,7 @@ async fn reviews_need_a_partnership_and_keep_the_rating_exact_under_races() {
     // A pending invitation is not a partnership yet.
     let id = net.invite("biz-a", "biz-b").await.json["id"].as_str().unwrap().to_string();
     assert_eq!(net.json("POST", "/api/v1/partners/biz-b/reviews", "biz-a", review(json!(5))).await.code(), "NOT_PARTNERED");
-    net.call("PATCH", &format!("/api/v1/partnerships/{id}/accept"), "biz-b", "owner", None).await;
+    net.call("PATCH", &format!("/api/v1/partnerships/{id}/accept"), "biz-b", "owner", Some(ACCEPT_V1)).await;
     net.active("biz-c", "biz-b").await;
     assert_eq!(net.json("POST", "/api/v1/partners/biz-b/reviews", "biz-a", review(json!(4.5))).await.code(), "INVALID_RATING");
     assert_eq!(net.json("POST", "/api/v1/partners/biz-a/reviews", "biz-a", review(json!(4))).await.code(), "INVALID_REVIEW");
@@ -406,7 +411,7 @@ async fn a_third_business_gets_404_on_every_partnership_route() {
         vec![
             ("GET", format!("/api/v1/partnerships/{id}"), None, false),
             ("PUT", format!("/api/v1/partnerships/{id}"), Some(json!({ "config": { "maxRedemptionPerCustomer": 2 } })), true),
-            ("PATCH", format!("/api/v1/partnerships/{id}/accept"), None, true),
+            ("PATCH", format!("/api/v1/partnerships/{id}/accept"), Some(json!({ "termsVersion": 1 })), true),
             ("PATCH", format!("/api/v1/partnerships/{id}/decline"), None, true),
             ("PATCH", format!("/api/v1/partnerships/{id}/status"), Some(status_body("TERMINATED", "mine now")), true),
             ("PATCH", format!("/api/v1/partnerships/{id}/terms"), Some(json!({ "version": 2, "decision": "ACCEPT" })), true),
@@ -437,4 +442,43 @@ async fn a_third_business_gets_404_on_every_partnership_route() {
     let served: std::collections::BTreeSet<String> =
         router_table().iter().filter(|(_, route, _)| route.starts_with("/api/v1/partnerships/{id}")).map(|(_, _, f)| f.clone()).collect();
     assert_eq!(covered, served);
+}
+
+/// What the invitee accepts is the version it read: an inviter who raises
+/// its share (or changes the config) after B read the invitation cannot
+/// have B accept the new terms unseen, even racing the acceptance.
+#[tokio::test]
+async fn accepting_names_the_terms_version_read_and_a_later_edit_refuses_it() {
+    let net = Net::start().await;
+    let id = net.invite("biz-a", "biz-b").await.json["id"].as_str().unwrap().to_string();
+    let read = net.call("GET", &format!("/api/v1/partnerships/{id}"), "biz-b", "owner", None).await;
+    assert_eq!(read.json["termsVersion"].as_u64(), Some(1));
+    let greedy = json!({ "revenueSharingTerms": { "type": "PERCENTAGE", "businessAShare": 5, "businessBShare": 100, "settlementFrequency": "MONTHLY" } });
+    let edited = net.json("PUT", &format!("/api/v1/partnerships/{id}"), "biz-a", greedy).await;
+    assert_eq!((edited.status, edited.json["termsVersion"].as_u64()), (200, Some(2)), "{}", edited.json);
+    let r = net.call("PATCH", &format!("/api/v1/partnerships/{id}/accept"), "biz-b", "owner", Some(ACCEPT_V1)).await;
+    assert_eq!((r.status, r.code()), (409, "TERMS_CHANGED"), "{}", r.json);
+    assert_eq!(net.call("GET", &format!("/api/v1/partnerships/{id}"), "biz-b", "owner", None).await.json["status"], "PENDING");
+    // No version at all is not an acceptance either.
+    assert_eq!(net.call("PATCH", &format!("/api/v1/partnerships/{id}/accept"), "biz-b", "owner", None).await.code(), "EMPTY_BODY");
+    // A config change is a new version too.
+    let config = net.json("PUT", &format!("/api/v1/partnerships/{id}"), "biz-a", json!({ "config": { "maxRedemptionPerCustomer": 2 } })).await;
+    assert_eq!(config.json["termsVersion"].as_u64(), Some(3), "{}", config.json);
+    assert_eq!(net.call("PATCH", &format!("/api/v1/partnerships/{id}/accept"), "biz-b", "owner", Some(r#"{"termsVersion":2}"#)).await.code(), "TERMS_CHANGED");
+
+    // The inviter edits while the invitee accepts what it read: either the
+    // acceptance names the version it became, or it is refused.
+    let fair = json!({ "revenueSharingTerms": { "type": "PERCENTAGE", "businessAShare": 5, "businessBShare": 5, "settlementFrequency": "MONTHLY" } });
+    let (put_path, accept_path) = (format!("/api/v1/partnerships/{id}"), format!("/api/v1/partnerships/{id}/accept"));
+    let (edit, accept) = tokio::join!(net.json("PUT", &put_path, "biz-a", fair), net.call("PATCH", &accept_path, "biz-b", "owner", Some(r#"{"termsVersion":3}"#)));
+    let now = net.call("GET", &format!("/api/v1/partnerships/{id}"), "biz-b", "owner", None).await.json;
+    if accept.status == 200 {
+        // The acceptance won: the terms are version 3's (B's 100%), and the
+        // edit found the partnership no longer pending-editable in place.
+        assert_eq!((now["status"].as_str(), now["termsVersion"].as_u64(), now["revenueSharingTerms"]["businessBShare"].as_f64()), (Some("ACTIVE"), Some(3), Some(100.0)), "{now}");
+        assert!(edit.status != 200 || edit.json["termsProposal"].is_object(), "{}", edit.json);
+    } else {
+        assert_eq!((accept.status, accept.code()), (409, "TERMS_CHANGED"));
+        assert_eq!((now["status"].as_str(), now["termsVersion"].as_u64()), (Some("PENDING"), Some(4)), "{now}");
+    }
 }

@@ -241,3 +241,76 @@ async fn the_schedule_fans_out_through_the_queue_and_the_worker_settles_once() {
     assert_eq!(list["settlements"].as_array().unwrap().len(), 1);
     assert_eq!(list["settlements"][0]["netSettlement"], 50);
 }
+
+/// A period keeps the frequency it was opened with: QUARTERLY agreed in
+/// mid-February takes effect at February's end, February still settles
+/// (the run of 03-02 finds it and pays its 50 cents), March runs alone to
+/// the quarter's end, and no key collides with a settled month.
+#[tokio::test]
+async fn a_frequency_change_takes_effect_at_the_next_boundary_and_the_open_period_still_settles() {
+    let net = Net::start().await;
+    net.env.clock.set(datetime!(2026-02-05 09:00 UTC));
+    for biz in ["biz-a", "biz-b"] {
+        net.register(biz).await;
+    }
+    net.program("biz-a", 10).await;
+    let id = net.partnership("biz-a", "biz-b", "POINTS_COALITION", percentage("5", "5")).await;
+    assert_eq!(net.earn_at_home("biz-a", "cust-1", "50.00", "home-1").await.status, 201);
+    net.env.clock.set(datetime!(2026-02-10 12:00 UTC));
+    let r = net.record(&id, "biz-b", "pos-feb", json!({ "type": "REDEEM", "customerId": "cust-1", "points": 100 })).await;
+    assert_eq!((r.status, r.json["periodStart"].as_str()), (201, Some("2026-02-01")), "{}", r.json);
+
+    net.env.clock.set(datetime!(2026-02-15 12:00 UTC));
+    let quarterly = json!({ "revenueSharingTerms": { "type": "PERCENTAGE", "businessAShare": 5, "businessBShare": 5, "settlementFrequency": "QUARTERLY" } });
+    let proposed = net.owner("PUT", &format!("/api/v1/partnerships/{id}"), "biz-a", quarterly).await;
+    assert_eq!(proposed.status, 200, "{}", proposed.json);
+    let accepted = net.owner("PATCH", &format!("/api/v1/partnerships/{id}/terms"), "biz-b", json!({ "version": 2, "decision": "ACCEPT" })).await;
+    assert_eq!(accepted.status, 200, "{}", accepted.json);
+    // A sale later in February still counts in February (another 50 cents).
+    let r = net.record(&id, "biz-b", "pos-feb-2", json!({ "type": "REDEEM", "customerId": "cust-1", "points": 100 })).await;
+    assert_eq!((r.status, r.json["periodStart"].as_str()), (201, Some("2026-02-01")), "{}", r.json);
+
+    net.env.clock.set(datetime!(2026-03-02 00:15 UTC));
+    let report = run(&net).await;
+    assert_eq!((report.due, report.calculated, report.failures.len()), (1, 1, 0), "{report:?}");
+    let feb = net.get(&format!("/api/v1/partnerships/{id}/settlements/2026-02-01"), "biz-a").await;
+    let s = &feb.json["settlement"];
+    assert_eq!((feb.status, s["periodEnd"].as_str(), s["businessAOwed"].as_i64()), (200, Some("2026-03-01"), Some(100)), "{}", feb.json);
+    assert_eq!(run(&net).await.due, 0, "February left the due index");
+
+    // March alone, to the quarter's end; then quarters.
+    net.env.clock.set(datetime!(2026-03-05 12:00 UTC));
+    let r = net.record(&id, "biz-b", "pos-mar", json!({ "type": "REDEEM", "customerId": "cust-1", "points": 100 })).await;
+    assert_eq!((r.status, r.json["periodStart"].as_str()), (201, Some("2026-03-01")), "{}", r.json);
+    net.env.clock.set(datetime!(2026-04-01 00:15 UTC));
+    let report = run(&net).await;
+    assert_eq!((report.due, report.calculated), (1, 1), "{report:?}");
+    let march = net.get(&format!("/api/v1/partnerships/{id}/settlements/2026-03-01"), "biz-a").await;
+    assert_eq!(march.json["settlement"]["periodEnd"].as_str(), Some("2026-04-01"), "{}", march.json);
+    net.env.clock.set(datetime!(2026-05-20 12:00 UTC));
+    let r = net.record(&id, "biz-b", "pos-q2", json!({ "type": "REDEEM", "customerId": "cust-1", "points": 100 })).await;
+    assert_eq!((r.status, r.json["periodStart"].as_str()), (201, Some("2026-04-01")), "{}", r.json);
+    // A quarter's key is its first day; a month inside it names no period.
+    let bad = net.get(&format!("/api/v1/partnerships/{id}/transactions?period=2026-05-01"), "biz-a").await;
+    assert_eq!((bad.status, bad.code()), (400, "INVALID_PERIOD"));
+    let ok = net.get(&format!("/api/v1/partnerships/{id}/transactions?period=2026-02-01"), "biz-a").await;
+    assert_eq!((ok.status, ok.json["transactions"].as_array().map(Vec::len)), (200, Some(2)), "{}", ok.json);
+}
+
+/// A period start past the calendar's end is a 400, never a panic, on
+/// every route that takes one.
+#[tokio::test]
+async fn a_far_future_period_is_a_400_on_every_route() {
+    let net = Net::start().await;
+    let id = spec_example(&net).await;
+    for (method, path, body) in [
+        ("GET", format!("/api/v1/partnerships/{id}/settlements/9999-12-01"), None),
+        ("GET", format!("/api/v1/partnerships/{id}/settlements/9999-12-01/statement"), None),
+        ("GET", format!("/api/v1/partnerships/{id}/transactions?period=9999-12-01"), None),
+        ("POST", format!("/api/v1/partnerships/{id}/settlements/calculate"), Some(json!({ "periodStart": "9999-12-01" }))),
+        ("POST", format!("/api/v1/partnerships/{id}/settlements/9999-12-01/dispute"), Some(json!({ "reason": "far" }))),
+    ] {
+        let r = net.call(method, &path, "biz-a", "owner", body.as_ref(), &[]).await;
+        assert_eq!((r.status, r.code()), (400, "INVALID_PERIOD"), "{method} {path}: {}", r.json);
+    }
+}

@@ -1,6 +1,7 @@
 //! One module per function, named like its binary.
 
 pub mod audit_log;
+pub mod auth_pre_token;
 pub mod businesses_register;
 pub mod businesses_update;
 pub mod credits_adjust;
@@ -11,6 +12,11 @@ pub mod customers_me;
 pub mod cycle_scheduled;
 pub mod dunning_scheduled;
 pub mod health;
+pub mod me;
+pub mod members_invite;
+pub mod members_join;
+pub mod members_list;
+pub mod members_remove;
 pub mod network_analytics;
 pub mod outbox_drain;
 pub mod partners_commissions;

@@ -9,5 +9,5 @@ pub async fn handle(app: App, req: Request) -> Result<Response<Body>, AppError> 
     let caller = jwt::require_business(&app, &req).await?;
     caller.require_owner()?;
     let id = super::partnerships_get::partnership_id(&req)?;
-    response::ok(&service::answer(&app, &caller.business_id, &caller.user_id, &id, false).await?)
+    response::ok(&service::answer(&app, &caller.business_id, &caller.user_id, &id, service::Answer::Decline).await?)
 }

@@ -83,6 +83,11 @@ pub struct BusinessRequest {
     pub available_for_partnership: bool,
     #[serde(default)]
     pub stripe_account_id: Option<String>,
+    /// At registration, the id the registrant wants (a handle, unique,
+    /// fixed for good); one is made up when absent. A profile update may
+    /// repeat the business's own id, never another.
+    #[serde(default)]
+    pub business_id: Option<String>,
 }
 
 /// A validated profile: what the caller may set.
@@ -108,6 +113,15 @@ fn category(text: &str) -> Result<String, AppError> {
 }
 
 impl BusinessRequest {
+    /// The wanted business id, checked, if the body names one.
+    pub fn wanted_id(&self) -> Result<Option<String>, AppError> {
+        match self.business_id.as_deref().map(str::trim) {
+            None => Ok(None),
+            Some(id) if is_business_id(id) => Ok(Some(id.to_string())),
+            Some(_) => Err(AppError::bad_request("INVALID_BUSINESS_ID", "a business id is 1 to 64 of A-Z, a-z, 0-9, - and _")),
+        }
+    }
+
     pub fn validate(self) -> Result<ProfileFields, AppError> {
         let name = self.name.trim().to_string();
         if name.is_empty() || name.chars().count() > 120 {

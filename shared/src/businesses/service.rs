@@ -6,6 +6,7 @@ use serde_json::json;
 
 use super::domain::{is_business_id, Business, BusinessRequest, GeoLocation, Review, ReviewRequest};
 use super::store;
+use crate::members::{self, domain::{Membership, Role}};
 use crate::platform::audit::AuditEntry;
 use crate::platform::clock::rfc3339;
 use crate::platform::error::AppError;
@@ -68,12 +69,16 @@ impl From<Business> for PartnerProfile {
     }
 }
 
-/// Registers the caller's business (its owner's call), once.
-pub async fn register(app: &App, business_id: &str, owner_user_id: &str, request: BusinessRequest) -> Result<PartnerProfile, AppError> {
+/// A signed-in user without a business registers one and becomes its
+/// owner, in one transaction with the profile: racing registrations by the
+/// same user make one business (the membership's condition), and a taken
+/// id is refused (the profile's).
+pub async fn register(app: &App, owner_user_id: &str, request: BusinessRequest) -> Result<PartnerProfile, AppError> {
+    let business_id = request.wanted_id()?.unwrap_or_else(|| format!("b-{}", crate::platform::ids::new_id().to_ascii_lowercase()));
     let fields = request.validate()?;
     let now = rfc3339(app.clock.now());
     let business = Business {
-        business_id: business_id.to_string(),
+        business_id: business_id.clone(),
         name: fields.name,
         category: fields.category,
         categories: fields.categories,
@@ -89,15 +94,20 @@ pub async fn register(app: &App, business_id: &str, owner_user_id: &str, request
         created_at: now.clone(),
         updated_at: now.clone(),
     };
-    let audit = AuditEntry::new(owner_user_id, "business.registered", &store::subject(business_id), &now, json!({ "name": business.name, "category": business.category }));
-    if !store::create(app, &business, &audit).await? {
-        return Err(AppError::conflict("BUSINESS_ALREADY_REGISTERED", "this business is registered already; change it with PUT /api/v1/businesses/me"));
+    let founder = Membership { user_id: owner_user_id.to_string(), business_id: business_id.clone(), role: Role::Owner, email: None, joined_at: now.clone() };
+    let audit = AuditEntry::new(owner_user_id, "business.registered", &store::subject(&business_id), &now, json!({ "name": business.name, "category": business.category }));
+    match store::create(app, &business, members::store::founder_items(app, &founder)?, &audit).await? {
+        store::Created::Registered => Ok(business.into()),
+        store::Created::FounderIsMember => Err(members::service::already_member()),
+        store::Created::IdTaken => Err(AppError::conflict("BUSINESS_ID_TAKEN", format!("the business id {business_id} is taken; choose another or leave businessId out"))),
     }
-    Ok(business.into())
 }
 
 /// Changes the caller's business profile (its owner's call).
 pub async fn update(app: &App, business_id: &str, user_id: &str, request: BusinessRequest) -> Result<PartnerProfile, AppError> {
+    if request.wanted_id()?.is_some_and(|id| id != business_id) {
+        return Err(AppError::bad_request("BUSINESS_ID_IMMUTABLE", "a business's id is fixed at registration"));
+    }
     let fields = request.validate()?;
     let now = rfc3339(app.clock.now());
     let before = store::get(app, business_id).await?.ok_or_else(not_registered)?;

@@ -33,13 +33,28 @@ pub fn subject(business_id: &str) -> String {
     key(business_id).pk
 }
 
-/// Registers a business once. `Ok(false)`: it is registered already.
-pub async fn create(app: &App, business: &Business, audit: &AuditEntry) -> Result<bool, AppError> {
+/// What a registration did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Created {
+    Registered,
+    /// The founder belongs to a business already (its membership exists).
+    FounderIsMember,
+    /// A business with this id exists.
+    IdTaken,
+}
+
+/// Registers a business once, with its founder's items
+/// (`members::store::founder_items`) in the same transaction.
+pub async fn create(app: &App, business: &Business, founder: [(&'static str, TransactWriteItem); 2], audit: &AuditEntry) -> Result<Created, AppError> {
     let layout = layout(business);
-    let tx = Tx::new().with("business", tx_put(layout.put_new(app.table(), business)?)?).with(audit::TX_ITEM, audit.transact_put(app.table())?);
+    let mut tx = Tx::new().with("business", tx_put(layout.put_new(app.table(), business)?)?).with(audit::TX_ITEM, audit.transact_put(app.table())?);
+    for (name, item) in founder {
+        tx.add(name, item);
+    }
     match dynamo::transact(&app.db, tx).await? {
-        Ok(()) => Ok(true),
-        Err(r) if r.failed("business") => Ok(false),
+        Ok(()) => Ok(Created::Registered),
+        Err(r) if r.failed(crate::members::store::TX_MEMBERSHIP) => Ok(Created::FounderIsMember),
+        Err(r) if r.failed("business") || r.failed(crate::members::store::TX_ROSTER) => Ok(Created::IdTaken),
         Err(r) => Err(r.unexpected("business registration")),
     }
 }

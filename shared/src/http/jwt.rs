@@ -17,13 +17,8 @@ pub struct BusinessCaller {
     pub role: BusinessRole,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BusinessRole {
-    /// Creates, accepts, declines, changes and terminates partnerships.
-    Owner,
-    /// Reads.
-    Staff,
-}
+/// A member's role (the memberships context's).
+pub use crate::members::domain::Role as BusinessRole;
 
 impl BusinessCaller {
     /// 403 unless the caller is its business's owner.
@@ -65,6 +60,28 @@ pub async fn require_business(app: &App, req: &Request) -> Result<BusinessCaller
         .ok_or_else(|| AppError::forbidden("NOT_A_BUSINESS_USER", "the token carries no valid businessId claim"))?;
     rate_limit::take(app, &format!("BUSINESS#{business_id}"), REQUESTS_PER_MINUTE, 60, now).await?;
     Ok(BusinessCaller { user_id: claims.sub, business_id, role })
+}
+
+/// A signed-in user of the business side who may or may not belong to a
+/// business yet: registering one and redeeming an invitation start here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedInUser {
+    pub user_id: String,
+    pub email: Option<String>,
+    /// The business the token names, if any.
+    pub business_id: Option<String>,
+}
+
+/// Verifies any user's bearer token (a customer's too: a person who
+/// collects points may open a business) and counts the request against the
+/// user's own rate limit.
+pub async fn require_user(app: &App, req: &Request) -> Result<SignedInUser, AppError> {
+    let (claims, now) = verified(app, req).await?;
+    if !crate::members::domain::is_user_id(&claims.sub) {
+        return Err(AppError::forbidden("INVALID_SUBJECT", "the token's sub cannot name a user"));
+    }
+    rate_limit::take(app, &format!("USER#{}", claims.sub), REQUESTS_PER_MINUTE, 60, now).await?;
+    Ok(SignedInUser { user_id: claims.sub, email: claims.email, business_id: claims.business_id })
 }
 
 /// A customer, as its token says (`role: customer`, `sub` = its

@@ -275,17 +275,17 @@ pub fn occurred_at(request: &RecordRequest, p: &Partnership, now: OffsetDateTime
 /// The period a transaction counts in: the one it happened in while that
 /// is open, else the one open now (a late item). `closed` says whether a
 /// period was already closed by its settlement run.
-pub fn target_period(p: &Partnership, at: OffsetDateTime, now: OffsetDateTime, closed: impl Fn(&Period) -> bool) -> (Period, bool) {
-    let frequency = p.terms.settlement_frequency;
-    let own = Period::of(frequency, at);
+pub fn target_period(p: &Partnership, at: OffsetDateTime, now: OffsetDateTime, closed: impl Fn(&Period) -> bool) -> Result<(Period, bool), AppError> {
+    let schedule = p.schedule();
+    let own = p.period_at(at)?;
     if !own.ended_at(now) && !closed(&own) {
-        return (own, false);
+        return Ok((own, false));
     }
-    let mut period = Period::of(frequency, now);
+    let mut period = p.period_at(now)?;
     while closed(&period) {
-        period = period.next(frequency);
+        period = schedule.next(&period).ok_or_else(|| AppError::bad_request("INVALID_PERIOD", "no period is open for this transaction"))?;
     }
-    (period, true)
+    Ok((period, true))
 }
 
 fn label(value: Option<&String>, allowed: &[String], field: &str) -> Result<Option<String>, AppError> {
@@ -495,6 +495,7 @@ mod tests {
             config: Config::default(),
             terms: Terms { model: SharingModel::Percentage, business_a_share_bps: Some(500), business_b_share_bps: Some(300), fixed_fee_cents: None, base_bps: None, bonus_threshold: None, bonus_bps: None, settlement_frequency: SettlementFrequency::Monthly },
             terms_version: 2,
+            settlement_schedule: vec![],
             terms_proposal: None,
             invited_at: "2026-03-01T00:00:00Z".into(),
             accepted_at: None,
@@ -522,7 +523,7 @@ mod tests {
         let now = datetime!(2026-03-15 12:00 UTC);
         let ctx = Context { partnership: p, recorder, program, original: None, qualifying_before: 0, now };
         let at = occurred_at(req, p, now)?;
-        let (period, late) = target_period(p, at, now, |_| false);
+        let (period, late) = target_period(p, at, now, |_| false).unwrap();
         plan(req, &ctx, "t1", "k1", "u", at, period, late)
     }
 
@@ -598,12 +599,12 @@ mod tests {
     fn late_items_go_to_the_open_period() {
         let p = partnership(PartnershipType::PointsCoalition);
         let now = datetime!(2026-04-01 00:00:05 UTC);
-        let (period, late) = target_period(&p, datetime!(2026-03-31 23:59:59 UTC), now, |_| false);
+        let (period, late) = target_period(&p, datetime!(2026-03-31 23:59:59 UTC), now, |_| false).unwrap();
         assert_eq!((period.key().as_str(), late), ("2026-04-01", true));
-        let (period, late) = target_period(&p, datetime!(2026-04-01 00:00:01 UTC), now, |_| false);
+        let (period, late) = target_period(&p, datetime!(2026-04-01 00:00:01 UTC), now, |_| false).unwrap();
         assert_eq!((period.key().as_str(), late), ("2026-04-01", false));
         // A period closed by its settlement run takes nothing more.
-        let (period, late) = target_period(&p, datetime!(2026-04-01 00:00:01 UTC), now, |x| x.key() == "2026-04-01");
+        let (period, late) = target_period(&p, datetime!(2026-04-01 00:00:01 UTC), now, |x| x.key() == "2026-04-01").unwrap();
         assert_eq!((period.key().as_str(), late), ("2026-05-01", true));
     }
 
@@ -615,7 +616,7 @@ mod tests {
         let now = datetime!(2026-03-15 12:00 UTC);
         let req = request(serde_json::json!({ "type": "REVERSAL", "reverses": "t1", "reason": "refunded" }));
         let ctx = Context { partnership: &p, recorder: "biz-b", program: None, original: Some(&original), qualifying_before: 0, now };
-        let (period, late) = target_period(&p, now, now, |_| false);
+        let (period, late) = target_period(&p, now, now, |_| false).unwrap();
         let rev = plan(&req, &ctx, "t2", "k2", "u", now, period, late).unwrap();
         assert_eq!((rev.net_a_to_b, rev.points_redeemed, rev.reverses.as_deref()), (-50, Some(100), Some("t1")));
         assert_eq!(rev.payer_business_id.as_deref(), Some("biz-b"));

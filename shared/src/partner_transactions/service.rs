@@ -101,7 +101,7 @@ pub async fn record(app: &App, business_id: &str, user_id: &str, partnership_id:
             let at = occurred_at(&request, &p, now)?;
             let customer = original.as_ref().map(|o| o.customer_id.clone()).or_else(|| request.customer_id.clone()).unwrap_or_default();
             let customer = customer.trim();
-            let (period, late) = target_period(&p, at, now, |x| closed.contains(x));
+            let (period, late) = target_period(&p, at, now, |x| closed.contains(x))?;
             let month = crate::platform::clock::rfc3339(at)[..7].to_string();
             // HYBRID needs the period's count for the ordinal; the
             // transaction checks it.
@@ -249,7 +249,7 @@ pub async fn list(
     let customer = customer.map(crate::loyalty::domain::customer_id).transpose()?;
     let period = match period {
         None => None,
-        Some(text) => Some(Period::parse(p.terms.settlement_frequency, text.trim()).ok_or_else(|| AppError::bad_request("INVALID_PERIOD", "period must be the YYYY-MM-DD start of one of this partnership's settlement periods"))?.key()),
+        Some(text) => Some(p.period_named(text)?.key()),
     };
     let page = store::list(app, partnership_id, customer.as_deref(), period.as_deref(), limit, cursor).await?;
     let transactions = page.items.into_iter().filter(|t| kind.is_none_or(|k| t.transaction_type == k) && period.as_ref().is_none_or(|p| &t.period_start == p)).collect();
@@ -273,7 +273,7 @@ pub async fn record_adjustment(app: &App, p: &crate::partnerships::domain::Partn
             return Ok(first.id);
         }
         let now = app.clock.now();
-        let (period, _) = target_period(&p, now, now, |x| closed.contains(x));
+        let (period, _) = target_period(&p, now, now, |x| closed.contains(x))?;
         if store::period(app, &p.partnership_id, &period.key()).await?.is_some_and(|c| c.closed_at.is_some()) {
             closed.insert(period);
             continue;

@@ -199,6 +199,10 @@ impl Terms {
     }
 }
 
+fn invalid_period() -> AppError {
+    AppError::bad_request("INVALID_PERIOD", "a period is named by the YYYY-MM-DD start of one of this partnership's settlement periods")
+}
+
 /// A partnership as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -215,6 +219,11 @@ pub struct Partnership {
     pub config: Config,
     pub terms: Terms,
     pub terms_version: u32,
+    /// When each settlement frequency is or was in force, once the
+    /// frequency was ever changed (empty: `terms.settlementFrequency`
+    /// throughout). See `periods::Schedule`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub settlement_schedule: Vec<super::periods::FrequencyFrom>,
     /// A change of terms one party proposed and the other has not answered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub terms_proposal: Option<TermsProposal>,
@@ -245,6 +254,21 @@ pub struct Partnership {
 }
 
 impl Partnership {
+    /// Its settlement periods over time.
+    pub fn schedule(&self) -> super::periods::Schedule {
+        super::periods::Schedule::from_stored(&self.settlement_schedule, self.terms.settlement_frequency)
+    }
+
+    /// The period that holds `at`, or `INVALID_PERIOD` past the calendar.
+    pub fn period_at(&self, at: time::OffsetDateTime) -> Result<super::periods::Period, AppError> {
+        self.schedule().period_at(at).ok_or_else(invalid_period)
+    }
+
+    /// One of its periods, by its `YYYY-MM-DD` start.
+    pub fn period_named(&self, text: &str) -> Result<super::periods::Period, AppError> {
+        self.schedule().parse(text.trim()).ok_or_else(invalid_period)
+    }
+
     pub fn is_party(&self, business_id: &str) -> bool {
         self.business_a_id == business_id || self.business_b_id == business_id
     }

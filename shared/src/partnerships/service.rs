@@ -85,6 +85,10 @@ fn not_found(id: &str) -> AppError {
     AppError::not_found("PARTNERSHIP_NOT_FOUND", format!("no partnership {id} of yours"))
 }
 
+fn terms_changed(read: u32, current: u32) -> AppError {
+    AppError::conflict("TERMS_CHANGED", format!("you accepted terms version {read}, but the invitation is at version {current} now; read it again"))
+}
+
 fn changed_meanwhile() -> AppError {
     AppError::conflict("PARTNERSHIP_CHANGED", "the partnership changed meanwhile; read it again")
 }
@@ -118,6 +122,7 @@ pub async fn invite(app: &App, business_id: &str, user_id: &str, request: Invite
         config: chosen.config,
         terms: chosen.terms,
         terms_version: 1,
+        settlement_schedule: vec![],
         terms_proposal: None,
         invited_at: now.clone(),
         accepted_at: None,
@@ -178,10 +183,19 @@ async fn commit(app: &App, user_id: &str, action: &str, before: &Partnership, af
     Ok(true)
 }
 
-/// Accepts (`accept`) or declines an invitation: its invitee's owner only.
+/// An invitee's answer to an invitation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    /// Accepts the terms version the invitee read (`termsVersion`): if
+    /// the inviter changed the invitation since, nothing is accepted.
+    Accept { terms_version: u32 },
+    Decline,
+}
+
+/// Accepts or declines an invitation: its invitee's owner only.
 /// Accepting activates it; declining ends it (TERMINATED, `endReason:
 /// DECLINED`) and frees the pair for a later invitation.
-pub async fn answer(app: &App, business_id: &str, user_id: &str, id: &str, accept: bool) -> Result<PartnershipView, AppError> {
+pub async fn answer(app: &App, business_id: &str, user_id: &str, id: &str, answer: Answer) -> Result<PartnershipView, AppError> {
     let before = mine(app, business_id, id).await?;
     if before.business_b_id != business_id {
         return Err(AppError::forbidden("INVITEE_ONLY", "only the invited business accepts or declines"));
@@ -189,6 +203,15 @@ pub async fn answer(app: &App, business_id: &str, user_id: &str, id: &str, accep
     if before.status != PartnershipStatus::Pending {
         return Err(AppError::conflict("PARTNERSHIP_NOT_PENDING", format!("the partnership is {}", before.status.as_str())));
     }
+    let accept = match answer {
+        // The commit below is conditioned on the revision read here, so a
+        // change made after this check still refuses the acceptance.
+        Answer::Accept { terms_version } if terms_version != before.terms_version => {
+            return Err(terms_changed(terms_version, before.terms_version));
+        }
+        Answer::Accept { .. } => true,
+        Answer::Decline => false,
+    };
     let now = rfc3339(app.clock.now());
     let mut after = Partnership { updated_at: now.clone(), ..before.clone() };
     let (action, events): (_, &[&str]) = if accept {
@@ -199,7 +222,12 @@ pub async fn answer(app: &App, business_id: &str, user_id: &str, id: &str, accep
         ("partnership.declined", &["partner.partnership.terminated"])
     };
     if !commit(app, user_id, action, &before, &after, events).await? {
-        return Err(AppError::conflict("PARTNERSHIP_NOT_PENDING", "the partnership changed meanwhile; read it again"));
+        // Whatever changed (an edit, a withdrawal), what the invitee read is
+        // no longer what would be accepted.
+        return Err(match answer {
+            Answer::Accept { terms_version } => terms_changed(terms_version, mine(app, business_id, id).await?.terms_version),
+            Answer::Decline => AppError::conflict("PARTNERSHIP_NOT_PENDING", "the partnership changed meanwhile; read it again"),
+        });
     }
     Ok(after.into())
 }
@@ -249,8 +277,13 @@ pub async fn update(app: &App, business_id: &str, user_id: &str, id: &str, reque
             return Err(AppError::forbidden("INVITER_ONLY", "the invitee accepts or declines a pending invitation; only its inviter edits it"));
         }
         PartnershipStatus::Pending => {
-            if let Some(terms) = terms.filter(|t| *t != before.terms) {
-                (after.terms, after.terms_version) = (terms, before.terms_version + 1);
+            if let Some(terms) = terms {
+                after.terms = terms;
+            }
+            // The invitee accepts a version: any change to what it agrees
+            // to (terms or config) is a new one.
+            if after.terms != before.terms || after.config != before.config {
+                after.terms_version = before.terms_version.saturating_add(1);
             }
         }
         PartnershipStatus::Active | PartnershipStatus::Paused => {
@@ -284,9 +317,15 @@ pub async fn answer_terms(app: &App, business_id: &str, user_id: &str, id: &str,
     if accept && proposal.proposed_by == business_id {
         return Err(AppError::forbidden("PROPOSER_CANNOT_ACCEPT", "the other business accepts your proposal; you may withdraw it with REJECT"));
     }
-    let now = rfc3339(app.clock.now());
-    let mut after = Partnership { terms_proposal: None, updated_at: now, ..before.clone() };
+    let now = app.clock.now();
+    let mut after = Partnership { terms_proposal: None, updated_at: rfc3339(now), ..before.clone() };
     if accept {
+        // A new frequency starts when the open period ends: that period
+        // keeps the frequency it was opened with.
+        if proposal.terms.settlement_frequency != before.terms.settlement_frequency {
+            let schedule = before.schedule().changed_to(proposal.terms.settlement_frequency, now).ok_or_else(|| AppError::internal("no period holds now"))?;
+            after.settlement_schedule = schedule.stored();
+        }
         (after.terms, after.terms_version) = (proposal.terms, proposal.version);
     }
     let action = if accept { "partnership.terms_accepted" } else { "partnership.terms_rejected" };

@@ -39,11 +39,17 @@ const REFRESH_EVERY_SECS: i64 = 10;
 #[serde(rename_all = "camelCase")]
 pub struct Claims {
     pub sub: String,
-    /// `businessId`, or Cognito's custom attribute `custom:businessId`.
-    #[serde(default, alias = "custom:businessId")]
+    /// `businessId` and `role` as the issuer put them from our memberships
+    /// (the pre token generation trigger). Never read from a `custom:`
+    /// attribute: a user can write those.
+    #[serde(default)]
     pub business_id: Option<String>,
-    #[serde(default, alias = "custom:role")]
+    #[serde(default)]
     pub role: Option<String>,
+    /// The user's email, where the issuer states one (an invitation code
+    /// is redeemed only by the invited address).
+    #[serde(default)]
+    pub email: Option<String>,
     pub exp: i64,
     #[serde(default)]
     pub nbf: Option<i64>,

@@ -113,17 +113,14 @@ pub async fn calculate(app: &App, p: &Partnership, period: Period) -> Result<Cal
     store::get(app, &p.partnership_id, &key).await?.map(Calculated::Existing).ok_or_else(|| AppError::internal("a settlement refused as existing is missing"))
 }
 
-/// The period before the one open at `now`.
-fn last_ended(p: &Partnership, now: time::OffsetDateTime) -> Period {
-    let open = Period::of(p.terms.settlement_frequency, now);
-    Period::of(p.terms.settlement_frequency, open.start_instant() - time::Duration::seconds(1))
-}
-
+/// The named period, or the last ended one.
 fn period_of(p: &Partnership, text: Option<&str>, now: time::OffsetDateTime) -> Result<Period, AppError> {
     match text {
-        None => Ok(last_ended(p, now)),
-        Some(t) => Period::parse(p.terms.settlement_frequency, t.trim())
-            .ok_or_else(|| AppError::bad_request("INVALID_PERIOD", "periodStart must be the YYYY-MM-DD start of one of this partnership's settlement periods")),
+        None => {
+            let schedule = p.schedule();
+            schedule.period_at(now).and_then(|open| schedule.previous(&open)).ok_or_else(|| AppError::internal("no period holds now"))
+        }
+        Some(t) => p.period_named(t),
     }
 }
 
@@ -151,7 +148,7 @@ pub async fn calculate_for(app: &App, business_id: &str, partnership_id: &str, p
 /// Settles one due period (the queue worker's job, or inline).
 pub async fn calculate_due(app: &App, partnership_id: &str, period_start: &str) -> Result<&'static str, AppError> {
     let p = partnership_store::get(app, partnership_id).await?.ok_or_else(|| AppError::not_found("PARTNERSHIP_NOT_FOUND", format!("no partnership {partnership_id}")))?;
-    let period = Period::parse(p.terms.settlement_frequency, period_start).ok_or_else(|| AppError::bad_request("INVALID_PERIOD", format!("{period_start} is not a period of {partnership_id}")))?;
+    let period = p.period_named(period_start)?;
     Ok(match calculate(app, &p, period).await? {
         Calculated::Created(_) => "created",
         Calculated::Existing(_) => "existing",

@@ -74,16 +74,16 @@ pub async fn settlement(prefix: &str, n: usize) -> Result<BatchResult, String> {
     let env = base_env(&table);
     let app = app_on(&env).await;
     for biz in ["settle-a", "settle-b"] {
-        let profile: BusinessRequest = serde_json::from_value(json!({ "name": biz, "category": "cafe", "location": { "lat": 45.5, "lng": -73.57 }, "address": "", "availableForPartnership": true })).unwrap();
-        businesses::register(&app, biz, "bench", profile).await.map_err(|e| e.to_string())?;
+        let profile: BusinessRequest = serde_json::from_value(json!({ "businessId": biz, "name": biz, "category": "cafe", "location": { "lat": 45.5, "lng": -73.57 }, "address": "", "availableForPartnership": true })).unwrap();
+        businesses::register(&app, &format!("owner-{biz}"), profile).await.map_err(|e| e.to_string())?;
     }
     let invite: InviteRequest = serde_json::from_value(json!({ "partnerBusinessId": "settle-b", "templateId": "cafe-bakery-coalition" })).unwrap();
     let p = partnerships::invite(&app, "settle-a", "bench", invite).await.map_err(|e| e.to_string())?;
-    partnerships::answer(&app, "settle-b", "bench", &p.id, true).await.map_err(|e| e.to_string())?;
+    partnerships::answer(&app, "settle-b", "bench", &p.id, partnerships::Answer::Accept { terms_version: p.terms_version }).await.map_err(|e| e.to_string())?;
     // Last month: ended, so the worker settles it.
     let now = SystemClock.now();
-    let open = Period::of(shared::partnerships::domain::SettlementFrequency::Monthly, now);
-    let period = Period::of(shared::partnerships::domain::SettlementFrequency::Monthly, open.start_instant() - time::Duration::seconds(1));
+    let open = Period::of(shared::partnerships::domain::SettlementFrequency::Monthly, now).ok_or("no period holds now")?;
+    let period = Period::of(shared::partnerships::domain::SettlementFrequency::Monthly, open.start_instant() - time::Duration::seconds(1)).ok_or("no period before now")?;
     let txs: Vec<PartnerTransaction> = (0..n)
         .map(|i| {
             let net: i64 = if i % 3 == 0 { -25 } else { 50 };

@@ -354,12 +354,12 @@ pub async fn partnership_read(prefix: &str, n: usize, issuer: &crate::Issuer) ->
         let (a, b) = (format!("party-{:03}", 2 * i), format!("party-{:03}", 2 * i + 1));
         for (biz, point) in [(&a, 2 * i), (&b, 2 * i + 1)] {
             let (lat, lng) = metro_point(point);
-            let profile: BusinessRequest = serde_json::from_value(json!({ "name": biz, "category": "cafe", "location": { "lat": lat, "lng": lng }, "address": "", "availableForPartnership": true })).unwrap();
-            businesses::register(&app, biz, "bench", profile).await.expect("seed a business");
+            let profile: BusinessRequest = serde_json::from_value(json!({ "businessId": biz, "name": biz, "category": "cafe", "location": { "lat": lat, "lng": lng }, "address": "", "availableForPartnership": true })).unwrap();
+            businesses::register(&app, &format!("owner-{biz}"), profile).await.expect("seed a business");
         }
         let invite: InviteRequest = serde_json::from_value(json!({ "partnerBusinessId": b, "templateId": "cafe-bakery-coalition" })).unwrap();
         let p = partnerships::invite(&app, &a, "bench", invite).await.expect("seed an invitation");
-        partnerships::answer(&app, &b, "bench", &p.id, true).await.expect("seed an acceptance");
+        partnerships::answer(&app, &b, "bench", &p.id, partnerships::Answer::Accept { terms_version: p.terms_version }).await.expect("seed an acceptance");
         pairs.push((p.id, a, b));
     }
     let all = (0..n + 4 + SPARE)
@@ -386,8 +386,8 @@ pub async fn transaction_recording(prefix: &str, n: usize, issuer: &crate::Issue
     for i in 0..50 {
         let (a, b) = (format!("rec-a{i:02}"), format!("rec-b{i:02}"));
         for biz in [&a, &b] {
-            let profile: BusinessRequest = serde_json::from_value(json!({ "name": biz, "category": "cafe", "location": { "lat": 45.5, "lng": -73.57 }, "address": "", "availableForPartnership": true })).unwrap();
-            businesses::register(&app, biz, "bench", profile).await.expect("seed a business");
+            let profile: BusinessRequest = serde_json::from_value(json!({ "businessId": biz, "name": biz, "category": "cafe", "location": { "lat": 45.5, "lng": -73.57 }, "address": "", "availableForPartnership": true })).unwrap();
+            businesses::register(&app, &format!("owner-{biz}"), profile).await.expect("seed a business");
         }
         loyalty::set_program(&app, &a, "bench", ProgramRequest { points_per_dollar: 10, redemption_cents: 1_000, redemption_points: 100 }).await.expect("seed a program");
         for c in 0..4 {
@@ -396,7 +396,7 @@ pub async fn transaction_recording(prefix: &str, n: usize, issuer: &crate::Issue
         }
         let invite: InviteRequest = serde_json::from_value(json!({ "partnerBusinessId": b, "templateId": "cafe-bakery-coalition" })).unwrap();
         let p = partnerships::invite(&app, &a, "bench", invite).await.expect("seed an invitation");
-        partnerships::answer(&app, &b, "bench", &p.id, true).await.expect("seed an acceptance");
+        partnerships::answer(&app, &b, "bench", &p.id, partnerships::Answer::Accept { terms_version: p.terms_version }).await.expect("seed an acceptance");
         ids.push((p.id, b));
     }
     let all = (0..n + 4 + SPARE)

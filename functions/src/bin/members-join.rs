@@ -1,0 +1,6 @@
+//! Lambda entry point; see `functions::handlers::members_join`.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    functions::run_http(functions::handlers::members_join::handle).await
+}
