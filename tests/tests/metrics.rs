@@ -34,7 +34,7 @@ async fn a_recorded_partner_transaction_is_counted_once() {
     let id = net.partnership("biz-a", "biz-b", "POINTS_COALITION", percentage("5", "5")).await;
     let record = || {
         let body = serde_json::from_value(json!({ "type": "EARN", "customerId": "cust-m", "amount": 10 })).unwrap();
-        shared::partner_transactions::service::record(&net.env.app, "biz-b", "user-b", &id, Some("m-1"), body)
+        shared::partner_transactions::service::record(&net.env.app, "biz-b", "user-b", shared::members::domain::Role::Staff, &id, Some("m-1"), body)
     };
     let (first, counted) = collect(record()).await;
     assert!(first.unwrap().1);

@@ -161,6 +161,37 @@ async fn a_rotated_key_is_fetched_when_a_token_names_it() {
     assert_eq!(ok(rotated).await.code(), "BUSINESS_NOT_FOUND", "the new kid refreshed the cached keys");
 }
 
+/// While the issuer's JWKS endpoint fails, tokens naming unknown keys do
+/// not each call out: one attempt per 10 s, failed or not.
+#[tokio::test]
+async fn a_failing_issuer_is_asked_once_per_ten_seconds_whatever_the_kids() {
+    let issuer = Issuer::start().await;
+    let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = hits.clone();
+    let down = stub_http::start(std::sync::Arc::new(move |_head: &str, _body: &[u8]| {
+        counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        (500, "{}".to_string())
+    }))
+    .await;
+    let jwks = format!("{down}/jwks.json");
+    let env = env_with(&[("JWT_ISSUER", issuer.url.as_str()), ("JWT_AUDIENCE", tokens::LOCAL_AUDIENCE), ("JWT_JWKS_URL", jwks.as_str())]).await;
+    let call = |kid: String| {
+        let app = env.app.clone();
+        let token = format!("Bearer {}", SigningKey::generate(&kid).sign(&tokens::business_claims(&issuer.url, "biz-a", "owner", env.now())));
+        async move { reply(dispatch(app, with_token("GET", "/api/v1/partners/nobody", &token, None), partners_profile::handle).await) }
+    };
+    for i in 0..20 {
+        let r = call(format!("junk-{i}")).await;
+        assert_eq!((r.status, r.code()), (503, "JWKS_UNAVAILABLE"), "{}", r.json);
+    }
+    assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 1);
+    env.clock.advance(time::Duration::seconds(11));
+    for i in 0..5 {
+        call(format!("later-{i}")).await;
+    }
+    assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 2);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_business_gets_exactly_100_requests_a_minute() {
     let issuer = Issuer::start().await;

@@ -194,10 +194,17 @@ async fn reversals_undo_once_and_the_config_and_status_are_enforced() {
     // A reversal gives the points back and owes the share back, once.
     let original = first.json["id"].as_str().unwrap();
     let reversal = json!({ "type": "REVERSAL", "reverses": original, "reason": "reward returned" });
+    // The payer (A owes B for B's redemption) cannot erase what it owes:
+    // only the recorder reverses; A disputes the settlement instead.
+    for role in ["staff", "owner"] {
+        let r = net.call("POST", &format!("/api/v1/partnerships/{id}/transactions"), "biz-a", role, Some(&reversal), &[("idempotency-key", &format!("payer-{role}"))]).await;
+        assert_eq!((r.status, r.code()), (403, "NOT_THE_RECORDER"), "{role}: {}", r.json);
+    }
     let reversed = net.record(&id, "biz-b", "v1", reversal.clone()).await;
     assert_eq!((reversed.status, reversed.json["netAToB"].as_i64(), reversed.json["reverses"].as_str()), (201, Some(-5), Some(original)), "{}", reversed.json);
     assert_eq!(net.balance("cust-2", "biz-a").await, 200 - 10);
     assert_eq!(net.record(&id, "biz-b", "v2", reversal).await.code(), "ALREADY_REVERSED");
+
     let analytics = net.get(&format!("/api/v1/partnerships/{id}/analytics"), "biz-b").await.json;
     assert_eq!((analytics["life"]["revenueEarnedFromPartner"].as_i64(), analytics["life"]["reversals"].as_i64()), (Some(5), Some(1)), "{analytics}");
     // A third business sees nothing of it.
@@ -275,7 +282,7 @@ async fn a_warm_recording_reads_nothing_and_writes_one_transaction() {
     // The service alone (the handler adds the rate-limit write before it).
     let record = |key: &'static str| {
         let body = serde_json::from_value(json!({ "type": "REDEEM", "customerId": "cust-w", "points": 10 })).unwrap();
-        shared::partner_transactions::service::record(&net.env.app, "biz-b", "user-b", &id, Some(key), body)
+        shared::partner_transactions::service::record(&net.env.app, "biz-b", "user-b", shared::members::domain::Role::Staff, &id, Some(key), body)
     };
     let (first, cold) = measure(record("w1")).await;
     assert!(first.unwrap().1);
@@ -293,4 +300,27 @@ async fn a_warm_recording_reads_nothing_and_writes_one_transaction() {
     net.owner("PATCH", &format!("/api/v1/partnerships/{id}/terms"), "biz-b", json!({ "version": 2, "decision": "ACCEPT" })).await;
     let third = serve_routed(net.env.app.clone(), redeem("w3")).await;
     assert_eq!((third.json["termsVersion"].as_u64(), third.json["revenueSharingAmount"].as_u64()), (Some(2), Some(10)), "{}", third.json);
+}
+
+/// Past a day, the recorder's staff no longer reverse a transaction; its
+/// owner still does. The counterparty never does.
+#[tokio::test]
+async fn a_reversal_after_a_day_needs_the_recorders_owner() {
+    let net = Net::start().await;
+    for biz in ["biz-a", "biz-b"] {
+        net.register(biz).await;
+    }
+    net.program("biz-a", 10).await;
+    let id = net.partnership("biz-a", "biz-b", "POINTS_COALITION", percentage("5", "5")).await;
+    assert_eq!(net.earn_at_home("biz-a", "cust-1", "10.00", "home-1").await.status, 201);
+    let redeemed = net.record(&id, "biz-b", "r1", json!({ "type": "REDEEM", "customerId": "cust-1", "points": 100 })).await;
+    assert_eq!(redeemed.status, 201, "{}", redeemed.json);
+    net.env.clock.advance(time::Duration::hours(25));
+    let reversal = json!({ "type": "REVERSAL", "reverses": redeemed.json["id"], "reason": "late refund" });
+    assert_eq!(net.record(&id, "biz-b", "v1", reversal.clone()).await.code(), "REVERSAL_NEEDS_OWNER");
+    let payer = net.call("POST", &format!("/api/v1/partnerships/{id}/transactions"), "biz-a", "owner", Some(&reversal), &[("idempotency-key", "v2")]).await;
+    assert_eq!(payer.code(), "NOT_THE_RECORDER");
+    let by_owner = net.call("POST", &format!("/api/v1/partnerships/{id}/transactions"), "biz-b", "owner", Some(&reversal), &[("idempotency-key", "v3")]).await;
+    assert_eq!((by_owner.status, by_owner.json["netAToB"].as_i64()), (201, Some(-50)), "{}", by_owner.json);
+    assert_eq!(net.balance("cust-1", "biz-a").await, 100);
 }

@@ -12,6 +12,6 @@ pub async fn handle(app: App, req: Request) -> Result<Response<Body>, AppError> 
     let id = super::partnerships_get::partnership_id(&req)?;
     let body: RecordRequest = request::parse_json(&req)?;
     let key = request::header(&req, "idempotency-key");
-    let (tx, first) = service::record(&app, &caller.business_id, &caller.user_id, &id, key, body).await?;
+    let (tx, first) = service::record(&app, &caller.business_id, &caller.user_id, caller.role, &id, key, body).await?;
     response::json(if first { 201 } else { 200 }, &tx)
 }

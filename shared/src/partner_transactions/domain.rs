@@ -24,6 +24,7 @@ use crate::businesses::domain::GeoLocation;
 use crate::businesses::geo::haversine_km;
 use crate::loyalty::domain::{amount_cents, customer_id, PointsProgram};
 use crate::partnerships::domain::{Partnership, PartnershipStatus, PartnershipType, SharingModel};
+use crate::members::domain::Role;
 use crate::partnerships::periods::Period;
 use crate::platform::clock::rfc3339;
 use crate::platform::error::AppError;
@@ -229,6 +230,8 @@ pub struct Context<'a> {
     pub partnership: &'a Partnership,
     /// The caller's business.
     pub recorder: &'a str,
+    /// The caller's role there (a reversal past its first day needs an owner).
+    pub recorder_role: Role,
     /// The partner's points program (EARN, REDEEM).
     pub program: Option<&'a PointsProgram>,
     /// The transaction a REVERSAL undoes.
@@ -416,11 +419,38 @@ fn charge(tx: &mut PartnerTransaction, p: &Partnership, payer: Side, qualifying_
     tx.calculation = Some(c);
 }
 
+/// How long after its recording a transaction may be reversed by the
+/// recorder's staff (a till correcting its own mistake); later, only by
+/// the recorder's owner.
+pub const STAFF_REVERSAL_WINDOW_SECS: i64 = 24 * 3600;
+
+/// Who may reverse `original`, at `now`: the business that recorded it
+/// (its point of sale knows whether the sale was undone), by its staff
+/// within a day of the recording and by its owner at any time; never a
+/// settlement ADJUSTMENT, and never the counterparty, who disputes the
+/// settlement instead (a payer reversing would erase what it owes).
+pub fn may_reverse(original: &PartnerTransaction, recorder: &str, role: Role, now: OffsetDateTime) -> Result<(), AppError> {
+    match original.transaction_type {
+        TxType::Reversal => return Err(AppError::unprocessable("INVALID_REVERSAL", "a reversal is not reversed; record the transaction again")),
+        TxType::Adjustment => {
+            return Err(AppError::unprocessable("ADJUSTMENT_NOT_REVERSIBLE", "a settlement adjustment is final; dispute the settlement it belongs to"));
+        }
+        _ => {}
+    }
+    if original.recorded_by_business_id != recorder {
+        return Err(AppError::forbidden("NOT_THE_RECORDER", "only the business that recorded a transaction reverses it; dispute it in its settlement instead"));
+    }
+    let recorded = OffsetDateTime::parse(&original.recorded_at, &time::format_description::well_known::Rfc3339).ok();
+    let within_a_day = recorded.is_some_and(|r| (now - r).whole_seconds() <= STAFF_REVERSAL_WINDOW_SECS);
+    if role != Role::Owner && !within_a_day {
+        return Err(AppError::forbidden("REVERSAL_NEEDS_OWNER", "staff reverse a transaction within a day of its recording; later, the owner does"));
+    }
+    Ok(())
+}
+
 fn reversal(request: &RecordRequest, ctx: &Context<'_>, mut tx: PartnerTransaction) -> Result<PartnerTransaction, AppError> {
     let original = ctx.original.ok_or_else(|| AppError::bad_request("INVALID_REVERSAL", "reverses must name a transaction of this partnership"))?;
-    if original.transaction_type == TxType::Reversal {
-        return Err(AppError::unprocessable("INVALID_REVERSAL", "a reversal is not reversed; record the transaction again"));
-    }
+    may_reverse(original, ctx.recorder, ctx.recorder_role, ctx.now)?;
     if original.reversed_by.is_some() {
         return Err(AppError::conflict("ALREADY_REVERSED", format!("{} is reversed already", original.id)));
     }
@@ -521,7 +551,7 @@ mod tests {
 
     fn run(p: &Partnership, recorder: &str, req: &RecordRequest, program: Option<&PointsProgram>) -> Result<PartnerTransaction, AppError> {
         let now = datetime!(2026-03-15 12:00 UTC);
-        let ctx = Context { partnership: p, recorder, program, original: None, qualifying_before: 0, now };
+        let ctx = Context { partnership: p, recorder, recorder_role: Role::Staff, program, original: None, qualifying_before: 0, now };
         let at = occurred_at(req, p, now)?;
         let (period, late) = target_period(p, at, now, |_| false).unwrap();
         plan(req, &ctx, "t1", "k1", "u", at, period, late)
@@ -615,7 +645,7 @@ mod tests {
         let original = run(&p, "biz-b", &request(serde_json::json!({ "type": "REDEEM", "customerId": "c1", "points": 100 })), Some(&a)).unwrap();
         let now = datetime!(2026-03-15 12:00 UTC);
         let req = request(serde_json::json!({ "type": "REVERSAL", "reverses": "t1", "reason": "refunded" }));
-        let ctx = Context { partnership: &p, recorder: "biz-b", program: None, original: Some(&original), qualifying_before: 0, now };
+        let ctx = Context { partnership: &p, recorder: "biz-b", recorder_role: Role::Staff, program: None, original: Some(&original), qualifying_before: 0, now };
         let (period, late) = target_period(&p, now, now, |_| false).unwrap();
         let rev = plan(&req, &ctx, "t2", "k2", "u", now, period, late).unwrap();
         assert_eq!((rev.net_a_to_b, rev.points_redeemed, rev.reverses.as_deref()), (-50, Some(100), Some("t1")));
@@ -623,5 +653,28 @@ mod tests {
         let done = PartnerTransaction { reversed_by: Some("t2".into()), ..original.clone() };
         let ctx = Context { original: Some(&done), ..ctx };
         assert_eq!(plan(&req, &ctx, "t3", "k3", "u", now, period, late).unwrap_err().code, "ALREADY_REVERSED");
+    }
+
+    /// Who may reverse what: the recorder only (never the counterparty,
+    /// who would erase what it owes), its staff within a day, its owner
+    /// later; never a reversal or a settlement adjustment.
+    #[test]
+    fn only_the_recorder_reverses_staff_within_a_day_and_never_an_adjustment() {
+        let p = partnership(PartnershipType::PointsCoalition);
+        let a = program("biz-a");
+        // B recorded a redemption: B's payee is... A owes B; A is the payer.
+        let original = run(&p, "biz-b", &request(serde_json::json!({ "type": "REDEEM", "customerId": "c1", "points": 100 })), Some(&a)).unwrap();
+        let recorded = datetime!(2026-03-15 12:00 UTC);
+        let (next_day, two_days) = (recorded + time::Duration::hours(23), recorded + time::Duration::hours(25));
+        assert!(may_reverse(&original, "biz-b", Role::Staff, next_day).is_ok());
+        assert!(may_reverse(&original, "biz-b", Role::Owner, two_days).is_ok());
+        assert_eq!(may_reverse(&original, "biz-b", Role::Staff, two_days).unwrap_err().code, "REVERSAL_NEEDS_OWNER");
+        for role in [Role::Staff, Role::Owner] {
+            assert_eq!(may_reverse(&original, "biz-a", role, next_day).unwrap_err().code, "NOT_THE_RECORDER", "the payer cannot erase its debt");
+        }
+        let adjustment = PartnerTransaction { transaction_type: TxType::Adjustment, recorded_by_business_id: "biz-b".into(), ..original.clone() };
+        assert_eq!(may_reverse(&adjustment, "biz-b", Role::Owner, next_day).unwrap_err().code, "ADJUSTMENT_NOT_REVERSIBLE");
+        let reversal = PartnerTransaction { transaction_type: TxType::Reversal, ..original.clone() };
+        assert_eq!(may_reverse(&reversal, "biz-b", Role::Owner, next_day).unwrap_err().code, "INVALID_REVERSAL");
     }
 }

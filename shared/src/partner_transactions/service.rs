@@ -13,6 +13,7 @@ use crate::loyalty::domain::PointsProgram;
 use crate::partnerships::domain::Partnership;
 use crate::loyalty::store as loyalty;
 use crate::partnerships::domain::SharingModel;
+use crate::members::domain::Role;
 use crate::partnerships::periods::Period;
 use crate::partnerships::service as partnerships;
 use crate::partnerships::store as partnership_store;
@@ -76,7 +77,7 @@ async fn partner_program(app: &App, business_id: &str) -> Result<Option<PointsPr
 /// On a warm container that has seen the partnership, its program and the
 /// customer, this is one transaction: what it remembers is checked by the
 /// transaction's conditions, and what a refusal shows stale is read again.
-pub async fn record(app: &App, business_id: &str, user_id: &str, partnership_id: &str, header_key: Option<&str>, request: RecordRequest) -> Result<(PartnerTransaction, bool), AppError> {
+pub async fn record(app: &App, business_id: &str, user_id: &str, role: Role, partnership_id: &str, header_key: Option<&str>, request: RecordRequest) -> Result<(PartnerTransaction, bool), AppError> {
     let key = idempotency_key(header_key, request.pos_transaction_id.as_deref())?;
     let fingerprint = request.fingerprint();
     let table = app.table();
@@ -119,7 +120,7 @@ pub async fn record(app: &App, business_id: &str, user_id: &str, partnership_id:
             } else {
                 None
             };
-            let ctx = Context { partnership: &p, recorder: business_id, program: program.as_ref(), original: original.as_ref(), qualifying_before: qualifying_seen.unwrap_or(0), now };
+            let ctx = Context { partnership: &p, recorder: business_id, recorder_role: role, program: program.as_ref(), original: original.as_ref(), qualifying_before: qualifying_seen.unwrap_or(0), now };
             let tx = plan(&request, &ctx, &new_id(), &key, user_id, at, period, late)?;
             let seen = (warm::seen(table, partnership_id, "LIFE", customer), warm::seen(table, partnership_id, &month, customer));
             Ok::<_, AppError>(Ok((tx, p, program, original, seen, qualifying_seen, period)))

@@ -7,8 +7,9 @@
 //!   the injected clock (so tests and the cycle's instants agree), with a
 //!   small leeway for clock skew.
 //! - Keys are fetched once per container and cached; a token signed with an
-//!   unknown `kid` refreshes them (a rotation), at most once every 10 s, so
-//!   a flood of junk `kid`s cannot hammer the issuer.
+//!   unknown `kid` refreshes them (a rotation), at most one attempt every
+//!   10 s, failed or not, so a flood of junk `kid`s cannot hammer the
+//!   issuer, even while it is down.
 //!
 //! Every refusal is a 401 with its own stable code.
 
@@ -57,8 +58,12 @@ pub struct Claims {
 
 struct Keys {
     by_kid: HashMap<String, (Algorithm, DecodingKey)>,
-    /// Unix time of the last fetch.
-    fetched: Option<i64>,
+    /// Unix time of the last fetch attempt, successful or not: attempts
+    /// are what is limited, so an issuer that fails is not hammered either.
+    attempted: Option<i64>,
+    /// Whether that attempt failed (a token with an unknown `kid` is then
+    /// a 503 until the next attempt may be made, not a call out).
+    failed: bool,
 }
 
 /// The keys of one issuer, cached for the container's life.
@@ -66,6 +71,9 @@ struct Keys {
 pub struct Verifier {
     settings: JwtSettings,
     keys: Arc<RwLock<Keys>>,
+    /// One refresh at a time: concurrent requests with a new `kid` wait for
+    /// the fetch in flight instead of being refused by its attempt limit.
+    refreshing: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// The `alg` of a token's header, read without trusting anything else.
@@ -83,7 +91,7 @@ fn refused(code: &'static str, message: &str) -> AppError {
 
 impl Verifier {
     pub fn new(settings: JwtSettings) -> Self {
-        Self { settings, keys: Arc::new(RwLock::new(Keys { by_kid: HashMap::new(), fetched: None })) }
+        Self { settings, keys: Arc::new(RwLock::new(Keys { by_kid: HashMap::new(), attempted: None, failed: false })), refreshing: Arc::default() }
     }
 
     pub fn settings(&self) -> &JwtSettings {
@@ -109,7 +117,7 @@ impl Verifier {
         let (alg, key) = match self.key(&kid) {
             Some(found) => found,
             None => {
-                self.refresh(client, now).await?;
+                self.refresh(client, now, &kid).await?;
                 self.key(&kid).ok_or_else(|| refused("TOKEN_UNKNOWN_KEY", "the token's signing key is not the issuer's"))?
             }
         };
@@ -146,25 +154,45 @@ impl Verifier {
 
     #[allow(clippy::type_complexity)]
     fn key(&self, kid: &str) -> Option<(Algorithm, DecodingKey)> {
-        self.keys.read().expect("jwks lock").by_kid.get(kid).cloned()
+        self.keys.read().ok()?.by_kid.get(kid).cloned()
     }
 
-    /// Fetches the issuer's keys again, unless that was done a moment ago
-    /// (so a flood of junk `kid`s cannot hammer the issuer).
-    async fn refresh(&self, client: &reqwest::Client, now: i64) -> Result<(), AppError> {
-        if self.keys.read().expect("jwks lock").fetched.is_some_and(|t| now.saturating_sub(t) < REFRESH_EVERY_SECS) {
-            return Ok(());
-        }
+    /// Fetches the issuer's keys again, unless that was tried a moment ago
+    /// (so a flood of junk `kid`s cannot hammer the issuer, up or down).
+    async fn refresh(&self, client: &reqwest::Client, now: i64, kid: &str) -> Result<(), AppError> {
         let unavailable = |e: String| AppError::unavailable("JWKS_UNAVAILABLE", format!("the issuer's keys could not be fetched: {e}"));
-        let set: JwkSet = client
-            .get(&self.settings.jwks_url)
-            .send()
-            .await
-            .and_then(reqwest::Response::error_for_status)
-            .map_err(|e| unavailable(e.to_string()))?
-            .json()
-            .await
-            .map_err(|e| unavailable(e.to_string()))?;
+        let _one_at_a_time = self.refreshing.lock().await;
+        if self.key(kid).is_some() {
+            return Ok(()); // fetched by the request we waited for
+        }
+        {
+            let mut keys = self.keys.write().map_err(|_| AppError::internal("jwks lock poisoned"))?;
+            if keys.attempted.is_some_and(|t| now.saturating_sub(t) < REFRESH_EVERY_SECS) {
+                return if keys.failed { Err(unavailable("the last attempt failed moments ago".into())) } else { Ok(()) };
+            }
+            keys.attempted = Some(now);
+        }
+        let fetched: Result<JwkSet, String> = async {
+            client
+                .get(&self.settings.jwks_url)
+                .send()
+                .await
+                .and_then(reqwest::Response::error_for_status)
+                .map_err(|e| e.to_string())?
+                .json()
+                .await
+                .map_err(|e| e.to_string())
+        }
+        .await;
+        let set = match fetched {
+            Ok(set) => set,
+            Err(e) => {
+                if let Ok(mut keys) = self.keys.write() {
+                    keys.failed = true;
+                }
+                return Err(unavailable(e));
+            }
+        };
         let mut by_kid = HashMap::new();
         for jwk in &set.keys {
             let Some(kid) = jwk.common.key_id.clone() else { continue };
@@ -177,7 +205,7 @@ impl Verifier {
                 by_kid.insert(kid, (alg, key));
             }
         }
-        *self.keys.write().expect("jwks lock") = Keys { by_kid, fetched: Some(now) };
+        *self.keys.write().map_err(|_| AppError::internal("jwks lock poisoned"))? = Keys { by_kid, attempted: Some(now), failed: false };
         Ok(())
     }
 }
