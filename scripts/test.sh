@@ -3,8 +3,9 @@
 # can run at once), lints the SAM template, runs every Rust test against
 # DynamoDB Local and moto, runs the runbooks' smoke test against `make dev`
 # (on other ports, in memory), runs `make invoke` on its own throw-away
-# stack for an HTTP, a scheduled and an SQS function, stops what it
-# started, and fails on any failure.
+# stack for an HTTP, a scheduled and an SQS function, checks that every
+# AWS operation a function performed meanwhile is allowed by its policy in
+# the template, stops what it started, and fails on any failure.
 source "$(dirname "$0")/lib.sh"
 
 DDB_PORT=${TEST_DDB_PORT:-8100}
@@ -16,6 +17,10 @@ trap stop_all EXIT INT TERM
 [[ "${CI:-}" == "true" ]] && export CARGO_INCREMENTAL=0
 
 ensure_tools
+# Every AWS operation a function performs (tests and smoke alike) is
+# recorded here and checked against its policy at the end.
+export AWS_OPERATIONS_LOG="$ROOT/.local/aws-ops"
+rm -rf "$AWS_OPERATIONS_LOG"; mkdir -p "$AWS_OPERATIONS_LOG"
 
 log "make lint: infra/template.yaml (cfn-lint, sam validate --lint) and docs/api/openapi.yaml"
 make -s -C "$ROOT" lint
@@ -45,3 +50,6 @@ health b['statusCode']==200 and json.loads(b['body'])['status']=='ok'
 cycle-scheduled b['monthKey']=='2026-02' and b['status'] in ('EXECUTED','ALREADY_EXECUTED')
 settlement-worker 'batchItemFailures' in b
 CASES
+
+log "every AWS operation a function performed is allowed by its policy in infra/template.yaml"
+cargo run -q -p integration-tests --bin aws-ops-check -- "$AWS_OPERATIONS_LOG"

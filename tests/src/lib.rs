@@ -380,6 +380,12 @@ pub async fn count_with_pk_prefix(app: &App, prefix: &str) -> usize {
 /// Runs the HTTP function called `name` on `req`, as its binary would.
 /// `None` if no such HTTP function exists; keep in step with `functions`.
 pub async fn dispatch_by_name(name: &str, app: App, req: Request) -> Option<Response<Body>> {
+    // As that function: the AWS operations it performs are recorded under
+    // its name for the operation-vs-policy check (`iam`).
+    shared::platform::operations::in_function(name, dispatch_named(name, app, req)).await
+}
+
+async fn dispatch_named(name: &str, app: App, req: Request) -> Option<Response<Body>> {
     use functions::handlers::*;
     use shared::http::serve::dispatch;
     Some(match name {
@@ -452,6 +458,7 @@ pub mod bench;
 pub mod cli;
 pub mod network;
 pub mod faults;
+pub mod iam;
 pub mod layering;
 pub mod tokens;
 

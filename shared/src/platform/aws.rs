@@ -40,12 +40,29 @@ pub fn aws_https_client() -> aws_smithy_runtime_api::client::http::SharedHttpCli
 }
 
 /// The DynamoDB client, with every request's cost added to the tally of
-/// the invocation it runs in (see `ddb_metrics`).
+/// the invocation it runs in (see `ddb_metrics`) and its IAM actions
+/// recorded when asked (see `operations`).
 pub fn dynamodb(config: &aws_config::SdkConfig) -> aws_sdk_dynamodb::Client {
     let conf = aws_sdk_dynamodb::config::Builder::from(config)
         .interceptor(super::ddb_metrics::DynamoMetricsInterceptor)
+        .interceptor(super::operations::OperationsRecorder)
         .build();
     aws_sdk_dynamodb::Client::from_conf(conf)
+}
+
+/// The SQS client (operations recorded when asked).
+pub fn sqs(config: &aws_config::SdkConfig) -> aws_sdk_sqs::Client {
+    aws_sdk_sqs::Client::from_conf(aws_sdk_sqs::config::Builder::from(config).interceptor(super::operations::OperationsRecorder).build())
+}
+
+/// The EventBridge client (operations recorded when asked).
+pub fn eventbridge(config: &aws_config::SdkConfig) -> aws_sdk_eventbridge::Client {
+    aws_sdk_eventbridge::Client::from_conf(aws_sdk_eventbridge::config::Builder::from(config).interceptor(super::operations::OperationsRecorder).build())
+}
+
+/// The Secrets Manager client (operations recorded when asked).
+pub fn secretsmanager(config: &aws_config::SdkConfig) -> aws_sdk_secretsmanager::Client {
+    aws_sdk_secretsmanager::Client::from_conf(aws_sdk_secretsmanager::config::Builder::from(config).interceptor(super::operations::OperationsRecorder).build())
 }
 
 #[cfg(test)]

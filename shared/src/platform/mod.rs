@@ -18,6 +18,7 @@ pub mod ids;
 pub mod logging;
 pub mod metrics;
 pub mod outbound;
+pub mod operations;
 pub mod outbox;
 pub mod jwt;
 pub mod queue;

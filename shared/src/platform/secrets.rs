@@ -65,7 +65,7 @@ impl Secrets {
         if settings.paddle_secret_id.is_none() && settings.cron_secret_id.is_none() {
             return Ok(secrets);
         }
-        secrets.source = Some(Source { client: aws_sdk_secretsmanager::Client::new(sdk), paddle_id: settings.paddle_secret_id.clone(), cron_id: settings.cron_secret_id.clone() });
+        secrets.source = Some(Source { client: super::aws::secretsmanager(sdk), paddle_id: settings.paddle_secret_id.clone(), cron_id: settings.cron_secret_id.clone() });
         secrets.read_all().await.map_err(ConfigError)?;
         Ok(secrets)
     }
