@@ -314,3 +314,43 @@ async fn a_far_future_period_is_a_400_on_every_route() {
         assert_eq!((r.status, r.code()), (400, "INVALID_PERIOD"), "{method} {path}: {}", r.json);
     }
 }
+
+/// Resolutions racing on one disputed settlement: one wins, and the
+/// adjustment that exists is exactly the winner's (none for a resolution
+/// without one). Before, each resolver wrote its adjustment before the
+/// settlement's save, so a loser could leave a stray one behind, which
+/// then blocked every later resolution with IDEMPOTENCY_KEY_REUSED.
+#[tokio::test]
+async fn racing_resolutions_leave_exactly_the_winners_adjustment() {
+    let net = Net::start().await;
+    let id = spec_example(&net).await;
+    net.env.clock.set(datetime!(2026-04-01 00:15 UTC));
+    run(&net).await;
+    let path = format!("/api/v1/partnerships/{id}/settlements/2026-03-01");
+    net.env.clock.set(datetime!(2026-04-03 10:00 UTC));
+    let disputed = net.owner("POST", &format!("{path}/dispute"), "biz-a", json!({ "reason": "The reward was returned" })).await;
+    assert_eq!(disputed.status, 200, "{}", disputed.json);
+    let amounts = [0i64, -10, -20, -30, -40, -50, 0, -60];
+    let results = join_all(amounts.iter().map(|cents| {
+        let app = net.env.app.clone();
+        let id = id.clone();
+        async move {
+            let request = serde_json::from_value(json!({ "outcome": format!("admin says {cents}"), "adjustmentCents": cents })).unwrap();
+            (*cents, service::resolve(&app, service::Resolver::Admin { wallet: "admin" }, &id, "2026-03-01", request).await)
+        }
+    }))
+    .await;
+    let won: Vec<&(i64, Result<_, _>)> = results.iter().filter(|(_, r)| r.is_ok()).collect();
+    assert_eq!(won.len(), 1, "{:?}", results.iter().map(|(c, r)| (c, r.as_ref().err().map(|e| e.code))).collect::<Vec<_>>());
+    for (_, r) in results.iter().filter(|(_, r)| r.is_err()) {
+        let code = r.as_ref().unwrap_err().code;
+        assert!(["SETTLEMENT_CHANGED", "SETTLEMENT_NOT_DISPUTED"].contains(&code), "{code}");
+    }
+    let winner = won[0].0;
+    let april = net.get(&format!("/api/v1/partnerships/{id}/transactions?period=2026-04-01"), "biz-b").await.json;
+    let adjustments: Vec<i64> = april["transactions"].as_array().unwrap().iter().filter(|t| t["transactionType"] == "ADJUSTMENT").map(|t| t["netAToB"].as_i64().unwrap()).collect();
+    let expected: Vec<i64> = if winner == 0 { vec![] } else { vec![winner] };
+    assert_eq!(adjustments, expected, "winner {winner}");
+    let s = net.get(&path, "biz-a").await.json;
+    assert_eq!(s["settlement"]["resolution"]["adjustmentCents"].as_i64(), Some(winner), "{s}");
+}

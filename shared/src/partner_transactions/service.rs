@@ -257,85 +257,87 @@ pub async fn list(
     Ok(TransactionList { transactions, next_cursor: page.next_cursor })
 }
 
-/// Carries a settlement dispute's resolution into the open period as an
-/// ADJUSTMENT (positive `net_a_to_b`: A owes B more). Idempotent per
-/// settlement: a retry returns the first adjustment's id.
-pub async fn record_adjustment(app: &App, p: &crate::partnerships::domain::Partnership, settlement_id: &str, net_a_to_b: i64, outcome: &str, actor: &str) -> Result<String, AppError> {
-    let key = format!("settlement-{settlement_id}");
-    let fingerprint = format!("adjustment|{settlement_id}|{net_a_to_b}");
+/// A settlement dispute's resolution carried into the open period as an
+/// ADJUSTMENT (positive `net_a_to_b`: A owes B more): its items, for the
+/// resolution's own transaction, so the adjustment exists exactly when the
+/// resolution does. `resolution_key` names the settlement state resolved
+/// (its id and revision): a retry of the same resolution converges on one
+/// idempotency record.
+pub struct PlannedAdjustment {
+    pub transaction_id: String,
+    pub items: crate::platform::dynamo::Tx,
+    pub event: OutboxEvent,
+}
+
+/// Refusals of a planned adjustment's items that a fresh plan may clear
+/// (a concurrent recording moved the partnership or closed the period).
+pub fn adjustment_contended(r: &crate::platform::dynamo::Refused) -> bool {
+    [store::TX_IDEMPOTENCY, store::TX_PARTNERSHIP, store::TX_PERIOD].iter().any(|n| r.failed(n))
+}
+
+pub async fn plan_adjustment(app: &App, p: &Partnership, resolution_key: &str, net_a_to_b: i64, outcome: &str, actor: &str) -> Result<PlannedAdjustment, AppError> {
+    let key = format!("settlement-{resolution_key}");
+    let fingerprint = format!("adjustment|{resolution_key}|{net_a_to_b}");
+    let now = app.clock.now();
+    // The open period, past any closed by its settlement run meanwhile.
     let mut closed: BTreeSet<Period> = BTreeSet::new();
-    let mut p = p.clone();
-    for attempt in 1..=MAX_ATTEMPTS {
-        if attempt > 1 {
-            tokio::time::sleep(backoff(attempt)).await;
-            p = partnership_store::get(app, &p.partnership_id).await?.ok_or_else(|| AppError::internal("the partnership vanished"))?;
-        }
-        if let Some(first) = earlier(app, &p.partnership_id, "PLATFORM", &key, &fingerprint).await? {
-            return Ok(first.id);
-        }
-        let now = app.clock.now();
-        let (period, _) = target_period(&p, now, now, |x| closed.contains(x))?;
+    let period = loop {
+        let (period, _) = target_period(p, now, now, |x| closed.contains(x))?;
         if store::period(app, &p.partnership_id, &period.key()).await?.is_some_and(|c| c.closed_at.is_some()) {
             closed.insert(period);
             continue;
         }
-        let (payer, payee) = if net_a_to_b >= 0 { (&p.business_a_id, &p.business_b_id) } else { (&p.business_b_id, &p.business_a_id) };
-        let now_text = crate::platform::clock::rfc3339(now);
-        let tx = PartnerTransaction {
-            id: new_id(),
-            partnership_id: p.partnership_id.clone(),
-            transaction_type: TxType::Adjustment,
-            customer_id: String::new(),
-            recorded_by_business_id: "PLATFORM".into(),
-            origin_business_id: payer.clone(),
-            redeeming_business_id: None,
-            program_business_id: None,
-            program_version: None,
-            amount: net_a_to_b.unsigned_abs(),
-            points_earned: None,
-            points_redeemed: None,
-            revenue_sharing_amount: net_a_to_b.unsigned_abs(),
-            payer_business_id: Some(payer.clone()),
-            payee_business_id: Some(payee.clone()),
-            net_a_to_b,
-            terms_version: p.terms_version,
-            calculation: None,
-            category: None,
-            location_id: None,
-            timestamp: now_text.clone(),
-            recorded_at: now_text.clone(),
-            period_start: period.key(),
-            late: false,
-            idempotency_key: key.clone(),
-            reverses: None,
-            reversed_by: None,
-            reason: Some(format!("settlement {settlement_id}: {}", outcome.chars().take(400).collect::<String>())),
-            recorded_by: actor.to_string(),
-        };
-        let audit = AuditEntry::new(actor, "partner_transaction.adjusted", &partnership_store::subject(&p.partnership_id), &now_text, json!({ "transaction": tx }));
-        let event = OutboxEvent::new(app, "partner.transaction.recorded", event_detail(&tx));
-        let recording = Recording {
-            tx: &tx,
-            fingerprint: &fingerprint,
-            partnership: &p,
-            program: None,
-            qualifying_seen: None,
-            max_redemptions: None,
-            period_end: period.end.to_string(),
-            first_in_life: false,
-            first_in_month: false,
-            original: None,
-            audit: &audit,
-            event: &event,
-        };
-        match store::record(app, recording).await? {
-            Ok(()) => {
-                outbox::publish_now(app, std::slice::from_ref(&event)).await;
-                return Ok(tx.id);
-            }
-            Err(r) if [store::TX_IDEMPOTENCY, store::TX_PARTNERSHIP, store::TX_PERIOD].iter().any(|n| r.failed(n)) => {}
-            Err(r) => return Err(r.unexpected("settlement adjustment")),
-        }
-    }
-    Err(AppError::conflict("RECORDING_CONTENDED", "the partnership changed repeatedly meanwhile; resolve again"))
+        break period;
+    };
+    let (payer, payee) = if net_a_to_b >= 0 { (&p.business_a_id, &p.business_b_id) } else { (&p.business_b_id, &p.business_a_id) };
+    let now_text = crate::platform::clock::rfc3339(now);
+    let tx = PartnerTransaction {
+        id: new_id(),
+        partnership_id: p.partnership_id.clone(),
+        transaction_type: TxType::Adjustment,
+        customer_id: String::new(),
+        recorded_by_business_id: "PLATFORM".into(),
+        origin_business_id: payer.clone(),
+        redeeming_business_id: None,
+        program_business_id: None,
+        program_version: None,
+        amount: net_a_to_b.unsigned_abs(),
+        points_earned: None,
+        points_redeemed: None,
+        revenue_sharing_amount: net_a_to_b.unsigned_abs(),
+        payer_business_id: Some(payer.clone()),
+        payee_business_id: Some(payee.clone()),
+        net_a_to_b,
+        terms_version: p.terms_version,
+        calculation: None,
+        category: None,
+        location_id: None,
+        timestamp: now_text.clone(),
+        recorded_at: now_text.clone(),
+        period_start: period.key(),
+        late: false,
+        idempotency_key: key.clone(),
+        reverses: None,
+        reversed_by: None,
+        reason: Some(format!("settlement {resolution_key}: {}", outcome.chars().take(400).collect::<String>())),
+        recorded_by: actor.to_string(),
+    };
+    let audit = AuditEntry::new(actor, "partner_transaction.adjusted", &partnership_store::subject(&p.partnership_id), &now_text, json!({ "transaction": tx }));
+    let event = OutboxEvent::new(app, "partner.transaction.recorded", event_detail(&tx));
+    let recording = Recording {
+        tx: &tx,
+        fingerprint: &fingerprint,
+        partnership: p,
+        program: None,
+        qualifying_seen: None,
+        max_redemptions: None,
+        period_end: period.end.to_string(),
+        first_in_life: false,
+        first_in_month: false,
+        original: None,
+        audit: &audit,
+        event: &event,
+    };
+    let items = store::recording_items(app, &recording)?;
+    Ok(PlannedAdjustment { transaction_id: tx.id.clone(), items, event })
 }

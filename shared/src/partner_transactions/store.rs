@@ -12,7 +12,7 @@ use super::domain::{owed_deltas, PartnerTransaction, TxType};
 use crate::loyalty::domain::PointsProgram;
 use crate::loyalty::store as loyalty;
 use crate::partnerships::domain::Partnership;
-use crate::platform::audit::{self, AuditEntry};
+use crate::platform::audit::AuditEntry;
 use crate::platform::dynamo::{self, n, query_page, s, tx_check, tx_put, tx_update, Page, Partition, Tx};
 use crate::platform::entity::{Key, Layout, NOT_EXISTS};
 use crate::platform::error::AppError;
@@ -256,6 +256,16 @@ fn seen_put(app: &App, t: &PartnerTransaction, scope: &str) -> Result<TransactWr
 
 /// Writes one recording and all its effects at once, or nothing.
 pub async fn record(app: &App, r: Recording<'_>) -> Result<Result<(), dynamo::Refused>, AppError> {
+    dynamo::transact(&app.db, recording_items(app, &r)?).await
+}
+
+/// The name of a recording's audit row (distinct from the `audit` of a
+/// transaction it joins, such as a settlement's resolution).
+pub const TX_AUDIT: &str = "ptx.audit";
+
+/// A recording's items, for a transaction of its own (`record`) or one it
+/// joins (a settlement resolution's adjustment).
+pub fn recording_items(app: &App, r: &Recording<'_>) -> Result<Tx, AppError> {
     let (table, t) = (app.table(), r.tx);
     let idem = Layout::new("PARTNER_TX_IDEMPOTENCY", idempotency_key(&t.partnership_id, &t.recorded_by_business_id, &t.idempotency_key))
         .put_new(table, &IdempotencyRecord { transaction_id: t.id.clone(), fingerprint: r.fingerprint.to_string() })?;
@@ -267,7 +277,7 @@ pub async fn record(app: &App, r: Recording<'_>) -> Result<Result<(), dynamo::Re
         .with("ptx.transaction", tx_put(tx_layout(t).put_new(table, t)?)?)
         .with(TX_IDEMPOTENCY, tx_put(idem)?)
         .with(TX_PARTNERSHIP, partnership)
-        .with(audit::TX_ITEM, r.audit.transact_put(table)?)
+        .with(TX_AUDIT, r.audit.transact_put(table)?)
         .with("ptx.outbox", r.event.transact_put(app)?);
     if let Some(program) = r.program {
         tx.add(TX_PROGRAM, loyalty::program_unchanged(app, program)?);
@@ -327,8 +337,8 @@ pub async fn record(app: &App, r: Recording<'_>) -> Result<Result<(), dynamo::Re
         None => period.condition_expression("attribute_not_exists(closedAt)"),
     };
     tx.add(TX_PERIOD, tx_update(period)?);
-    tx.add("ptx.stats_life", stats_update(app, &r, "LIFE", r.first_in_life)?);
-    tx.add("ptx.stats_month", stats_update(app, &r, t.month(), r.first_in_month)?);
+    tx.add("ptx.stats_life", stats_update(app, r, "LIFE", r.first_in_life)?);
+    tx.add("ptx.stats_month", stats_update(app, r, t.month(), r.first_in_month)?);
     if r.first_in_life {
         tx.add(TX_SEEN_LIFE, seen_put(app, t, "LIFE")?);
     }
@@ -343,7 +353,7 @@ pub async fn record(app: &App, r: Recording<'_>) -> Result<Result<(), dynamo::Re
             .expression_attribute_values(":id", s(&t.id));
         tx.add(TX_ORIGINAL, tx_update(mark)?);
     }
-    dynamo::transact(&app.db, tx).await
+    Ok(tx)
 }
 
 pub async fn get(app: &App, partnership_id: &str, id: &str) -> Result<Option<PartnerTransaction>, AppError> {

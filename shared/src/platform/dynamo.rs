@@ -54,6 +54,15 @@ impl Tx {
         self.items.is_empty()
     }
 
+    /// Adds every item of `other` (names must stay unique), so one
+    /// context's writes can join another's transaction.
+    pub fn join(mut self, other: Tx) -> Self {
+        for (name, item) in other.names.into_iter().zip(other.items) {
+            self.add(name, item);
+        }
+        self
+    }
+
     /// Maps the positional `CancellationReasons` back to the item names.
     fn refused(&self, codes: Vec<Option<String>>) -> Refused {
         Refused { reasons: self.names.iter().copied().zip(codes).filter_map(|(n, c)| c.map(|c| (n, c))).collect() }

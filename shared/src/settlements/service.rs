@@ -311,25 +311,64 @@ pub async fn resolve(app: &App, resolver: Resolver<'_>, partnership_id: &str, pe
         Resolver::Admin { wallet } => (format!("admin:{wallet}"), Some(format!("ADMIN:{wallet}"))),
         Resolver::Party { user_id, .. } => (user_id.to_string(), None),
     };
-    let mut after = s.clone();
+    let mut proposed = s.clone();
     if let Resolver::Party { business_id, .. } = &resolver {
-        after.proposals.retain(|x| x.business_id != *business_id);
-        after.proposals.push(Proposal { business_id: business_id.to_string(), outcome: outcome.clone(), adjustment_cents: adjustment, proposed_at: now.clone() });
+        proposed.proposals.retain(|x| x.business_id != *business_id);
+        proposed.proposals.push(Proposal { business_id: business_id.to_string(), outcome: outcome.clone(), adjustment_cents: adjustment, proposed_at: now.clone() });
     }
-    let agreed = after.proposals.len() == 2 && after.proposals[0].adjustment_cents == after.proposals[1].adjustment_cents;
+    let agreed = proposed.proposals.len() == 2 && proposed.proposals[0].adjustment_cents == proposed.proposals[1].adjustment_cents;
     let resolved_by = resolved_by.or_else(|| agreed.then(|| "PARTIES".to_string()));
-    if let Some(by) = resolved_by {
-        let adjustment_transaction_id = if adjustment != 0 { Some(transactions::record_adjustment(app, &p, &s.id, adjustment, &outcome, &actor).await?) } else { None };
-        after.resolution = Some(Resolution { outcome, adjustment_cents: adjustment, resolved_by: by, resolved_at: now.clone(), adjustment_transaction_id });
-        (after.status, after.review_ends_at) = (SettlementStatus::Pending, now.clone());
+    // The adjustment is written in the resolution's own transaction: it
+    // exists exactly when the resolution does, and a lost race leaves
+    // nothing behind. A concurrent recording on the partnership (or a
+    // period closing) refuses the adjustment's items: plan it again.
+    let mut p = p;
+    for attempt in 1..=MAX_RESOLVE_ATTEMPTS {
+        if attempt > 1 {
+            tokio::time::sleep(crate::platform::dynamo::backoff(attempt)).await;
+            p = partnership_store::get(app, partnership_id).await?.ok_or_else(|| AppError::internal("the partnership vanished"))?;
+        }
+        let mut after = proposed.clone();
+        let mut joined = crate::platform::dynamo::Tx::new();
+        let mut event = None;
+        if let Some(by) = &resolved_by {
+            let planned = match adjustment {
+                0 => None,
+                cents => Some(transactions::plan_adjustment(app, &p, &format!("{}-r{}", s.id, s.revision), cents, &outcome, &actor).await?),
+            };
+            after.resolution = Some(Resolution {
+                outcome: outcome.clone(),
+                adjustment_cents: adjustment,
+                resolved_by: by.clone(),
+                resolved_at: now.clone(),
+                adjustment_transaction_id: planned.as_ref().map(|a| a.transaction_id.clone()),
+            });
+            (after.status, after.review_ends_at) = (SettlementStatus::Pending, now.clone());
+            if let Some(planned) = planned {
+                joined = planned.items;
+                event = Some(planned.event);
+            }
+        }
+        let action = if after.resolution.is_some() { "settlement.resolved" } else { "settlement.resolution_proposed" };
+        let audit = AuditEntry::new(&actor, action, &store::subject(partnership_id, &s.period_start), &now, json!({ "before": { "status": s.status }, "after": { "status": after.status, "resolution": after.resolution, "proposals": after.proposals } }));
+        match store::save_joined(app, &s, &after, &audit, &[], joined).await? {
+            Ok(()) => {
+                if let Some(event) = event {
+                    outbox::publish_now(app, std::slice::from_ref(&event)).await;
+                }
+                return Ok(after);
+            }
+            Err(r) if r.failed(store::TX_SETTLEMENT) => return Err(AppError::conflict("SETTLEMENT_CHANGED", "the settlement changed meanwhile; read it again")),
+            Err(r) if transactions::adjustment_contended(&r) => continue,
+            Err(r) => return Err(r.unexpected("settlement resolution")),
+        }
     }
-    let action = if after.resolution.is_some() { "settlement.resolved" } else { "settlement.resolution_proposed" };
-    let audit = AuditEntry::new(&actor, action, &store::subject(partnership_id, &s.period_start), &now, json!({ "before": { "status": s.status }, "after": { "status": after.status, "resolution": after.resolution, "proposals": after.proposals } }));
-    if !store::save(app, &s, &after, &audit, &[], vec![]).await? {
-        return Err(AppError::conflict("SETTLEMENT_CHANGED", "the settlement changed meanwhile; read it again"));
-    }
-    Ok(after)
+    Err(AppError::conflict("RECORDING_CONTENDED", "the partnership changed repeatedly meanwhile; resolve again"))
 }
+
+/// How often a resolution is planned again while recordings on the same
+/// partnership keep moving what its adjustment is conditioned on.
+const MAX_RESOLVE_ATTEMPTS: u32 = 25;
 
 /// A partnership's settlements, newest first.
 pub async fn list(app: &App, business_id: &str, partnership_id: &str) -> Result<serde_json::Value, AppError> {

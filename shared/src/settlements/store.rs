@@ -60,22 +60,32 @@ pub async fn create(app: &App, s: &Settlement, audit: &AuditEntry, event: &Outbo
 /// Writes `after` over `before` if nobody changed it since; with its audit,
 /// events and other items. `Ok(false)`: it changed meanwhile.
 pub async fn save(app: &App, before: &Settlement, after: &Settlement, audit: &AuditEntry, events: &[OutboxEvent], extra: Vec<(&'static str, TransactWriteItem)>) -> Result<bool, AppError> {
+    let mut joined = Tx::new();
+    for (name, item) in extra {
+        joined.add(name, item);
+    }
+    match save_joined(app, before, after, audit, events, joined).await? {
+        Ok(()) => Ok(true),
+        Err(r) if r.failed(TX_SETTLEMENT) => Ok(false),
+        Err(r) => Err(r.unexpected("settlement change")),
+    }
+}
+
+/// The settlement item's name in a transaction.
+pub const TX_SETTLEMENT: &str = "settlement";
+
+/// Saves `after` (conditioned on `before`'s revision) together with
+/// `joined`, another context's items; the caller reads a refusal by name.
+pub async fn save_joined(app: &App, before: &Settlement, after: &Settlement, audit: &AuditEntry, events: &[OutboxEvent], joined: Tx) -> Result<Result<(), dynamo::Refused>, AppError> {
     let t = app.table();
     let mut after = after.clone();
     after.revision = before.revision + 1;
     let put = Put::builder().table_name(t).set_item(Some(layout(&after).item(&after)?)).condition_expression("revision = :seen").expression_attribute_values(":seen", n(before.revision));
-    let mut tx = Tx::new().with("settlement", tx_put(put)?).with(audit::TX_ITEM, audit.transact_put(t)?);
+    let mut tx = Tx::new().with(TX_SETTLEMENT, tx_put(put)?).with(audit::TX_ITEM, audit.transact_put(t)?);
     for (i, event) in events.iter().enumerate() {
         tx.add(["settlement.outbox.0", "settlement.outbox.1"][i.min(1)], event.transact_put(app)?);
     }
-    for (name, item) in extra {
-        tx.add(name, item);
-    }
-    match dynamo::transact(&app.db, tx).await? {
-        Ok(()) => Ok(true),
-        Err(r) if r.failed("settlement") => Ok(false),
-        Err(r) => Err(r.unexpected("settlement change")),
-    }
+    dynamo::transact(&app.db, tx.join(joined)).await
 }
 
 pub async fn get(app: &App, partnership_id: &str, period_start: &str) -> Result<Option<Settlement>, AppError> {
