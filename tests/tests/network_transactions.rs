@@ -324,3 +324,32 @@ async fn a_reversal_after_a_day_needs_the_recorders_owner() {
     assert_eq!((by_owner.status, by_owner.json["netAToB"].as_i64()), (201, Some(-50)), "{}", by_owner.json);
     assert_eq!(net.balance("cust-1", "biz-a").await, 100);
 }
+
+/// HYBRID (bonus past the 2nd qualifying transaction of a period):
+/// redeem-and-reverse pairs give their places back, so they cannot push a
+/// later real sale into the bonus rate (the spec's Risk 2).
+#[tokio::test]
+async fn hybrid_reversed_pairs_give_their_places_back() {
+    let net = Net::start().await;
+    for biz in ["biz-a", "biz-b"] {
+        net.register(biz).await;
+    }
+    net.program("biz-a", 10).await;
+    let terms = json!({ "type": "HYBRID", "basePercentage": 5, "bonusThreshold": 2, "bonusPercentage": 10, "settlementFrequency": "MONTHLY" });
+    let id = net.partnership("biz-a", "biz-b", "POINTS_COALITION", terms).await;
+    assert_eq!(net.earn_at_home("biz-a", "cust-1", "100.00", "home-1").await.status, 201);
+    let redeem = json!({ "type": "REDEEM", "customerId": "cust-1", "points": 100 });
+    for i in 0..3 {
+        let r = net.record(&id, "biz-b", &format!("r{i}"), redeem.clone()).await;
+        assert_eq!((r.status, r.json["calculation"]["ordinal"].as_u64()), (201, Some(1)), "pair {i}: {}", r.json);
+        let back = net.record(&id, "biz-b", &format!("v{i}"), json!({ "type": "REVERSAL", "reverses": r.json["id"], "reason": "undone" })).await;
+        assert_eq!(back.status, 201, "{}", back.json);
+    }
+    // The first real sale is the period's first: base rate, $0.50 on $10.
+    let real = net.record(&id, "biz-b", "real-1", redeem.clone()).await;
+    assert_eq!((real.json["calculation"]["ordinal"].as_u64(), real.json["netAToB"].as_i64()), (Some(1), Some(50)), "{}", real.json);
+    let second = net.record(&id, "biz-b", "real-2", redeem.clone()).await;
+    let third = net.record(&id, "biz-b", "real-3", redeem).await;
+    assert_eq!((second.json["calculation"]["ordinal"].as_u64(), second.json["netAToB"].as_i64()), (Some(2), Some(50)), "{}", second.json);
+    assert_eq!((third.json["calculation"]["ordinal"].as_u64(), third.json["netAToB"].as_i64()), (Some(3), Some(100)), "the bonus from the 3rd: {}", third.json);
+}

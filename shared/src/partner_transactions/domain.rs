@@ -64,6 +64,20 @@ impl TxType {
     }
 }
 
+/// How a recording moves its period's count of qualifying transactions
+/// (HYBRID's ordinal): +1 for a qualifying one; -1 for the reversal of a
+/// qualifying one of the same period, which gives its place back, so
+/// redeem-and-reverse pairs (which cost nothing) cannot push the period's
+/// later sales into the bonus rate (the spec's Risk 2). A reversal in a
+/// later period leaves the count of its own period alone: the original's
+/// place was in another.
+pub fn qualifying_delta(tx: &PartnerTransaction, original: Option<&PartnerTransaction>) -> i64 {
+    match (tx.transaction_type, original) {
+        (TxType::Reversal, Some(o)) if o.transaction_type.qualifies() && o.period_start == tx.period_start => -1,
+        (kind, _) => i64::from(kind.qualifies()),
+    }
+}
+
 /// Which types a partnership type allows: POINTS_COALITION earns and
 /// redeems both ways; CROSS_REDEMPTION only redeems; REFERRAL_ONLY only
 /// records referred purchases. Reversals are always allowed.
@@ -676,5 +690,20 @@ mod tests {
         assert_eq!(may_reverse(&adjustment, "biz-b", Role::Owner, next_day).unwrap_err().code, "ADJUSTMENT_NOT_REVERSIBLE");
         let reversal = PartnerTransaction { transaction_type: TxType::Reversal, ..original.clone() };
         assert_eq!(may_reverse(&reversal, "biz-b", Role::Owner, next_day).unwrap_err().code, "INVALID_REVERSAL");
+    }
+
+    #[test]
+    fn a_reversal_gives_its_place_back_only_in_its_originals_period() {
+        let p = partnership(PartnershipType::PointsCoalition);
+        let a = program("biz-a");
+        let redeem = run(&p, "biz-b", &request(serde_json::json!({ "type": "REDEEM", "customerId": "c1", "points": 100 })), Some(&a)).unwrap();
+        assert_eq!(qualifying_delta(&redeem, None), 1);
+        let reversal = PartnerTransaction { transaction_type: TxType::Reversal, reverses: Some(redeem.id.clone()), ..redeem.clone() };
+        assert_eq!(qualifying_delta(&reversal, Some(&redeem)), -1);
+        let next_period = PartnerTransaction { period_start: "2026-04-01".into(), ..reversal.clone() };
+        assert_eq!(qualifying_delta(&next_period, Some(&redeem)), 0);
+        let earn = PartnerTransaction { transaction_type: TxType::Earn, ..redeem.clone() };
+        assert_eq!(qualifying_delta(&earn, None), 0);
+        assert_eq!(qualifying_delta(&reversal, Some(&earn)), 0);
     }
 }

@@ -166,8 +166,11 @@ pub async fn record(app: &App, business_id: &str, user_id: &str, role: Role, par
             Ok(()) => {
                 warm::remember_seen(table, partnership_id, "LIFE", &tx.customer_id);
                 warm::remember_seen(table, partnership_id, tx.month(), &tx.customer_id);
-                if let Some(n) = qualifying_seen {
-                    warm::remember_qualifying(table, partnership_id, &tx.period_start, n + u64::from(tx.transaction_type.qualifies()));
+                match (qualifying_seen, super::domain::qualifying_delta(&tx, original.as_ref())) {
+                    (Some(n), delta @ 0..) => warm::remember_qualifying(table, partnership_id, &tx.period_start, n + delta.unsigned_abs()),
+                    // A reversal's count was read unchecked: read it again next time.
+                    (Some(_), _) => warm::forget_qualifying(table, partnership_id, &tx.period_start),
+                    (None, _) => {}
                 }
                 outbox::publish_now(app, std::slice::from_ref(&event)).await;
                 crate::platform::metrics::count(crate::platform::metrics::names::PARTNER_TRANSACTIONS, 1);

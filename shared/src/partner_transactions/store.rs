@@ -309,6 +309,7 @@ pub fn recording_items(app: &App, r: &Recording<'_>) -> Result<Tx, AppError> {
     // still at the qualifying count the ordinal was taken from.
     let (a, b) = owed_deltas(t);
     let qualifies = t.transaction_type.qualifies();
+    let qualifying = super::domain::qualifying_delta(t, r.original);
     // Its first recording also enters the period in the due index, which
     // the settlement run reads once the period has ended.
     let (due_pk, due_sk) = due_entry(&t.partnership_id, &t.period_start, &r.period_end);
@@ -328,7 +329,7 @@ pub fn recording_items(app: &App, r: &Recording<'_>) -> Result<Tx, AppError> {
         .expression_attribute_values(":due_sk", s(due_sk))
         .expression_attribute_values(":entity", s("PARTNERSHIP_PERIOD"))
         .expression_attribute_values(":one", n(1))
-        .expression_attribute_values(":q", n(u8::from(qualifies)))
+        .expression_attribute_values(":q", n(qualifying))
         .expression_attribute_values(":a", n(a))
         .expression_attribute_values(":b", n(b));
     period = match r.qualifying_seen.filter(|_| qualifies) {
