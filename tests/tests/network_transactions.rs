@@ -353,3 +353,50 @@ async fn hybrid_reversed_pairs_give_their_places_back() {
     assert_eq!((second.json["calculation"]["ordinal"].as_u64(), second.json["netAToB"].as_i64()), (Some(2), Some(50)), "{}", second.json);
     assert_eq!((third.json["calculation"]["ordinal"].as_u64(), third.json["netAToB"].as_i64()), (Some(3), Some(100)), "the bonus from the 3rd: {}", third.json);
 }
+
+/// The spec's degraded mode: a sale is judged by the partnership's status
+/// and terms when it happened (`occurredAt`), not when the till synced it.
+#[tokio::test]
+async fn an_offline_sale_is_judged_by_the_status_and_terms_when_it_happened() {
+    use time::macros::datetime;
+    let net = Net::start().await;
+    net.env.clock.set(datetime!(2026-03-05 10:00 UTC));
+    for biz in ["biz-a", "biz-b"] {
+        net.register(biz).await;
+    }
+    net.program("biz-a", 10).await;
+    let id = net.partnership("biz-a", "biz-b", "POINTS_COALITION", percentage("5", "5")).await;
+    assert_eq!(net.earn_at_home("biz-a", "cust-1", "100.00", "home-1").await.status, 201);
+    let redeem_at = |at: &str| json!({ "type": "REDEEM", "customerId": "cust-1", "points": 100, "occurredAt": at });
+    let status = |s: &str| json!({ "status": s, "reason": "test" });
+
+    net.env.clock.set(datetime!(2026-03-06 10:00 UTC));
+    assert_eq!(net.owner("PATCH", &format!("/api/v1/partnerships/{id}/status"), "biz-a", status("PAUSED")).await.status, 200);
+    net.env.clock.set(datetime!(2026-03-06 12:00 UTC));
+    let before_pause = net.record(&id, "biz-b", "s1", redeem_at("2026-03-06T09:00:00Z")).await;
+    assert_eq!(before_pause.status, 201, "made while active, synced during the pause: {}", before_pause.json);
+    assert_eq!(net.record(&id, "biz-b", "s2", redeem_at("2026-03-06T11:00:00Z")).await.code(), "PARTNERSHIP_NOT_ACTIVE");
+    net.env.clock.set(datetime!(2026-03-07 10:00 UTC));
+    assert_eq!(net.owner("PATCH", &format!("/api/v1/partnerships/{id}/status"), "biz-a", status("ACTIVE")).await.status, 200);
+    let during_pause = net.record(&id, "biz-b", "s3", redeem_at("2026-03-06T11:30:00Z")).await;
+    assert_eq!(during_pause.code(), "PARTNERSHIP_NOT_ACTIVE", "made during the pause, synced after: {}", during_pause.json);
+
+    // New terms from 03-08 10:00: a sale made before is charged by the old.
+    net.env.clock.set(datetime!(2026-03-08 10:00 UTC));
+    let ten = json!({ "revenueSharingTerms": { "type": "PERCENTAGE", "businessAShare": 10, "businessBShare": 10, "settlementFrequency": "MONTHLY" } });
+    assert_eq!(net.owner("PUT", &format!("/api/v1/partnerships/{id}"), "biz-a", ten).await.status, 200);
+    assert_eq!(net.owner("PATCH", &format!("/api/v1/partnerships/{id}/terms"), "biz-b", json!({ "version": 2, "decision": "ACCEPT" })).await.status, 200);
+    net.env.clock.set(datetime!(2026-03-08 12:00 UTC));
+    let old_terms = net.record(&id, "biz-b", "s4", redeem_at("2026-03-08T09:00:00Z")).await;
+    assert_eq!((old_terms.status, old_terms.json["termsVersion"].as_u64(), old_terms.json["netAToB"].as_i64()), (201, Some(1), Some(50)), "{}", old_terms.json);
+    let new_terms = net.record(&id, "biz-b", "s5", json!({ "type": "REDEEM", "customerId": "cust-1", "points": 100 })).await;
+    assert_eq!((new_terms.json["termsVersion"].as_u64(), new_terms.json["netAToB"].as_i64()), (Some(2), Some(100)), "{}", new_terms.json);
+
+    // Terminated: a sale made before the end still counts; after, not.
+    net.env.clock.set(datetime!(2026-03-09 10:00 UTC));
+    assert_eq!(net.owner("PATCH", &format!("/api/v1/partnerships/{id}/status"), "biz-a", status("TERMINATED")).await.status, 200);
+    net.env.clock.set(datetime!(2026-03-09 12:00 UTC));
+    let before_end = net.record(&id, "biz-b", "s6", redeem_at("2026-03-08T20:00:00Z")).await;
+    assert_eq!(before_end.status, 201, "{}", before_end.json);
+    assert_eq!(net.record(&id, "biz-b", "s7", redeem_at("2026-03-09T11:00:00Z")).await.code(), "PARTNERSHIP_NOT_ACTIVE");
+}

@@ -330,8 +330,12 @@ pub fn plan(request: &RecordRequest, ctx: &Context<'_>, id: &str, key: &str, use
     if !allowed(p.kind, request.kind) {
         return Err(AppError::unprocessable("TYPE_NOT_ALLOWED", format!("a {:?} partnership does not record {}", p.kind, request.kind.as_str())));
     }
-    if request.kind != TxType::Reversal && p.status != PartnershipStatus::Active {
-        return Err(AppError::conflict("PARTNERSHIP_NOT_ACTIVE", format!("the partnership is {}; it records nothing new", p.status.as_str())));
+    // Judged when the sale happened, not when it reached us: an offline
+    // sale made while ACTIVE counts after a pause, one made during a pause
+    // does not count after the resumption.
+    let status = p.status_at(at);
+    if request.kind != TxType::Reversal && status != PartnershipStatus::Active {
+        return Err(AppError::conflict("PARTNERSHIP_NOT_ACTIVE", format!("the partnership was {} when the transaction happened; it records nothing then", status.as_str())));
     }
     let me = side_of(p, ctx.recorder);
     let partner = business_of(p, me.other()).to_string();
@@ -540,6 +544,8 @@ mod tests {
             terms: Terms { model: SharingModel::Percentage, business_a_share_bps: Some(500), business_b_share_bps: Some(300), fixed_fee_cents: None, base_bps: None, bonus_threshold: None, bonus_bps: None, settlement_frequency: SettlementFrequency::Monthly },
             terms_version: 2,
             settlement_schedule: vec![],
+            status_history: vec![],
+            terms_history: vec![],
             terms_proposal: None,
             invited_at: "2026-03-01T00:00:00Z".into(),
             accepted_at: None,
@@ -610,7 +616,7 @@ mod tests {
             }
         }
         let mut paused = partnership(PartnershipType::PointsCoalition);
-        paused.status = PartnershipStatus::Paused;
+        paused.moved_to(PartnershipStatus::Paused, "2026-03-10T00:00:00Z");
         let earn = request(serde_json::json!({ "type": "EARN", "customerId": "c1", "amount": 10 }));
         assert_eq!(run(&paused, "biz-b", &earn, Some(&program("biz-a"))).unwrap_err().code, "PARTNERSHIP_NOT_ACTIVE");
         let tx = run(&partnership(PartnershipType::PointsCoalition), "biz-b", &earn, Some(&program("biz-a"))).unwrap();

@@ -100,6 +100,7 @@ pub async fn record(app: &App, business_id: &str, user_id: &str, role: Role, par
                 _ => None,
             };
             let at = occurred_at(&request, &p, now)?;
+            let p = terms_at(app, p, at).await?;
             let customer = original.as_ref().map(|o| o.customer_id.clone()).or_else(|| request.customer_id.clone()).unwrap_or_default();
             let customer = customer.trim();
             let (period, late) = target_period(&p, at, now, |x| closed.contains(x))?;
@@ -258,6 +259,18 @@ pub async fn list(
     let page = store::list(app, partnership_id, customer.as_deref(), period.as_deref(), limit, cursor).await?;
     let transactions = page.items.into_iter().filter(|t| kind.is_none_or(|k| t.transaction_type == k) && period.as_ref().is_none_or(|p| &t.period_start == p)).collect();
     Ok(TransactionList { transactions, next_cursor: page.next_cursor })
+}
+
+/// The partnership as agreed at `at`: the terms in force then. A sale
+/// synced after new terms were accepted is charged by the terms it was
+/// made under (one read, only for such a sale).
+async fn terms_at(app: &App, p: Partnership, at: time::OffsetDateTime) -> Result<Partnership, AppError> {
+    let version = p.terms_version_at(at);
+    if version == p.terms_version {
+        return Ok(p);
+    }
+    let then = partnership_store::terms_version(app, &p.partnership_id, version).await?.ok_or_else(|| AppError::internal(format!("terms version {version} of {} is missing", p.partnership_id)))?;
+    Ok(Partnership { terms: then.terms, terms_version: version, ..p })
 }
 
 /// A settlement dispute's resolution carried into the open period as an

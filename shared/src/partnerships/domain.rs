@@ -199,6 +199,28 @@ impl Terms {
     }
 }
 
+/// A status, from an instant on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusSince {
+    /// RFC 3339.
+    pub since: String,
+    pub status: PartnershipStatus,
+}
+
+/// A terms version in force from an instant on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TermsSince {
+    /// RFC 3339.
+    pub since: String,
+    pub version: u32,
+}
+
+fn instant(text: &str) -> Option<time::OffsetDateTime> {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()
+}
+
 fn invalid_period() -> AppError {
     AppError::bad_request("INVALID_PERIOD", "a period is named by the YYYY-MM-DD start of one of this partnership's settlement periods")
 }
@@ -227,6 +249,16 @@ pub struct Partnership {
     /// A change of terms one party proposed and the other has not answered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub terms_proposal: Option<TermsProposal>,
+    /// Each status it took and since when (a sale is judged by the status
+    /// at its `occurredAt`, not at its sync). Empty for a partnership
+    /// stored before the history: derived from its dates then.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub status_history: Vec<StatusSince>,
+    /// Each terms version in force and since when (a sale is charged by
+    /// the terms in force at its `occurredAt`). Empty: the current terms
+    /// throughout.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub terms_history: Vec<TermsSince>,
     pub invited_at: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accepted_at: Option<String>,
@@ -267,6 +299,61 @@ impl Partnership {
     /// One of its periods, by its `YYYY-MM-DD` start.
     pub fn period_named(&self, text: &str) -> Result<super::periods::Period, AppError> {
         self.schedule().parse(text.trim()).ok_or_else(invalid_period)
+    }
+
+    /// The history a partnership stored before `status_history` existed
+    /// implies: active from its activation, paused from its pause if it is
+    /// paused now, ended at its termination.
+    fn derived_status_history(&self) -> Vec<StatusSince> {
+        let mut history = Vec::new();
+        if let Some(at) = &self.activated_at {
+            history.push(StatusSince { since: at.clone(), status: PartnershipStatus::Active });
+        }
+        if let (PartnershipStatus::Paused, Some(at)) = (self.status, &self.paused_at) {
+            history.push(StatusSince { since: at.clone(), status: PartnershipStatus::Paused });
+        }
+        if let Some(at) = &self.terminated_at {
+            history.push(StatusSince { since: at.clone(), status: PartnershipStatus::Terminated });
+        }
+        history
+    }
+
+    /// Records that it moved to `status` at `at` (RFC 3339).
+    pub fn moved_to(&mut self, status: PartnershipStatus, at: &str) {
+        if self.status_history.is_empty() {
+            self.status_history = self.derived_status_history();
+        }
+        self.status = status;
+        self.status_history.push(StatusSince { since: at.to_string(), status });
+    }
+
+    /// Its status at the instant `at`.
+    pub fn status_at(&self, at: time::OffsetDateTime) -> PartnershipStatus {
+        let derived;
+        let history = if self.status_history.is_empty() {
+            derived = self.derived_status_history();
+            &derived
+        } else {
+            &self.status_history
+        };
+        history.iter().rev().find(|s| instant(&s.since).is_some_and(|since| since <= at)).map_or(PartnershipStatus::Pending, |s| s.status)
+    }
+
+    /// Records that terms `version` are in force from `at` (RFC 3339).
+    pub fn terms_from(&mut self, version: u32, at: &str) {
+        if self.terms_history.is_empty() && self.terms_version != version {
+            // The version in force until now, since the partnership began.
+            let since = self.activated_at.clone().unwrap_or_else(|| self.invited_at.clone());
+            self.terms_history.push(TermsSince { since, version: self.terms_version });
+        }
+        self.terms_history.push(TermsSince { since: at.to_string(), version });
+    }
+
+    /// The terms version in force at the instant `at` (the first one for
+    /// an instant before any).
+    pub fn terms_version_at(&self, at: time::OffsetDateTime) -> u32 {
+        let found = self.terms_history.iter().rev().find(|t| instant(&t.since).is_some_and(|since| since <= at));
+        found.or(self.terms_history.first()).map_or(self.terms_version, |t| t.version)
     }
 
     pub fn is_party(&self, business_id: &str) -> bool {

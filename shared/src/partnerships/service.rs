@@ -123,6 +123,8 @@ pub async fn invite(app: &App, business_id: &str, user_id: &str, request: Invite
         terms: chosen.terms,
         terms_version: 1,
         settlement_schedule: vec![],
+        status_history: vec![],
+        terms_history: vec![],
         terms_proposal: None,
         invited_at: now.clone(),
         accepted_at: None,
@@ -215,10 +217,13 @@ pub async fn answer(app: &App, business_id: &str, user_id: &str, id: &str, answe
     let now = rfc3339(app.clock.now());
     let mut after = Partnership { updated_at: now.clone(), ..before.clone() };
     let (action, events): (_, &[&str]) = if accept {
-        (after.status, after.accepted_at, after.activated_at) = (PartnershipStatus::Active, Some(now.clone()), Some(now));
+        (after.accepted_at, after.activated_at) = (Some(now.clone()), Some(now.clone()));
+        after.moved_to(PartnershipStatus::Active, &now);
+        after.terms_from(after.terms_version, &now);
         ("partnership.accepted", &["partner.partnership.accepted", "partner.partnership.activated"])
     } else {
-        (after.status, after.terminated_at, after.end_reason) = (PartnershipStatus::Terminated, Some(now), Some("DECLINED".into()));
+        (after.terminated_at, after.end_reason) = (Some(now.clone()), Some("DECLINED".into()));
+        after.moved_to(PartnershipStatus::Terminated, &now);
         ("partnership.declined", &["partner.partnership.terminated"])
     };
     if !commit(app, user_id, action, &before, &after, events).await? {
@@ -238,7 +243,8 @@ pub async fn change_status(app: &App, business_id: &str, user_id: &str, id: &str
     let before = mine(app, business_id, id).await?;
     let step = status_move(&before, business_id, &request)?;
     let now = rfc3339(app.clock.now());
-    let mut after = Partnership { status: step.to, status_reason: Some(request.reason.trim().to_string()), updated_at: now.clone(), ..before.clone() };
+    let mut after = Partnership { status_reason: Some(request.reason.trim().to_string()), updated_at: now.clone(), ..before.clone() };
+    after.moved_to(step.to, &now);
     match step.to {
         PartnershipStatus::Paused => (after.paused_at, after.paused_by) = (Some(now), Some(business_id.to_string())),
         PartnershipStatus::Active => (after.paused_at, after.paused_by) = (None, None),
@@ -326,6 +332,7 @@ pub async fn answer_terms(app: &App, business_id: &str, user_id: &str, id: &str,
             let schedule = before.schedule().changed_to(proposal.terms.settlement_frequency, now).ok_or_else(|| AppError::internal("no period holds now"))?;
             after.settlement_schedule = schedule.stored();
         }
+        after.terms_from(proposal.version, &after.updated_at.clone());
         (after.terms, after.terms_version) = (proposal.terms, proposal.version);
     }
     let action = if accept { "partnership.terms_accepted" } else { "partnership.terms_rejected" };
