@@ -354,3 +354,81 @@ async fn racing_resolutions_leave_exactly_the_winners_adjustment() {
     let s = net.get(&path, "biz-a").await.json;
     assert_eq!(s["settlement"]["resolution"]["adjustmentCents"].as_i64(), Some(winner), "{s}");
 }
+
+/// A Stripe-format server that has forgotten every idempotency key (as
+/// Stripe does after 24 hours): each POST makes a new transfer; GET lists a
+/// transfer group's.
+async fn forgetful_stripe() -> (String, Arc<Mutex<Vec<String>>>) {
+    let groups: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
+    let posts: Arc<Mutex<Vec<String>>> = Arc::default();
+    let log = posts.clone();
+    let url = stub_http::start(Arc::new(move |head: &str, body: &[u8]| {
+        let mut g = groups.lock().unwrap();
+        if head.starts_with("POST /v1/transfers ") {
+            let form = String::from_utf8_lossy(body).to_string();
+            let group = form.split('&').find_map(|kv| kv.strip_prefix("transfer_group=")).unwrap_or("").to_string();
+            let id = format!("tr_{:04}", g.len());
+            g.push((group, id.clone()));
+            log.lock().unwrap().push(id.clone());
+            return (200, json!({ "id": id, "object": "transfer" }).to_string());
+        }
+        if let Some(query) = head.strip_prefix("GET /v1/transfers?").and_then(|r| r.split(' ').next()) {
+            let group = query.split('&').find_map(|kv| kv.strip_prefix("transfer_group=")).unwrap_or("");
+            let data: Vec<serde_json::Value> = g.iter().filter(|(gr, _)| gr == group).map(|(_, id)| json!({ "id": id, "object": "transfer" })).collect();
+            return (200, json!({ "object": "list", "data": data, "has_more": false }).to_string());
+        }
+        (404, json!({ "error": { "type": "invalid_request_error", "message": "unknown route" } }).to_string())
+    }))
+    .await;
+    (url, posts)
+}
+
+/// Sends the transfer, then loses the answer (a timeout, a crash).
+struct LostAnswer(StripeConnectPayouts);
+
+impl shared::settlements::payout::SettlementPayouts for LostAnswer {
+    fn name(&self) -> &'static str {
+        self.0.name()
+    }
+    async fn transfer(&self, s: &shared::settlements::domain::Settlement, amount: u64, destination: Option<&str>) -> Result<shared::settlements::payout::TransferOutcome, shared::settlements::payout::TransientTransferError> {
+        self.0.transfer(s, amount, destination).await?;
+        Err(shared::settlements::payout::TransientTransferError("timed out waiting for the answer".into()))
+    }
+    async fn find(&self, s: &shared::settlements::domain::Settlement) -> Result<Option<String>, shared::settlements::payout::TransientTransferError> {
+        self.0.find(s).await
+    }
+}
+
+/// The attempt is recorded (PAYING) before the transfer is sent; a payout
+/// whose answer was lost is found at the provider by its transfer group
+/// when resumed days later, after the provider forgot the idempotency key:
+/// one transfer, the settlement processed with its reference.
+#[tokio::test]
+async fn a_payout_whose_answer_was_lost_is_resumed_without_paying_twice() {
+    let (stripe, posts) = forgetful_stripe().await;
+    let net = Net::start().await;
+    let id = spec_example(&net).await;
+    let profile = json!({ "name": "biz-b", "category": "cafe", "location": { "lat": 45.5, "lng": -73.57 }, "address": "", "availableForPartnership": true, "stripeAccountId": "acct_1Bbb" });
+    assert_eq!(net.owner("PUT", "/api/v1/businesses/me", "biz-b", profile).await.status, 200);
+    net.env.clock.set(datetime!(2026-04-01 00:15 UTC));
+    run(&net).await;
+    net.env.clock.set(datetime!(2026-04-08 01:00 UTC));
+    let mut report = RunReport::default();
+    service::process_reviewed(&net.env.app, &LostAnswer(StripeConnectPayouts::new(&stripe, "sk_test_local")), &mut report).await.unwrap();
+    assert_eq!((report.processed, report.payment_failures), (0, 1), "{report:?}");
+    let s = net.get(&format!("/api/v1/partnerships/{id}/settlements/2026-03-01"), "biz-b").await.json["settlement"].clone();
+    assert_eq!((s["status"].as_str(), s["payout"]["idempotencyKey"].as_str().map(|k| k.starts_with("settlement-"))), (Some("PAYING"), Some(true)), "{s}");
+    assert!(s["payout"]["lastError"].as_str().is_some_and(|e| e.contains("timed out")), "{s}");
+    // Days later, the provider has forgotten the key; the run finds the transfer.
+    net.env.clock.set(datetime!(2026-04-11 01:00 UTC));
+    let provider = StripeConnectPayouts::new(&stripe, "sk_test_local");
+    let mut report = RunReport::default();
+    service::process_reviewed(&net.env.app, &provider, &mut report).await.unwrap();
+    assert_eq!(report.processed, 1, "{report:?}");
+    assert_eq!(posts.lock().unwrap().clone(), vec!["tr_0000".to_string()], "one transfer");
+    let s = net.get(&format!("/api/v1/partnerships/{id}/settlements/2026-03-01"), "biz-b").await.json["settlement"].clone();
+    assert_eq!((s["status"].as_str(), s["payment"]["reference"].as_str()), (Some("PROCESSED"), Some("tr_0000")), "{s}");
+    let mut again = RunReport::default();
+    service::process_reviewed(&net.env.app, &provider, &mut again).await.unwrap();
+    assert_eq!((again.processed, posts.lock().unwrap().len()), (0, 1));
+}

@@ -15,6 +15,9 @@ pub const REVIEW_DAYS: i64 = 7;
 pub enum SettlementStatus {
     Pending,
     Disputed,
+    /// Its payout was started (the attempt is recorded); a crash or a
+    /// failure leaves it here, and the next run finishes it.
+    Paying,
     Processed,
 }
 
@@ -23,6 +26,7 @@ impl SettlementStatus {
         match self {
             SettlementStatus::Pending => "PENDING",
             SettlementStatus::Disputed => "DISPUTED",
+            SettlementStatus::Paying => "PAYING",
             SettlementStatus::Processed => "PROCESSED",
         }
     }
@@ -177,8 +181,28 @@ pub struct Settlement {
     pub processed_at: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment: Option<Payment>,
+    /// The payout started: recorded before anything is sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payout: Option<PayoutAttempt>,
     #[serde(default)]
     pub revision: u64,
+}
+
+/// A payout as started: what is sent, under which idempotency key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PayoutAttempt {
+    pub provider: String,
+    pub idempotency_key: String,
+    pub amount_cents: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payer_business_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payee_business_id: Option<String>,
+    pub started_at: String,
+    /// The last failure, if the payout has not gone through yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
 }
 
 impl Settlement {
@@ -205,6 +229,7 @@ impl Settlement {
             resolution: None,
             processed_at: None,
             payment: None,
+            payout: None,
             revision: 0,
         }
     }

@@ -41,6 +41,9 @@ pub trait SettlementPayouts {
     /// Pays `amount_cents` of `settlement` to `destination` (the payee's
     /// account at the provider, if it has one).
     async fn transfer(&self, settlement: &Settlement, amount_cents: u64, destination: Option<&str>) -> Result<TransferOutcome, TransientTransferError>;
+    /// A transfer already made for `settlement` (a payout resumed after a
+    /// crash, possibly after the provider forgot its idempotency key).
+    async fn find(&self, settlement: &Settlement) -> Result<Option<String>, TransientTransferError>;
 }
 
 pub struct ManualSettlementPayouts;
@@ -53,6 +56,10 @@ impl SettlementPayouts for ManualSettlementPayouts {
     async fn transfer(&self, _settlement: &Settlement, _amount_cents: u64, _destination: Option<&str>) -> Result<TransferOutcome, TransientTransferError> {
         Ok(TransferOutcome::External)
     }
+
+    async fn find(&self, _settlement: &Settlement) -> Result<Option<String>, TransientTransferError> {
+        Ok(None)
+    }
 }
 
 pub struct StripeConnectPayouts {
@@ -64,6 +71,11 @@ pub struct StripeConnectPayouts {
 #[derive(Deserialize)]
 struct StripeTransfer {
     id: String,
+}
+
+#[derive(Deserialize)]
+struct StripeList {
+    data: Vec<StripeTransfer>,
 }
 
 #[derive(Deserialize)]
@@ -129,6 +141,22 @@ impl SettlementPayouts for StripeConnectPayouts {
         let transfer: StripeTransfer = serde_json::from_str(&text).map_err(|e| TransientTransferError(format!("unreadable answer: {e}")))?;
         Ok(TransferOutcome::Paid { reference: transfer.id })
     }
+
+    /// `GET /v1/transfers?transfer_group=settlement-<id>`: Stripe keeps an
+    /// idempotency key for 24 hours; the transfer group, for good.
+    async fn find(&self, settlement: &Settlement) -> Result<Option<String>, TransientTransferError> {
+        let resp = self
+            .client
+            // The group is `settlement-<ULID>`: URL-safe as it is.
+            .get(format!("{}/v1/transfers?transfer_group={}&limit=1", self.base_url, idempotency_key(settlement)))
+            .bearer_auth(&self.secret_key)
+            .send()
+            .await
+            .and_then(reqwest::Response::error_for_status)
+            .map_err(|e| TransientTransferError(e.to_string()))?;
+        let list: StripeList = resp.json().await.map_err(|e| TransientTransferError(format!("unreadable answer: {e}")))?;
+        Ok(list.data.into_iter().next().map(|t| t.id))
+    }
 }
 
 /// The provider `SETTLEMENT_PAYOUT_PROVIDER` chooses.
@@ -158,6 +186,13 @@ impl SettlementPayouts for ConfiguredSettlementPayouts {
         match self {
             ConfiguredSettlementPayouts::Manual(p) => p.transfer(settlement, amount_cents, destination).await,
             ConfiguredSettlementPayouts::Stripe(p) => p.transfer(settlement, amount_cents, destination).await,
+        }
+    }
+
+    async fn find(&self, settlement: &Settlement) -> Result<Option<String>, TransientTransferError> {
+        match self {
+            ConfiguredSettlementPayouts::Manual(p) => p.find(settlement).await,
+            ConfiguredSettlementPayouts::Stripe(p) => p.find(settlement).await,
         }
     }
 }

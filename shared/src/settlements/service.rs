@@ -6,7 +6,7 @@
 use serde::Serialize;
 use serde_json::json;
 
-use super::domain::{DisputeRequest, Dispute, Payment, Proposal, Reconciliation, ResolveRequest, Resolution, Settlement, SettlementStatus, Tally, REVIEW_DAYS};
+use super::domain::{DisputeRequest, Dispute, Payment, PayoutAttempt, Proposal, Reconciliation, ResolveRequest, Resolution, Settlement, SettlementStatus, Tally, REVIEW_DAYS};
 use super::payout::{SettlementPayouts, TransferOutcome};
 use super::store;
 use crate::businesses::store as businesses;
@@ -195,12 +195,22 @@ pub async fn run_due(app: &App, report: &mut RunReport) -> Result<(), AppError> 
     Ok(())
 }
 
-/// Processes every PENDING settlement whose review is over: pays it
-/// through `provider` and marks it PROCESSED (`partner.settlement.processed`).
+/// How many settlements one run pays at once.
+const PAYOUT_CONCURRENCY: usize = 8;
+
+/// Processes every PENDING (or interrupted PAYING) settlement whose review
+/// is over, several at once: pays it through `provider` and marks it
+/// PROCESSED (`partner.settlement.processed`).
 pub async fn process_reviewed(app: &App, provider: &impl SettlementPayouts, report: &mut RunReport) -> Result<(), AppError> {
+    use futures::StreamExt;
     let now = rfc3339(app.clock.now());
-    for s in store::reviewed(app, &now).await? {
-        match process(app, provider, &s).await {
+    let due = store::reviewed(app, &now).await?;
+    // The futures are made first (a named fn, no closure in the stream's
+    // type), so the whole run stays `Send` for the runtimes that box it.
+    let jobs: Vec<_> = due.into_iter().map(|s| process_one(app, provider, s)).collect();
+    let mut outcomes = futures::stream::iter(jobs).buffer_unordered(PAYOUT_CONCURRENCY);
+    while let Some((s, outcome)) = outcomes.next().await {
+        match outcome {
             Ok(true) => report.processed += 1,
             Ok(false) => {}
             Err(e) => {
@@ -212,37 +222,101 @@ pub async fn process_reviewed(app: &App, provider: &impl SettlementPayouts, repo
     Ok(())
 }
 
-/// Pays and processes one reviewed settlement. The transfer's idempotency
-/// key is the settlement's, so a second delivery of the job (or a retry
-/// after a crash between the transfer and the write) pays once.
-pub async fn process(app: &App, provider: &impl SettlementPayouts, s: &Settlement) -> Result<bool, AppError> {
+async fn process_one<P: SettlementPayouts>(app: &App, provider: &P, s: Settlement) -> (Settlement, Result<bool, AppError>) {
+    let outcome = process(app, provider, &s).await;
+    (s, outcome)
+}
+
+/// Pays and processes one reviewed settlement, as a state machine whose
+/// every step is durable before the next: PENDING → PAYING records the
+/// attempt (provider, amount, idempotency key) before anything is sent;
+/// the transfer goes out under that key; PAYING → PROCESSED records the
+/// payment. The settlement is read again first (the run's list may be
+/// stale). A PAYING settlement found again (a crash, a failure) is first
+/// looked up at the provider, so a retry days later, after the provider
+/// forgot the key, still pays once. `Ok(false)`: nothing to do here (done,
+/// not due, or another run is at it).
+pub async fn process(app: &App, provider: &impl SettlementPayouts, listed: &Settlement) -> Result<bool, AppError> {
     let now = app.clock.now();
-    if s.status != SettlementStatus::Pending || s.review_ends_at.as_str() > rfc3339(now).as_str() {
-        return Ok(false);
-    }
     let now_text = rfc3339(now);
-    let payment = match s.transfer() {
-        None => Payment { provider: provider.name().into(), reference: None, amount_cents: 0, payer_business_id: None, payee_business_id: None, recorded_at: now_text.clone() },
-        Some((payer, payee, amount)) => {
-            let destination = businesses::get(app, payee).await?.and_then(|b| b.stripe_account_id);
-            let reference = match provider.transfer(s, amount, destination.as_deref()).await {
-                Ok(TransferOutcome::Paid { reference }) => Some(reference),
-                Ok(TransferOutcome::External) => None,
-                Ok(TransferOutcome::Refused { reason }) => return Err(AppError::conflict("PAYOUT_REFUSED", reason)),
-                Err(e) => return Err(AppError::unavailable("PAYOUT_UNAVAILABLE", e.to_string())),
-            };
-            Payment { provider: provider.name().into(), reference, amount_cents: amount, payer_business_id: Some(payer.into()), payee_business_id: Some(payee.into()), recorded_at: now_text.clone() }
+    let Some(mut s) = store::get(app, &listed.partnership_id, &listed.period_start).await? else { return Ok(false) };
+    let resumed = match s.status {
+        SettlementStatus::Pending if s.review_ends_at.as_str() <= now_text.as_str() => false,
+        SettlementStatus::Paying => true,
+        _ => return Ok(false),
+    };
+    if !resumed {
+        let (payer, payee, amount) = match s.transfer() {
+            Some((payer, payee, amount)) => (Some(payer.to_string()), Some(payee.to_string()), amount),
+            None => (None, None, 0),
+        };
+        let attempt = PayoutAttempt {
+            provider: provider.name().into(),
+            idempotency_key: crate::settlements::payout::idempotency_key(&s),
+            amount_cents: amount,
+            payer_business_id: payer,
+            payee_business_id: payee,
+            started_at: now_text.clone(),
+            last_error: None,
+        };
+        let paying = Settlement { status: SettlementStatus::Paying, payout: Some(attempt), ..s.clone() };
+        let audit = AuditEntry::new("system", "settlement.payout_started", &store::subject(&s.partnership_id, &s.period_start), &now_text, json!({ "payout": paying.payout }));
+        if !store::save(app, &s, &paying, &audit, &[], vec![]).await? {
+            return Ok(false);
         }
+        s = Settlement { revision: s.revision + 1, ..paying };
+    }
+    let reference = match pay(app, provider, &s, resumed).await {
+        Ok(reference) => reference,
+        Err(e) => {
+            // Kept PAYING with the reason: the next run tries again, first
+            // asking the provider whether it went through.
+            let mut failed = s.clone();
+            if let Some(p) = failed.payout.as_mut() {
+                p.last_error = Some(e.message.clone());
+            }
+            let audit = AuditEntry::new("system", "settlement.payout_failed", &store::subject(&s.partnership_id, &s.period_start), &now_text, json!({ "error": e.message }));
+            store::save(app, &s, &failed, &audit, &[], vec![]).await?;
+            return Err(e);
+        }
+    };
+    let attempt = s.payout.clone().ok_or_else(|| AppError::internal("a PAYING settlement without its attempt"))?;
+    let payment = Payment {
+        provider: attempt.provider.clone(),
+        reference,
+        amount_cents: attempt.amount_cents,
+        payer_business_id: attempt.payer_business_id.clone(),
+        payee_business_id: attempt.payee_business_id.clone(),
+        recorded_at: now_text.clone(),
     };
     let after = Settlement { status: SettlementStatus::Processed, processed_at: Some(now_text.clone()), payment: Some(payment), ..s.clone() };
     let audit = AuditEntry::new("system", "settlement.processed", &store::subject(&s.partnership_id, &s.period_start), &now_text, json!({ "payment": after.payment }));
     let event = OutboxEvent::new(app, "partner.settlement.processed", event_detail(&after));
-    if !store::save(app, s, &after, &audit, std::slice::from_ref(&event), vec![]).await? {
+    if !store::save(app, &s, &after, &audit, std::slice::from_ref(&event), vec![]).await? {
         return Ok(false);
     }
     metrics::count(metrics::names::SETTLEMENTS_PROCESSED, 1);
     outbox::publish_now(app, std::slice::from_ref(&event)).await;
     Ok(true)
+}
+
+/// Sends (or, resumed, first finds) a PAYING settlement's transfer: the
+/// provider's reference, `None` for one left to external accounting or
+/// netting to zero.
+async fn pay(app: &App, provider: &impl SettlementPayouts, s: &Settlement, resumed: bool) -> Result<Option<String>, AppError> {
+    let unavailable = |e: crate::settlements::payout::TransientTransferError| AppError::unavailable("PAYOUT_UNAVAILABLE", e.to_string());
+    let Some((_, payee, amount)) = s.transfer() else { return Ok(None) };
+    if resumed {
+        if let Some(reference) = provider.find(s).await.map_err(unavailable)? {
+            return Ok(Some(reference));
+        }
+    }
+    let destination = businesses::get(app, payee).await?.and_then(|b| b.stripe_account_id);
+    match provider.transfer(s, amount, destination.as_deref()).await.map_err(unavailable)? {
+        TransferOutcome::Paid { reference } => Ok(Some(reference)),
+        TransferOutcome::External => Ok(None),
+        TransferOutcome::Refused { reason } => Err(AppError::conflict("PAYOUT_REFUSED", reason)),
+    }
 }
 
 async fn settlement_of(app: &App, business_id: &str, partnership_id: &str, period_start: &str) -> Result<(Partnership, Settlement), AppError> {

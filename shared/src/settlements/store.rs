@@ -30,10 +30,11 @@ pub fn subject(partnership_id: &str, period_start: &str) -> String {
 /// Shards of the pending index.
 const PENDING_SHARDS: u32 = 8;
 
-/// A settlement's place: in the pending index while PENDING.
+/// A settlement's place: in the pending index while PENDING or PAYING
+/// (a payout that did not finish is found again by the next run).
 fn layout(s: &Settlement) -> Layout {
     let layout = Layout::new("SETTLEMENT", key(&s.partnership_id, &s.period_start));
-    if s.status == SettlementStatus::Pending {
+    if matches!(s.status, SettlementStatus::Pending | SettlementStatus::Paying) {
         layout.gsi1(dynamo::shard_key("SETTLEMENTS_PENDING", &s.partnership_id, PENDING_SHARDS), format!("{}#{}#{}", s.review_ends_at, s.partnership_id, s.period_start))
     } else {
         layout
