@@ -432,3 +432,40 @@ async fn a_payout_whose_answer_was_lost_is_resumed_without_paying_twice() {
     service::process_reviewed(&net.env.app, &provider, &mut again).await.unwrap();
     assert_eq!((again.processed, posts.lock().unwrap().len()), (0, 1));
 }
+
+/// Lines that disagree with the counters settle nothing: the period stays
+/// due, the run reports the drift (and counts it for the alarm), and the
+/// next run settles it once they agree.
+#[tokio::test]
+async fn a_period_whose_lines_disagree_with_its_counters_stays_due_until_they_agree() {
+    let net = Net::start().await;
+    let id = spec_example(&net).await;
+    let drift = |cents: i64| {
+        let app = net.env.app.clone();
+        let id = id.clone();
+        async move {
+            app.db
+                .update_item()
+                .table_name(app.table())
+                .key("PK", aws_sdk_dynamodb::types::AttributeValue::S(format!("PARTNERSHIP#{id}")))
+                .key("SK", aws_sdk_dynamodb::types::AttributeValue::S("PERIOD#2026-03-01".into()))
+                .update_expression("ADD aOwesCents :d")
+                .expression_attribute_values(":d", aws_sdk_dynamodb::types::AttributeValue::N(cents.to_string()))
+                .send()
+                .await
+                .unwrap();
+        }
+    };
+    drift(7).await;
+    net.env.clock.set(datetime!(2026-04-01 00:15 UTC));
+    let report = run(&net).await;
+    assert_eq!((report.due, report.calculated, report.failures.len()), (1, 0, 1), "{report:?}");
+    assert!(report.failures[0].contains("disagree"), "{report:?}");
+    let r = net.owner("POST", &format!("/api/v1/partnerships/{id}/settlements/calculate"), "biz-a", json!({ "periodStart": "2026-03-01" })).await;
+    assert_eq!((r.status, r.code()), (503, "SETTLEMENT_DRIFT"), "{}", r.json);
+    assert_eq!(net.get(&format!("/api/v1/partnerships/{id}/settlements"), "biz-a").await.json["settlements"], json!([]));
+    drift(-7).await;
+    let report = run(&net).await;
+    assert_eq!((report.due, report.calculated), (1, 1), "{report:?}");
+    assert_eq!(run(&net).await.due, 0);
+}

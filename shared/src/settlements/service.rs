@@ -97,10 +97,17 @@ pub async fn calculate(app: &App, p: &Partnership, period: Period) -> Result<Cal
     }
     let reconciliation = Reconciliation::of(&lines, counters.transactions, counters.a_owes_cents, counters.b_owes_cents);
     if !reconciliation.clean() {
-        // The lines are the truth the settlement states; the counters
-        // disagreeing means a bug: the alarm on this log line pages.
+        // The lines (read from an index, eventually consistent) and the
+        // counters (written in each recording's transaction) disagree: a
+        // line not yet in the index, or a bug. Nothing is settled on it:
+        // the period stays due and the next run tries again; the alarm on
+        // the drift metric pages if it persists.
         metrics::count(metrics::names::SETTLEMENT_DRIFT, 1);
         tracing::error!(partnership_id = %p.partnership_id, period = %key, drift_cents = reconciliation.drift_cents, drift_transactions = reconciliation.drift_transactions, "settlement drift");
+        return Err(AppError::unavailable(
+            "SETTLEMENT_DRIFT",
+            format!("the period's lines and counters disagree ({} cents, {} transactions); it stays due and is tried again", reconciliation.drift_cents, reconciliation.drift_transactions),
+        ));
     }
     let s = Settlement::from_tally(new_id(), p, &period, &lines, reconciliation, now_text.clone(), review_ends);
     let audit = AuditEntry::new("system", "settlement.calculated", &store::subject(&s.partnership_id, &s.period_start), &now_text, event_detail(&s));
