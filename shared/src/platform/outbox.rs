@@ -24,9 +24,13 @@ use crate::App;
 /// The bus source of the Partner Network's events.
 pub const NETWORK_SOURCE: &str = "partner-network";
 
-/// GSI1: events not yet published, oldest first (a sparse index: a
-/// published event leaves it).
+/// GSI1: events not yet published, oldest first within a shard (a sparse
+/// index: a published event leaves it). Every recording writes an event,
+/// so one partition would take two writes per recording network-wide; it
+/// is spread over `PENDING_SHARDS` partitions `OUTBOX#PENDING#<n>` by a
+/// stable hash of the event id.
 const PENDING: &str = "OUTBOX#PENDING";
+const PENDING_SHARDS: u32 = 8;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -55,7 +59,7 @@ impl OutboxEvent {
 
     /// The item to add to the change's own transaction.
     pub fn transact_put(&self, app: &App) -> Result<TransactWriteItem, AppError> {
-        let layout = Layout::new("OUTBOX_EVENT", self.key()).gsi1(PENDING, format!("{}#{}", self.created_at, self.event_id));
+        let layout = Layout::new("OUTBOX_EVENT", self.key()).gsi1(super::dynamo::shard_key(PENDING, &self.event_id, PENDING_SHARDS), format!("{}#{}", self.created_at, self.event_id));
         tx_put(layout.put_new(app.table(), self)?)
     }
 
@@ -103,20 +107,25 @@ pub async fn emit(app: &App, event: &OutboxEvent) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Publishes every pending event, oldest first, a page at a time.
-/// Returns how many were published.
+/// Publishes every pending event, shard by shard, oldest first in each, a
+/// page at a time. Returns how many were published.
 pub async fn drain(app: &App) -> Result<usize, AppError> {
     let mut published = 0;
-    let mut cursor = None;
-    loop {
-        let page = query_page::<OutboxEvent>(&app.db, app.table(), &Partition::index(GSI1, PENDING), Some(100), cursor.as_deref()).await?;
-        for event in &page.items {
-            publish_one(app, event).await?;
-            published += 1;
-        }
-        match page.next_cursor {
-            Some(next) => cursor = Some(next),
-            None => return Ok(published),
+    // The unsharded partition too: events written before the sharding.
+    let partitions = (0..PENDING_SHARDS).map(|n| format!("{PENDING}#{n}")).chain([PENDING.to_string()]);
+    for partition in partitions {
+        let mut cursor = None;
+        loop {
+            let page = query_page::<OutboxEvent>(&app.db, app.table(), &Partition::index(GSI1, partition.clone()), Some(100), cursor.as_deref()).await?;
+            for event in &page.items {
+                publish_one(app, event).await?;
+                published += 1;
+            }
+            match page.next_cursor {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
         }
     }
+    Ok(published)
 }
