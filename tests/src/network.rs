@@ -76,6 +76,20 @@ impl Net {
         id
     }
 
+    /// The spec's pair: biz-a (10 points a dollar, 100 points worth $10)
+    /// and biz-b partnered with `terms`, and cust-1 holding the points of
+    /// a `dollars` purchase at A. Returns the partnership id.
+    pub async fn spec_pair(&self, terms: Value, dollars: &str) -> String {
+        for biz in ["biz-a", "biz-b"] {
+            self.register(biz).await;
+        }
+        self.program("biz-a", 10).await;
+        let id = self.partnership("biz-a", "biz-b", "POINTS_COALITION", terms).await;
+        let earned = self.earn_at_home("biz-a", "cust-1", dollars, "home-1").await;
+        assert_eq!(earned.status, 201, "{}", earned.json);
+        id
+    }
+
     /// A purchase of `amount` dollars at `biz`, in its own program.
     pub async fn earn_at_home(&self, biz: &str, customer: &str, amount: &str, key: &str) -> Reply {
         self.call("POST", "/api/v1/businesses/me/points", biz, "staff", Some(&json!({ "customerId": customer, "amount": amount })), &[("idempotency-key", key)]).await

@@ -307,12 +307,7 @@ async fn a_warm_recording_reads_nothing_and_writes_one_transaction() {
 #[tokio::test]
 async fn a_reversal_after_a_day_needs_the_recorders_owner() {
     let net = Net::start().await;
-    for biz in ["biz-a", "biz-b"] {
-        net.register(biz).await;
-    }
-    net.program("biz-a", 10).await;
-    let id = net.partnership("biz-a", "biz-b", "POINTS_COALITION", percentage("5", "5")).await;
-    assert_eq!(net.earn_at_home("biz-a", "cust-1", "10.00", "home-1").await.status, 201);
+    let id = net.spec_pair(percentage("5", "5"), "10.00").await;
     let redeemed = net.record(&id, "biz-b", "r1", json!({ "type": "REDEEM", "customerId": "cust-1", "points": 100 })).await;
     assert_eq!(redeemed.status, 201, "{}", redeemed.json);
     net.env.clock.advance(time::Duration::hours(25));
@@ -361,12 +356,7 @@ async fn an_offline_sale_is_judged_by_the_status_and_terms_when_it_happened() {
     use time::macros::datetime;
     let net = Net::start().await;
     net.env.clock.set(datetime!(2026-03-05 10:00 UTC));
-    for biz in ["biz-a", "biz-b"] {
-        net.register(biz).await;
-    }
-    net.program("biz-a", 10).await;
-    let id = net.partnership("biz-a", "biz-b", "POINTS_COALITION", percentage("5", "5")).await;
-    assert_eq!(net.earn_at_home("biz-a", "cust-1", "100.00", "home-1").await.status, 201);
+    let id = net.spec_pair(percentage("5", "5"), "100.00").await;
     let redeem_at = |at: &str| json!({ "type": "REDEEM", "customerId": "cust-1", "points": 100, "occurredAt": at });
     let status = |s: &str| json!({ "status": s, "reason": "test" });
 

@@ -250,12 +250,7 @@ async fn the_schedule_fans_out_through_the_queue_and_the_worker_settles_once() {
 async fn a_frequency_change_takes_effect_at_the_next_boundary_and_the_open_period_still_settles() {
     let net = Net::start().await;
     net.env.clock.set(datetime!(2026-02-05 09:00 UTC));
-    for biz in ["biz-a", "biz-b"] {
-        net.register(biz).await;
-    }
-    net.program("biz-a", 10).await;
-    let id = net.partnership("biz-a", "biz-b", "POINTS_COALITION", percentage("5", "5")).await;
-    assert_eq!(net.earn_at_home("biz-a", "cust-1", "50.00", "home-1").await.status, 201);
+    let id = net.spec_pair(percentage("5", "5"), "50.00").await;
     net.env.clock.set(datetime!(2026-02-10 12:00 UTC));
     let r = net.record(&id, "biz-b", "pos-feb", json!({ "type": "REDEEM", "customerId": "cust-1", "points": 100 })).await;
     assert_eq!((r.status, r.json["periodStart"].as_str()), (201, Some("2026-02-01")), "{}", r.json);
