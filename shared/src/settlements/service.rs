@@ -229,6 +229,14 @@ pub async fn process_reviewed(app: &App, provider: &impl SettlementPayouts, repo
     Ok(())
 }
 
+/// How long a started payout belongs to the run that started it: longer
+/// than any function may run (Lambda's 15 minutes).
+const PAYOUT_LEASE_SECS: i64 = 15 * 60;
+
+fn payout_abandoned(started_at: &str, now: time::OffsetDateTime) -> bool {
+    time::OffsetDateTime::parse(started_at, &time::format_description::well_known::Rfc3339).map_or(true, |started| (now - started).whole_seconds() > PAYOUT_LEASE_SECS)
+}
+
 async fn process_one<P: SettlementPayouts>(app: &App, provider: &P, s: Settlement) -> (Settlement, Result<bool, AppError>) {
     let outcome = process(app, provider, &s).await;
     (s, outcome)
@@ -249,7 +257,9 @@ pub async fn process(app: &App, provider: &impl SettlementPayouts, listed: &Sett
     let Some(mut s) = store::get(app, &listed.partnership_id, &listed.period_start).await? else { return Ok(false) };
     let resumed = match s.status {
         SettlementStatus::Pending if s.review_ends_at.as_str() <= now_text.as_str() => false,
-        SettlementStatus::Paying => true,
+        // Resumed only once it failed or its run must have ended: a payout
+        // started moments ago is another run's, in flight.
+        SettlementStatus::Paying if s.payout.as_ref().is_some_and(|p| p.last_error.is_some() || payout_abandoned(&p.started_at, now)) => true,
         _ => return Ok(false),
     };
     if !resumed {
