@@ -28,6 +28,17 @@ async fn spec_example(net: &Net) -> String {
     id
 }
 
+/// The spec's example, its March settled by the 04-01 run, the clock in
+/// its review window (04-03): the partnership id and the settlement's path.
+async fn march_settled_and_in_review(net: &Net) -> (String, String) {
+    let id = spec_example(net).await;
+    net.env.clock.set(datetime!(2026-04-01 00:15 UTC));
+    run(net).await;
+    net.env.clock.set(datetime!(2026-04-03 10:00 UTC));
+    let path = format!("/api/v1/partnerships/{id}/settlements/2026-03-01");
+    (id, path)
+}
+
 async fn run(net: &Net) -> RunReport {
     let mut report = RunReport::default();
     service::run_due(&net.env.app, &mut report).await.unwrap();
@@ -128,11 +139,7 @@ async fn a_run_that_dies_after_closing_resumes_and_late_items_go_to_the_next_per
 #[tokio::test]
 async fn a_dispute_holds_processing_until_both_parties_agree_and_the_adjustment_is_carried() {
     let net = Net::start().await;
-    let id = spec_example(&net).await;
-    net.env.clock.set(datetime!(2026-04-01 00:15 UTC));
-    run(&net).await;
-    let path = format!("/api/v1/partnerships/{id}/settlements/2026-03-01");
-    net.env.clock.set(datetime!(2026-04-03 10:00 UTC));
+    let (id, path) = march_settled_and_in_review(&net).await;
     let line = net.get(&path, "biz-a").await.json["lines"][0]["id"].as_str().unwrap().to_string();
     assert_eq!(net.owner("POST", &format!("{path}/dispute"), "biz-a", json!({ "reason": "x", "lines": ["nope"] })).await.code(), "INVALID_LINES");
     let disputed = net.owner("POST", &format!("{path}/dispute"), "biz-a", json!({ "reason": "The reward was returned", "lines": [line, line] })).await;
@@ -318,11 +325,7 @@ async fn a_far_future_period_is_a_400_on_every_route() {
 #[tokio::test]
 async fn racing_resolutions_leave_exactly_the_winners_adjustment() {
     let net = Net::start().await;
-    let id = spec_example(&net).await;
-    net.env.clock.set(datetime!(2026-04-01 00:15 UTC));
-    run(&net).await;
-    let path = format!("/api/v1/partnerships/{id}/settlements/2026-03-01");
-    net.env.clock.set(datetime!(2026-04-03 10:00 UTC));
+    let (id, path) = march_settled_and_in_review(&net).await;
     let disputed = net.owner("POST", &format!("{path}/dispute"), "biz-a", json!({ "reason": "The reward was returned" })).await;
     assert_eq!(disputed.status, 200, "{}", disputed.json);
     let amounts = [0i64, -10, -20, -30, -40, -50, 0, -60];
