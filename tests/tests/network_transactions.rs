@@ -390,3 +390,43 @@ async fn an_offline_sale_is_judged_by_the_status_and_terms_when_it_happened() {
     assert_eq!(before_end.status, 201, "{}", before_end.json);
     assert_eq!(net.record(&id, "biz-b", "s7", redeem_at("2026-03-09T11:00:00Z")).await.code(), "PARTNERSHIP_NOT_ACTIVE");
 }
+
+/// The directory's "loyal customers": distinct customers holding a balance
+/// in the business's program, counted once by the earn that opened it,
+/// however the earns race (home earns and partners' EARNs at once).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn each_loyal_customer_is_counted_once_by_the_earn_that_opened_the_balance() {
+    let net = Net::start().await;
+    for biz in ["biz-a", "biz-b"] {
+        net.register(biz).await;
+    }
+    net.program("biz-a", 10).await;
+    net.program("biz-b", 10).await;
+    let id = net.partnership("biz-a", "biz-b", "POINTS_COALITION", percentage("5", "5")).await;
+    let customers = ["cust-1", "cust-2", "cust-3"];
+    let (net, id) = (&net, &id);
+    let earns = (0..customers.len() * 8).map(|n| async move {
+        let (customer, key) = (customers[n % 3], format!("key-{n}"));
+        // At A, in A's program; or at B, in its partner A's program.
+        if n % 2 == 0 {
+            net.earn_at_home("biz-a", customer, "1.00", &key).await
+        } else {
+            net.record(id, "biz-b", &key, json!({ "type": "EARN", "customerId": customer, "amount": "1.00" })).await
+        }
+    });
+    for r in join_all(earns).await {
+        assert_eq!(r.status, 201, "{}", r.json);
+    }
+    for customer in customers {
+        assert_eq!(net.balance(customer, "biz-a").await, 80, "{customer}");
+    }
+    // One more earn by a known customer, and cust-1's first at B's home.
+    assert_eq!(net.earn_at_home("biz-a", "cust-1", "1.00", "home-again").await.status, 201);
+    assert_eq!(net.earn_at_home("biz-b", "cust-1", "1.00", "home-b").await.status, 201);
+    let count = |biz: &'static str| async move {
+        let r = net.get(&format!("/api/v1/partners/{biz}"), "biz-b").await;
+        assert_eq!(r.status, 200, "{}", r.json);
+        r.json["loyalCustomerCount"].as_u64()
+    };
+    assert_eq!((count("biz-a").await, count("biz-b").await), (Some(3), Some(1)));
+}

@@ -150,6 +150,18 @@ pub fn count_partnership(app: &App, business_id: &str, delta: i64) -> Result<Tra
     )
 }
 
+/// Adds one to a profile's `loyalCustomerCount`, for the transaction that
+/// opens a customer's balance in the business's program.
+pub fn count_loyal_customer(app: &App, business_id: &str) -> Result<TransactWriteItem, AppError> {
+    tx_update(
+        key(business_id)
+            .update(app.table())
+            .update_expression("ADD loyalCustomerCount :one")
+            .condition_expression("attribute_exists(PK)")
+            .expression_attribute_values(":one", dynamo::n(1)),
+    )
+}
+
 fn review_key(business_id: &str, reviewer: &str) -> Key {
     Key::new(format!("BUSINESS#{business_id}"), format!("REVIEW#{reviewer}"))
 }

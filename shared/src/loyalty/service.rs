@@ -78,7 +78,8 @@ impl From<EarnRecord> for EarnView {
 pub async fn earn(app: &App, business_id: &str, user_id: &str, idempotency_key: &str, request: EarnRequest) -> Result<(EarnView, bool), AppError> {
     let customer = customer_id(&request.customer_id)?;
     let amount = amount_cents(&request.amount, "amount")?;
-    for _ in 0..5 {
+    let mut opening = store::Opening::default();
+    for _ in 0..6 {
         if let Some(earlier) = store::earn_record(app, business_id, idempotency_key).await? {
             if earlier.customer_id != customer || earlier.amount_cents != amount {
                 return Err(AppError::conflict("IDEMPOTENCY_KEY_REUSED", "this Idempotency-Key was used for another purchase"));
@@ -97,10 +98,12 @@ pub async fn earn(app: &App, business_id: &str, user_id: &str, idempotency_key: 
             recorded_at: now.clone(),
         };
         let audit = AuditEntry::new(user_id, "points.earned", &store::program_subject(business_id), &now, json!({ "customerId": customer, "amountCents": amount, "points": record.points_earned, "programVersion": program.version }));
-        match store::earn(app, &record, &program, &audit).await? {
+        match store::earn(app, &record, &program, opening, &audit).await? {
             Ok(()) => return Ok((record.into(), true)),
             // Used meanwhile, or the program changed: read again.
             Err(r) if r.failed(store::TX_EARN_KEY) || r.failed(store::TX_PROGRAM) => continue,
+            // The customer's first earn here (or a racing first earn won).
+            Err(r) if r.failed(store::TX_EARN_BALANCE) => opening = opening.flipped(),
             Err(r) => return Err(r.unexpected("home earn")),
         }
     }

@@ -85,18 +85,53 @@ pub async fn rewards(app: &App, business_id: &str) -> Result<Vec<Reward>, AppErr
     Ok(items.into_iter().map(serde_dynamo::from_item).collect::<Result<_, _>>()?)
 }
 
-/// Adds `points` to a customer's balance in a program (created on the
-/// first earn), for a transaction.
-pub fn credit(app: &App, customer_id: &str, program_business_id: &str, points: u64) -> Result<TransactWriteItem, AppError> {
+/// Whether a credit adds to a customer's balance in a program or opens it.
+/// The balance is the first-earn mark: the transaction that opens it also
+/// counts the business one more loyal customer, so each customer is
+/// counted once however many earns race.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Opening {
+    /// The balance exists (the usual case, so tried first).
+    #[default]
+    Existing,
+    /// The customer's first earn in the program.
+    First,
+}
+
+impl Opening {
+    /// The other guess, after a credit was refused on it.
+    pub fn flipped(self) -> Self {
+        match self {
+            Opening::Existing => Opening::First,
+            Opening::First => Opening::Existing,
+        }
+    }
+}
+
+/// Adds `points` to a customer's balance in a program, for a transaction:
+/// refused unless the balance exists (`Existing`) or does not (`First`).
+/// A `First` credit's transaction also carries `opened`.
+pub fn credit(app: &App, customer_id: &str, program_business_id: &str, points: u64, opening: Opening) -> Result<TransactWriteItem, AppError> {
+    let condition = match opening {
+        Opening::Existing => "attribute_exists(PK)",
+        Opening::First => "attribute_not_exists(PK)",
+    };
     tx_update(
         balance_key(customer_id, program_business_id)
             .update(app.table())
             .update_expression("SET entity = :entity, customerId = :customer, programBusinessId = :program ADD points :p, earned :p")
+            .condition_expression(condition)
             .expression_attribute_values(":entity", s("POINTS_BALANCE"))
             .expression_attribute_values(":customer", s(customer_id))
             .expression_attribute_values(":program", s(program_business_id))
             .expression_attribute_values(":p", n(points)),
     )
+}
+
+/// The program's business counts one more loyal customer: for the
+/// transaction whose `credit` is the customer's `First`.
+pub fn opened(app: &App, program_business_id: &str) -> Result<TransactWriteItem, AppError> {
+    crate::businesses::store::count_loyal_customer(app, program_business_id)
 }
 
 /// Takes `points` from a customer's balance, only if it holds that many:
@@ -161,17 +196,23 @@ pub struct EarnRecord {
 
 pub const TX_EARN_KEY: &str = "earn.key";
 pub const TX_PROGRAM: &str = "earn.program";
+/// Refused: the balance's `Opening` was guessed wrong; try the other.
+pub const TX_EARN_BALANCE: &str = "earn.balance";
 
 /// Credits a home earn once per idempotency key, by the program version it
 /// converted by. Refused `TX_EARN_KEY`: the key was used (read it back);
-/// `TX_PROGRAM`: the program changed meanwhile.
-pub async fn earn(app: &App, record: &EarnRecord, program: &PointsProgram, audit: &AuditEntry) -> Result<Result<(), dynamo::Refused>, AppError> {
+/// `TX_PROGRAM`: the program changed meanwhile; `TX_EARN_BALANCE`: the
+/// balance was (not) there.
+pub async fn earn(app: &App, record: &EarnRecord, program: &PointsProgram, opening: Opening, audit: &AuditEntry) -> Result<Result<(), dynamo::Refused>, AppError> {
     let t = app.table();
-    let tx = Tx::new()
+    let mut tx = Tx::new()
         .with(TX_EARN_KEY, tx_put(Layout::new("POINTS_EARN", earn_key(&record.business_id, &record.idempotency_key)).put_new(t, record)?)?)
         .with(TX_PROGRAM, program_unchanged(app, program)?)
-        .with("earn.balance", credit(app, &record.customer_id, &record.business_id, record.points_earned)?)
+        .with(TX_EARN_BALANCE, credit(app, &record.customer_id, &record.business_id, record.points_earned, opening)?)
         .with(audit::TX_ITEM, audit.transact_put(t)?);
+    if opening == Opening::First {
+        tx.add("earn.loyal_customer", opened(app, &record.business_id)?);
+    }
     dynamo::transact(&app.db, tx).await
 }
 

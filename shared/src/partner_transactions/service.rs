@@ -83,6 +83,7 @@ pub async fn record(app: &App, business_id: &str, user_id: &str, role: Role, par
     let table = app.table();
     let mut closed: BTreeSet<Period> = BTreeSet::new();
     let mut remembered = false;
+    let mut opening = loyalty::Opening::default();
     for attempt in 1..=MAX_ATTEMPTS {
         if attempt > 1 {
             tokio::time::sleep(backoff(attempt)).await;
@@ -159,6 +160,7 @@ pub async fn record(app: &App, business_id: &str, user_id: &str, role: Role, par
             period_end: period.end.to_string(),
             first_in_life: !seen_life,
             first_in_month: !seen_month,
+            opening,
             original: original.as_ref(),
             audit: &audit,
             event: &event,
@@ -187,6 +189,12 @@ pub async fn record(app: &App, business_id: &str, user_id: &str, role: Role, par
         }
         if refused.failed(store::TX_ORIGINAL) {
             return Err(AppError::conflict("ALREADY_REVERSED", "that transaction is reversed already"));
+        }
+        // An earn guessed whether the customer's balance exists: guess the
+        // other way (a customer's first earn here, or a racing one won).
+        if refused.failed(store::TX_BALANCE) && tx.transaction_type == TxType::Earn {
+            opening = opening.flipped();
+            continue;
         }
         if refused.failed(store::TX_BALANCE) {
             return Err(if tx.transaction_type == TxType::Redeem {
@@ -350,6 +358,7 @@ pub async fn plan_adjustment(app: &App, p: &Partnership, resolution_key: &str, n
         period_end: period.end.to_string(),
         first_in_life: false,
         first_in_month: false,
+        opening: loyalty::Opening::Existing,
         original: None,
         audit: &audit,
         event: &event,

@@ -196,6 +196,9 @@ pub struct Recording<'a> {
     pub period_end: String,
     /// The customer's first transaction in the partnership / the month.
     pub first_in_life: bool,
+    /// An EARN's guess: the customer's balance in the program exists, or
+    /// this is the first earn (refused `TX_BALANCE` when wrong).
+    pub opening: loyalty::Opening,
     pub first_in_month: bool,
     /// A REVERSAL's original.
     pub original: Option<&'a PartnerTransaction>,
@@ -286,7 +289,7 @@ pub fn recording_items(app: &App, r: &Recording<'_>) -> Result<Tx, AppError> {
     let program_business = t.program_business_id.as_deref().unwrap_or_default();
     let original_type = r.original.map(|o| o.transaction_type);
     let balance = match (t.transaction_type, original_type) {
-        (TxType::Earn, _) => t.points_earned.filter(|p| *p > 0).map(|p| loyalty::credit(app, &t.customer_id, program_business, p)),
+        (TxType::Earn, _) => t.points_earned.filter(|p| *p > 0).map(|p| loyalty::credit(app, &t.customer_id, program_business, p, r.opening)),
         (TxType::Redeem, _) => t.points_redeemed.map(|p| loyalty::debit(app, &t.customer_id, program_business, p)),
         (TxType::Reversal, Some(TxType::Earn)) => t.points_earned.filter(|p| *p > 0).map(|p| loyalty::unearn(app, &t.customer_id, program_business, p)),
         (TxType::Reversal, Some(TxType::Redeem)) => t.points_redeemed.map(|p| loyalty::refund(app, &t.customer_id, program_business, p)),
@@ -294,6 +297,9 @@ pub fn recording_items(app: &App, r: &Recording<'_>) -> Result<Tx, AppError> {
     };
     if let Some(balance) = balance {
         tx.add(TX_BALANCE, balance?);
+        if t.transaction_type == TxType::Earn && r.opening == loyalty::Opening::First {
+            tx.add("ptx.loyal_customer", loyalty::opened(app, program_business)?);
+        }
     }
     if let (TxType::Redeem, Some(max)) = (t.transaction_type, r.max_redemptions) {
         let cap = cap_key(&t.partnership_id, &t.period_start, &t.customer_id)
