@@ -1,7 +1,9 @@
 //! The system under injected faults: with 20% of DynamoDB, SQS and
 //! EventBridge requests throttled, failing, or applied with their answer
 //! lost (see `integration_tests::faults`), and function runs killed
-//! mid-way, every invariant still holds once the retries are done.
+//! mid-way, every invariant still holds once the retries are done: the
+//! monthly cycle, webhooks, verifications, and the Partner Network from
+//! recording to payout.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -328,4 +330,208 @@ async fn a_cycle_function_process_killed_mid_run_is_finished_by_the_next_invocat
     assert_eq!(bodies(&env.app, &queue).await.into_iter().collect::<BTreeSet<_>>().len(), 10, "a payout job per refund");
     let stats = program_store::load(&env.app).await.unwrap().stats;
     assert_eq!((stats.active_seats, stats.pending_refunds), (90, 10));
+}
+
+/// A Stripe-format server as Stripe behaves: `POST /v1/transfers` makes one
+/// transfer per `Idempotency-Key` (a repeat gets the same one back), and
+/// `GET /v1/transfers?transfer_group=` lists a group's. Returns its URL and
+/// the transfers made, as (transfer group, id, amount).
+async fn stripe() -> (String, std::sync::Arc<std::sync::Mutex<Vec<(String, String, u64)>>>) {
+    use std::sync::{Arc, Mutex};
+    let made: Arc<Mutex<Vec<(String, String, u64)>>> = Arc::default();
+    let by_key: Arc<Mutex<BTreeMap<String, String>>> = Arc::default();
+    let log = made.clone();
+    let url = stub_http::start(Arc::new(move |head: &str, body: &[u8]| {
+        let mut made = log.lock().unwrap();
+        if head.starts_with("POST /v1/transfers ") {
+            let form = String::from_utf8_lossy(body).to_string();
+            let field = |name: &str| form.split('&').find_map(|kv| kv.strip_prefix(&format!("{name}=")[..]).map(str::to_string)).unwrap_or_default();
+            let key = stub_http::header(head, "idempotency-key").unwrap_or_default();
+            let mut keys = by_key.lock().unwrap();
+            let id = match keys.get(&key) {
+                Some(id) => id.clone(),
+                None => {
+                    let id = format!("tr_{:04}", made.len());
+                    made.push((field("transfer_group"), id.clone(), field("amount").parse().unwrap_or(0)));
+                    keys.insert(key, id.clone());
+                    id
+                }
+            };
+            return (200, json!({ "id": id, "object": "transfer" }).to_string());
+        }
+        if let Some(query) = head.strip_prefix("GET /v1/transfers?").and_then(|r| r.split(' ').next()) {
+            let group = query.split('&').find_map(|kv| kv.strip_prefix("transfer_group=")).unwrap_or("");
+            let data: Vec<_> = made.iter().filter(|(g, _, _)| g == group).map(|(_, id, _)| json!({ "id": id, "object": "transfer" })).collect();
+            return (200, json!({ "object": "list", "data": data, "has_more": false }).to_string());
+        }
+        (404, json!({ "error": { "type": "invalid_request_error", "message": "unknown route" } }).to_string())
+    }))
+    .await;
+    (url, made)
+}
+
+/// The Partner Network under the same faults: 1,000 recordings over 50
+/// partnerships (each client retrying a 5xx under its idempotency key),
+/// the outbox drained, the month settled and paid, each step run again
+/// until it completes. Every recording is stored once, balances and
+/// counters equal a recount, every event reached the bus under one id,
+/// each period has one settlement and each settlement one transfer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_network_under_faults_records_settles_and_pays_exactly_once() {
+    use integration_tests::network::{percentage, Net};
+    use shared::partner_transactions::store as ptx_store;
+    use shared::platform::outbox;
+    use shared::settlements::domain::SettlementStatus;
+    use shared::settlements::payout::StripeConnectPayouts;
+    use shared::settlements::service::{self as settlements, RunReport};
+    use shared::settlements::store as settlement_store;
+    let (stripe_url, transfers) = stripe().await;
+    let net = Net::start().await;
+    let sink = net.env.bus_sink("net-faults", &["partner.transaction.recorded", "partner.settlement.calculated", "partner.settlement.processed"]).await;
+    let mut partnerships = Vec::new();
+    for i in 0..50 {
+        let (a, b) = (format!("nf-a{i:02}"), format!("nf-b{i:02}"));
+        for (biz, side) in [(&a, "A"), (&b, "B")] {
+            net.register(biz).await;
+            let profile = json!({ "name": biz, "category": "cafe", "location": { "lat": 45.5, "lng": -73.57 }, "address": "", "availableForPartnership": true, "stripeAccountId": format!("acct_1{side}{i:02}") });
+            assert_eq!(net.owner("PUT", "/api/v1/businesses/me", biz, profile).await.status, 200);
+        }
+        net.program(&a, 10).await;
+        net.program(&b, 5).await;
+        let terms = if i % 2 == 0 { percentage("5", "2.5") } else { json!({ "type": "HYBRID", "basePercentage": 3, "bonusThreshold": 4, "bonusPercentage": 6, "settlementFrequency": "MONTHLY" }) };
+        let id = net.partnership(&a, &b, "POINTS_COALITION", terms).await;
+        for c in 0..4 {
+            assert_eq!(net.earn_at_home(&a, &format!("f{i:02}-{c}"), "100.00", &format!("seed-{i}-{c}")).await.status, 201);
+        }
+        partnerships.push((id, a, b));
+    }
+    let (faulty, proxies) = net.env.faulty_app(FAULTS, 41).await;
+
+    // 1,000 recordings at once; each point of sale retries a 5xx with the same key.
+    let pos = &net;
+    let recordings = join_all((0..1_000).map(|n| {
+        let (id, a, b) = partnerships[n % 50].clone();
+        let customer = format!("f{:02}-{}", n % 50, (n / 50) % 4);
+        let (biz, body) = match n % 4 {
+            0 | 2 => (b, json!({ "type": "REDEEM", "customerId": customer, "points": 10 + (n % 7) as u64 })),
+            1 => (b, json!({ "type": "EARN", "customerId": customer, "amount": format!("{}.{:02}", 3 + n % 20, n % 100) })),
+            _ => (a, json!({ "type": "EARN", "customerId": customer, "amount": "7.00" })),
+        };
+        let request = move || pos.request("POST", &format!("/api/v1/partnerships/{id}/transactions"), &biz, "staff", Some(&body), &[("idempotency-key", &format!("nf-{n}"))]);
+        let faulty = faulty.clone();
+        async move {
+            for _ in 0..40 {
+                let r = serve_routed(faulty.clone(), request()).await;
+                if r.status < 500 {
+                    return r;
+                }
+            }
+            panic!("recording nf-{n} still failing after 40 attempts");
+        }
+    }))
+    .await;
+    for r in &recordings {
+        assert!([200, 201].contains(&r.status), "{}", r.json);
+    }
+    assert!(proxies.iter().all(|p| p.counters.faults() > 0), "faults were injected on both proxies");
+
+    // Exactly once, and every balance and counter equals a recount.
+    let mut points: BTreeMap<(String, String), i64> = BTreeMap::new();
+    let mut owed: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+    let mut transaction_ids = BTreeSet::new();
+    for (id, _, _) in &partnerships {
+        let txs: Vec<serde_json::Value> = items_with_pk_prefix(&net.env.app, &format!("PARTNERSHIP#{id}"))
+            .await
+            .into_iter()
+            .filter(|i| i["SK"].as_s().unwrap().starts_with("TX#"))
+            .map(|i| serde_dynamo::from_item(i).unwrap())
+            .collect();
+        assert_eq!(txs.len(), 20, "{id}: each of its 20 recordings stored once");
+        let keys: BTreeSet<&str> = txs.iter().map(|t| t["idempotencyKey"].as_str().unwrap()).collect();
+        assert_eq!(keys.len(), 20, "{id}");
+        let (mut a_owes, mut b_owes) = (0i64, 0i64);
+        for t in &txs {
+            transaction_ids.insert(t["id"].as_str().unwrap().to_string());
+            let program = t["programBusinessId"].as_str().unwrap().to_string();
+            *points.entry((t["customerId"].as_str().unwrap().to_string(), program)).or_default() += t["pointsEarned"].as_i64().unwrap_or(0) - t["pointsRedeemed"].as_i64().unwrap_or(0);
+            let n = t["netAToB"].as_i64().unwrap();
+            if n > 0 { a_owes += n } else { b_owes -= n }
+        }
+        let counters = ptx_store::period(&net.env.app, id, "2026-03-01").await.unwrap().unwrap();
+        assert_eq!((counters.transactions, counters.a_owes_cents, counters.b_owes_cents), (20, a_owes, b_owes), "{id}");
+        owed.insert(id.clone(), (a_owes, b_owes));
+    }
+    for ((customer, program), delta) in &points {
+        let seeded = if program.starts_with("nf-a") { 1_000 } else { 0 };
+        assert_eq!(net.balance(customer, program).await as i64, seeded + delta, "{customer} in {program}");
+    }
+
+    // The month's settlement run, then its payouts after the review window:
+    // each run again (as the schedule would) until every one is done.
+    net.env.clock.set(time::macros::datetime!(2026-04-01 00:15 UTC));
+    let faults_before = proxies[0].counters.faults();
+    let ids: Vec<String> = partnerships.iter().map(|(id, _, _)| id.clone()).collect();
+    let settled = || async {
+        let mut all = Vec::new();
+        for id in &ids {
+            all.push(settlement_store::of_partnership(&net.env.app, id).await.unwrap());
+        }
+        all
+    };
+    for round in 0.. {
+        let mut report = RunReport::default();
+        let result = settlements::run_due(&faulty, &mut report).await;
+        if settled().await.iter().all(|s| !s.is_empty()) {
+            break;
+        }
+        assert!(round < 40, "the settlement run never completed: {result:?} {report:?}");
+    }
+    net.env.clock.set(time::macros::datetime!(2026-04-08 01:00 UTC));
+    let provider = StripeConnectPayouts::new(&stripe_url, "sk_test_local");
+    for round in 0.. {
+        let mut report = RunReport::default();
+        let result = settlements::process_reviewed(&faulty, &provider, &mut report).await;
+        if settled().await.iter().flatten().all(|s| s.status == SettlementStatus::Processed) {
+            break;
+        }
+        assert!(round < 40, "the payouts never completed: {result:?} {report:?}");
+        // A payout left PAYING by a failure is resumed once its lease passes.
+        net.env.clock.advance(time::Duration::minutes(16));
+    }
+    assert!(proxies[0].counters.faults() > faults_before, "the settlement and its payouts ran under faults too");
+    let all = settled().await;
+    let transfers = transfers.lock().unwrap().clone();
+    for (settlements_of, (id, _, _)) in all.iter().zip(&partnerships) {
+        assert_eq!(settlements_of.len(), 1, "{id}: one settlement for its period");
+        let s = &settlements_of[0];
+        let (a_owes, b_owes) = owed[id];
+        assert_eq!((s.business_a_owed, s.business_b_owed, s.net_settlement), (a_owes, b_owes, a_owes - b_owes), "{id}");
+        let made: Vec<_> = transfers.iter().filter(|(group, _, _)| *group == format!("settlement-{}", s.id)).collect();
+        assert_eq!(made.len(), usize::from(s.net_settlement != 0), "{id}: one transfer per settlement: {made:?}");
+        if let Some((_, transfer, amount)) = made.first() {
+            assert_eq!((*amount, s.payment.as_ref().map(|p| p.reference.clone())), (s.net_settlement.unsigned_abs(), Some(Some(transfer.clone()))), "{id}");
+        }
+    }
+
+    // Every event reached the bus (at least once), each under one id.
+    for round in 0.. {
+        if outbox::drain(&faulty).await.is_ok() {
+            break;
+        }
+        assert!(round < 40, "the outbox never drained");
+    }
+    assert_eq!(outbox::drain(&net.env.app).await.unwrap(), 0, "nothing left pending");
+    let mut ids: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
+    for (kind, detail) in net.env.drain_events(&sink).await {
+        let subject = detail["transactionId"].as_str().or(detail["settlementId"].as_str()).unwrap_or_default().to_string();
+        ids.entry((kind, subject)).or_default().insert(detail["eventId"].as_str().unwrap().to_string());
+    }
+    let recorded: BTreeSet<&String> = ids.keys().filter(|(k, _)| k == "partner.transaction.recorded").map(|(_, t)| t).collect();
+    assert_eq!(recorded, transaction_ids.iter().collect(), "an event for every recording");
+    for kind in ["partner.settlement.calculated", "partner.settlement.processed"] {
+        assert_eq!(ids.keys().filter(|(k, _)| k == kind).count(), 50, "{kind}");
+    }
+    for (subject, event_ids) in &ids {
+        assert_eq!(event_ids.len(), 1, "{subject:?} published under one id: {event_ids:?}");
+    }
 }
