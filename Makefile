@@ -1,5 +1,5 @@
 # Thin wrappers over scripts/: see README.md.
-.PHONY: dev test build bench deploy lint package invoke
+.PHONY: dev test build bench deploy lint package invoke routes
 
 dev:   ## local stack + API on http://127.0.0.1:9000
 	bash scripts/dev.sh
@@ -15,6 +15,9 @@ bench: ## release builds measured on their own local stack -> docs/benchmarks.md
 
 package: ## sam build of every function (rust-cargolambda, arm64): .aws-sam/build holds the built template and artifacts
 	bash -c 'source scripts/lib.sh && ensure_tools && sam build --beta-features --template-file infra/template.yaml --build-dir .aws-sam/build --parallel'
+
+routes: ## after editing the route table (functions/src/handlers/mod.rs) or the template's routes: writes functions/src/bin/ and the Cargo.toml router
+	cargo run -q -p integration-tests --bin routes
 
 invoke: ## one function on a sample event, through cargo lambda against the local stack: make invoke FN=health [EVENT=events/health.json]
 	FN="$(FN)" EVENT="$(EVENT)" bash scripts/invoke.sh

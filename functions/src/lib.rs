@@ -1,8 +1,28 @@
-//! The Lambda functions. Each `src/bin/<function>.rs` is a thin `main`;
+//! The Lambda functions. The route table (`handlers/mod.rs`) lists them;
+//! each `src/bin/<function>.rs` is one generated line, `lambda_main!`, and
 //! the handlers live here so tests can drive them with the sample events
 //! in `events/`.
 
 pub mod handlers;
+
+/// The `main` of one function's binary: `lambda_main!(http, module)` or
+/// `lambda_main!(event, module)`. Written by `make routes` from the route
+/// table; each binary holds its own handler only.
+#[macro_export]
+macro_rules! lambda_main {
+    (http, $module:ident) => {
+        #[tokio::main]
+        async fn main() -> Result<(), lambda_http::Error> {
+            functions::run_http(functions::handlers::$module::handle).await
+        }
+    };
+    (event, $module:ident) => {
+        #[tokio::main]
+        async fn main() -> Result<(), lambda_runtime::Error> {
+            functions::run_event(functions::handlers::$module::handle).await
+        }
+    };
+}
 
 use std::future::Future;
 

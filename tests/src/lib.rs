@@ -386,77 +386,14 @@ pub async fn dispatch_by_name(name: &str, app: App, req: Request) -> Option<Resp
 }
 
 async fn dispatch_named(name: &str, app: App, req: Request) -> Option<Response<Body>> {
-    use functions::handlers::*;
-    use shared::http::serve::dispatch;
-    Some(match name {
-        "health" => dispatch(app, req, health::handle).await,
-        "partners-config-get" => dispatch(app, req, partners_config_get::handle).await,
-        "partners-config-update" => dispatch(app, req, partners_config_update::handle).await,
-        "partners-seats-list" => dispatch(app, req, partners_seats_list::handle).await,
-        "partners-seats-allocate" => dispatch(app, req, partners_seats_allocate::handle).await,
-        "partners-rankings" => dispatch(app, req, partners_rankings::handle).await,
-        "partners-cycle-preview" => dispatch(app, req, partners_cycle_preview::handle).await,
-        "partners-cycle-eliminate" => dispatch(app, req, partners_cycle_eliminate::handle).await,
-        "partners-refunds-list" => dispatch(app, req, partners_refunds_list::handle).await,
-        "partners-refunds-update" => dispatch(app, req, partners_refunds_update::handle).await,
-        "partners-refunds-sla" => dispatch(app, req, partners_refunds_sla::handle).await,
-        "partners-scores-adjust" => dispatch(app, req, partners_scores_adjust::handle).await,
-        "partners-me" => dispatch(app, req, partners_me::handle).await,
-        "partners-profile" => dispatch(app, req, partners_profile::handle).await,
-        "partners-directory" => dispatch(app, req, partners_directory::handle).await,
-        "partnerships-invite" => dispatch(app, req, partnerships_invite::handle).await,
-        "partnerships-list" => dispatch(app, req, partnerships_list::handle).await,
-        "partnerships-get" => dispatch(app, req, partnerships_get::handle).await,
-        "partnerships-accept" => dispatch(app, req, partnerships_accept::handle).await,
-        "partnerships-decline" => dispatch(app, req, partnerships_decline::handle).await,
-        "partnerships-status" => dispatch(app, req, partnerships_status::handle).await,
-        "partnerships-update" => dispatch(app, req, partnerships_update::handle).await,
-        "partnerships-terms" => dispatch(app, req, partnerships_terms::handle).await,
-        "partnerships-templates" => dispatch(app, req, partnerships_templates::handle).await,
-        "partners-review" => dispatch(app, req, partners_review::handle).await,
-        "settlements-calculate" => dispatch(app, req, settlements_calculate::handle).await,
-        "settlements-list" => dispatch(app, req, settlements_list::handle).await,
-        "settlements-get" => dispatch(app, req, settlements_get::handle).await,
-        "settlements-statement" => dispatch(app, req, settlements_statement::handle).await,
-        "settlements-dispute" => dispatch(app, req, settlements_dispute::handle).await,
-        "settlements-resolve" => dispatch(app, req, settlements_resolve::handle).await,
-        "points-program-update" => dispatch(app, req, points_program_update::handle).await,
-        "rewards-create" => dispatch(app, req, rewards_create::handle).await,
-        "points-earn" => dispatch(app, req, points_earn::handle).await,
-        "customers-me" => dispatch(app, req, customers_me::handle).await,
-        "partnerships-transactions-record" => dispatch(app, req, partnerships_transactions_record::handle).await,
-        "partnerships-transactions-list" => dispatch(app, req, partnerships_transactions_list::handle).await,
-        "revenue-sharing-preview" => dispatch(app, req, revenue_sharing_preview::handle).await,
-        "partnerships-analytics" => dispatch(app, req, partnerships_analytics::handle).await,
-        "network-analytics" => dispatch(app, req, network_analytics::handle).await,
-        "businesses-register" => dispatch(app, req, businesses_register::handle).await,
-        "businesses-update" => dispatch(app, req, businesses_update::handle).await,
-        "me" => dispatch(app, req, me::handle).await,
-        "members-list" => dispatch(app, req, members_list::handle).await,
-        "members-invite" => dispatch(app, req, members_invite::handle).await,
-        "members-remove" => dispatch(app, req, members_remove::handle).await,
-        "members-join" => dispatch(app, req, members_join::handle).await,
-        "partners-console" => dispatch(app, req, partners_console::handle).await,
-        "webhooks-paddle" => dispatch(app, req, webhooks_paddle::handle).await,
-        "webhooks-events" => dispatch(app, req, webhooks_events::handle).await,
-        "partners-commissions" => dispatch(app, req, partners_commissions::handle).await,
-        "audit-log" => dispatch(app, req, audit_log::handle).await,
-        "cron" => dispatch(app, req, cron::handle).await,
-        "payments-intents-create" => dispatch(app, req, payments_intents_create::handle).await,
-        "payments-intents-verify" => dispatch(app, req, payments_intents_verify::handle).await,
-        "credits-get" => dispatch(app, req, credits_get::handle).await,
-        "credits-adjust" => dispatch(app, req, credits_adjust::handle).await,
-        "credits-reverse" => dispatch(app, req, credits_reverse::handle).await,
-        "payments-gate" => dispatch(app, req, payments_gate::handle).await,
-        "payments-reconciliation" => dispatch(app, req, payments_reconciliation::handle).await,
-        _ => return None,
-    })
+    functions::handlers::dispatch_http(&name.replace('-', "_"), app, req).await
 }
 
 /// The repository root (the workspace), for tests that read its files.
 pub mod bench;
 pub mod cli;
 pub mod network;
+pub mod routes;
 pub mod faults;
 pub mod iam;
 pub mod layering;

@@ -1,7 +1,9 @@
-//! The API's routes are declared in three places that must agree one to
-//! one: the SAM template (what deploys), the `cargo lambda watch` router
-//! in Cargo.toml (what `make dev` serves) and the sample events in
-//! `events/` (what the function tests replay); and each names a binary.
+//! The functions are listed once, in the route table
+//! (`functions/src/handlers/mod.rs`); these tests prove that every other
+//! place agrees with it one to one: the SAM template (what deploys), the
+//! `cargo lambda watch` router in Cargo.toml and the `src/bin/` files
+//! (written by `make routes`), the sample events in `events/` (what the
+//! function tests replay) and the OpenAPI document.
 
 use std::collections::BTreeSet;
 
@@ -245,4 +247,24 @@ fn alarms_and_the_dashboard_watch_the_metrics_the_code_emits() {
     for queue in ["RefundPayoutsDeadLetterQueue", "PaddleWebhooksDeadLetterQueue", "SettlementsDeadLetterQueue"] {
         assert!(resources.iter().any(|(_, r)| r["Type"] == "AWS::CloudWatch::Alarm" && serde_yaml::to_string(&r["Properties"]["Dimensions"]).unwrap().contains(queue)), "no alarm on {queue}'s depth");
     }
+}
+
+/// The route table is the one list: each function's `src/bin/` file and the
+/// `cargo lambda watch` router are what `make routes` writes from it and
+/// the template, and a function is `http` exactly when the template gives
+/// it an HTTP API route.
+#[test]
+fn the_bins_and_the_router_are_what_make_routes_writes_from_the_table() {
+    use functions::handlers::{Kind, FUNCTIONS};
+    use integration_tests::routes;
+    let dir = repo_root().join("functions/src/bin");
+    for (name, text) in routes::bin_files() {
+        assert_eq!(std::fs::read_to_string(dir.join(&name)).ok().as_deref(), Some(text.as_str()), "functions/src/bin/{name}: run `make routes`");
+    }
+    assert_eq!(binaries().len(), FUNCTIONS.len(), "a functions/src/bin file without a line in the route table: run `make routes`");
+    let cargo = std::fs::read_to_string(repo_root().join("Cargo.toml")).unwrap();
+    assert!(cargo == routes::cargo_toml_with_router(), "the router in Cargo.toml is not the template's routes: run `make routes`");
+    let routed: BTreeSet<String> = template_routes().into_iter().map(|(_, _, f)| f).collect();
+    let http: BTreeSet<String> = FUNCTIONS.iter().filter(|(_, k)| *k == Kind::Http).map(|(m, _)| routes::binary(m)).collect();
+    assert_eq!(http, routed, "the table's http functions vs the template's HTTP API routes");
 }

@@ -1,73 +1,126 @@
-//! One module per function, named like its binary.
+//! The route table: every Lambda function, by handler module and kind
+//! (`http`: API Gateway; `event`: a schedule, a queue, a Cognito trigger).
+//! From it come the handler modules, the list `FUNCTIONS`, the tests'
+//! dispatch by name, and (by `make routes`) the one-line `src/bin/` of each
+//! function and the `cargo lambda watch` router, whose paths are read from
+//! `infra/template.yaml`. `tests/tests/routes.rs` proves they all agree.
+//!
+//! To add a function: write `handlers/<module>.rs`, add a line here,
+//! declare it in the template, add `events/<function>.json` and (for an
+//! API route) the OpenAPI path, then run `make routes`.
 
-pub mod audit_log;
-pub mod auth_pre_token;
-pub mod businesses_register;
-pub mod businesses_update;
-pub mod credits_adjust;
-pub mod credits_get;
-pub mod credits_reverse;
-pub mod cron;
-pub mod customers_me;
-pub mod cycle_scheduled;
-pub mod dunning_scheduled;
-pub mod health;
-pub mod me;
-pub mod members_invite;
-pub mod members_join;
-pub mod members_list;
-pub mod members_remove;
-pub mod network_analytics;
-pub mod outbox_drain;
-pub mod partners_commissions;
-pub mod partners_config_get;
-pub mod partners_config_update;
-pub mod partners_console;
-pub mod partners_cycle_eliminate;
-pub mod partners_cycle_preview;
-pub mod partners_directory;
-pub mod partners_me;
-pub mod partners_profile;
-pub mod partners_rankings;
-pub mod partners_refunds_list;
-pub mod partners_refunds_sla;
-pub mod partners_refunds_update;
-pub mod partners_review;
-pub mod partners_scores_adjust;
-pub mod partners_seats_allocate;
-pub mod partners_seats_list;
-pub mod partnerships_accept;
-pub mod partnerships_analytics;
-pub mod partnerships_decline;
-pub mod partnerships_get;
-pub mod partnerships_invite;
-pub mod partnerships_list;
-pub mod partnerships_status;
-pub mod partnerships_templates;
-pub mod partnerships_terms;
-pub mod partnerships_transactions_list;
-pub mod partnerships_transactions_record;
-pub mod partnerships_update;
-pub mod payments_gate;
-pub mod payments_intents_create;
-pub mod payments_intents_verify;
-pub mod payments_reconciliation;
-pub mod payments_reconciliation_scheduled;
-pub mod points_earn;
-pub mod points_program_update;
-pub mod refund_payout_worker;
-pub mod refund_sla_audit;
-pub mod revenue_sharing_preview;
-pub mod rewards_create;
-pub mod settlement_scheduled;
-pub mod settlement_worker;
-pub mod settlements_calculate;
-pub mod settlements_dispute;
-pub mod settlements_get;
-pub mod settlements_list;
-pub mod settlements_resolve;
-pub mod settlements_statement;
-pub mod sweep_scheduled;
-pub mod webhooks_events;
-pub mod webhooks_paddle;
-pub mod webhooks_paddle_worker;
+/// How a function is invoked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// An API Gateway HTTP route (`lambda_http`).
+    Http,
+    /// Any other event (`lambda_runtime`).
+    Event,
+}
+
+macro_rules! kind {
+    (http) => {
+        Kind::Http
+    };
+    (event) => {
+        Kind::Event
+    };
+}
+
+/// Declares each handler module and the table built from the list.
+macro_rules! routes {
+    ($($kind:ident $module:ident,)*) => {
+        $(pub mod $module;)*
+
+        /// Every function: (handler module, kind). Its binary and Lambda
+        /// are named like the module with `-` for `_`.
+        pub const FUNCTIONS: &[(&str, Kind)] = &[$((stringify!($module), kind!($kind)),)*];
+
+        /// Serves `req` with the HTTP function of handler module `module`, as
+        /// its binary would (`None`: no such HTTP function). For tests.
+        pub async fn dispatch_http(module: &str, app: shared::App, req: shared::http::Request) -> Option<shared::http::Response<shared::http::Body>> {
+            $(routes!(@arm $kind $module, module, app, req);)*
+            None
+        }
+    };
+    (@arm http $module:ident, $name:ident, $app:ident, $req:ident) => {
+        if $name == stringify!($module) {
+            return Some(shared::http::serve::dispatch($app, $req, $module::handle).await);
+        }
+    };
+    (@arm event $module:ident, $name:ident, $app:ident, $req:ident) => {};
+}
+
+routes! {
+    http  audit_log,
+    event auth_pre_token,
+    http  businesses_register,
+    http  businesses_update,
+    http  credits_adjust,
+    http  credits_get,
+    http  credits_reverse,
+    http  cron,
+    http  customers_me,
+    event cycle_scheduled,
+    event dunning_scheduled,
+    http  health,
+    http  me,
+    http  members_invite,
+    http  members_join,
+    http  members_list,
+    http  members_remove,
+    http  network_analytics,
+    event outbox_drain,
+    http  partners_commissions,
+    http  partners_config_get,
+    http  partners_config_update,
+    http  partners_console,
+    http  partners_cycle_eliminate,
+    http  partners_cycle_preview,
+    http  partners_directory,
+    http  partners_me,
+    http  partners_profile,
+    http  partners_rankings,
+    http  partners_refunds_list,
+    http  partners_refunds_sla,
+    http  partners_refunds_update,
+    http  partners_review,
+    http  partners_scores_adjust,
+    http  partners_seats_allocate,
+    http  partners_seats_list,
+    http  partnerships_accept,
+    http  partnerships_analytics,
+    http  partnerships_decline,
+    http  partnerships_get,
+    http  partnerships_invite,
+    http  partnerships_list,
+    http  partnerships_status,
+    http  partnerships_templates,
+    http  partnerships_terms,
+    http  partnerships_transactions_list,
+    http  partnerships_transactions_record,
+    http  partnerships_update,
+    http  payments_gate,
+    http  payments_intents_create,
+    http  payments_intents_verify,
+    http  payments_reconciliation,
+    event payments_reconciliation_scheduled,
+    http  points_earn,
+    http  points_program_update,
+    event refund_payout_worker,
+    event refund_sla_audit,
+    http  revenue_sharing_preview,
+    http  rewards_create,
+    event settlement_scheduled,
+    event settlement_worker,
+    http  settlements_calculate,
+    http  settlements_dispute,
+    http  settlements_get,
+    http  settlements_list,
+    http  settlements_resolve,
+    http  settlements_statement,
+    event sweep_scheduled,
+    http  webhooks_events,
+    http  webhooks_paddle,
+    event webhooks_paddle_worker,
+}
