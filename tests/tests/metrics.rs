@@ -121,7 +121,7 @@ async fn the_emf_lines_of_a_cycle_a_webhook_and_a_settlement_carry_what_happened
     assert_eq!(net.record(&id, "biz-b", "pos-1", json!({ "type": "REDEEM", "customerId": "cust-1", "points": 100 })).await.status, 201);
     let run = || {
         let app = net.env.app.clone();
-        functions::event_invocation(Box::pin(async move { settlement_scheduled::handle(app, &shared::settlements::payout::ManualSettlementPayouts, json!({})).await }), "req-2")
+        functions::event_invocation(Box::pin(async move { settlement_scheduled::run(app, &shared::settlements::payout::ManualSettlementPayouts, json!({})).await }), "req-2")
     };
     net.env.clock.set(time::macros::datetime!(2026-04-01 00:15 UTC));
     let (report, lines) = emf(run()).await;

@@ -37,7 +37,7 @@ async fn the_http_provider_pays_a_job_processed_twice_once() {
     let provider = HttpPayouts::new(&url);
     let job = serde_json::json!({ "refundId": refund_id }).to_string();
     for _ in 0..2 {
-        let resp = refund_payout_worker::handle(env.app.clone(), &provider, event(&[("m1", job.clone())])).await.unwrap();
+        let resp = refund_payout_worker::run(env.app.clone(), &provider, event(&[("m1", job.clone())])).await.unwrap();
         assert!(resp.batch_item_failures.is_empty());
     }
     let refund = refund_store::get(&env.app, &refund_id).await.unwrap().unwrap();
@@ -56,7 +56,7 @@ async fn the_manual_provider_leaves_the_refund_for_an_operator_and_bad_jobs_fail
     let env = env().await;
     let refund_id = one_refund(&env).await;
     let job = serde_json::json!({ "refundId": refund_id }).to_string();
-    let resp = refund_payout_worker::handle(env.app.clone(), &ManualPayouts, event(&[("ok", job), ("bad", "not json".into())])).await.unwrap();
+    let resp = refund_payout_worker::run(env.app.clone(), &ManualPayouts, event(&[("ok", job), ("bad", "not json".into())])).await.unwrap();
     let failed: Vec<_> = resp.batch_item_failures.iter().map(|f| f.item_identifier.clone()).collect();
     assert_eq!(failed, ["bad"]);
     assert_eq!(refund_store::get(&env.app, &refund_id).await.unwrap().unwrap().status, RefundStatus::Pending);
@@ -69,7 +69,7 @@ async fn pump(env: &TestEnv, queue: &str, provider: &HttpPayouts) -> usize {
     let msgs = out.messages.unwrap_or_default();
     let pairs: Vec<(String, String)> = msgs.iter().map(|m| (m.message_id.clone().unwrap(), m.body.clone().unwrap())).collect();
     let refs: Vec<(&str, String)> = pairs.iter().map(|(i, b)| (i.as_str(), b.clone())).collect();
-    let resp = refund_payout_worker::handle(env.app.clone(), provider, event(&refs)).await.unwrap();
+    let resp = refund_payout_worker::run(env.app.clone(), provider, event(&refs)).await.unwrap();
     for m in &msgs {
         if !resp.batch_item_failures.iter().any(|f| Some(&f.item_identifier) == m.message_id.as_ref()) {
             env.app.sqs.delete_message().queue_url(queue).receipt_handle(m.receipt_handle.clone().unwrap()).send().await.unwrap();

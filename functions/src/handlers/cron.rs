@@ -24,7 +24,7 @@ pub async fn handle(app: App, req: Request) -> Result<Response<Body>, AppError> 
         "outbox" => super::outbox_drain::handle(app, json!({})).await?,
         "settlements" => {
             let provider = shared::settlements::payout::ConfiguredSettlementPayouts::from_settings(&app.settings);
-            super::settlement_scheduled::handle(app, &provider, json!({})).await?
+            super::settlement_scheduled::run(app, &provider, json!({})).await?
         }
         _ => return Err(AppError::not_found("UNKNOWN_CRON_JOB", format!("no cron job {job:?}"))),
     };

@@ -5,7 +5,7 @@
 
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 use serde::Deserialize;
-use shared::refunds::payout::PayoutProvider;
+use shared::refunds::payout::{ConfiguredPayouts, PayoutProvider};
 use shared::refunds::service;
 use shared::{App, AppError};
 
@@ -15,7 +15,16 @@ struct PayoutJob {
     refund_id: String,
 }
 
-pub async fn handle(app: App, provider: &impl PayoutProvider, event: SqsEvent) -> Result<SqsBatchResponse, AppError> {
+/// The function's entry: the configured payout provider, built once per
+/// cold start from the settings the runtime loaded.
+pub async fn handle(app: App, event: SqsEvent) -> Result<SqsBatchResponse, AppError> {
+    static PROVIDER: std::sync::OnceLock<ConfiguredPayouts> = std::sync::OnceLock::new();
+    let provider = PROVIDER.get_or_init(|| ConfiguredPayouts::from_settings(&app.settings));
+    run(app, provider, event).await
+}
+
+/// One batch, paid through `provider`.
+pub async fn run(app: App, provider: &impl PayoutProvider, event: SqsEvent) -> Result<SqsBatchResponse, AppError> {
     let mut failures = Vec::new();
     for message in event.records {
         let id = message.message_id.clone().unwrap_or_default();

@@ -7,11 +7,20 @@
 //! failure alarm see it.
 
 use serde_json::Value;
-use shared::settlements::payout::SettlementPayouts;
+use shared::settlements::payout::{ConfiguredSettlementPayouts, SettlementPayouts};
 use shared::settlements::service::{self, RunReport};
 use shared::{App, AppError};
 
-pub async fn handle(app: App, provider: &impl SettlementPayouts, _event: Value) -> Result<Value, AppError> {
+/// The function's entry: the configured payout provider, built once per
+/// cold start from the settings the runtime loaded.
+pub async fn handle(app: App, event: Value) -> Result<Value, AppError> {
+    static PROVIDER: std::sync::OnceLock<ConfiguredSettlementPayouts> = std::sync::OnceLock::new();
+    let provider = PROVIDER.get_or_init(|| ConfiguredSettlementPayouts::from_settings(&app.settings));
+    run(app, provider, event).await
+}
+
+/// One run, paying through `provider`.
+pub async fn run(app: App, provider: &impl SettlementPayouts, _event: Value) -> Result<Value, AppError> {
     let mut report = RunReport::default();
     service::run_due(&app, &mut report).await?;
     service::process_reviewed(&app, provider, &mut report).await?;
