@@ -4,6 +4,7 @@
 //! in `events/`.
 
 pub mod handlers;
+pub mod sqs;
 
 /// The `main` of one function's binary: `lambda_main!(http, module)` or
 /// `lambda_main!(event, module)`. Written by `make routes` from the route
@@ -40,15 +41,6 @@ where
     shared::platform::logging::init();
     let app = App::from_env().await.inspect_err(|e| tracing::error!(error = %e, "refusing to start"))?;
     serve::run(app, handler).await
-}
-
-/// An SQS message the worker could not process: reported so SQS retries
-/// it alone (partial batch response) and dead-letters it after its
-/// receive limit.
-pub fn sqs_failure(message_id: String) -> aws_lambda_events::sqs::BatchItemFailure {
-    let mut f = aws_lambda_events::sqs::BatchItemFailure::default();
-    f.item_identifier = message_id;
-    f
 }
 
 /// The `main` of every event function (EventBridge schedules, SQS):

@@ -4,12 +4,11 @@
 //! not even locally.
 
 use serde_json::json;
-use shared::http::{response, Body, Request, Response};
+use shared::http::{auth, response, Body, Request, Response};
 use shared::{App, AppError};
-use subtle::ConstantTimeEq;
 
 pub async fn handle(app: App, req: Request) -> Result<Response<Body>, AppError> {
-    authorize(&app, &req).await?;
+    auth::require_cron(&app, &req).await?;
     let job = req.uri().path().trim_start_matches("/api/cron/").to_string();
     let now = app.clock.now();
     let result = match job.as_str() {
@@ -29,24 +28,4 @@ pub async fn handle(app: App, req: Request) -> Result<Response<Body>, AppError> 
         _ => return Err(AppError::not_found("UNKNOWN_CRON_JOB", format!("no cron job {job:?}"))),
     };
     response::ok(&json!({ "job": job, "result": result }))
-}
-
-async fn authorize(app: &App, req: &Request) -> Result<(), AppError> {
-    let given = req
-        .headers()
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or_else(|| AppError::unauthorized("CRON_AUTH_REQUIRED", "Authorization: Bearer <CRON_SECRET> is required"))?;
-    let matches = |secret: Option<String>| -> Result<bool, AppError> {
-        let secret = secret.ok_or_else(|| AppError::unavailable("CRON_NOT_CONFIGURED", "CRON_SECRET (or CRON_SECRET_ID) is not set"))?;
-        Ok(bool::from(given.as_bytes().ct_eq(secret.as_bytes())))
-    };
-    // A mismatch may follow a rotation: read the secret again (at most
-    // every 30 s) and compare once more.
-    if matches(app.secrets.cron())? || (app.secrets.refresh().await && matches(app.secrets.cron())?) {
-        Ok(())
-    } else {
-        Err(AppError::unauthorized("CRON_AUTH_INVALID", "wrong cron secret"))
-    }
 }

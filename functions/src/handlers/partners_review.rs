@@ -9,7 +9,7 @@ use shared::{App, AppError};
 pub async fn handle(app: App, req: Request) -> Result<Response<Body>, AppError> {
     let caller = jwt::require_business(&app, &req).await?;
     caller.require_owner()?;
-    let id = super::partners_profile::business_id(&req)?;
+    let id = request::business_id(&req)?;
     let body: ReviewRequest = request::parse_json(&req)?;
     let (review, first) = service::review(&app, &caller.business_id, &caller.user_id, &id, body).await?;
     response::json(if first { 201 } else { 200 }, &review)

@@ -16,7 +16,7 @@ struct AcceptRequest {
 pub async fn handle(app: App, req: Request) -> Result<Response<Body>, AppError> {
     let caller = jwt::require_business(&app, &req).await?;
     caller.require_owner()?;
-    let id = super::partnerships_get::partnership_id(&req)?;
+    let id = request::partnership_id(&req)?;
     let body: AcceptRequest = request::parse_json(&req)?;
     response::ok(&service::answer(&app, &caller.business_id, &caller.user_id, &id, Answer::Accept { terms_version: body.terms_version }).await?)
 }

@@ -8,7 +8,7 @@ use shared::{App, AppError};
 pub async fn handle(app: App, req: Request) -> Result<Response<Body>, AppError> {
     let caller = jwt::require_business(&app, &req).await?;
     caller.require_owner()?;
-    let id = super::partnerships_get::partnership_id(&req)?;
+    let id = request::partnership_id(&req)?;
     let body: StatusRequest = request::parse_json(&req)?;
     response::ok(&service::change_status(&app, &caller.business_id, &caller.user_id, &id, body).await?)
 }

@@ -8,7 +8,7 @@ use shared::{App, AppError};
 
 pub async fn handle(app: App, req: Request) -> Result<Response<Body>, AppError> {
     let caller = jwt::require_business(&app, &req).await?;
-    let id = super::partnerships_get::partnership_id(&req)?;
+    let id = request::partnership_id(&req)?;
     let kind = request::query(&req, "type").map(|t| TxType::parse(&t)).transpose()?;
     let (customer, period) = (request::query(&req, "customerId"), request::query(&req, "period"));
     let (limit, cursor) = (request::query_i32(&req, "limit")?, request::query(&req, "cursor"));

@@ -9,7 +9,7 @@ use shared::{App, AppError};
 
 pub async fn handle(app: App, req: Request) -> Result<Response<Body>, AppError> {
     let caller = jwt::require_business(&app, &req).await?;
-    let id = super::partnerships_get::partnership_id(&req)?;
+    let id = request::partnership_id(&req)?;
     let body: RecordRequest = request::parse_json(&req)?;
     let key = request::header(&req, "idempotency-key");
     let (tx, first) = service::record(&app, &caller.business_id, &caller.user_id, caller.role, &id, key, body).await?;

@@ -8,7 +8,7 @@ use shared::{App, AppError};
 pub async fn handle(app: App, req: Request) -> Result<Response<Body>, AppError> {
     let caller = jwt::require_business(&app, &req).await?;
     caller.require_owner()?;
-    let id = super::partnerships_get::partnership_id(&req)?;
+    let id = request::partnership_id(&req)?;
     let body: UpdateRequest = request::parse_json(&req)?;
     response::ok(&service::update(&app, &caller.business_id, &caller.user_id, &id, body).await?)
 }

@@ -25,25 +25,13 @@ pub async fn handle(app: App, event: SqsEvent) -> Result<SqsBatchResponse, AppEr
 
 /// One batch, paid through `provider`.
 pub async fn run(app: App, provider: &impl PayoutProvider, event: SqsEvent) -> Result<SqsBatchResponse, AppError> {
-    let mut failures = Vec::new();
-    for message in event.records {
-        let id = message.message_id.clone().unwrap_or_default();
-        let job = message.body.as_deref().and_then(|b| serde_json::from_str::<PayoutJob>(b).ok());
-        let Some(job) = job else {
-            // A malformed job can never succeed: fail it so it reaches the DLQ.
-            tracing::error!(message_id = %id, "malformed payout job");
-            failures.push(crate::sqs_failure(id));
-            continue;
-        };
-        match service::process_payout(&app, provider, &job.refund_id).await {
-            Ok(result) => tracing::info!(refund_id = %job.refund_id, ?result, "payout job done"),
-            Err(e) => {
-                tracing::warn!(refund_id = %job.refund_id, error = %e, "payout job failed; will retry");
-                failures.push(crate::sqs_failure(id));
-            }
+    Ok(crate::sqs::each_job(event, "payout", |job: PayoutJob| {
+        let app = app.clone();
+        async move {
+            let result = service::process_payout(&app, provider, &job.refund_id).await?;
+            tracing::info!(refund_id = %job.refund_id, ?result, "payout job done");
+            Ok(())
         }
-    }
-    let mut response = SqsBatchResponse::default();
-    response.batch_item_failures = failures;
-    Ok(response)
+    })
+    .await)
 }

@@ -16,23 +16,13 @@ struct SettlementJob {
 }
 
 pub async fn handle(app: App, event: SqsEvent) -> Result<SqsBatchResponse, AppError> {
-    let mut failures = Vec::new();
-    for message in event.records {
-        let id = message.message_id.clone().unwrap_or_default();
-        let Some(job) = message.body.as_deref().and_then(|b| serde_json::from_str::<SettlementJob>(b).ok()) else {
-            tracing::error!(message_id = %id, "malformed settlement job");
-            failures.push(crate::sqs_failure(id));
-            continue;
-        };
-        match service::calculate_due(&app, &job.partnership_id, &job.period_start).await {
-            Ok(outcome) => tracing::info!(partnership_id = %job.partnership_id, period = %job.period_start, outcome, "settlement job done"),
-            Err(e) => {
-                tracing::warn!(partnership_id = %job.partnership_id, period = %job.period_start, error = %e, "settlement job failed; will retry");
-                failures.push(crate::sqs_failure(id));
-            }
+    Ok(crate::sqs::each_job(event, "settlement", |job: SettlementJob| {
+        let app = app.clone();
+        async move {
+            let outcome = service::calculate_due(&app, &job.partnership_id, &job.period_start).await?;
+            tracing::info!(partnership_id = %job.partnership_id, period = %job.period_start, outcome, "settlement job done");
+            Ok(())
         }
-    }
-    let mut response = SqsBatchResponse::default();
-    response.batch_item_failures = failures;
-    Ok(response)
+    })
+    .await)
 }

@@ -17,7 +17,7 @@ struct CalculateRequest {
 pub async fn handle(app: App, req: Request) -> Result<Response<Body>, AppError> {
     let caller = jwt::require_business(&app, &req).await?;
     caller.require_owner()?;
-    let id = super::partnerships_get::partnership_id(&req)?;
+    let id = request::partnership_id(&req)?;
     let body: CalculateRequest = if request::body_bytes(&req).is_empty() { CalculateRequest::default() } else { request::parse_json(&req)? };
     let view = service::calculate_for(&app, &caller.business_id, &id, body.period_start.as_deref()).await?;
     response::json(if view.outcome == "CREATED" { 201 } else { 200 }, &view)

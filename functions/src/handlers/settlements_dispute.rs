@@ -8,8 +8,8 @@ use shared::{App, AppError};
 pub async fn handle(app: App, req: Request) -> Result<Response<Body>, AppError> {
     let caller = jwt::require_business(&app, &req).await?;
     caller.require_owner()?;
-    let id = super::partnerships_get::partnership_id(&req)?;
-    let period = super::settlements_get::period_start(&req)?;
+    let id = request::partnership_id(&req)?;
+    let period = request::period_start(&req)?;
     let body: DisputeRequest = request::parse_json(&req)?;
     response::ok(&service::dispute(&app, &caller.business_id, &caller.user_id, &id, &period, body).await?)
 }

@@ -9,8 +9,8 @@ use shared::settlements::{domain::ResolveRequest, service};
 use shared::{App, AppError};
 
 pub async fn handle(app: App, req: Request) -> Result<Response<Body>, AppError> {
-    let id = super::partnerships_get::partnership_id(&req)?;
-    let period = super::settlements_get::period_start(&req)?;
+    let id = request::partnership_id(&req)?;
+    let period = request::period_start(&req)?;
     if request::header(&req, "x-admin-wallet").is_some() {
         let wallet = auth::require_admin(&app, &req).await?;
         let body: ResolveRequest = request::parse_json(&req)?;

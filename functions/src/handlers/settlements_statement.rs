@@ -12,8 +12,8 @@ const PAGE: i32 = 5_000;
 
 pub async fn handle(app: App, req: Request) -> Result<Response<Body>, AppError> {
     let caller = jwt::require_business(&app, &req).await?;
-    let id = super::partnerships_get::partnership_id(&req)?;
-    let period = super::settlements_get::period_start(&req)?;
+    let id = request::partnership_id(&req)?;
+    let period = request::period_start(&req)?;
     let cursor = request::query(&req, "cursor");
     let page = service::get(&app, &caller.business_id, &id, &period, PAGE, cursor.as_deref()).await?;
     match request::query(&req, "format").as_deref().unwrap_or("csv") {

@@ -14,20 +14,18 @@ struct Job {
 }
 
 pub async fn handle(app: App, event: SqsEvent) -> Result<SqsBatchResponse, AppError> {
-    let mut failures = Vec::new();
-    for message in event.records {
-        let id = message.message_id.clone().unwrap_or_default();
-        let outcome = match message.body.as_deref().and_then(|b| serde_json::from_str::<Job>(b).ok()) {
-            Some(job) => service::process(&app, &job.event_id).await.map(|r| tracing::info!(event_id = %job.event_id, result = %r, "webhook applied")),
-            None => Err(AppError::bad_request("INVALID_JOB", "malformed webhook job")),
-        };
-        if let Err(e) = outcome {
-            tracing::warn!(message_id = %id, error = %e, "webhook job failed");
-            shared::platform::metrics::count(shared::platform::metrics::names::WEBHOOK_EVENTS_FAILED, 1);
-            failures.push(crate::sqs_failure(id));
+    let response = crate::sqs::each_job(event, "webhook", |job: Job| {
+        let app = app.clone();
+        async move {
+            let result = service::process(&app, &job.event_id).await?;
+            tracing::info!(event_id = %job.event_id, result = %result, "webhook applied");
+            Ok(())
         }
+    })
+    .await;
+    let failed = response.batch_item_failures.len() as u64;
+    if failed > 0 {
+        shared::platform::metrics::count(shared::platform::metrics::names::WEBHOOK_EVENTS_FAILED, failed);
     }
-    let mut response = SqsBatchResponse::default();
-    response.batch_item_failures = failures;
     Ok(response)
 }

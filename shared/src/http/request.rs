@@ -129,3 +129,29 @@ pub fn bounded_id<'a>(value: &'a str, field: &str, code: &'static str) -> Result
     }
     Ok(value)
 }
+
+/// The `{id}` of `/api/v1/partnerships/{id}[/...]`.
+pub fn partnership_id(req: &Request) -> Result<String, AppError> {
+    let from_path = || req.uri().path().strip_prefix("/api/v1/partnerships/").and_then(|rest| rest.split('/').next()).map(String::from);
+    let id = path_param(req, "id", "/api/v1/partnerships/").or_else(from_path).filter(|i| !i.is_empty());
+    let id = id.ok_or_else(|| AppError::bad_request("INVALID_PARTNERSHIP_ID", "the path needs a partnership id"))?;
+    bounded_id(&id, "id", "INVALID_PARTNERSHIP_ID")?;
+    Ok(id)
+}
+
+/// The `{businessId}` of `/api/v1/partners/{businessId}[/...]`.
+pub fn business_id(req: &Request) -> Result<String, AppError> {
+    let from_path = || req.uri().path().strip_prefix("/api/v1/partners/").and_then(|rest| rest.split('/').next()).map(String::from);
+    let id = path_param(req, "businessId", "/api/v1/partners/").or_else(from_path).filter(|i| !i.is_empty());
+    let id = id.ok_or_else(|| AppError::bad_request("INVALID_BUSINESS_ID", "the path needs a business id"))?;
+    bounded_id(&id, "businessId", "INVALID_BUSINESS_ID")?;
+    Ok(id)
+}
+
+/// The `{periodStart}` of `/api/v1/partnerships/{id}/settlements/{periodStart}[/...]`.
+pub fn period_start(req: &Request) -> Result<String, AppError> {
+    let given = path_param(req, "periodStart", "\u{0}");
+    let from_path = || req.uri().path().split('/').nth(6).map(String::from);
+    let period = given.or_else(from_path).filter(|p| !p.is_empty() && p.len() <= 10);
+    period.ok_or_else(|| AppError::bad_request("INVALID_PERIOD", "the path needs a period start (YYYY-MM-DD)"))
+}
