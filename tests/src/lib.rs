@@ -510,13 +510,12 @@ pub mod stub_http {
     }
 }
 
-/// A payout service answering in the documented format (see
-/// `shared::refunds::payout`): one payout per `Idempotency-Key`,
-/// `failures_left` 503s first.
 pub mod payout_server {
-    //! A payout service that honours `Idempotency-Key` as real ones do: the
-    //! first final answer for a key is replayed for every later request
-    //! with that key.
+    //! A payout service answering in the documented format (see
+    //! `shared::refunds::payout`): one payout per `Idempotency-Key`,
+    //! `failures_left` 503s first. It honours `Idempotency-Key` as real
+    //! ones do: the first final answer for a key is replayed for every
+    //! later request with that key.
     use std::collections::HashMap;
     use std::sync::{Arc, Mutex};
 

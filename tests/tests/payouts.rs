@@ -42,11 +42,12 @@ async fn the_http_provider_pays_a_job_processed_twice_once() {
     }
     let refund = refund_store::get(&env.app, &refund_id).await.unwrap().unwrap();
     assert_eq!(refund.status, RefundStatus::Completed);
-    let state = server.lock().unwrap();
-    assert_eq!(state.payouts.len(), 1);
-    assert_eq!(refund.tx_hash.as_deref(), state.payouts.get(&format!("{refund_id}-0")).map(String::as_str));
-    assert_eq!(state.calls, 1, "the second job saw a completed refund and did not call the provider");
-    drop(state);
+    {
+        let state = server.lock().unwrap();
+        assert_eq!(state.payouts.len(), 1);
+        assert_eq!(refund.tx_hash.as_deref(), state.payouts.get(&format!("{refund_id}-0")).map(String::as_str));
+        assert_eq!(state.calls, 1, "the second job saw a completed refund and did not call the provider");
+    }
     let stats = shared::program::store::load(&env.app).await.unwrap().stats;
     assert_eq!(stats.pending_refunds, 0);
 }

@@ -15,5 +15,5 @@ pub async fn handle(app: App, req: Request) -> Result<Response<Body>, AppError> 
         .filter(|u| shared::members::domain::is_user_id(u))
         .ok_or_else(|| AppError::bad_request("INVALID_USER_ID", "the path needs a member's user id"))?;
     service::remove(&app, &caller.business_id, &caller.user_id, &user_id).await?;
-    Ok(Response::builder().status(204).body(Body::Empty).map_err(AppError::internal)?)
+    Response::builder().status(204).body(Body::Empty).map_err(AppError::internal)
 }

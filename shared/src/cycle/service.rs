@@ -40,7 +40,7 @@ pub async fn add_points(
     let audit = AuditEntry::new(
         actor,
         "score.points_added",
-        &seats::subject(&seat_id),
+        &seats::subject(seat_id),
         &rfc3339(app.clock.now()),
         json!({ "monthKey": month_s, "points": points, "source": source, "reason": reason, "entryId": entry_id }),
     )

@@ -146,6 +146,29 @@ async fn audit_denied(app: &App, req: &Request, actor: &str, err: &AppError) {
     }
 }
 
+/// A cron route's caller: `Authorization: Bearer <CRON_SECRET>`, compared
+/// in constant time; no bypass, not even locally.
+pub async fn require_cron(app: &App, req: &Request) -> Result<(), AppError> {
+    use subtle::ConstantTimeEq;
+    let given = req
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or_else(|| AppError::unauthorized("CRON_AUTH_REQUIRED", "Authorization: Bearer <CRON_SECRET> is required"))?;
+    let matches = |secret: Option<String>| -> Result<bool, AppError> {
+        let secret = secret.ok_or_else(|| AppError::unavailable("CRON_NOT_CONFIGURED", "CRON_SECRET (or CRON_SECRET_ID) is not set"))?;
+        Ok(bool::from(given.as_bytes().ct_eq(secret.as_bytes())))
+    };
+    // A mismatch may follow a rotation: read the secret again (at most
+    // every 30 s) and compare once more.
+    if matches(app.secrets.cron())? || (app.secrets.refresh().await && matches(app.secrets.cron())?) {
+        Ok(())
+    } else {
+        Err(AppError::unauthorized("CRON_AUTH_INVALID", "wrong cron secret"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -196,28 +219,5 @@ mod tests {
             // Outside the window: expired; inside: the (junk) signature is what fails.
             proptest::prop_assert_eq!(result.unwrap_err().code, if inside { "SIGNATURE_INVALID" } else { "SIGNATURE_EXPIRED" });
         }
-    }
-}
-
-/// A cron route's caller: `Authorization: Bearer <CRON_SECRET>`, compared
-/// in constant time; no bypass, not even locally.
-pub async fn require_cron(app: &App, req: &Request) -> Result<(), AppError> {
-    use subtle::ConstantTimeEq;
-    let given = req
-        .headers()
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or_else(|| AppError::unauthorized("CRON_AUTH_REQUIRED", "Authorization: Bearer <CRON_SECRET> is required"))?;
-    let matches = |secret: Option<String>| -> Result<bool, AppError> {
-        let secret = secret.ok_or_else(|| AppError::unavailable("CRON_NOT_CONFIGURED", "CRON_SECRET (or CRON_SECRET_ID) is not set"))?;
-        Ok(bool::from(given.as_bytes().ct_eq(secret.as_bytes())))
-    };
-    // A mismatch may follow a rotation: read the secret again (at most
-    // every 30 s) and compare once more.
-    if matches(app.secrets.cron())? || (app.secrets.refresh().await && matches(app.secrets.cron())?) {
-        Ok(())
-    } else {
-        Err(AppError::unauthorized("CRON_AUTH_INVALID", "wrong cron secret"))
     }
 }

@@ -79,16 +79,6 @@ fn percent_decode(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn percent_decoding_never_panics_and_decodes_pairs() {
-        assert_eq!(super::percent_decode("biz%2D1"), "biz-1");
-        assert_eq!(super::percent_decode("%é%4"), "%é%4");
-        assert_eq!(super::percent_decode("%%41"), "%A");
-    }
-}
-
 /// A query parameter, if present and not empty.
 pub fn query(req: &Request, name: &str) -> Option<String> {
     req.query_string_parameters_ref()
@@ -154,4 +144,14 @@ pub fn period_start(req: &Request) -> Result<String, AppError> {
     let from_path = || req.uri().path().split('/').nth(6).map(String::from);
     let period = given.or_else(from_path).filter(|p| !p.is_empty() && p.len() <= 10);
     period.ok_or_else(|| AppError::bad_request("INVALID_PERIOD", "the path needs a period start (YYYY-MM-DD)"))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn percent_decoding_never_panics_and_decodes_pairs() {
+        assert_eq!(super::percent_decode("biz%2D1"), "biz-1");
+        assert_eq!(super::percent_decode("%é%4"), "%é%4");
+        assert_eq!(super::percent_decode("%%41"), "%A");
+    }
 }

@@ -217,7 +217,7 @@ async fn credit(app: &App, intent: &Intent, signature: &str, at: &str) -> Result
             let mut done = intent.clone();
             done.status = IntentStatus::Verified;
             done.tx_signature = Some(signature.to_string());
-            crate::platform::metrics::count(crate::platform::metrics::names::CREDITS_GRANTED, done.credits.into());
+            crate::platform::metrics::count(crate::platform::metrics::names::CREDITS_GRANTED, done.credits);
             Ok(verification(&done))
         }
         Err(c) => lost_race(app, intent, signature, &c).await,

@@ -73,7 +73,7 @@ const REFILL_FROZEN: &str = "refillFrozen";
 
 fn stats_from_item(item: &Item) -> Result<SeatStats, AppError> {
     let count = |name| -> Result<u32, AppError> {
-        Ok(get_u64(item, name)?.unwrap_or(0).try_into().map_err(|_| AppError::internal(format!("{name} overflows")))?)
+        get_u64(item, name)?.unwrap_or(0).try_into().map_err(|_| AppError::internal(format!("{name} overflows")))
     };
     Ok(SeatStats { active_seats: count("activeSeats")?, pending_refunds: count("pendingRefunds")? })
 }

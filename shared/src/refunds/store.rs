@@ -53,6 +53,7 @@ fn by_status(status: RefundStatus) -> Partition<'static> {
 /// Moves `refund` from `from` to `to`, setting the given attributes, with
 /// the counters and audit row. `Ok(false)`: its status was no longer
 /// `from`.
+#[allow(clippy::too_many_arguments)] // one transition, named field by field at each call
 pub async fn transition(
     app: &App,
     refund: &Refund,

@@ -45,7 +45,7 @@ fn artifacts() -> Result<Vec<Artifact>, String> {
         .iter()
         .map(|(k, s)| Artifact { function: k.clone(), unzipped_bytes: s["unzipped"].as_u64().unwrap_or(0), zipped_bytes: s["zipped"].as_u64().unwrap_or(0) })
         .collect();
-    out.sort_by(|a, b| b.zipped_bytes.cmp(&a.zipped_bytes));
+    out.sort_by_key(|b| std::cmp::Reverse(b.zipped_bytes));
     Ok(out)
 }
 
