@@ -22,7 +22,9 @@ routes: ## after editing the route table (functions/src/handlers/mod.rs) or the 
 invoke: ## one function on a sample event, through cargo lambda against the local stack: make invoke FN=health [EVENT=events/health.json]
 	FN="$(FN)" EVENT="$(EVENT)" bash scripts/invoke.sh
 
-lint:  ## cfn-lint and sam validate --lint on the template, openapi-spec-validator on docs/api/openapi.yaml
+lint:  ## rustfmt and clippy (-D warnings) on every target, cfn-lint and sam validate --lint on the template, openapi-spec-validator on docs/api/openapi.yaml
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets --locked -q -- -D warnings
 	bash -c 'source scripts/lib.sh && ensure_tools && lint_template && openapi-spec-validator docs/api/openapi.yaml'
 
 deploy: ## sam build + sam deploy with samconfig.toml (needs AWS credentials; the SAM CLI comes with the tools)

@@ -22,7 +22,7 @@ ensure_tools
 export AWS_OPERATIONS_LOG="$ROOT/.local/aws-ops"
 rm -rf "$AWS_OPERATIONS_LOG"; mkdir -p "$AWS_OPERATIONS_LOG"
 
-log "make lint: infra/template.yaml (cfn-lint, sam validate --lint) and docs/api/openapi.yaml"
+log "make lint: rustfmt and clippy, infra/template.yaml (cfn-lint, sam validate --lint) and docs/api/openapi.yaml"
 make -s -C "$ROOT" lint
 
 start_dynamodb "$DDB_PORT"

@@ -57,7 +57,8 @@ where
     lambda_runtime::run(lambda_runtime::service_fn(move |event: lambda_runtime::LambdaEvent<E>| {
         // Boxed so the runtime's future type does not nest every handler's
         // (deep SDK futures otherwise overflow the compiler's query depth).
-        let handled: std::pin::Pin<Box<dyn Future<Output = Result<R, AppError>> + Send>> = Box::pin(handler(app.clone(), event.payload));
+        let handled: std::pin::Pin<Box<dyn Future<Output = Result<R, AppError>> + Send>> =
+            Box::pin(handler(app.clone(), event.payload));
         let request_id = event.context.request_id;
         async move { event_invocation(handled, &request_id).await.map_err(lambda_runtime::Error::from) }
     }))
@@ -66,7 +67,10 @@ where
 
 /// One event invocation as the runtime runs it: a fresh metric set whose
 /// EMF line is printed when it ends, DynamoDB usage measured, one log line.
-pub async fn event_invocation<R>(handled: std::pin::Pin<Box<dyn Future<Output = Result<R, AppError>> + Send>>, request_id: &str) -> Result<R, AppError> {
+pub async fn event_invocation<R>(
+    handled: std::pin::Pin<Box<dyn Future<Output = Result<R, AppError>> + Send>>,
+    request_id: &str,
+) -> Result<R, AppError> {
     let started = std::time::Instant::now();
     let (result, ddb) = shared::platform::metrics::invocation(shared::platform::ddb_metrics::measure(handled)).await;
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;

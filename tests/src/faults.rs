@@ -41,7 +41,9 @@ pub struct Counters {
 
 impl Counters {
     pub fn faults(&self) -> u64 {
-        self.throttled.load(Ordering::Relaxed) + self.internal_errors.load(Ordering::Relaxed) + self.resets_after_forwarding.load(Ordering::Relaxed)
+        self.throttled.load(Ordering::Relaxed)
+            + self.internal_errors.load(Ordering::Relaxed)
+            + self.resets_after_forwarding.load(Ordering::Relaxed)
     }
 }
 
@@ -102,7 +104,14 @@ enum Fault {
     ResetAfterForwarding,
 }
 
-async fn serve(mut client: TcpStream, upstream: &str, flavor: Flavor, c: &Counters, share: &AtomicU64, rng: &AtomicU64) -> std::io::Result<()> {
+async fn serve(
+    mut client: TcpStream,
+    upstream: &str,
+    flavor: Flavor,
+    c: &Counters,
+    share: &AtomicU64,
+    rng: &AtomicU64,
+) -> std::io::Result<()> {
     // Keep-alive from the SDK: serve requests until the client goes away.
     loop {
         let Some(request) = read_request(&mut client).await? else { return Ok(()) };
@@ -146,7 +155,10 @@ async fn serve(mut client: TcpStream, upstream: &str, flavor: Flavor, c: &Counte
 
 fn throttle(flavor: Flavor) -> (u16, &'static str) {
     match flavor {
-        Flavor::DynamoDb => (400, r#"{"__type":"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException","message":"The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API."}"#),
+        Flavor::DynamoDb => (
+            400,
+            r#"{"__type":"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException","message":"The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API."}"#,
+        ),
         Flavor::Sqs => (400, r#"{"__type":"com.amazonaws.sqs#ThrottlingException","message":"Rate exceeded"}"#),
         Flavor::EventBridge => (400, r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#),
     }
@@ -154,8 +166,12 @@ fn throttle(flavor: Flavor) -> (u16, &'static str) {
 
 fn internal(flavor: Flavor) -> &'static str {
     match flavor {
-        Flavor::DynamoDb => r#"{"__type":"com.amazonaws.dynamodb.v20120810#InternalServerError","message":"Internal server error"}"#,
-        Flavor::Sqs => r#"{"__type":"com.amazonaws.sqs#InternalError","message":"We encountered an internal error. Please try again."}"#,
+        Flavor::DynamoDb => {
+            r#"{"__type":"com.amazonaws.dynamodb.v20120810#InternalServerError","message":"Internal server error"}"#
+        }
+        Flavor::Sqs => {
+            r#"{"__type":"com.amazonaws.sqs#InternalError","message":"We encountered an internal error. Please try again."}"#
+        }
         Flavor::EventBridge => r#"{"__type":"InternalException","message":"Internal service error"}"#,
     }
 }

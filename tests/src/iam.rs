@@ -53,7 +53,8 @@ pub fn grants(template: &Value) -> BTreeMap<String, Vec<Grant>> {
         if res["Type"].as_str() != Some("AWS::Serverless::Function") {
             continue;
         }
-        let binary = res["Metadata"]["BuildProperties"]["Binary"].as_str().expect("every function names its binary").to_string();
+        let binary =
+            res["Metadata"]["BuildProperties"]["Binary"].as_str().expect("every function names its binary").to_string();
         let mut list = Vec::new();
         for policy in res["Properties"]["Policies"].as_sequence().into_iter().flatten() {
             let map = policy.as_mapping().expect("a policy is a mapping");
@@ -62,15 +63,21 @@ pub fn grants(template: &Value) -> BTreeMap<String, Vec<Grant>> {
                     if st["Effect"].as_str() != Some("Allow") {
                         continue;
                     }
-                    let resources: BTreeSet<&'static str> = strings(&st["Resource"]).into_iter().map(resource_kind).collect();
+                    let resources: BTreeSet<&'static str> =
+                        strings(&st["Resource"]).into_iter().map(resource_kind).collect();
                     for action in strings(&st["Action"]) {
-                        list.push(Grant { action: action.as_str().expect("an action is text").to_string(), resources: resources.clone() });
+                        list.push(Grant {
+                            action: action.as_str().expect("an action is text").to_string(),
+                            resources: resources.clone(),
+                        });
                     }
                 }
             } else {
                 for (name, _) in map {
                     let name = name.as_str().expect("a policy template's name");
-                    list.extend(policy_template(name).unwrap_or_else(|| panic!("{binary}: policy template {name} is not known to the check; add what it grants")));
+                    list.extend(policy_template(name).unwrap_or_else(|| {
+                        panic!("{binary}: policy template {name} is not known to the check; add what it grants")
+                    }));
                 }
             }
         }
@@ -88,7 +95,10 @@ fn action_matches(granted: &str, action: &str) -> bool {
 
 /// Whether `grants` allow `action` on a resource of kind `resource`.
 pub fn allows(grants: &[Grant], action: &str, resource: &str) -> bool {
-    grants.iter().any(|g| action_matches(&g.action, action) && (g.resources.contains(resource) || (resource == ANY && !g.resources.is_empty())))
+    grants.iter().any(|g| {
+        action_matches(&g.action, action)
+            && (g.resources.contains(resource) || (resource == ANY && !g.resources.is_empty()))
+    })
 }
 
 /// One recorded line: (function, action, resource).

@@ -58,7 +58,8 @@ impl std::fmt::Display for Violation {
 const KEY_NAMES: &[&str] = &["PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK"];
 const KEY_OWNERS: &[&str] = &["shared/src/platform/table.rs", "shared/src/platform/entity.rs"];
 const LAMBDA_CRATES: &[&str] = &["lambda_http", "lambda_runtime", "aws_lambda_events"];
-const IO_CRATES: &[&str] = &["aws_sdk_dynamodb", "aws_sdk_sqs", "aws_sdk_eventbridge", "aws_config", "reqwest", "tokio"];
+const IO_CRATES: &[&str] =
+    &["aws_sdk_dynamodb", "aws_sdk_sqs", "aws_sdk_eventbridge", "aws_config", "reqwest", "tokio"];
 
 /// Checks a repository laid out like ours: `<root>/shared/src` and
 /// `<root>/functions/src`. Violations come sorted.
@@ -90,14 +91,17 @@ pub fn check(root: &Path) -> Vec<Violation> {
             match (&layer, &target_layer) {
                 (Layer::Platform, Layer::Platform) => {}
                 (Layer::Platform, _) => out.push(v(&rel, path.line, Rule::PlatformImportsUp, shown.clone())),
-                (Layer::Context(_), Layer::Http) => out.push(v(&rel, path.line, Rule::ContextImportsHttp, shown.clone())),
+                (Layer::Context(_), Layer::Http) => {
+                    out.push(v(&rel, path.line, Rule::ContextImportsHttp, shown.clone()))
+                }
                 (Layer::Context(from), Layer::Context(to)) if from != to => {
                     edges.entry(from.clone()).or_default().entry(to.clone()).or_insert((rel.clone(), path.line));
                 }
                 _ => {}
             }
             let io_path = matches!(path.segments.get(1).map(String::as_str), Some("App"))
-                || (target == "platform" && matches!(path.segments.get(2).map(String::as_str), Some("dynamo" | "entity" | "app")));
+                || (target == "platform"
+                    && matches!(path.segments.get(2).map(String::as_str), Some("dynamo" | "entity" | "app")));
             if module.ends_with("domain.rs") && io_path {
                 out.push(v(&rel, path.line, Rule::DomainDoesIo, shown));
             }
@@ -132,7 +136,12 @@ fn check_literals(rel: &str, source: &Source, out: &mut Vec<Violation>) {
         return;
     }
     for lit in source.strings.iter().filter(|s| KEY_NAMES.contains(&s.text.as_str())) {
-        out.push(v(rel, lit.line, Rule::KeyLiteral, format!("\"{}\": use platform::table / platform::entity", lit.text)));
+        out.push(v(
+            rel,
+            lit.line,
+            Rule::KeyLiteral,
+            format!("\"{}\": use platform::table / platform::entity", lit.text),
+        ));
     }
 }
 
@@ -324,7 +333,11 @@ impl Source {
                 i += 1;
             }
         }
-        let idents = tokens.iter().filter(|t| t.text.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_')).cloned().collect();
+        let idents = tokens
+            .iter()
+            .filter(|t| t.text.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_'))
+            .cloned()
+            .collect();
         Source { tokens, idents, strings }
     }
 

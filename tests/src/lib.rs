@@ -63,12 +63,25 @@ pub async fn create_test_queue(sdk: &aws_config::SdkConfig, name: &str) -> TestQ
 pub async fn create_test_queue_with(sdk: &aws_config::SdkConfig, name: &str, max_receives: u32) -> TestQueues {
     use aws_sdk_sqs::types::QueueAttributeName as A;
     let sqs = aws_sdk_sqs::Client::new(sdk);
-    let dlq = sqs.create_queue().queue_name(format!("{name}-dlq")).send().await.expect("moto reachable").queue_url.unwrap();
-    let arn = sqs.get_queue_attributes().queue_url(&dlq).attribute_names(A::QueueArn).send().await.unwrap().attributes.unwrap()[&A::QueueArn].clone();
+    let dlq =
+        sqs.create_queue().queue_name(format!("{name}-dlq")).send().await.expect("moto reachable").queue_url.unwrap();
+    let arn = sqs
+        .get_queue_attributes()
+        .queue_url(&dlq)
+        .attribute_names(A::QueueArn)
+        .send()
+        .await
+        .unwrap()
+        .attributes
+        .unwrap()[&A::QueueArn]
+        .clone();
     let main = sqs
         .create_queue()
         .queue_name(name)
-        .attributes(A::RedrivePolicy, serde_json::json!({"deadLetterTargetArn": arn, "maxReceiveCount": max_receives}).to_string())
+        .attributes(
+            A::RedrivePolicy,
+            serde_json::json!({"deadLetterTargetArn": arn, "maxReceiveCount": max_receives}).to_string(),
+        )
         .send()
         .await
         .unwrap()
@@ -131,7 +144,8 @@ impl Issuer {
         let key = tokens::SigningKey::generate("test-key-1");
         let jwks = Arc::new(std::sync::Mutex::new(key.jwks().to_string()));
         let served = jwks.clone();
-        let url = stub_http::start(Arc::new(move |_head: &str, _body: &[u8]| (200, served.lock().unwrap().clone()))).await;
+        let url =
+            stub_http::start(Arc::new(move |_head: &str, _body: &[u8]| (200, served.lock().unwrap().clone()))).await;
         Issuer { key, url, jwks }
     }
 
@@ -142,7 +156,11 @@ impl Issuer {
 
     /// The JWT settings of an app that trusts this issuer.
     pub fn settings(&self) -> Vec<(&'static str, String)> {
-        vec![("JWT_ISSUER", self.url.clone()), ("JWT_AUDIENCE", tokens::LOCAL_AUDIENCE.into()), ("JWT_JWKS_URL", format!("{}/jwks.json", self.url))]
+        vec![
+            ("JWT_ISSUER", self.url.clone()),
+            ("JWT_AUDIENCE", tokens::LOCAL_AUDIENCE.into()),
+            ("JWT_JWKS_URL", format!("{}/jwks.json", self.url)),
+        ]
     }
 
     /// A customer's bearer header value, valid at `now`.
@@ -177,7 +195,10 @@ impl Issuer {
 /// a business yet; `body` names `biz` as its `businessId`.
 pub async fn register_as(app: &App, issuer: &Issuer, biz: &str, body: &Value) -> Reply {
     let sub = format!("user-{biz}-owner");
-    let headers = [("authorization", issuer.user_bearer(&sub, app.clock.now().unix_timestamp())), ("content-type", "application/json".to_string())];
+    let headers = [
+        ("authorization", issuer.user_bearer(&sub, app.clock.now().unix_timestamp())),
+        ("content-type", "application/json".to_string()),
+    ];
     serve_routed(app.clone(), unsigned("POST", "/api/v1/businesses", &headers, Some(&body.to_string()))).await
 }
 
@@ -233,12 +254,26 @@ pub fn unsigned(method: &str, path: &str, headers: &[(&str, String)], body: Opti
 
 /// A request signed by `key` at `timestamp` (unix seconds), with
 /// `wallet_header` naming the signer.
-pub fn signed_by(key: &SigningKey, wallet_header: &str, method: &str, path: &str, body: Option<&str>, timestamp: i64) -> Request {
+pub fn signed_by(
+    key: &SigningKey,
+    wallet_header: &str,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+    timestamp: i64,
+) -> Request {
     unsigned(method, path, &signed_headers(key, wallet_header, method, path, body, timestamp), body)
 }
 
 /// The headers of a request signed by `key` at `timestamp`.
-pub fn signed_headers<'a>(key: &SigningKey, wallet_header: &'a str, method: &str, path: &str, body: Option<&str>, timestamp: i64) -> Vec<(&'a str, String)> {
+pub fn signed_headers<'a>(
+    key: &SigningKey,
+    wallet_header: &'a str,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+    timestamp: i64,
+) -> Vec<(&'a str, String)> {
     let message = signing_message(method, path, timestamp, body.unwrap_or("").as_bytes());
     let signature = bs58::encode(key.sign(message.as_bytes()).to_bytes()).into_string();
     let mut headers = vec![
@@ -285,9 +320,18 @@ impl TestEnv {
             .with_initial_backoff(std::time::Duration::from_millis(5))
             .with_max_backoff(std::time::Duration::from_millis(50));
         let mut app = self.app.clone();
-        app.db = aws_sdk_dynamodb::Client::from_conf(aws_sdk_dynamodb::config::Builder::from(&sdk).endpoint_url(&db_proxy.url).retry_config(retry.clone()).build());
-        app.sqs = aws_sdk_sqs::Client::from_conf(aws_sdk_sqs::config::Builder::from(&sdk).endpoint_url(&moto_proxy.url).retry_config(retry.clone()).build());
-        app.events = aws_sdk_eventbridge::Client::from_conf(aws_sdk_eventbridge::config::Builder::from(&sdk).endpoint_url(&moto_proxy.url).retry_config(retry).build());
+        app.db = aws_sdk_dynamodb::Client::from_conf(
+            aws_sdk_dynamodb::config::Builder::from(&sdk)
+                .endpoint_url(&db_proxy.url)
+                .retry_config(retry.clone())
+                .build(),
+        );
+        app.sqs = aws_sdk_sqs::Client::from_conf(
+            aws_sdk_sqs::config::Builder::from(&sdk).endpoint_url(&moto_proxy.url).retry_config(retry.clone()).build(),
+        );
+        app.events = aws_sdk_eventbridge::Client::from_conf(
+            aws_sdk_eventbridge::config::Builder::from(&sdk).endpoint_url(&moto_proxy.url).retry_config(retry).build(),
+        );
         (app, [db_proxy, moto_proxy])
     }
 
@@ -297,7 +341,15 @@ impl TestEnv {
         use aws_sdk_sqs::types::QueueAttributeName as A;
         let sdk = shared::platform::aws::sdk_config().await;
         let sink = create_test_queue(&sdk, &format!("{}-{name}", self.app.table())).await;
-        let attrs = self.app.sqs.get_queue_attributes().queue_url(&sink.main).attribute_names(A::QueueArn).send().await.unwrap();
+        let attrs = self
+            .app
+            .sqs
+            .get_queue_attributes()
+            .queue_url(&sink.main)
+            .attribute_names(A::QueueArn)
+            .send()
+            .await
+            .unwrap();
         let arn = attrs.attributes.unwrap()[&A::QueueArn].clone();
         let bus = self.app.settings.event_bus_name.clone().unwrap();
         let pattern = json!({ "detail-type": detail_types }).to_string();
@@ -320,7 +372,14 @@ impl TestEnv {
             for m in messages {
                 let event: Value = serde_json::from_str(m.body.as_deref().unwrap()).unwrap();
                 events.push((event["detail-type"].as_str().unwrap_or("").to_string(), event["detail"].clone()));
-                self.app.sqs.delete_message().queue_url(queue).receipt_handle(m.receipt_handle.unwrap()).send().await.unwrap();
+                self.app
+                    .sqs
+                    .delete_message()
+                    .queue_url(queue)
+                    .receipt_handle(m.receipt_handle.unwrap())
+                    .send()
+                    .await
+                    .unwrap();
             }
         }
     }
@@ -350,7 +409,10 @@ pub fn reply(resp: Response<Body>) -> Reply {
 
 /// Every item of the test table with the given partition key prefix,
 /// read with a Scan: fine in a test, never on a request path.
-pub async fn items_with_pk_prefix(app: &App, prefix: &str) -> Vec<HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
+pub async fn items_with_pk_prefix(
+    app: &App,
+    prefix: &str,
+) -> Vec<HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
     let mut out = Vec::new();
     let mut start = None;
     loop {
@@ -392,11 +454,11 @@ async fn dispatch_named(name: &str, app: App, req: Request) -> Option<Response<B
 /// The repository root (the workspace), for tests that read its files.
 pub mod bench;
 pub mod cli;
-pub mod network;
-pub mod routes;
 pub mod faults;
 pub mod iam;
 pub mod layering;
+pub mod network;
+pub mod routes;
 pub mod tokens;
 
 /// The function the router table (`[workspace.metadata.lambda.watch.router]`
@@ -407,9 +469,12 @@ pub fn routed_function(method: &str, path: &str) -> Option<String> {
     let segments: Vec<&str> = path.split('/').collect();
     router_table()
         .iter()
-        .filter(|(m, route, _)| m == method && {
-            let r: Vec<&str> = route.split('/').collect();
-            r.len() == segments.len() && r.iter().zip(&segments).all(|(r, p)| r == p || (r.starts_with('{') && !p.is_empty()))
+        .filter(|(m, route, _)| {
+            m == method && {
+                let r: Vec<&str> = route.split('/').collect();
+                r.len() == segments.len()
+                    && r.iter().zip(&segments).all(|(r, p)| r == p || (r.starts_with('{') && !p.is_empty()))
+            }
         })
         // Fewest parameters first: the most specific route.
         .min_by_key(|(_, route, _)| route.matches('{').count())
@@ -420,12 +485,18 @@ pub fn routed_function(method: &str, path: &str) -> Option<String> {
 pub fn router_table() -> &'static [(String, String, String)] {
     static ROUTES: std::sync::OnceLock<Vec<(String, String, String)>> = std::sync::OnceLock::new();
     ROUTES.get_or_init(|| {
-        let cargo: toml::Value = toml::from_str(&std::fs::read_to_string(repo_root().join("Cargo.toml")).expect("root Cargo.toml")).expect("valid TOML");
+        let cargo: toml::Value =
+            toml::from_str(&std::fs::read_to_string(repo_root().join("Cargo.toml")).expect("root Cargo.toml"))
+                .expect("valid TOML");
         let router = cargo["workspace"]["metadata"]["lambda"]["watch"]["router"].as_table().expect("router table");
         let mut out = Vec::new();
         for (route, entries) in router {
             for e in entries.as_array().expect("a list of methods") {
-                out.push((e["method"].as_str().unwrap().to_uppercase(), route.clone(), e["function"].as_str().unwrap().to_string()));
+                out.push((
+                    e["method"].as_str().unwrap().to_uppercase(),
+                    route.clone(),
+                    e["function"].as_str().unwrap().to_string(),
+                ));
             }
         }
         out
@@ -476,7 +547,9 @@ pub mod stub_http {
                             let head = String::from_utf8_lossy(&buf[..pos]).to_lowercase();
                             let len = head
                                 .lines()
-                                .find_map(|l| l.strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap_or(0)))
+                                .find_map(|l| {
+                                    l.strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                                })
                                 .unwrap_or(0);
                             break (pos + 4, len);
                         }

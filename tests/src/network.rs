@@ -31,14 +31,31 @@ impl Net {
 
     /// A request as `biz`'s `role` (or, with role `customer`, as customer
     /// `biz`), with extra headers.
-    pub fn request(&self, method: &str, path: &str, biz: &str, role: &str, body: Option<&Value>, extra: &[(&str, &str)]) -> lambda_http::Request {
-        let auth = if role == "customer" { self.issuer.customer_bearer(biz, self.env.now()) } else { self.bearer(biz, role) };
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        biz: &str,
+        role: &str,
+        body: Option<&Value>,
+        extra: &[(&str, &str)],
+    ) -> lambda_http::Request {
+        let auth =
+            if role == "customer" { self.issuer.customer_bearer(biz, self.env.now()) } else { self.bearer(biz, role) };
         let mut headers = vec![("authorization", auth), ("content-type", "application/json".to_string())];
         headers.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
         unsigned(method, path, &headers, body.map(Value::to_string).as_deref())
     }
 
-    pub async fn call(&self, method: &str, path: &str, biz: &str, role: &str, body: Option<&Value>, extra: &[(&str, &str)]) -> Reply {
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        biz: &str,
+        role: &str,
+        body: Option<&Value>,
+        extra: &[(&str, &str)],
+    ) -> Reply {
         serve_routed(self.env.app.clone(), self.request(method, path, biz, role, body, extra)).await
     }
 
@@ -61,17 +78,40 @@ impl Net {
 
     /// $1 earns `points_per_dollar`; 100 points are worth $10.
     pub async fn program(&self, biz: &str, points_per_dollar: u64) {
-        let r = self.owner("PUT", "/api/v1/businesses/me/points-program", biz, json!({ "pointsPerDollar": points_per_dollar, "redemptionCents": 1000, "redemptionPoints": 100 })).await;
+        let r = self
+            .owner(
+                "PUT",
+                "/api/v1/businesses/me/points-program",
+                biz,
+                json!({ "pointsPerDollar": points_per_dollar, "redemptionCents": 1000, "redemptionPoints": 100 }),
+            )
+            .await;
         assert_eq!(r.status, 200, "{}", r.json);
     }
 
     /// An ACTIVE partnership `a` invites and `b` accepts, with `terms`.
     pub async fn partnership(&self, a: &str, b: &str, kind: &str, terms: Value) -> String {
-        let invited = self.owner("POST", "/api/v1/partnerships", a, json!({ "partnerBusinessId": b, "type": kind, "revenueSharingTerms": terms })).await;
+        let invited = self
+            .owner(
+                "POST",
+                "/api/v1/partnerships",
+                a,
+                json!({ "partnerBusinessId": b, "type": kind, "revenueSharingTerms": terms }),
+            )
+            .await;
         assert_eq!(invited.status, 201, "{}", invited.json);
         let id = invited.json["id"].as_str().unwrap().to_string();
         let version = invited.json["termsVersion"].clone();
-        let accepted = self.call("PATCH", &format!("/api/v1/partnerships/{id}/accept"), b, "owner", Some(&json!({ "termsVersion": version })), &[]).await;
+        let accepted = self
+            .call(
+                "PATCH",
+                &format!("/api/v1/partnerships/{id}/accept"),
+                b,
+                "owner",
+                Some(&json!({ "termsVersion": version })),
+                &[],
+            )
+            .await;
         assert_eq!(accepted.status, 200, "{}", accepted.json);
         id
     }
@@ -92,18 +132,39 @@ impl Net {
 
     /// A purchase of `amount` dollars at `biz`, in its own program.
     pub async fn earn_at_home(&self, biz: &str, customer: &str, amount: &str, key: &str) -> Reply {
-        self.call("POST", "/api/v1/businesses/me/points", biz, "staff", Some(&json!({ "customerId": customer, "amount": amount })), &[("idempotency-key", key)]).await
+        self.call(
+            "POST",
+            "/api/v1/businesses/me/points",
+            biz,
+            "staff",
+            Some(&json!({ "customerId": customer, "amount": amount })),
+            &[("idempotency-key", key)],
+        )
+        .await
     }
 
     /// A transaction recorded by `biz`'s staff on a partnership.
     pub async fn record(&self, partnership: &str, biz: &str, key: &str, body: Value) -> Reply {
-        self.call("POST", &format!("/api/v1/partnerships/{partnership}/transactions"), biz, "staff", Some(&body), &[("idempotency-key", key)]).await
+        self.call(
+            "POST",
+            &format!("/api/v1/partnerships/{partnership}/transactions"),
+            biz,
+            "staff",
+            Some(&body),
+            &[("idempotency-key", key)],
+        )
+        .await
     }
 
     pub async fn balance(&self, customer: &str, program: &str) -> u64 {
         let view = self.call("GET", "/api/v1/customers/me", customer, "customer", None, &[]).await;
         assert_eq!(view.status, 200, "{}", view.json);
-        view.json["balances"].as_array().unwrap().iter().find(|b| b["programBusinessId"] == program).map_or(0, |b| b["points"].as_u64().unwrap())
+        view.json["balances"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["programBusinessId"] == program)
+            .map_or(0, |b| b["points"].as_u64().unwrap())
     }
 }
 

@@ -52,7 +52,10 @@ pub fn router_section() -> String {
             if ev["Type"].as_str() != Some("HttpApi") {
                 continue;
             }
-            let (method, path) = (ev["Properties"]["Method"].as_str().unwrap_or("").to_uppercase(), ev["Properties"]["Path"].as_str().unwrap_or("").to_string());
+            let (method, path) = (
+                ev["Properties"]["Method"].as_str().unwrap_or("").to_uppercase(),
+                ev["Properties"]["Path"].as_str().unwrap_or("").to_string(),
+            );
             match paths.iter_mut().find(|(p, _)| *p == path) {
                 Some((_, routes)) => routes.push((method, function.to_string())),
                 None => paths.push((path, vec![(method, function.to_string())])),

@@ -17,7 +17,8 @@ pub struct SigningKey {
 
 impl SigningKey {
     pub fn generate(kid: &str) -> Self {
-        let doc = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new()).expect("generate a P-256 key");
+        let doc = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new())
+            .expect("generate a P-256 key");
         Self { kid: kid.to_string(), pkcs8: doc.as_ref().to_vec() }
     }
 
@@ -69,7 +70,8 @@ pub fn business_claims(issuer: &str, business_id: &str, role: &str, now: i64) ->
 /// the trigger's suppressions and overrides applied.
 pub async fn pool_claims(app: &shared::App, issuer: &str, sub: &str, attributes: &[(&str, &str)], now: i64) -> Value {
     use aws_lambda_events::event::cognito::CognitoEventUserPoolsPreTokenGenV2;
-    let mut user_attributes: serde_json::Map<String, Value> = attributes.iter().map(|(k, v)| (k.to_string(), Value::from(*v))).collect();
+    let mut user_attributes: serde_json::Map<String, Value> =
+        attributes.iter().map(|(k, v)| (k.to_string(), Value::from(*v))).collect();
     user_attributes.insert("sub".into(), sub.into());
     let event: CognitoEventUserPoolsPreTokenGenV2 = serde_json::from_value(json!({
         "version": "2", "triggerSource": "TokenGeneration_RefreshTokens", "region": "us-east-1", "userPoolId": "us-east-1_test", "userName": sub,
@@ -79,7 +81,11 @@ pub async fn pool_claims(app: &shared::App, issuer: &str, sub: &str, attributes:
     }))
     .expect("a V2 event");
     let answered = functions::handlers::auth_pre_token::handle(app.clone(), event).await.expect("the trigger answers");
-    let id = answered.response.claims_and_scope_override_details.and_then(|d| d.id_token_generation).expect("ID token overrides");
+    let id = answered
+        .response
+        .claims_and_scope_override_details
+        .and_then(|d| d.id_token_generation)
+        .expect("ID token overrides");
     let mut claims = json!({ "iss": issuer, "aud": LOCAL_AUDIENCE, "iat": now, "exp": now + 3600 });
     for (k, v) in user_attributes {
         claims[k] = v;

@@ -29,7 +29,11 @@ async fn stale_future_forged_and_unlisted_requests_are_refused_and_audited() {
         (signed_by(&key, "x-admin-wallet", "GET", PATH, None, env.now() + 61), 401, "SIGNATURE_EXPIRED"),
         (unsigned("GET", PATH, &[("x-admin-wallet", admin_wallet())], None), 401, "SIGNATURE_REQUIRED"),
         (unsigned("GET", PATH, &[], None), 401, "ADMIN_AUTH_REQUIRED"),
-        (signed_by(&ed25519_dalek::SigningKey::from_bytes(&[9; 32]), "x-admin-wallet", "GET", PATH, None, env.now()), 403, "NOT_ADMIN"),
+        (
+            signed_by(&ed25519_dalek::SigningKey::from_bytes(&[9; 32]), "x-admin-wallet", "GET", PATH, None, env.now()),
+            403,
+            "NOT_ADMIN",
+        ),
     ];
     let n = cases.len();
     for (req, status, code) in cases {
@@ -37,7 +41,8 @@ async fn stale_future_forged_and_unlisted_requests_are_refused_and_audited() {
         assert_eq!((r.status, r.code()), (status, code), "{}", r.json);
     }
     // A signature by another key presented under the admin's wallet.
-    let mut forged = signed_by(&ed25519_dalek::SigningKey::from_bytes(&[9; 32]), "x-admin-wallet", "GET", PATH, None, env.now());
+    let mut forged =
+        signed_by(&ed25519_dalek::SigningKey::from_bytes(&[9; 32]), "x-admin-wallet", "GET", PATH, None, env.now());
     forged.headers_mut().insert("x-admin-wallet", admin_wallet().parse().unwrap());
     let r = call(&env, forged).await;
     assert_eq!((r.status, r.code()), (401, "SIGNATURE_INVALID"));

@@ -9,7 +9,10 @@ use shared::http::serve::dispatch;
 #[tokio::test]
 async fn config_reads_default_then_updated_price_with_stats() {
     let env = env().await;
-    let get = reply(dispatch(env.app.clone(), unsigned("GET", "/api/partners/config", &[], None), partners_config_get::handle).await);
+    let get = reply(
+        dispatch(env.app.clone(), unsigned("GET", "/api/partners/config", &[], None), partners_config_get::handle)
+            .await,
+    );
     assert_eq!(get.status, 200);
     assert_eq!(get.json["maxSeats"], 100);
     assert_eq!(get.json["stats"]["refill"]["openSeats"], 100);
@@ -17,12 +20,22 @@ async fn config_reads_default_then_updated_price_with_stats() {
     assert_eq!(get.json["refillPriceCents"], 100_000);
 
     let body = r#"{"refillPriceUsd":1250.5,"reason":"market move"}"#;
-    let upd = reply(dispatch(env.app.clone(), env.admin("POST", "/api/partners/config", Some(body)), partners_config_update::handle).await);
+    let upd = reply(
+        dispatch(
+            env.app.clone(),
+            env.admin("POST", "/api/partners/config", Some(body)),
+            partners_config_update::handle,
+        )
+        .await,
+    );
     assert_eq!(upd.status, 200, "{}", upd.json);
     assert_eq!(upd.json["stats"]["refill"]["refillPriceCents"], 125_050);
     assert_eq!(upd.json["updatedBy"], admin_wallet());
 
-    let get = reply(dispatch(env.app.clone(), unsigned("GET", "/api/partners/config", &[], None), partners_config_get::handle).await);
+    let get = reply(
+        dispatch(env.app.clone(), unsigned("GET", "/api/partners/config", &[], None), partners_config_get::handle)
+            .await,
+    );
     assert_eq!(get.json["refillPriceCents"], 125_050);
     assert_eq!(get.json["version"], 1);
 
@@ -38,7 +51,14 @@ async fn config_reads_default_then_updated_price_with_stats() {
 #[tokio::test]
 async fn the_cap_cannot_be_changed() {
     let env = env().await;
-    let r = reply(dispatch(env.app.clone(), env.admin("POST", "/api/partners/config", Some(r#"{"maxSeats":150,"refillPriceUsd":10}"#)), partners_config_update::handle).await);
+    let r = reply(
+        dispatch(
+            env.app.clone(),
+            env.admin("POST", "/api/partners/config", Some(r#"{"maxSeats":150,"refillPriceUsd":10}"#)),
+            partners_config_update::handle,
+        )
+        .await,
+    );
     assert_eq!((r.status, r.code()), (400, "MAX_SEATS_IMMUTABLE"));
     assert_eq!(count_with_pk_prefix(&env.app, "PROGRAM#").await, 0);
     assert_eq!(count_with_pk_prefix(&env.app, "AUDIT#PROGRAM#").await, 0);
@@ -55,7 +75,10 @@ async fn racing_price_updates_each_get_a_true_audit_trail() {
     .await;
     let ok = results.iter().filter(|r| r.as_ref().unwrap().status == 200).count();
     assert!(results.iter().all(|r| matches!(r.as_ref().unwrap().status, 200 | 409)));
-    let get = reply(dispatch(env.app.clone(), unsigned("GET", "/api/partners/config", &[], None), partners_config_get::handle).await);
+    let get = reply(
+        dispatch(env.app.clone(), unsigned("GET", "/api/partners/config", &[], None), partners_config_get::handle)
+            .await,
+    );
     assert_eq!(get.json["version"], ok as u64);
     // Each audit row's "before" is the previous row's "after": no lost update.
     let mut audit = items_with_pk_prefix(&env.app, "AUDIT#PROGRAM#").await;

@@ -45,7 +45,16 @@ async fn queue_messages(env: &TestEnv) -> Vec<String> {
     let url = env.app.settings.refund_payout_queue_url.clone().unwrap();
     let mut bodies = Vec::new();
     loop {
-        let out = env.app.sqs.receive_message().queue_url(&url).max_number_of_messages(10).visibility_timeout(30).send().await.unwrap();
+        let out = env
+            .app
+            .sqs
+            .receive_message()
+            .queue_url(&url)
+            .max_number_of_messages(10)
+            .visibility_timeout(30)
+            .send()
+            .await
+            .unwrap();
         let msgs = out.messages.unwrap_or_default();
         if msgs.is_empty() {
             return bodies;
@@ -60,10 +69,18 @@ async fn a_full_month_dry_run_execute_snapshot_refunds_and_refill() {
     let ids = fill_month(&env).await;
 
     // Dry run: ten candidates, nothing written.
-    let dry = reply(dispatch(env.app.clone(), env.admin("POST", "/api/partners/cycle/eliminate", Some(r#"{"monthKey":"2026-03","dryRun":true}"#)), partners_cycle_eliminate::handle).await);
+    let dry = reply(
+        dispatch(
+            env.app.clone(),
+            env.admin("POST", "/api/partners/cycle/eliminate", Some(r#"{"monthKey":"2026-03","dryRun":true}"#)),
+            partners_cycle_eliminate::handle,
+        )
+        .await,
+    );
     assert_eq!(dry.status, 200, "{}", dry.json);
     assert_eq!(dry.json["candidateCount"], 10);
-    let dry_ids: BTreeSet<String> = dry.json["candidates"].as_array().unwrap().iter().map(|c| c["seatId"].as_str().unwrap().to_string()).collect();
+    let dry_ids: BTreeSet<String> =
+        dry.json["candidates"].as_array().unwrap().iter().map(|c| c["seatId"].as_str().unwrap().to_string()).collect();
     assert_eq!(dry_ids, expected_bottom_ten(&ids));
     // Worst first: score 1 before score 2, later join before earlier.
     let worst = &dry.json["candidates"][0];
@@ -76,12 +93,26 @@ async fn a_full_month_dry_run_execute_snapshot_refunds_and_refill() {
     env.clock.advance(time::Duration::hours(1));
     let executed_at = env.now();
     let body = r#"{"monthKey":"2026-03","dryRun":false,"reason":"monthly-bottom-10"}"#;
-    let exec = reply(dispatch(env.app.clone(), env.admin("POST", "/api/partners/cycle/eliminate", Some(body)), partners_cycle_eliminate::handle).await);
+    let exec = reply(
+        dispatch(
+            env.app.clone(),
+            env.admin("POST", "/api/partners/cycle/eliminate", Some(body)),
+            partners_cycle_eliminate::handle,
+        )
+        .await,
+    );
     assert_eq!(exec.status, 200, "{}", exec.json);
     assert_eq!(exec.json["eliminatedCount"], 10);
 
     // Persisted: snapshot, elimination rows, refunds, seat statuses.
-    let snap = reply(dispatch(env.app.clone(), env.admin("GET", "/api/partners/rankings?monthKey=2026-03&source=SNAPSHOT", None), partners_rankings::handle).await);
+    let snap = reply(
+        dispatch(
+            env.app.clone(),
+            env.admin("GET", "/api/partners/rankings?monthKey=2026-03&source=SNAPSHOT", None),
+            partners_rankings::handle,
+        )
+        .await,
+    );
     assert_eq!(snap.status, 200, "{}", snap.json);
     let rows = snap.json["rows"].as_array().unwrap();
     assert_eq!(rows.len(), 100);
@@ -91,10 +122,19 @@ async fn a_full_month_dry_run_execute_snapshot_refunds_and_refill() {
     let state = program_store::load(&env.app).await.unwrap();
     assert_eq!((state.stats.active_seats, state.stats.pending_refunds, state.stats.open_seats()), (90, 10, 10));
 
-    let queue = reply(dispatch(env.app.clone(), env.admin("GET", "/api/partners/refunds?status=PENDING", None), partners_refunds_list::handle).await);
+    let queue = reply(
+        dispatch(
+            env.app.clone(),
+            env.admin("GET", "/api/partners/refunds?status=PENDING", None),
+            partners_refunds_list::handle,
+        )
+        .await,
+    );
     let pending = queue.json["refunds"].as_array().unwrap();
     assert_eq!(pending.len(), 10);
-    let deadline = shared::platform::clock::rfc3339(time::OffsetDateTime::from_unix_timestamp(executed_at).unwrap() + time::Duration::days(7));
+    let deadline = shared::platform::clock::rfc3339(
+        time::OffsetDateTime::from_unix_timestamp(executed_at).unwrap() + time::Duration::days(7),
+    );
     for r in pending {
         assert_eq!(r["refundDeadlineAt"], deadline.as_str());
         assert_eq!(r["amountCents"], 100_000);
@@ -107,38 +147,128 @@ async fn a_full_month_dry_run_execute_snapshot_refunds_and_refill() {
     assert_eq!(jobs.len(), 10);
 
     // A second execute is refused.
-    let again = reply(dispatch(env.app.clone(), env.admin("POST", "/api/partners/cycle/eliminate", Some(&body.replace("bottom-10", "bottom-10 "))), partners_cycle_eliminate::handle).await);
+    let again = reply(
+        dispatch(
+            env.app.clone(),
+            env.admin("POST", "/api/partners/cycle/eliminate", Some(&body.replace("bottom-10", "bottom-10 "))),
+            partners_cycle_eliminate::handle,
+        )
+        .await,
+    );
     assert_eq!((again.status, again.code()), (409, "CYCLE_ALREADY_EXECUTED"));
 
     // Preview shows the history.
-    let preview = reply(dispatch(env.app.clone(), env.admin("GET", "/api/partners/cycle/eliminate?monthKey=2026-03", None), partners_cycle_preview::handle).await);
+    let preview = reply(
+        dispatch(
+            env.app.clone(),
+            env.admin("GET", "/api/partners/cycle/eliminate?monthKey=2026-03", None),
+            partners_cycle_preview::handle,
+        )
+        .await,
+    );
     assert_eq!(preview.json["history"][0]["status"], "COMPLETED");
     assert_eq!(preview.json["history"][0]["eliminatedCount"], 10);
 
     // Refunds: complete one, refuse invalid transitions.
     let rid = pending[0]["refundId"].as_str().unwrap().to_string();
-    let done = reply(dispatch(env.app.clone(), env.admin("POST", "/api/partners/refunds", Some(&format!(r#"{{"refundId":"{rid}","action":"COMPLETE","txHash":"abc123"}}"#))), partners_refunds_update::handle).await);
+    let done = reply(
+        dispatch(
+            env.app.clone(),
+            env.admin(
+                "POST",
+                "/api/partners/refunds",
+                Some(&format!(r#"{{"refundId":"{rid}","action":"COMPLETE","txHash":"abc123"}}"#)),
+            ),
+            partners_refunds_update::handle,
+        )
+        .await,
+    );
     assert_eq!(done.status, 200, "{}", done.json);
     assert_eq!(done.json["refund"]["status"], "COMPLETED");
-    let twice = reply(dispatch(env.app.clone(), env.admin("POST", "/api/partners/refunds", Some(&format!(r#"{{"refundId":"{rid}","action":"COMPLETE","txHash":"abc124"}}"#))), partners_refunds_update::handle).await);
+    let twice = reply(
+        dispatch(
+            env.app.clone(),
+            env.admin(
+                "POST",
+                "/api/partners/refunds",
+                Some(&format!(r#"{{"refundId":"{rid}","action":"COMPLETE","txHash":"abc124"}}"#)),
+            ),
+            partners_refunds_update::handle,
+        )
+        .await,
+    );
     assert_eq!((twice.status, twice.code()), (409, "REFUND_ALREADY_COMPLETED"));
     let rid2 = pending[1]["refundId"].as_str().unwrap().to_string();
-    let no_hash = reply(dispatch(env.app.clone(), env.admin("POST", "/api/partners/refunds", Some(&format!(r#"{{"refundId":"{rid2}","action":"COMPLETE"}}"#))), partners_refunds_update::handle).await);
+    let no_hash = reply(
+        dispatch(
+            env.app.clone(),
+            env.admin(
+                "POST",
+                "/api/partners/refunds",
+                Some(&format!(r#"{{"refundId":"{rid2}","action":"COMPLETE"}}"#)),
+            ),
+            partners_refunds_update::handle,
+        )
+        .await,
+    );
     assert_eq!((no_hash.status, no_hash.code()), (400, "MISSING_TX_HASH"));
-    let failed = reply(dispatch(env.app.clone(), env.admin("POST", "/api/partners/refunds", Some(&format!(r#"{{"refundId":"{rid2}","action":"FAILED","reason":"rpc down"}}"#))), partners_refunds_update::handle).await);
+    let failed = reply(
+        dispatch(
+            env.app.clone(),
+            env.admin(
+                "POST",
+                "/api/partners/refunds",
+                Some(&format!(r#"{{"refundId":"{rid2}","action":"FAILED","reason":"rpc down"}}"#)),
+            ),
+            partners_refunds_update::handle,
+        )
+        .await,
+    );
     assert_eq!(failed.json["refund"]["status"], "FAILED");
-    let complete_failed = reply(dispatch(env.app.clone(), env.admin("POST", "/api/partners/refunds", Some(&format!(r#"{{"refundId":"{rid2}","action":"COMPLETE","txHash":"x1"}}"#))), partners_refunds_update::handle).await);
+    let complete_failed = reply(
+        dispatch(
+            env.app.clone(),
+            env.admin(
+                "POST",
+                "/api/partners/refunds",
+                Some(&format!(r#"{{"refundId":"{rid2}","action":"COMPLETE","txHash":"x1"}}"#)),
+            ),
+            partners_refunds_update::handle,
+        )
+        .await,
+    );
     assert_eq!((complete_failed.status, complete_failed.code()), (409, "REFUND_FAILED_RETRY_FIRST"));
-    let retried = reply(dispatch(env.app.clone(), env.admin("POST", "/api/partners/refunds", Some(&format!(r#"{{"refundId":"{rid2}","action":"RETRY"}}"#))), partners_refunds_update::handle).await);
+    let retried = reply(
+        dispatch(
+            env.app.clone(),
+            env.admin("POST", "/api/partners/refunds", Some(&format!(r#"{{"refundId":"{rid2}","action":"RETRY"}}"#))),
+            partners_refunds_update::handle,
+        )
+        .await,
+    );
     assert_eq!(retried.json["refund"]["status"], "PENDING");
     assert_eq!(retried.json["refund"]["attempts"], 1);
     assert_eq!(queue_messages(&env).await, vec![format!(r#"{{"refundId":"{rid2}"}}"#)]);
-    let missing = reply(dispatch(env.app.clone(), env.admin("POST", "/api/partners/refunds", Some(r#"{"refundId":"RF-nope","action":"RETRY"}"#)), partners_refunds_update::handle).await);
+    let missing = reply(
+        dispatch(
+            env.app.clone(),
+            env.admin("POST", "/api/partners/refunds", Some(r#"{"refundId":"RF-nope","action":"RETRY"}"#)),
+            partners_refunds_update::handle,
+        )
+        .await,
+    );
     assert_eq!((missing.status, missing.code()), (404, "REFUND_NOT_FOUND"));
     assert_eq!(program_store::load(&env.app).await.unwrap().stats.pending_refunds, 9);
 
     // Refill at the price of that moment.
-    let price = reply(dispatch(env.app.clone(), env.admin("POST", "/api/partners/config", Some(r#"{"refillPriceUsd":2000}"#)), partners_config_update::handle).await);
+    let price = reply(
+        dispatch(
+            env.app.clone(),
+            env.admin("POST", "/api/partners/config", Some(r#"{"refillPriceUsd":2000}"#)),
+            partners_config_update::handle,
+        )
+        .await,
+    );
     assert_eq!(price.json["stats"]["refill"]["openSeats"], 10);
     let seat = seats::allocate(&env.app, "admin", &Wallet::parse(&wallet(500)).unwrap(), None).await.unwrap();
     assert_eq!(seat.price_paid_cents, 200_000);
@@ -159,7 +289,10 @@ async fn racing_executes_run_the_month_once() {
     }))
     .await;
     let ok = results.iter().filter(|r| matches!(r, Ok(Ok(_)))).count();
-    let refused = results.iter().filter(|r| matches!(r, Ok(Err(e)) if e.code == "CYCLE_ALREADY_EXECUTED" && e.status == 409)).count();
+    let refused = results
+        .iter()
+        .filter(|r| matches!(r, Ok(Err(e)) if e.code == "CYCLE_ALREADY_EXECUTED" && e.status == 409))
+        .count();
     assert_eq!((ok, refused), (1, 7));
     assert_eq!(count_with_pk_prefix(&env.app, "REFUND#").await, 10);
     assert_eq!(count_with_pk_prefix(&env.app, "CYCLE#").await, 12);
@@ -192,7 +325,10 @@ async fn a_crashed_execution_resumes_without_duplicates() {
     assert_eq!((state.stats.active_seats, state.stats.pending_refunds), (90, 10));
     let jobs: BTreeSet<String> = queue_messages(&env).await.into_iter().collect();
     assert_eq!(jobs.len(), 10);
-    assert_eq!(cycle::execute(&env.app, month, "admin", "third", None).await.unwrap_err().code, "CYCLE_ALREADY_EXECUTED");
+    assert_eq!(
+        cycle::execute(&env.app, month, "admin", "third", None).await.unwrap_err().code,
+        "CYCLE_ALREADY_EXECUTED"
+    );
 }
 
 #[tokio::test]
@@ -213,7 +349,14 @@ async fn month_keys_sources_and_missing_snapshots_are_checked() {
         (r#"{"monthKey":"2026-02","dryRun":"no"}"#, "INVALID_FIELD"),
         (r#"{"dryRun":true}"#, "MISSING_FIELD"),
     ] {
-        let r = reply(dispatch(env.app.clone(), env.admin("POST", "/api/partners/cycle/eliminate", Some(body)), partners_cycle_eliminate::handle).await);
+        let r = reply(
+            dispatch(
+                env.app.clone(),
+                env.admin("POST", "/api/partners/cycle/eliminate", Some(body)),
+                partners_cycle_eliminate::handle,
+            )
+            .await,
+        );
         assert_eq!((r.status, r.code()), (400, code), "{body}");
     }
     assert_eq!(count_with_pk_prefix(&env.app, "CYCLE#").await, 0);
@@ -225,10 +368,37 @@ async fn sla_audit_at_exact_instants_publishes_overdue_refunds() {
     // Route the bus's RefundOverdue events to a queue we can read.
     let sdk = shared::platform::aws::sdk_config().await;
     let sink = create_test_queue(&sdk, &format!("{}-sink", env.app.table())).await;
-    let arn = env.app.sqs.get_queue_attributes().queue_url(&sink.main).attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn).send().await.unwrap().attributes.unwrap()[&aws_sdk_sqs::types::QueueAttributeName::QueueArn].clone();
+    let arn = env
+        .app
+        .sqs
+        .get_queue_attributes()
+        .queue_url(&sink.main)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .unwrap()
+        .attributes
+        .unwrap()[&aws_sdk_sqs::types::QueueAttributeName::QueueArn]
+        .clone();
     let bus = env.app.settings.event_bus_name.clone().unwrap();
-    env.app.events.put_rule().name("overdue").event_bus_name(&bus).event_pattern(r#"{"detail-type":["RefundOverdue"]}"#).send().await.unwrap();
-    env.app.events.put_targets().rule("overdue").event_bus_name(&bus).targets(aws_sdk_eventbridge::types::Target::builder().id("q").arn(arn).build().unwrap()).send().await.unwrap();
+    env.app
+        .events
+        .put_rule()
+        .name("overdue")
+        .event_bus_name(&bus)
+        .event_pattern(r#"{"detail-type":["RefundOverdue"]}"#)
+        .send()
+        .await
+        .unwrap();
+    env.app
+        .events
+        .put_targets()
+        .rule("overdue")
+        .event_bus_name(&bus)
+        .targets(aws_sdk_eventbridge::types::Target::builder().id("q").arn(arn).build().unwrap())
+        .send()
+        .await
+        .unwrap();
 
     for i in 0..3u32 {
         seats::allocate(&env.app, "admin", &Wallet::parse(&wallet(i)).unwrap(), None).await.unwrap();
@@ -248,9 +418,20 @@ async fn sla_audit_at_exact_instants_publishes_overdue_refunds() {
     assert_eq!((r.overdue.len(), r.at_risk.len()), (0, 3), "due exactly now is not yet overdue");
     // One refund gets paid; the other two go overdue a second later.
     let first = refund_store::all_by_status(&env.app, RefundStatus::Pending).await.unwrap()[0].refund_id.clone();
-    refunds::act(&env.app, "admin", &first, shared::refunds::domain::RefundAction::Complete { tx_hash: "t".into() }, None).await.unwrap();
+    refunds::act(
+        &env.app,
+        "admin",
+        &first,
+        shared::refunds::domain::RefundAction::Complete { tx_hash: "t".into() },
+        None,
+    )
+    .await
+    .unwrap();
     env.clock.set(start + time::Duration::days(7) + time::Duration::seconds(1));
-    let http = reply(dispatch(env.app.clone(), env.admin("GET", "/api/partners/refunds/sla", None), partners_refunds_sla::handle).await);
+    let http = reply(
+        dispatch(env.app.clone(), env.admin("GET", "/api/partners/refunds/sla", None), partners_refunds_sla::handle)
+            .await,
+    );
     assert_eq!(http.json["overdue"].as_array().unwrap().len(), 2);
     let scheduled = refund_sla_audit::handle(env.app.clone(), serde_json::json!({})).await.unwrap();
     assert_eq!(scheduled["overdue"], 2);
@@ -293,7 +474,8 @@ async fn elimination_revokes_privileges_at_once() {
     let c = reply(dispatch(env.app.clone(), console(env.now()), partners_console::handle).await);
     assert_eq!((c.status, c.code()), (403, "PARTNER_CONSOLE_FORBIDDEN"));
     // Unsigned or unknown callers get 401, never a seat.
-    let anon = reply(dispatch(env.app.clone(), unsigned("GET", "/api/partners/me", &[], None), partners_me::handle).await);
+    let anon =
+        reply(dispatch(env.app.clone(), unsigned("GET", "/api/partners/me", &[], None), partners_me::handle).await);
     assert_eq!((anon.status, anon.code()), (401, "WALLET_AUTH_REQUIRED"));
 }
 
@@ -302,10 +484,24 @@ async fn points_need_an_active_seat_a_reason_and_count_once() {
     let env = env().await;
     let seat = seats::allocate(&env.app, "admin", &Wallet::parse(&wallet(1)).unwrap(), None).await.unwrap();
     let body = format!(r#"{{"seatId":"{}","points":25,"reason":"referral","entryId":"e-1"}}"#, seat.seat_id);
-    let first = reply(dispatch(env.app.clone(), env.admin("POST", "/api/partners/scores", Some(&body)), partners_scores_adjust::handle).await);
+    let first = reply(
+        dispatch(
+            env.app.clone(),
+            env.admin("POST", "/api/partners/scores", Some(&body)),
+            partners_scores_adjust::handle,
+        )
+        .await,
+    );
     assert_eq!((first.status, first.json["recorded"].as_bool()), (201, Some(true)), "{}", first.json);
     env.clock.advance(time::Duration::seconds(1));
-    let again = reply(dispatch(env.app.clone(), env.admin("POST", "/api/partners/scores", Some(&body)), partners_scores_adjust::handle).await);
+    let again = reply(
+        dispatch(
+            env.app.clone(),
+            env.admin("POST", "/api/partners/scores", Some(&body)),
+            partners_scores_adjust::handle,
+        )
+        .await,
+    );
     assert_eq!((again.status, again.json["duplicate"].as_bool()), (200, Some(true)));
     let live = cycle::live_ranking(&env.app, MonthKey::parse(MONTH).unwrap()).await.unwrap();
     assert_eq!(live[0].standing.score, 25);
@@ -314,7 +510,14 @@ async fn points_need_an_active_seat_a_reason_and_count_once() {
         (format!(r#"{{"seatId":"{}","points":0,"reason":"x"}}"#, seat.seat_id), "INVALID_POINTS"),
         (r#"{"seatId":"nope","points":5,"reason":"x"}"#.to_string(), "SEAT_NOT_ACTIVE"),
     ] {
-        let r = reply(dispatch(env.app.clone(), env.admin("POST", "/api/partners/scores", Some(&b)), partners_scores_adjust::handle).await);
+        let r = reply(
+            dispatch(
+                env.app.clone(),
+                env.admin("POST", "/api/partners/scores", Some(&b)),
+                partners_scores_adjust::handle,
+            )
+            .await,
+        );
         assert_eq!(r.code(), code, "{b}");
     }
 }
@@ -340,9 +543,22 @@ async fn a_run_that_fails_midway_gives_its_lease_back_and_its_retry_finishes_it(
 
     // Not reported as executed anywhere.
     let preview = cycle::preview(&env.app, month).await.unwrap();
-    assert_eq!((preview.already_executed, preview.run_status), (false, Some(shared::cycle::domain::RunStatus::InProgress)));
-    let r = reply(dispatch(env.app.clone(), env.admin("GET", &format!("/api/partners/cycle/eliminate?monthKey={MONTH}"), None), partners_cycle_preview::handle).await);
-    assert_eq!((r.json["preview"]["alreadyExecuted"].clone(), r.json["preview"]["runStatus"].clone()), (serde_json::json!(false), serde_json::json!("IN_PROGRESS")));
+    assert_eq!(
+        (preview.already_executed, preview.run_status),
+        (false, Some(shared::cycle::domain::RunStatus::InProgress))
+    );
+    let r = reply(
+        dispatch(
+            env.app.clone(),
+            env.admin("GET", &format!("/api/partners/cycle/eliminate?monthKey={MONTH}"), None),
+            partners_cycle_preview::handle,
+        )
+        .await,
+    );
+    assert_eq!(
+        (r.json["preview"]["alreadyExecuted"].clone(), r.json["preview"]["runStatus"].clone()),
+        (serde_json::json!(false), serde_json::json!("IN_PROGRESS"))
+    );
 
     // The schedule's retry, at once (no lease to wait out), finishes the same work.
     let done = cycle_scheduled::handle(env.app.clone(), month_end_event()).await.unwrap();
@@ -352,11 +568,15 @@ async fn a_run_that_fails_midway_gives_its_lease_back_and_its_retry_finishes_it(
     assert_eq!(jobs.len(), 10, "every refund has its payout job, the first one's too");
     let pending = refund_store::all_by_status(&env.app, RefundStatus::Pending).await.unwrap();
     assert!(pending.iter().all(|r| r.payout_queued_at.is_some()));
-    let eliminated: BTreeSet<String> = items_with_pk_prefix(&env.app, "REFUND#").await.iter().map(|r| r["seatId"].as_s().unwrap().clone()).collect();
+    let eliminated: BTreeSet<String> =
+        items_with_pk_prefix(&env.app, "REFUND#").await.iter().map(|r| r["seatId"].as_s().unwrap().clone()).collect();
     assert_eq!(eliminated, expected_bottom_ten(&ids));
     let state = program_store::load(&env.app).await.unwrap();
     assert_eq!((state.stats.active_seats, state.stats.pending_refunds), (90, 10));
-    assert_eq!(cycle_scheduled::handle(env.app.clone(), month_end_event()).await.unwrap()["status"], "ALREADY_EXECUTED");
+    assert_eq!(
+        cycle_scheduled::handle(env.app.clone(), month_end_event()).await.unwrap()["status"],
+        "ALREADY_EXECUTED"
+    );
 }
 
 #[tokio::test]
@@ -393,11 +613,16 @@ async fn a_month_before_the_one_that_just_ended_needs_an_audited_override() {
     // A dry run of any past month writes nothing, so it is allowed.
     assert_eq!(post(r#"{"monthKey":"2026-01","dryRun":true}"#).await.status, 200);
     // The override needs a reason, and is audited.
-    assert_eq!(post(r#"{"monthKey":"2026-01","dryRun":false,"pastMonthOverride":true}"#).await.code(), "MISSING_REASON");
-    let done = post(r#"{"monthKey":"2026-01","dryRun":false,"pastMonthOverride":true,"reason":"INC-9 missed close"}"#).await;
+    assert_eq!(
+        post(r#"{"monthKey":"2026-01","dryRun":false,"pastMonthOverride":true}"#).await.code(),
+        "MISSING_REASON"
+    );
+    let done =
+        post(r#"{"monthKey":"2026-01","dryRun":false,"pastMonthOverride":true,"reason":"INC-9 missed close"}"#).await;
     assert_eq!((done.status, done.json["eliminatedCount"].as_u64()), (200, Some(10)), "{}", done.json);
     let audit = items_with_pk_prefix(&env.app, "AUDIT#CYCLE#2026-01").await;
-    let overrides: Vec<_> = audit.iter().filter(|a| a["action"].as_s().unwrap() == "cycle.past_month_override").collect();
+    let overrides: Vec<_> =
+        audit.iter().filter(|a| a["action"].as_s().unwrap() == "cycle.past_month_override").collect();
     assert_eq!(overrides.len(), 1);
     // The month that just ended needs no override.
     assert_eq!(post(r#"{"monthKey":"2026-02","dryRun":false,"reason":"close"}"#).await.status, 200);

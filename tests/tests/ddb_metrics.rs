@@ -18,7 +18,14 @@ async fn each_request_and_its_capacity_is_added_to_the_invocation_that_made_it()
     let ((), usage) = measure(async {
         db.put_item().table_name(&table).item("PK", s("M#1")).item("SK", s("A")).send().await.unwrap();
         // Strongly consistent read of a small item: 1 RCU.
-        db.get_item().table_name(&table).key("PK", s("M#1")).key("SK", s("A")).consistent_read(true).send().await.unwrap();
+        db.get_item()
+            .table_name(&table)
+            .key("PK", s("M#1"))
+            .key("SK", s("A"))
+            .consistent_read(true)
+            .send()
+            .await
+            .unwrap();
         let put = Put::builder().table_name(&table).item("PK", s("M#1")).item("SK", s("B")).build().unwrap();
         db.transact_write_items().transact_items(TransactWriteItem::builder().put(put).build()).send().await.unwrap();
     })
@@ -38,7 +45,13 @@ async fn concurrent_invocations_keep_their_own_tally() {
         let (db, table) = (env.app.db.clone(), env.app.table().to_string());
         measure(async move {
             for i in 0..n {
-                db.get_item().table_name(&table).key("PK", s(&format!("X#{i}"))).key("SK", s("A")).send().await.unwrap();
+                db.get_item()
+                    .table_name(&table)
+                    .key("PK", s(&format!("X#{i}")))
+                    .key("SK", s("A"))
+                    .send()
+                    .await
+                    .unwrap();
             }
         })
     };
@@ -74,7 +87,9 @@ async fn overlapping_requests_count_their_wall_time_once() {
     let started = std::time::Instant::now();
     let (_, usage) = measure(futures::future::join_all((0..10).map(|i| {
         let (db, table) = (db.clone(), table.clone());
-        async move { db.get_item().table_name(table).key("PK", s(&format!("Y#{i}"))).key("SK", s("A")).send().await.unwrap() }
+        async move {
+            db.get_item().table_name(table).key("PK", s(&format!("Y#{i}"))).key("SK", s("A")).send().await.unwrap()
+        }
     })))
     .await;
     let wall = started.elapsed().as_micros() as u64;

@@ -30,7 +30,13 @@ fn business(i: usize, rng: &mut Rng) -> Business {
     let (clat, clng) = CLUSTERS[i % CLUSTERS.len()];
     let lat = (clat + (rng.next() - 0.5) * 3.0).clamp(-90.0, 90.0);
     let lng = clng + (rng.next() - 0.5) * 8.0;
-    let lng = if lng >= 180.0 { lng - 360.0 } else if lng < -180.0 { lng + 360.0 } else { lng };
+    let lng = if lng >= 180.0 {
+        lng - 360.0
+    } else if lng < -180.0 {
+        lng + 360.0
+    } else {
+        lng
+    };
     Business {
         business_id: format!("b{i:05}"),
         name: format!("Shop {i}"),
@@ -70,7 +76,14 @@ async fn search(env: &TestEnv, bearer: &str, query: &str) -> Vec<Value> {
             Some(c) => format!("/api/v1/partners/directory?{query}&limit=50&cursor={c}"),
             None => format!("/api/v1/partners/directory?{query}&limit=50"),
         };
-        let r = reply(dispatch(env.app.clone(), unsigned("GET", &path, &[("authorization", bearer.to_string())], None), partners_directory::handle).await);
+        let r = reply(
+            dispatch(
+                env.app.clone(),
+                unsigned("GET", &path, &[("authorization", bearer.to_string())], None),
+                partners_directory::handle,
+            )
+            .await,
+        );
         assert_eq!(r.status, 200, "{path}: {}", r.json);
         rows.extend(r.json["partners"].as_array().unwrap().iter().cloned());
         match r.json["nextCursor"].as_str() {
@@ -97,7 +110,13 @@ async fn geo_search_equals_a_brute_force_filter_on_ten_thousand_businesses() {
         let (clat, clng) = CLUSTERS[round % CLUSTERS.len()];
         let center = ((clat + (rng.next() - 0.5) * 2.0).clamp(-90.0, 90.0), {
             let l = clng + (rng.next() - 0.5) * 4.0;
-            if l >= 180.0 { l - 360.0 } else if l < -180.0 { l + 360.0 } else { l }
+            if l >= 180.0 {
+                l - 360.0
+            } else if l < -180.0 {
+                l + 360.0
+            } else {
+                l
+            }
         });
         let radius = [0.5, 3.0, 15.0, 40.0, 100.0][round % 5] * (0.5 + rng.next() / 2.0);
         let rows = search(&env, &bearer, &format!("lat={}&lng={}&radiusKm={radius}", center.0, center.1)).await;
@@ -109,9 +128,21 @@ async fn geo_search_equals_a_brute_force_filter_on_ten_thousand_businesses() {
         assert!(!got.contains(caller));
         // Brute force, leaving out the few within a metre of the boundary.
         let near = |b: &Business| chord_km(center, (b.location.lat, b.location.lng));
-        let inside: BTreeSet<String> = all.iter().filter(|b| b.business_id != caller && near(b) < radius - 0.001).map(|b| b.business_id.clone()).collect();
-        let maybe: BTreeSet<String> = all.iter().filter(|b| b.business_id != caller && near(b) <= radius + 0.001).map(|b| b.business_id.clone()).collect();
-        assert!(inside.is_subset(&got), "round {round}: missed {:?}", inside.difference(&got).take(5).collect::<Vec<_>>());
+        let inside: BTreeSet<String> = all
+            .iter()
+            .filter(|b| b.business_id != caller && near(b) < radius - 0.001)
+            .map(|b| b.business_id.clone())
+            .collect();
+        let maybe: BTreeSet<String> = all
+            .iter()
+            .filter(|b| b.business_id != caller && near(b) <= radius + 0.001)
+            .map(|b| b.business_id.clone())
+            .collect();
+        assert!(
+            inside.is_subset(&got),
+            "round {round}: missed {:?}",
+            inside.difference(&got).take(5).collect::<Vec<_>>()
+        );
         assert!(got.is_subset(&maybe), "round {round}: extra {:?}", got.difference(&maybe).take(5).collect::<Vec<_>>());
     }
 }
@@ -159,7 +190,19 @@ async fn filters_sorting_and_bad_inputs() {
         ("lat=45&lng=0&limit=51", "INVALID_LIMIT"),
         ("lat=45&lng=0&cursor=zz", "INVALID_CURSOR"),
     ] {
-        let r = reply(dispatch(env.app.clone(), unsigned("GET", &format!("/api/v1/partners/directory?{query}"), &[("authorization", bearer.clone())], None), partners_directory::handle).await);
+        let r = reply(
+            dispatch(
+                env.app.clone(),
+                unsigned(
+                    "GET",
+                    &format!("/api/v1/partners/directory?{query}"),
+                    &[("authorization", bearer.clone())],
+                    None,
+                ),
+                partners_directory::handle,
+            )
+            .await,
+        );
         assert_eq!((r.status, r.code()), (400, code), "{query}: {}", r.json);
     }
 }

@@ -15,7 +15,8 @@ async fn every_http_sample_event_is_served_by_its_function() {
     let pairs: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let env = env_with(&pairs).await;
     let mut served = 0;
-    let mut entries: Vec<_> = std::fs::read_dir(repo_root().join("events")).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut entries: Vec<_> =
+        std::fs::read_dir(repo_root().join("events")).unwrap().map(|e| e.unwrap().path()).collect();
     entries.sort();
     for path in entries {
         let name = path.file_stem().unwrap().to_str().unwrap().split("--").next().unwrap().to_string();
@@ -25,7 +26,9 @@ async fn every_http_sample_event_is_served_by_its_function() {
             continue; // not an HTTP event
         }
         let req = request_from_event(&event);
-        let resp = dispatch_by_name(&name, env.app.clone(), req).await.unwrap_or_else(|| panic!("no HTTP handler named {name}"));
+        let resp = dispatch_by_name(&name, env.app.clone(), req)
+            .await
+            .unwrap_or_else(|| panic!("no HTTP handler named {name}"));
         let r = reply(resp);
         // Samples that refer to things a fresh table does not hold are
         // still served by their function, with the documented refusal.

@@ -38,7 +38,15 @@ where
 async fn bodies(app: &App, queue: &str) -> Vec<String> {
     let mut out = Vec::new();
     loop {
-        let got = app.sqs.receive_message().queue_url(queue).max_number_of_messages(10).visibility_timeout(60).send().await.unwrap();
+        let got = app
+            .sqs
+            .receive_message()
+            .queue_url(queue)
+            .max_number_of_messages(10)
+            .visibility_timeout(60)
+            .send()
+            .await
+            .unwrap();
         let messages = got.messages.unwrap_or_default();
         if messages.is_empty() {
             return out;
@@ -55,12 +63,15 @@ async fn a_month_cycle_under_faults_and_kills_completes_exactly_once() {
     let (faulty, proxies) = env.faulty_app(FAULTS, 7).await;
     // The schedule fires; EventBridge retries each failure (here without
     // waiting for real minutes: the clock moves past the lease instead).
-    let event = || cycle_scheduled::ScheduledEvent { time: Some(shared::platform::clock::rfc3339(month.start() + time::Duration::days(32))) };
+    let event = || cycle_scheduled::ScheduledEvent {
+        time: Some(shared::platform::clock::rfc3339(month.start() + time::Duration::days(32))),
+    };
     let mut outcome = None;
     for attempt in 0..60u64 {
         if attempt % 4 == 1 {
             // This invocation is killed mid-run.
-            killed_after(cycle_scheduled::handle(faulty.clone(), event()), Duration::from_millis(20 + attempt * 7)).await;
+            killed_after(cycle_scheduled::handle(faulty.clone(), event()), Duration::from_millis(20 + attempt * 7))
+                .await;
         } else {
             match cycle_scheduled::handle(faulty.clone(), event()).await {
                 Ok(done) => {
@@ -74,15 +85,25 @@ async fn a_month_cycle_under_faults_and_kills_completes_exactly_once() {
     }
     let outcome = outcome.expect("the cycle completes within the retries");
     let c = &proxies[0].counters;
-    for (kind, n) in [("throttles", &c.throttled), ("500s", &c.internal_errors), ("resets after the write applied", &c.resets_after_forwarding)] {
+    for (kind, n) in [
+        ("throttles", &c.throttled),
+        ("500s", &c.internal_errors),
+        ("resets after the write applied", &c.resets_after_forwarding),
+    ] {
         assert!(n.load(std::sync::atomic::Ordering::Relaxed) > 0, "no {kind} were injected");
     }
     assert!(["EXECUTED", "ALREADY_EXECUTED"].contains(&outcome["status"].as_str().unwrap()));
 
     // Exactly once: 10 eliminated, 10 refunds, 10 payout jobs; counters match items.
     let seat_items = items_with_pk_prefix(&env.app, "SEAT#").await;
-    let eliminated = seat_items.iter().filter(|s| s.get("status").and_then(|v| v.as_s().ok()).map(String::as_str) == Some("ELIMINATED")).count();
-    let active = seat_items.iter().filter(|s| s.get("status").and_then(|v| v.as_s().ok()).map(String::as_str) == Some("ACTIVE")).count();
+    let eliminated = seat_items
+        .iter()
+        .filter(|s| s.get("status").and_then(|v| v.as_s().ok()).map(String::as_str) == Some("ELIMINATED"))
+        .count();
+    let active = seat_items
+        .iter()
+        .filter(|s| s.get("status").and_then(|v| v.as_s().ok()).map(String::as_str) == Some("ACTIVE"))
+        .count();
     assert_eq!((eliminated, active), (10, 90));
     let refunds = refund_store::all_by_status(&env.app, RefundStatus::Pending).await.unwrap();
     assert_eq!(count_with_pk_prefix(&env.app, "REFUND#").await, 10);
@@ -99,7 +120,11 @@ async fn a_month_cycle_under_faults_and_kills_completes_exactly_once() {
     // After the sweep, nothing is PENDING without a job.
     env.clock.advance(time::Duration::minutes(5));
     sweep_scheduled::handle(env.app.clone(), json!({})).await.unwrap();
-    assert!(refund_store::all_by_status(&env.app, RefundStatus::Pending).await.unwrap().iter().all(|r| r.payout_queued_at.is_some()));
+    assert!(refund_store::all_by_status(&env.app, RefundStatus::Pending)
+        .await
+        .unwrap()
+        .iter()
+        .all(|r| r.payout_queued_at.is_some()));
 }
 
 async fn seat_of(env: &TestEnv, i: u32) -> String {
@@ -141,7 +166,13 @@ async fn five_hundred_paddle_events_with_redeliveries_are_each_applied_once() {
             let mut acknowledged = 0;
             for _ in 0..30 {
                 let header = format!("ts={env_now};h1={}", sign(PADDLE_SECRET, env_now, body.as_bytes()));
-                if webhooks::ingest(&faulty, Delivery { raw: body.as_bytes(), signature: Some(&header), request_id: None }).await.is_ok() {
+                if webhooks::ingest(
+                    &faulty,
+                    Delivery { raw: body.as_bytes(), signature: Some(&header), request_id: None },
+                )
+                .await
+                .is_ok()
+                {
                     acknowledged += 1;
                     if acknowledged > usize::from(i % 7 == 0) {
                         return true;
@@ -159,7 +190,14 @@ async fn five_hundred_paddle_events_with_redeliveries_are_each_applied_once() {
     env.clock.advance(time::Duration::minutes(5));
     let mut idle = 0;
     for _ in 0..2_000 {
-        let got = faulty.sqs.receive_message().queue_url(&queues.main).max_number_of_messages(10).visibility_timeout(0).send().await;
+        let got = faulty
+            .sqs
+            .receive_message()
+            .queue_url(&queues.main)
+            .max_number_of_messages(10)
+            .visibility_timeout(0)
+            .send()
+            .await;
         let Ok(got) = got else { continue };
         let messages = got.messages.unwrap_or_default();
         if messages.is_empty() {
@@ -185,7 +223,13 @@ async fn five_hundred_paddle_events_with_redeliveries_are_each_applied_once() {
             Err(_) => messages.iter().filter_map(|m| m.message_id.clone()).collect(),
         };
         for m in messages.iter().filter(|m| !failed.contains(m.message_id.as_deref().unwrap_or(""))) {
-            let _ = app.sqs.delete_message().queue_url(&queues.main).receipt_handle(m.receipt_handle.clone().unwrap()).send().await;
+            let _ = app
+                .sqs
+                .delete_message()
+                .queue_url(&queues.main)
+                .receipt_handle(m.receipt_handle.clone().unwrap())
+                .send()
+                .await;
         }
     }
 
@@ -210,7 +254,13 @@ async fn two_hundred_verifications_under_faults_credit_exactly_once_each() {
     const MINT: &str = "4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU";
     const TREASURY: &str = "9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM";
     let (url, node) = solana_rpc::start().await;
-    let env = env_with(&[("SOLANA_RPC_URL", &url), ("TOKEN_MINT", MINT), ("TREASURY_WALLET", TREASURY), ("CREDIT_PRICE_BASE_UNITS", "10000")]).await;
+    let env = env_with(&[
+        ("SOLANA_RPC_URL", &url),
+        ("TOKEN_MINT", MINT),
+        ("TREASURY_WALLET", TREASURY),
+        ("CREDIT_PRICE_BASE_UNITS", "10000"),
+    ])
+    .await;
     let mut work = Vec::new();
     for i in 0..200u32 {
         let buyer = Wallet::parse(&wallet(2_000 + i)).unwrap();
@@ -218,7 +268,8 @@ async fn two_hundred_verifications_under_faults_credit_exactly_once_each() {
         let body = format!(r#"{{"kind":"CREDITS","credits":{credits}}}"#);
         let intent = payments::create_intent(&env.app, &buyer, serde_json::from_str(&body).unwrap()).await.unwrap();
         let signature = bs58::encode([(i % 251) as u8, (i / 251) as u8, 9, 9].repeat(16)).into_string();
-        let tx = solana_rpc::transfer(buyer.as_str(), TREASURY, MINT, &intent.reference, intent.amount_base_units, false);
+        let tx =
+            solana_rpc::transfer(buyer.as_str(), TREASURY, MINT, &intent.reference, intent.amount_base_units, false);
         node.lock().unwrap().transactions.insert(signature.clone(), tx);
         work.push((buyer, intent.intent_id, signature, u64::from(credits)));
     }
@@ -227,7 +278,10 @@ async fn two_hundred_verifications_under_faults_credit_exactly_once_each() {
     let results = join_all(work.iter().cloned().map(|(buyer, intent_id, signature, _)| {
         let faulty = faulty.clone();
         tokio::spawn(async move {
-            let rpc = JsonRpcClient::new(faulty.http().clone(), &faulty.settings.payments.solana_rpc_url.clone().unwrap_or_default());
+            let rpc = JsonRpcClient::new(
+                faulty.http().clone(),
+                &faulty.settings.payments.solana_rpc_url.clone().unwrap_or_default(),
+            );
             for _ in 0..40 {
                 match payments::verify(&faulty, &rpc, &buyer, &intent_id, &signature).await {
                     Ok(v) => return Ok(v.credited),
@@ -251,7 +305,10 @@ async fn two_hundred_verifications_under_faults_credit_exactly_once_each() {
     assert_eq!(entries.iter().filter(|e| e["entity"].as_s().unwrap() == "LEDGER_ENTRY").count(), 200);
     assert_eq!(count_with_pk_prefix(&env.app, "TXSIG#").await, 200);
     let report = reconcile::run(&env.app).await.unwrap();
-    assert!(report.zero_drift && report.missing_credits.is_empty() && report.duplicate_tx_signatures.is_empty(), "{report:?}");
+    assert!(
+        report.zero_drift && report.missing_credits.is_empty() && report.duplicate_tx_signatures.is_empty(),
+        "{report:?}"
+    );
     assert_eq!((report.verified_intents, report.purchase_entries), (200, 200));
 }
 
@@ -259,7 +316,19 @@ async fn two_hundred_verifications_under_faults_credit_exactly_once_each() {
 async fn hundred_seats(env: &TestEnv, month: MonthKey) {
     for i in 0..100u32 {
         seats::allocate(&env.app, "admin", &Wallet::parse(&wallet(i)).unwrap(), None).await.unwrap();
-        cycle::add_points(&env.app, "admin", &seat_of(env, i).await, month, i64::from(i) + 1, "perf", "seed", None, None).await.unwrap();
+        cycle::add_points(
+            &env.app,
+            "admin",
+            &seat_of(env, i).await,
+            month,
+            i64::from(i) + 1,
+            "perf",
+            "seed",
+            None,
+            None,
+        )
+        .await
+        .unwrap();
     }
 }
 
@@ -306,11 +375,16 @@ async fn a_cycle_function_process_killed_mid_run_is_finished_by_the_next_invocat
             tokio::time::sleep(Duration::from_millis(200 * attempt)).await;
             function.stop().await;
             let run = shared::cycle::store::get_run(&env.app, &month.to_string()).await.unwrap();
-            if run.is_some_and(|r| r.status == shared::cycle::domain::RunStatus::InProgress && !r.eliminated_seat_ids.is_empty() && r.eliminated_seat_ids.len() < 10) {
+            if run.is_some_and(|r| {
+                r.status == shared::cycle::domain::RunStatus::InProgress
+                    && !r.eliminated_seat_ids.is_empty()
+                    && r.eliminated_seat_ids.len() < 10
+            }) {
                 killed_mid_run += 1;
             }
         } else {
-            let served = tokio::time::timeout(Duration::from_secs(120), api.served()).await.expect("the invocation answers");
+            let served =
+                tokio::time::timeout(Duration::from_secs(120), api.served()).await.expect("the invocation answers");
             function.stop().await;
             if served.ok && (served.body.contains("EXECUTED")) {
                 result = Some(served.body);
@@ -323,11 +397,18 @@ async fn a_cycle_function_process_killed_mid_run_is_finished_by_the_next_invocat
     assert_eq!(killed_mid_run, 1, "an invocation was killed with the run half done");
     assert!(result.is_some(), "a later invocation finished the run");
     let seat_items = items_with_pk_prefix(&env.app, "SEAT#").await;
-    let eliminated = seat_items.iter().filter(|s| s.get("status").and_then(|v| v.as_s().ok()).map(String::as_str) == Some("ELIMINATED")).count();
+    let eliminated = seat_items
+        .iter()
+        .filter(|s| s.get("status").and_then(|v| v.as_s().ok()).map(String::as_str) == Some("ELIMINATED"))
+        .count();
     assert_eq!(eliminated, 10);
     assert_eq!(count_with_pk_prefix(&env.app, "REFUND#").await, 10);
     let queue = env.app.settings.refund_payout_queue_url.clone().unwrap();
-    assert_eq!(bodies(&env.app, &queue).await.into_iter().collect::<BTreeSet<_>>().len(), 10, "a payout job per refund");
+    assert_eq!(
+        bodies(&env.app, &queue).await.into_iter().collect::<BTreeSet<_>>().len(),
+        10,
+        "a payout job per refund"
+    );
     let stats = program_store::load(&env.app).await.unwrap().stats;
     assert_eq!((stats.active_seats, stats.pending_refunds), (90, 10));
 }
@@ -345,7 +426,11 @@ async fn stripe() -> (String, std::sync::Arc<std::sync::Mutex<Vec<(String, Strin
         let mut made = log.lock().unwrap();
         if head.starts_with("POST /v1/transfers ") {
             let form = String::from_utf8_lossy(body).to_string();
-            let field = |name: &str| form.split('&').find_map(|kv| kv.strip_prefix(&format!("{name}=")[..]).map(str::to_string)).unwrap_or_default();
+            let field = |name: &str| {
+                form.split('&')
+                    .find_map(|kv| kv.strip_prefix(&format!("{name}=")[..]).map(str::to_string))
+                    .unwrap_or_default()
+            };
             let key = stub_http::header(head, "idempotency-key").unwrap_or_default();
             let mut keys = by_key.lock().unwrap();
             let id = match keys.get(&key) {
@@ -361,7 +446,11 @@ async fn stripe() -> (String, std::sync::Arc<std::sync::Mutex<Vec<(String, Strin
         }
         if let Some(query) = head.strip_prefix("GET /v1/transfers?").and_then(|r| r.split(' ').next()) {
             let group = query.split('&').find_map(|kv| kv.strip_prefix("transfer_group=")).unwrap_or("");
-            let data: Vec<_> = made.iter().filter(|(g, _, _)| g == group).map(|(_, id, _)| json!({ "id": id, "object": "transfer" })).collect();
+            let data: Vec<_> = made
+                .iter()
+                .filter(|(g, _, _)| g == group)
+                .map(|(_, id, _)| json!({ "id": id, "object": "transfer" }))
+                .collect();
             return (200, json!({ "object": "list", "data": data, "has_more": false }).to_string());
         }
         (404, json!({ "error": { "type": "invalid_request_error", "message": "unknown route" } }).to_string())
@@ -387,7 +476,13 @@ async fn the_network_under_faults_records_settles_and_pays_exactly_once() {
     use shared::settlements::store as settlement_store;
     let (stripe_url, transfers) = stripe().await;
     let net = Net::start().await;
-    let sink = net.env.bus_sink("net-faults", &["partner.transaction.recorded", "partner.settlement.calculated", "partner.settlement.processed"]).await;
+    let sink = net
+        .env
+        .bus_sink(
+            "net-faults",
+            &["partner.transaction.recorded", "partner.settlement.calculated", "partner.settlement.processed"],
+        )
+        .await;
     let mut partnerships = Vec::new();
     for i in 0..50 {
         let (a, b) = (format!("nf-a{i:02}"), format!("nf-b{i:02}"));
@@ -398,10 +493,17 @@ async fn the_network_under_faults_records_settles_and_pays_exactly_once() {
         }
         net.program(&a, 10).await;
         net.program(&b, 5).await;
-        let terms = if i % 2 == 0 { percentage("5", "2.5") } else { json!({ "type": "HYBRID", "basePercentage": 3, "bonusThreshold": 4, "bonusPercentage": 6, "settlementFrequency": "MONTHLY" }) };
+        let terms = if i % 2 == 0 {
+            percentage("5", "2.5")
+        } else {
+            json!({ "type": "HYBRID", "basePercentage": 3, "bonusThreshold": 4, "bonusPercentage": 6, "settlementFrequency": "MONTHLY" })
+        };
         let id = net.partnership(&a, &b, "POINTS_COALITION", terms).await;
         for c in 0..4 {
-            assert_eq!(net.earn_at_home(&a, &format!("f{i:02}-{c}"), "100.00", &format!("seed-{i}-{c}")).await.status, 201);
+            assert_eq!(
+                net.earn_at_home(&a, &format!("f{i:02}-{c}"), "100.00", &format!("seed-{i}-{c}")).await.status,
+                201
+            );
         }
         partnerships.push((id, a, b));
     }
@@ -414,10 +516,22 @@ async fn the_network_under_faults_records_settles_and_pays_exactly_once() {
         let customer = format!("f{:02}-{}", n % 50, (n / 50) % 4);
         let (biz, body) = match n % 4 {
             0 | 2 => (b, json!({ "type": "REDEEM", "customerId": customer, "points": 10 + (n % 7) as u64 })),
-            1 => (b, json!({ "type": "EARN", "customerId": customer, "amount": format!("{}.{:02}", 3 + n % 20, n % 100) })),
+            1 => (
+                b,
+                json!({ "type": "EARN", "customerId": customer, "amount": format!("{}.{:02}", 3 + n % 20, n % 100) }),
+            ),
             _ => (a, json!({ "type": "EARN", "customerId": customer, "amount": "7.00" })),
         };
-        let request = move || pos.request("POST", &format!("/api/v1/partnerships/{id}/transactions"), &biz, "staff", Some(&body), &[("idempotency-key", &format!("nf-{n}"))]);
+        let request = move || {
+            pos.request(
+                "POST",
+                &format!("/api/v1/partnerships/{id}/transactions"),
+                &biz,
+                "staff",
+                Some(&body),
+                &[("idempotency-key", &format!("nf-{n}"))],
+            )
+        };
         let faulty = faulty.clone();
         async move {
             for _ in 0..40 {
@@ -453,9 +567,14 @@ async fn the_network_under_faults_records_settles_and_pays_exactly_once() {
         for t in &txs {
             transaction_ids.insert(t["id"].as_str().unwrap().to_string());
             let program = t["programBusinessId"].as_str().unwrap().to_string();
-            *points.entry((t["customerId"].as_str().unwrap().to_string(), program)).or_default() += t["pointsEarned"].as_i64().unwrap_or(0) - t["pointsRedeemed"].as_i64().unwrap_or(0);
+            *points.entry((t["customerId"].as_str().unwrap().to_string(), program)).or_default() +=
+                t["pointsEarned"].as_i64().unwrap_or(0) - t["pointsRedeemed"].as_i64().unwrap_or(0);
             let n = t["netAToB"].as_i64().unwrap();
-            if n > 0 { a_owes += n } else { b_owes -= n }
+            if n > 0 {
+                a_owes += n
+            } else {
+                b_owes -= n
+            }
         }
         let counters = ptx_store::period(&net.env.app, id, "2026-03-01").await.unwrap().unwrap();
         assert_eq!((counters.transactions, counters.a_owes_cents, counters.b_owes_cents), (20, a_owes, b_owes), "{id}");
@@ -509,7 +628,11 @@ async fn the_network_under_faults_records_settles_and_pays_exactly_once() {
         let made: Vec<_> = transfers.iter().filter(|(group, _, _)| *group == format!("settlement-{}", s.id)).collect();
         assert_eq!(made.len(), usize::from(s.net_settlement != 0), "{id}: one transfer per settlement: {made:?}");
         if let Some((_, transfer, amount)) = made.first() {
-            assert_eq!((*amount, s.payment.as_ref().map(|p| p.reference.clone())), (s.net_settlement.unsigned_abs(), Some(Some(transfer.clone()))), "{id}");
+            assert_eq!(
+                (*amount, s.payment.as_ref().map(|p| p.reference.clone())),
+                (s.net_settlement.unsigned_abs(), Some(Some(transfer.clone()))),
+                "{id}"
+            );
         }
     }
 
@@ -523,10 +646,12 @@ async fn the_network_under_faults_records_settles_and_pays_exactly_once() {
     assert_eq!(outbox::drain(&net.env.app).await.unwrap(), 0, "nothing left pending");
     let mut ids: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
     for (kind, detail) in net.env.drain_events(&sink).await {
-        let subject = detail["transactionId"].as_str().or(detail["settlementId"].as_str()).unwrap_or_default().to_string();
+        let subject =
+            detail["transactionId"].as_str().or(detail["settlementId"].as_str()).unwrap_or_default().to_string();
         ids.entry((kind, subject)).or_default().insert(detail["eventId"].as_str().unwrap().to_string());
     }
-    let recorded: BTreeSet<&String> = ids.keys().filter(|(k, _)| k == "partner.transaction.recorded").map(|(_, t)| t).collect();
+    let recorded: BTreeSet<&String> =
+        ids.keys().filter(|(k, _)| k == "partner.transaction.recorded").map(|(_, t)| t).collect();
     assert_eq!(recorded, transaction_ids.iter().collect(), "an event for every recording");
     for kind in ["partner.settlement.calculated", "partner.settlement.processed"] {
         assert_eq!(ids.keys().filter(|(k, _)| k == kind).count(), 50, "{kind}");

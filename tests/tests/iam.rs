@@ -16,8 +16,14 @@ fn performed(lines: &[(&str, &str, &str)]) -> BTreeSet<Performed> {
 fn template_before_the_fix() -> serde_yaml::Value {
     let text = std::fs::read_to_string(repo_root().join("infra/template.yaml")).unwrap();
     let text = text
-        .replace("Action: [dynamodb:GetItem, dynamodb:PutItem, dynamodb:UpdateItem, dynamodb:Query]", "Action: [dynamodb:GetItem, dynamodb:PutItem, dynamodb:UpdateItem]")
-        .replace("Action: [dynamodb:GetItem, dynamodb:BatchGetItem, dynamodb:PutItem, dynamodb:UpdateItem]", "Action: [dynamodb:GetItem, dynamodb:PutItem, dynamodb:UpdateItem]");
+        .replace(
+            "Action: [dynamodb:GetItem, dynamodb:PutItem, dynamodb:UpdateItem, dynamodb:Query]",
+            "Action: [dynamodb:GetItem, dynamodb:PutItem, dynamodb:UpdateItem]",
+        )
+        .replace(
+            "Action: [dynamodb:GetItem, dynamodb:BatchGetItem, dynamodb:PutItem, dynamodb:UpdateItem]",
+            "Action: [dynamodb:GetItem, dynamodb:PutItem, dynamodb:UpdateItem]",
+        );
     serde_yaml::from_str(&text).unwrap()
 }
 
@@ -33,7 +39,13 @@ fn the_check_fails_on_the_two_gaps_and_passes_once_they_are_allowed() {
         ("integration-tests", "dynamodb:CreateTable", "table"),
     ]);
     let before = violations(&template_before_the_fix(), &seen);
-    assert_eq!(before, vec!["businesses-update: dynamodb:Query on index".to_string(), "settlements-dispute: dynamodb:BatchGetItem on table".to_string()]);
+    assert_eq!(
+        before,
+        vec![
+            "businesses-update: dynamodb:Query on index".to_string(),
+            "settlements-dispute: dynamodb:BatchGetItem on table".to_string()
+        ]
+    );
     let now = violations(&template(), &seen);
     assert!(!now.iter().any(|v| v.starts_with("businesses-update") || v.starts_with("settlements-dispute")), "{now:?}");
 }
@@ -63,7 +75,15 @@ async fn the_recorder_names_each_operation_as_iam_does() {
     let r = net.call("GET", "/api/v1/businesses/me/members", "biz-ops", "owner", None, &[]).await;
     assert_eq!(r.status, 200, "{}", r.json);
     let seen = integration_tests::iam::read_log(std::path::Path::new(&dir));
-    for (f, a, res) in [("businesses-register", "dynamodb:PutItem", "table"), ("members-list", "dynamodb:Query", "index"), ("members-list", "dynamodb:UpdateItem", "table")] {
-        assert!(seen.contains(&(f.to_string(), a.to_string(), res.to_string())), "{f} {a} {res} not recorded: {:?}", seen.iter().filter(|(x, _, _)| x == f).collect::<Vec<_>>());
+    for (f, a, res) in [
+        ("businesses-register", "dynamodb:PutItem", "table"),
+        ("members-list", "dynamodb:Query", "index"),
+        ("members-list", "dynamodb:UpdateItem", "table"),
+    ] {
+        assert!(
+            seen.contains(&(f.to_string(), a.to_string(), res.to_string())),
+            "{f} {a} {res} not recorded: {:?}",
+            seen.iter().filter(|(x, _, _)| x == f).collect::<Vec<_>>()
+        );
     }
 }

@@ -88,10 +88,15 @@ async fn webhook_events_of_a_window_at_exact_boundaries_across_pages() {
     let env = env().await;
     for k in 0..=4 {
         env.clock.set(minute(k));
-        let body = format!(r#"{{"event_id":"evt_{k}","event_type":"customer.updated","occurred_at":"{}","data":{{}}}}"#, rfc3339(minute(k)));
+        let body = format!(
+            r#"{{"event_id":"evt_{k}","event_type":"customer.updated","occurred_at":"{}","data":{{}}}}"#,
+            rfc3339(minute(k))
+        );
         let ts = env.now();
         let header = format!("ts={ts};h1={}", sign(PADDLE_SECRET, ts, body.as_bytes()));
-        webhooks::ingest(&env.app, Delivery { raw: body.as_bytes(), signature: Some(&header), request_id: None }).await.unwrap();
+        webhooks::ingest(&env.app, Delivery { raw: body.as_bytes(), signature: Some(&header), request_id: None })
+            .await
+            .unwrap();
     }
     env.clock.set(minute(30));
     let base = format!("/api/webhooks/events?status=received&from={}&to={}", rfc3339(minute(1)), rfc3339(minute(4)));
@@ -134,12 +139,23 @@ async fn sharded_listings_page_through_every_row_once_in_order() {
         env.clock.set(T0 + time::Duration::seconds(k / 2));
         shared::payments::ledger::adjust(&env.app, "admin", &wallet(k as u32 % 5), 1, "n", false).await.unwrap();
     }
-    for (limit, window) in [(5, Window::default()), (7, Window::parse(Some(&rfc3339(T0 + time::Duration::seconds(4))), Some(&rfc3339(T0 + time::Duration::seconds(20))))
-        .unwrap())]
-    {
+    for (limit, window) in [
+        (5, Window::default()),
+        (
+            7,
+            Window::parse(
+                Some(&rfc3339(T0 + time::Duration::seconds(4))),
+                Some(&rfc3339(T0 + time::Duration::seconds(20))),
+            )
+            .unwrap(),
+        ),
+    ] {
         let (mut rows, mut cursor) = (Vec::new(), None::<String>);
         loop {
-            let page = audit::query(&env.app, AuditFilter::Action("credits.adjusted"), &window, limit, cursor.as_deref()).await.unwrap();
+            let page =
+                audit::query(&env.app, AuditFilter::Action("credits.adjusted"), &window, limit, cursor.as_deref())
+                    .await
+                    .unwrap();
             assert!(page.items.len() <= limit as usize);
             rows.extend(page.items);
             match page.next_cursor {
@@ -157,6 +173,9 @@ async fn sharded_listings_page_through_every_row_once_in_order() {
         assert_eq!(rows.len(), expected, "no row missed (limit {limit})");
     }
     // A cursor from elsewhere is a 400, not a 500.
-    let err = audit::query(&env.app, AuditFilter::Action("credits.adjusted"), &Window::default(), 5, Some("bm90IG91cnM")).await.unwrap_err();
+    let err =
+        audit::query(&env.app, AuditFilter::Action("credits.adjusted"), &Window::default(), 5, Some("bm90IG91cnM"))
+            .await
+            .unwrap_err();
     assert_eq!(err.code, "INVALID_CURSOR");
 }

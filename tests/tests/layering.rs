@@ -7,7 +7,11 @@ use integration_tests::repo_root;
 #[test]
 fn the_tree_keeps_its_layers() {
     let violations = check(&repo_root());
-    assert!(violations.is_empty(), "layering violations:\n{}", violations.iter().map(|v| format!("  {v}\n")).collect::<String>());
+    assert!(
+        violations.is_empty(),
+        "layering violations:\n{}",
+        violations.iter().map(|v| format!("  {v}\n")).collect::<String>()
+    );
 }
 
 #[test]

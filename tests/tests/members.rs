@@ -38,7 +38,12 @@ async fn the_tokens_tenant_comes_from_the_table_whatever_the_user_wrote() {
     net.register("biz-b").await;
     // A user with no business who wrote itself owner of biz-b (the
     // attack the custom attributes allowed): the trigger removes it.
-    let forger = pool_token(&net, "mallory", &[("custom:businessId", "biz-b"), ("custom:role", "owner"), ("email", "m@example.com")]).await;
+    let forger = pool_token(
+        &net,
+        "mallory",
+        &[("custom:businessId", "biz-b"), ("custom:role", "owner"), ("email", "m@example.com")],
+    )
+    .await;
     let claims = claims_of(&forger);
     assert_eq!((claims.get("businessId"), claims["role"].as_str()), (None, Some("customer")), "{claims}");
     assert!(claims.get("custom:businessId").is_none() && claims.get("custom:role").is_none(), "{claims}");
@@ -49,15 +54,28 @@ async fn the_tokens_tenant_comes_from_the_table_whatever_the_user_wrote() {
     // attributes: the API reads no `custom:` claim.
     let old_style = json!({ "iss": net.issuer.url, "aud": tokens::LOCAL_AUDIENCE, "sub": "mallory", "custom:businessId": "biz-b", "custom:role": "owner", "exp": net.env.now() + 600 });
     let old_style = format!("Bearer {}", net.issuer.key.sign(&old_style));
-    let r = as_bearer(&net, &old_style, "PATCH", "/api/v1/partnerships/any/status", Some(&json!({ "status": "TERMINATED", "reason": "x" }))).await;
+    let r = as_bearer(
+        &net,
+        &old_style,
+        "PATCH",
+        "/api/v1/partnerships/any/status",
+        Some(&json!({ "status": "TERMINATED", "reason": "x" })),
+    )
+    .await;
     assert_eq!((r.status, r.code()), (403, "NOT_A_BUSINESS_USER"));
 
     // biz-a's owner who wrote itself into biz-b: its token still says biz-a.
-    let owner_a = pool_token(&net, "user-biz-a-owner", &[("custom:businessId", "biz-b"), ("custom:role", "owner")]).await;
+    let owner_a =
+        pool_token(&net, "user-biz-a-owner", &[("custom:businessId", "biz-b"), ("custom:role", "owner")]).await;
     let claims = claims_of(&owner_a);
     assert_eq!((claims["businessId"].as_str(), claims["role"].as_str()), (Some("biz-a"), Some("owner")), "{claims}");
     let me = as_bearer(&net, &owner_a, "GET", "/api/v1/me", None).await;
-    assert_eq!((me.status, me.json["membership"]["businessId"].as_str(), me.json["tokenCurrent"].as_bool()), (200, Some("biz-a"), Some(true)), "{}", me.json);
+    assert_eq!(
+        (me.status, me.json["membership"]["businessId"].as_str(), me.json["tokenCurrent"].as_bool()),
+        (200, Some("biz-a"), Some(true)),
+        "{}",
+        me.json
+    );
 }
 
 #[tokio::test]
@@ -80,8 +98,18 @@ async fn racing_registrations_by_one_user_make_one_business_and_the_next_token_c
 
     // The next token carries the business; owner routes open.
     let after = pool_token(&net, "founder", &[]).await;
-    assert_eq!((claims_of(&after)["businessId"].as_str(), claims_of(&after)["role"].as_str()), (Some(business.as_str()), Some("owner")));
-    let r = as_bearer(&net, &after, "PUT", "/api/v1/businesses/me/points-program", Some(&json!({ "pointsPerDollar": 10, "redemptionCents": 1000, "redemptionPoints": 100 }))).await;
+    assert_eq!(
+        (claims_of(&after)["businessId"].as_str(), claims_of(&after)["role"].as_str()),
+        (Some(business.as_str()), Some("owner"))
+    );
+    let r = as_bearer(
+        &net,
+        &after,
+        "PUT",
+        "/api/v1/businesses/me/points-program",
+        Some(&json!({ "pointsPerDollar": 10, "redemptionCents": 1000, "redemptionPoints": 100 })),
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.json);
     // Without a businessId, an id is made up.
     let r = as_bearer(&net, &pool_token(&net, "second", &[]).await, "POST", "/api/v1/businesses", Some(&json!({ "name": "No id", "category": "cafe", "location": { "lat": 1.0, "lng": 2.0 }, "address": "", "availableForPartnership": true }))).await;
@@ -96,11 +124,21 @@ async fn an_invitation_code_is_redeemed_once_by_the_invited_email_before_it_expi
     let owner = net.bearer("biz-a", "owner");
     let staff_token = net.bearer("biz-a", "staff");
     // Only an owner invites.
-    let r = as_bearer(&net, &staff_token, "POST", "/api/v1/businesses/me/members", Some(&json!({ "email": "sam@example.com" }))).await;
+    let r = as_bearer(
+        &net,
+        &staff_token,
+        "POST",
+        "/api/v1/businesses/me/members",
+        Some(&json!({ "email": "sam@example.com" })),
+    )
+    .await;
     assert_eq!((r.status, r.code()), (403, "OWNER_ONLY"));
-    let r = as_bearer(&net, &owner, "POST", "/api/v1/businesses/me/members", Some(&json!({ "email": "not-an-email" }))).await;
+    let r = as_bearer(&net, &owner, "POST", "/api/v1/businesses/me/members", Some(&json!({ "email": "not-an-email" })))
+        .await;
     assert_eq!((r.status, r.code()), (400, "INVALID_EMAIL"));
-    let invited = as_bearer(&net, &owner, "POST", "/api/v1/businesses/me/members", Some(&json!({ "email": "Sam@Example.com" }))).await;
+    let invited =
+        as_bearer(&net, &owner, "POST", "/api/v1/businesses/me/members", Some(&json!({ "email": "Sam@Example.com" })))
+            .await;
     assert_eq!((invited.status, invited.json["role"].as_str()), (201, Some("staff")), "{}", invited.json);
     let code = invited.json["code"].as_str().unwrap().to_string();
     // The table never holds the code itself.
@@ -110,8 +148,14 @@ async fn an_invitation_code_is_redeemed_once_by_the_invited_email_before_it_expi
 
     // Another address cannot redeem it; junk is a 400.
     let eve = pool_token(&net, "eve", &[("email", "eve@example.com")]).await;
-    assert_eq!(as_bearer(&net, &eve, "POST", "/api/v1/businesses/join", Some(&json!({ "code": code }))).await.code(), "INVITATION_FOR_ANOTHER_EMAIL");
-    assert_eq!(as_bearer(&net, &eve, "POST", "/api/v1/businesses/join", Some(&json!({ "code": "nope" }))).await.code(), "INVALID_INVITATION_CODE");
+    assert_eq!(
+        as_bearer(&net, &eve, "POST", "/api/v1/businesses/join", Some(&json!({ "code": code }))).await.code(),
+        "INVITATION_FOR_ANOTHER_EMAIL"
+    );
+    assert_eq!(
+        as_bearer(&net, &eve, "POST", "/api/v1/businesses/join", Some(&json!({ "code": "nope" }))).await.code(),
+        "INVALID_INVITATION_CODE"
+    );
 
     // Eight sign-ins of the invited address race for the code: one joins.
     let racers: Vec<String> = join_all((0..8).map(|i| {
@@ -120,31 +164,51 @@ async fn an_invitation_code_is_redeemed_once_by_the_invited_email_before_it_expi
     }))
     .await;
     let body = json!({ "code": code.to_uppercase() });
-    let replies = join_all(racers.iter().map(|t| as_bearer(&net, t, "POST", "/api/v1/businesses/join", Some(&body)))).await;
+    let replies =
+        join_all(racers.iter().map(|t| as_bearer(&net, t, "POST", "/api/v1/businesses/join", Some(&body)))).await;
     let joined: Vec<usize> = (0..8).filter(|i| replies[*i].status == 201).collect();
     assert_eq!(joined.len(), 1, "{:?}", replies.iter().map(|r| (r.status, r.code().to_string())).collect::<Vec<_>>());
     assert!(replies.iter().filter(|r| r.status != 201).all(|r| (r.status, r.code()) == (404, "INVITATION_NOT_FOUND")));
     let sam = format!("sam-{}", joined[0]);
     let sam_token = pool_token(&net, &sam, &[("email", "sam@example.com")]).await;
-    assert_eq!((claims_of(&sam_token)["businessId"].as_str(), claims_of(&sam_token)["role"].as_str()), (Some("biz-a"), Some("staff")));
+    assert_eq!(
+        (claims_of(&sam_token)["businessId"].as_str(), claims_of(&sam_token)["role"].as_str()),
+        (Some("biz-a"), Some("staff"))
+    );
     // Staff read the roster and cannot use owner routes.
     let roster = as_bearer(&net, &sam_token, "GET", "/api/v1/businesses/me/members", None).await;
     assert_eq!(roster.json["members"].as_array().unwrap().len(), 2, "{}", roster.json);
-    assert_eq!(as_bearer(&net, &sam_token, "DELETE", "/api/v1/businesses/me/members/user-biz-a-owner", None).await.code(), "OWNER_ONLY");
+    assert_eq!(
+        as_bearer(&net, &sam_token, "DELETE", "/api/v1/businesses/me/members/user-biz-a-owner", None).await.code(),
+        "OWNER_ONLY"
+    );
     // A member cannot join a second business.
-    let again = as_bearer(&net, &owner, "POST", "/api/v1/businesses/me/members", Some(&json!({ "email": "sam@example.com" }))).await;
-    let r = as_bearer(&net, &net.issuer.user_bearer(&sam, net.env.now()), "POST", "/api/v1/businesses/join", Some(&json!({ "code": again.json["code"] }))).await;
+    let again =
+        as_bearer(&net, &owner, "POST", "/api/v1/businesses/me/members", Some(&json!({ "email": "sam@example.com" })))
+            .await;
+    let r = as_bearer(
+        &net,
+        &net.issuer.user_bearer(&sam, net.env.now()),
+        "POST",
+        "/api/v1/businesses/join",
+        Some(&json!({ "code": again.json["code"] })),
+    )
+    .await;
     assert_eq!((r.status, r.code()), (409, "ALREADY_A_MEMBER"));
 
     // A code past its expiry is refused, and stays unredeemed.
-    let late = as_bearer(&net, &owner, "POST", "/api/v1/businesses/me/members", Some(&json!({ "email": "late@example.com" }))).await;
+    let late =
+        as_bearer(&net, &owner, "POST", "/api/v1/businesses/me/members", Some(&json!({ "email": "late@example.com" })))
+            .await;
     net.env.clock.advance(time::Duration::days(7) + time::Duration::seconds(1));
     let latecomer = pool_token(&net, "late", &[("email", "late@example.com")]).await;
-    let r = as_bearer(&net, &latecomer, "POST", "/api/v1/businesses/join", Some(&json!({ "code": late.json["code"] }))).await;
+    let r = as_bearer(&net, &latecomer, "POST", "/api/v1/businesses/join", Some(&json!({ "code": late.json["code"] })))
+        .await;
     assert_eq!((r.status, r.code()), (410, "INVITATION_EXPIRED"));
     assert_eq!(claims_of(&pool_token(&net, "late", &[]).await).get("businessId"), None);
     let roster = as_bearer(&net, &net.bearer("biz-a", "owner"), "GET", "/api/v1/businesses/me/members", None).await;
-    let expired: Vec<bool> = roster.json["invitations"].as_array().unwrap().iter().map(|i| i["expired"].as_bool().unwrap()).collect();
+    let expired: Vec<bool> =
+        roster.json["invitations"].as_array().unwrap().iter().map(|i| i["expired"].as_bool().unwrap()).collect();
     assert_eq!(expired, vec![true, true], "the two unredeemed invitations, both past their week: {}", roster.json);
 }
 
@@ -158,8 +222,24 @@ async fn a_removed_member_loses_the_business_at_its_next_token_and_the_last_owne
         let net = &net;
         let owner = owner.clone();
         async move {
-            let code = as_bearer(net, &owner, "POST", "/api/v1/businesses/me/members", Some(&json!({ "email": email, "role": role }))).await.json["code"].clone();
-            let r = as_bearer(net, &net.issuer.user_bearer(sub, net.env.now()), "POST", "/api/v1/businesses/join", Some(&json!({ "code": code }))).await;
+            let code = as_bearer(
+                net,
+                &owner,
+                "POST",
+                "/api/v1/businesses/me/members",
+                Some(&json!({ "email": email, "role": role })),
+            )
+            .await
+            .json["code"]
+                .clone();
+            let r = as_bearer(
+                net,
+                &net.issuer.user_bearer(sub, net.env.now()),
+                "POST",
+                "/api/v1/businesses/join",
+                Some(&json!({ "code": code })),
+            )
+            .await;
             assert_eq!(r.status, 201, "{}", r.json);
         }
     };
@@ -168,7 +248,8 @@ async fn a_removed_member_loses_the_business_at_its_next_token_and_the_last_owne
     assert_eq!(shared::members::store::owner_count(&net.env.app, "biz-a").await.unwrap(), Some(2));
 
     // Another business's owner cannot remove biz-a's staff.
-    let r = as_bearer(&net, &net.bearer("biz-c", "owner"), "DELETE", "/api/v1/businesses/me/members/staffer", None).await;
+    let r =
+        as_bearer(&net, &net.bearer("biz-c", "owner"), "DELETE", "/api/v1/businesses/me/members/staffer", None).await;
     assert_eq!((r.status, r.code()), (404, "MEMBER_NOT_FOUND"));
     let staff_before = pool_token(&net, "staffer", &[]).await;
     assert_eq!(as_bearer(&net, &staff_before, "GET", "/api/v1/businesses/me/members", None).await.status, 200);
@@ -176,8 +257,14 @@ async fn a_removed_member_loses_the_business_at_its_next_token_and_the_last_owne
     assert_eq!(r.status, 204, "{}", r.json);
     let staff_after = pool_token(&net, "staffer", &[("custom:businessId", "biz-a"), ("custom:role", "staff")]).await;
     assert_eq!(claims_of(&staff_after).get("businessId"), None);
-    assert_eq!(as_bearer(&net, &staff_after, "GET", "/api/v1/businesses/me/members", None).await.code(), "NOT_A_BUSINESS_USER");
-    assert_eq!(as_bearer(&net, &owner, "DELETE", "/api/v1/businesses/me/members/staffer", None).await.code(), "MEMBER_NOT_FOUND");
+    assert_eq!(
+        as_bearer(&net, &staff_after, "GET", "/api/v1/businesses/me/members", None).await.code(),
+        "NOT_A_BUSINESS_USER"
+    );
+    assert_eq!(
+        as_bearer(&net, &owner, "DELETE", "/api/v1/businesses/me/members/staffer", None).await.code(),
+        "MEMBER_NOT_FOUND"
+    );
 
     // The two owners remove each other at once: one remains.
     let co = pool_token(&net, "co-owner", &[]).await;

@@ -52,29 +52,54 @@ async fn owners_register_and_change_their_own_business_and_anyone_reads_profiles
     assert_eq!((r.status, r.code()), (409, "ALREADY_A_MEMBER"));
     let (r, _) = call(&env, "POST", "/api/v1/businesses", &founder_a, Some(&with_id("biz-a", "Cafe A"))).await;
     assert_eq!(r.status, 201, "{}", r.json);
-    assert_eq!((r.json["businessId"].as_str(), r.json["rating"].as_f64(), r.json["partnershipCount"].as_u64()), (Some("biz-a"), Some(0.0), Some(0)));
+    assert_eq!(
+        (r.json["businessId"].as_str(), r.json["rating"].as_f64(), r.json["partnershipCount"].as_u64()),
+        (Some("biz-a"), Some(0.0), Some(0))
+    );
     // The same user again, with its old token: it is a member now (the table says so).
     let (r, _) = call(&env, "POST", "/api/v1/businesses", &founder_a, Some(&with_id("biz-a2", "Cafe A again"))).await;
     assert_eq!((r.status, r.code()), (409, "ALREADY_A_MEMBER"));
     // Another user cannot take the id.
-    let (r, _) = call(&env, "POST", "/api/v1/businesses", &issuer.user_bearer("someone", env.now()), Some(&with_id("biz-a", "Copycat"))).await;
+    let (r, _) = call(
+        &env,
+        "POST",
+        "/api/v1/businesses",
+        &issuer.user_bearer("someone", env.now()),
+        Some(&with_id("biz-a", "Copycat")),
+    )
+    .await;
     assert_eq!((r.status, r.code()), (409, "BUSINESS_ID_TAKEN"));
     // The tenant is the token's: a body cannot name another business.
     let sneaky = with_id("biz-b", "x");
-    assert_eq!(call(&env, "PUT", "/api/v1/businesses/me", &owner_a, Some(&sneaky)).await.0.code(), "BUSINESS_ID_IMMUTABLE");
+    assert_eq!(
+        call(&env, "PUT", "/api/v1/businesses/me", &owner_a, Some(&sneaky)).await.0.code(),
+        "BUSINESS_ID_IMMUTABLE"
+    );
 
     let (r, _) = call(&env, "PUT", "/api/v1/businesses/me", &owner_a, Some(&profile_body("Cafe A+"))).await;
     assert_eq!((r.status, r.json["name"].as_str()), (200, Some("Cafe A+")));
-    assert_eq!(call(&env, "PUT", "/api/v1/businesses/me", &staff_a, Some(&profile_body("x"))).await.0.code(), "OWNER_ONLY");
+    assert_eq!(
+        call(&env, "PUT", "/api/v1/businesses/me", &staff_a, Some(&profile_body("x"))).await.0.code(),
+        "OWNER_ONLY"
+    );
     // Another business reads the profile; an unknown one is a 404.
     let (r, _) = call(&env, "GET", "/api/v1/partners/biz-a", &owner_b, None).await;
-    assert_eq!((r.status, r.json["name"].as_str(), r.json["categories"].clone()), (200, Some("Cafe A+"), json!(["cafe", "bakery"])));
+    assert_eq!(
+        (r.status, r.json["name"].as_str(), r.json["categories"].clone()),
+        (200, Some("Cafe A+"), json!(["cafe", "bakery"]))
+    );
     assert_eq!(call(&env, "GET", "/api/v1/partners/biz-zzz", &staff_a, None).await.0.code(), "BUSINESS_NOT_FOUND");
     let bad = json!({ "name": "x", "category": "cafe", "location": { "lat": 95.0, "lng": 0.0 }, "address": "", "availableForPartnership": true }).to_string();
     assert_eq!(call(&env, "PUT", "/api/v1/businesses/me", &owner_a, Some(&bad)).await.0.code(), "INVALID_LOCATION");
     let audit = items_with_pk_prefix(&env.app, "AUDIT#BUSINESS#biz-a").await;
     let actions: Vec<&str> = audit.iter().map(|a| a["action"].as_s().unwrap().as_str()).collect();
-    assert_eq!((actions.iter().filter(|a| **a == "business.registered").count(), actions.iter().filter(|a| **a == "business.updated").count()), (1, 1));
+    assert_eq!(
+        (
+            actions.iter().filter(|a| **a == "business.registered").count(),
+            actions.iter().filter(|a| **a == "business.updated").count()
+        ),
+        (1, 1)
+    );
 }
 
 #[tokio::test]
@@ -108,7 +133,10 @@ async fn every_bad_token_is_a_401_with_its_own_code() {
             use jsonwebtoken::{Algorithm, EncodingKey, Header};
             let mut header = Header::new(Algorithm::HS256);
             header.kid = Some("test-key-1".into());
-            format!("Bearer {}", jsonwebtoken::encode(&header, &claims, &EncodingKey::from_secret(public_key.as_bytes())).unwrap())
+            format!(
+                "Bearer {}",
+                jsonwebtoken::encode(&header, &claims, &EncodingKey::from_secret(public_key.as_bytes())).unwrap()
+            )
         }),
         ("unknown kid", format!("Bearer {}", stranger.sign(&claims))),
         ("our kid, another key", format!("Bearer {}", impostor.sign(&claims))),
@@ -117,31 +145,45 @@ async fn every_bad_token_is_a_401_with_its_own_code() {
         ("a customer", format!("Bearer {}", issuer.key.sign(&with(json!({ "role": "customer" }))))),
     ];
     let cases: Vec<(&str, String, u16, &str)> = bearers
-    .into_iter()
-    .zip([
-        (401, "TOKEN_MISSING"),
-        (401, "TOKEN_MALFORMED"),
-        (401, "TOKEN_EXPIRED"),
-        (401, "TOKEN_WRONG_AUDIENCE"),
-        (401, "TOKEN_WRONG_ISSUER"),
-        (401, "TOKEN_ALGORITHM_REFUSED"),
-        (401, "TOKEN_ALGORITHM_REFUSED"),
-        (401, "TOKEN_UNKNOWN_KEY"),
-        (401, "TOKEN_INVALID_SIGNATURE"),
-        (401, "TOKEN_MALFORMED"),
-        (403, "NOT_A_BUSINESS_USER"),
-        (403, "NOT_A_BUSINESS_USER"),
-    ])
-    .map(|((name, bearer), (status, code))| (name, bearer, status, code))
-    .collect();
+        .into_iter()
+        .zip([
+            (401, "TOKEN_MISSING"),
+            (401, "TOKEN_MALFORMED"),
+            (401, "TOKEN_EXPIRED"),
+            (401, "TOKEN_WRONG_AUDIENCE"),
+            (401, "TOKEN_WRONG_ISSUER"),
+            (401, "TOKEN_ALGORITHM_REFUSED"),
+            (401, "TOKEN_ALGORITHM_REFUSED"),
+            (401, "TOKEN_UNKNOWN_KEY"),
+            (401, "TOKEN_INVALID_SIGNATURE"),
+            (401, "TOKEN_MALFORMED"),
+            (403, "NOT_A_BUSINESS_USER"),
+            (403, "NOT_A_BUSINESS_USER"),
+        ])
+        .map(|((name, bearer), (status, code))| (name, bearer, status, code))
+        .collect();
     for (name, bearer, status, code) in cases {
         let headers: Vec<(&str, String)> = if bearer.is_empty() { vec![] } else { vec![("authorization", bearer)] };
-        let r = reply(dispatch(env.app.clone(), unsigned("GET", "/api/v1/partners/biz-a", &headers, None), partners_profile::handle).await);
+        let r = reply(
+            dispatch(
+                env.app.clone(),
+                unsigned("GET", "/api/v1/partners/biz-a", &headers, None),
+                partners_profile::handle,
+            )
+            .await,
+        );
         assert_eq!((r.status, r.code()), (status, code), "{name}: {}", r.json);
     }
     // Without an issuer configured, the routes are unavailable, not open.
     let closed = env_with(&[]).await;
-    let r = reply(dispatch(closed.app.clone(), with_token("GET", "/api/v1/partners/biz-a", &issuer.bearer("biz-a", "owner", now), None), partners_profile::handle).await);
+    let r = reply(
+        dispatch(
+            closed.app.clone(),
+            with_token("GET", "/api/v1/partners/biz-a", &issuer.bearer("biz-a", "owner", now), None),
+            partners_profile::handle,
+        )
+        .await,
+    );
     assert_eq!((r.status, r.code()), (503, "JWT_NOT_CONFIGURED"));
 }
 
@@ -151,9 +193,18 @@ async fn a_rotated_key_is_fetched_when_a_token_names_it() {
     let env = env_trusting(&issuer).await;
     let ok = |bearer: String| {
         let app = env.app.clone();
-        async move { reply(dispatch(app, with_token("GET", "/api/v1/partners/nobody", &bearer, None), partners_profile::handle).await) }
+        async move {
+            reply(
+                dispatch(app, with_token("GET", "/api/v1/partners/nobody", &bearer, None), partners_profile::handle)
+                    .await,
+            )
+        }
     };
-    assert_eq!(ok(issuer.bearer("biz-a", "owner", env.now())).await.code(), "BUSINESS_NOT_FOUND", "keys fetched, token accepted");
+    assert_eq!(
+        ok(issuer.bearer("biz-a", "owner", env.now())).await.code(),
+        "BUSINESS_NOT_FOUND",
+        "keys fetched, token accepted"
+    );
     let next = SigningKey::generate("test-key-2");
     issuer.rotate_to(&next);
     let rotated = format!("Bearer {}", next.sign(&tokens::business_claims(&issuer.url, "biz-a", "owner", env.now())));
@@ -174,11 +225,24 @@ async fn a_failing_issuer_is_asked_once_per_ten_seconds_whatever_the_kids() {
     }))
     .await;
     let jwks = format!("{down}/jwks.json");
-    let env = env_with(&[("JWT_ISSUER", issuer.url.as_str()), ("JWT_AUDIENCE", tokens::LOCAL_AUDIENCE), ("JWT_JWKS_URL", jwks.as_str())]).await;
+    let env = env_with(&[
+        ("JWT_ISSUER", issuer.url.as_str()),
+        ("JWT_AUDIENCE", tokens::LOCAL_AUDIENCE),
+        ("JWT_JWKS_URL", jwks.as_str()),
+    ])
+    .await;
     let call = |kid: String| {
         let app = env.app.clone();
-        let token = format!("Bearer {}", SigningKey::generate(&kid).sign(&tokens::business_claims(&issuer.url, "biz-a", "owner", env.now())));
-        async move { reply(dispatch(app, with_token("GET", "/api/v1/partners/nobody", &token, None), partners_profile::handle).await) }
+        let token = format!(
+            "Bearer {}",
+            SigningKey::generate(&kid).sign(&tokens::business_claims(&issuer.url, "biz-a", "owner", env.now()))
+        );
+        async move {
+            reply(
+                dispatch(app, with_token("GET", "/api/v1/partners/nobody", &token, None), partners_profile::handle)
+                    .await,
+            )
+        }
     };
     for i in 0..20 {
         let r = call(format!("junk-{i}")).await;
@@ -200,7 +264,9 @@ async fn a_business_gets_exactly_100_requests_a_minute() {
     let replies = join_all((0..150).map(|_| {
         let (app, bearer) = (env.app.clone(), bearer.clone());
         tokio::spawn(async move {
-            let resp = dispatch(app, with_token("GET", "/api/v1/partners/nobody", &bearer, None), partners_profile::handle).await;
+            let resp =
+                dispatch(app, with_token("GET", "/api/v1/partners/nobody", &bearer, None), partners_profile::handle)
+                    .await;
             let retry = resp.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(String::from);
             (reply(resp), retry)
         })
@@ -209,9 +275,16 @@ async fn a_business_gets_exactly_100_requests_a_minute() {
     let served = replies.iter().filter(|r| r.as_ref().unwrap().0.status == 404).count();
     let limited: Vec<_> = replies.iter().map(|r| r.as_ref().unwrap()).filter(|(r, _)| r.status == 429).collect();
     assert_eq!((served, limited.len()), (100, 50));
-    assert!(limited.iter().all(|(r, retry)| r.code() == "RATE_LIMITED" && retry.as_deref().is_some_and(|s| s.parse::<u64>().is_ok_and(|n| (1..=60).contains(&n)))));
+    assert!(limited.iter().all(|(r, retry)| r.code() == "RATE_LIMITED"
+        && retry.as_deref().is_some_and(|s| s.parse::<u64>().is_ok_and(|n| (1..=60).contains(&n)))));
     // Another business has its own budget; the next window opens for this one.
-    assert_eq!(call(&env, "GET", "/api/v1/partners/nobody", &issuer.bearer("biz-other", "staff", env.now()), None).await.0.status, 404);
+    assert_eq!(
+        call(&env, "GET", "/api/v1/partners/nobody", &issuer.bearer("biz-other", "staff", env.now()), None)
+            .await
+            .0
+            .status,
+        404
+    );
     env.clock.advance(time::Duration::seconds(60));
     let (r, _) = call(&env, "GET", "/api/v1/partners/nobody", &bearer, None).await;
     assert_eq!(r.status, 404, "the next window opens");

@@ -24,28 +24,45 @@ async fn the_specs_example_a_customer_of_a_redeems_at_b_and_a_owes_b_fifty_cents
     assert_eq!((earned.status, earned.json["pointsEarned"].as_u64()), (201, Some(100)), "{}", earned.json);
     assert_eq!(net.balance("cust-1", "biz-a").await, 100);
     // ... and redeems them at Business B for a $10 reward: A owes B $0.50.
-    let redeemed = net.record(&id, "biz-b", "pos-b-1", json!({ "type": "REDEEM", "customerId": "cust-1", "points": 100 })).await;
+    let redeemed =
+        net.record(&id, "biz-b", "pos-b-1", json!({ "type": "REDEEM", "customerId": "cust-1", "points": 100 })).await;
     assert_eq!(redeemed.status, 201, "{}", redeemed.json);
     let tx = &redeemed.json;
-    assert_eq!((tx["amount"].as_u64(), tx["revenueSharingAmount"].as_u64(), tx["netAToB"].as_i64()), (Some(1_000), Some(50), Some(50)));
+    assert_eq!(
+        (tx["amount"].as_u64(), tx["revenueSharingAmount"].as_u64(), tx["netAToB"].as_i64()),
+        (Some(1_000), Some(50), Some(50))
+    );
     assert_eq!((tx["payerBusinessId"].as_str(), tx["payeeBusinessId"].as_str()), (Some("biz-a"), Some("biz-b")));
-    assert_eq!((tx["originBusinessId"].as_str(), tx["redeemingBusinessId"].as_str(), tx["termsVersion"].as_u64()), (Some("biz-a"), Some("biz-b"), Some(1)));
+    assert_eq!(
+        (tx["originBusinessId"].as_str(), tx["redeemingBusinessId"].as_str(), tx["termsVersion"].as_u64()),
+        (Some("biz-a"), Some("biz-b"), Some(1))
+    );
     assert_eq!(tx["calculation"]["formula"], "$10.00 x 5.00% (businessAShare), rounded half up = $0.50");
     assert_eq!(net.balance("cust-1", "biz-a").await, 0);
     // A retry (a POS that lost the answer) gets the same record, not a second.
-    let retry = net.record(&id, "biz-b", "pos-b-1", json!({ "type": "REDEEM", "customerId": "cust-1", "points": 100 })).await;
+    let retry =
+        net.record(&id, "biz-b", "pos-b-1", json!({ "type": "REDEEM", "customerId": "cust-1", "points": 100 })).await;
     assert_eq!((retry.status, &retry.json["id"]), (200, &tx["id"]));
-    let reused = net.record(&id, "biz-b", "pos-b-1", json!({ "type": "REDEEM", "customerId": "cust-1", "points": 50 })).await;
+    let reused =
+        net.record(&id, "biz-b", "pos-b-1", json!({ "type": "REDEEM", "customerId": "cust-1", "points": 50 })).await;
     assert_eq!(reused.code(), "IDEMPOTENCY_KEY_REUSED");
     // Both sides' analytics, from their own side.
     let a = net.get(&format!("/api/v1/partnerships/{id}/analytics"), "biz-a").await.json;
     let b = net.get(&format!("/api/v1/partnerships/{id}/analytics"), "biz-b").await.json;
     assert_eq!((a["life"]["revenuePaidToPartner"].as_i64(), a["life"]["net"].as_i64()), (Some(50), Some(-50)), "{a}");
-    assert_eq!((b["life"]["revenueEarnedFromPartner"].as_i64(), b["life"]["net"].as_i64()), (Some(50), Some(50)), "{b}");
+    assert_eq!(
+        (b["life"]["revenueEarnedFromPartner"].as_i64(), b["life"]["net"].as_i64()),
+        (Some(50), Some(50)),
+        "{b}"
+    );
     assert_eq!((b["life"]["redeemTransactions"].as_i64(), b["life"]["sharedCustomers"].as_i64()), (Some(1), Some(1)));
     assert_eq!(b["months"].as_array().unwrap().len(), 1);
     let dashboard = net.get("/api/v1/network/analytics", "biz-a").await.json;
-    assert_eq!((dashboard["activePartnerships"].as_u64(), dashboard["netRevenueThisMonth"].as_i64()), (Some(1), Some(-50)), "{dashboard}");
+    assert_eq!(
+        (dashboard["activePartnerships"].as_u64(), dashboard["netRevenueThisMonth"].as_i64()),
+        (Some(1), Some(-50)),
+        "{dashboard}"
+    );
     assert_eq!(dashboard["partners"][0]["partnerBusinessId"], "biz-b");
     // Listed for both parties; recorded once on the bus.
     let listed = net.get(&format!("/api/v1/partnerships/{id}/transactions?type=REDEEM"), "biz-a").await;
@@ -65,7 +82,14 @@ async fn racing_redemptions_take_only_what_the_balance_holds() {
     let id = net.partnership("biz-a", "biz-b", "CROSS_REDEMPTION", percentage("5", "5")).await;
     net.earn_at_home("biz-a", "cust-9", "10.00", "home-1").await;
     let replies = join_all((0..20).map(|i| {
-        let req = net.request("POST", &format!("/api/v1/partnerships/{id}/transactions"), "biz-b", "staff", Some(&json!({ "type": "REDEEM", "customerId": "cust-9", "points": 30 })), &[("idempotency-key", &format!("race-{i}"))]);
+        let req = net.request(
+            "POST",
+            &format!("/api/v1/partnerships/{id}/transactions"),
+            "biz-b",
+            "staff",
+            Some(&json!({ "type": "REDEEM", "customerId": "cust-9", "points": 30 })),
+            &[("idempotency-key", &format!("race-{i}"))],
+        );
         let app = net.env.app.clone();
         tokio::spawn(async move { serve_routed(app, req).await })
     }))
@@ -91,7 +115,11 @@ async fn a_thousand_concurrent_recordings_over_fifty_partnerships_add_up() {
         net.program(&a, 10).await;
         net.program(&b, 5).await;
         let kind = "POINTS_COALITION";
-        let terms = if i % 2 == 0 { percentage("5", "2.5") } else { json!({ "type": "HYBRID", "basePercentage": 3, "bonusThreshold": 4, "bonusPercentage": 6, "settlementFrequency": "MONTHLY" }) };
+        let terms = if i % 2 == 0 {
+            percentage("5", "2.5")
+        } else {
+            json!({ "type": "HYBRID", "basePercentage": 3, "bonusThreshold": 4, "bonusPercentage": 6, "settlementFrequency": "MONTHLY" })
+        };
         let id = net.partnership(&a, &b, kind, terms).await;
         // Each customer of A starts with 1,000 points at A.
         for c in 0..4 {
@@ -142,7 +170,11 @@ async fn a_thousand_concurrent_recordings_over_fifty_partnerships_add_up() {
             let entry = points.entry((t["customerId"].as_str().unwrap().to_string(), program)).or_default();
             *entry += t["pointsEarned"].as_i64().unwrap_or(0) - t["pointsRedeemed"].as_i64().unwrap_or(0);
             let net_a_to_b = t["netAToB"].as_i64().unwrap();
-            if net_a_to_b > 0 { a_owes += net_a_to_b } else { b_owes -= net_a_to_b }
+            if net_a_to_b > 0 {
+                a_owes += net_a_to_b
+            } else {
+                b_owes -= net_a_to_b
+            }
             customers.insert(t["customerId"].as_str().unwrap().to_string());
             if let Some(ordinal) = t["calculation"]["ordinal"].as_u64().filter(|o| *o > 0) {
                 hybrid_ordinals.push(ordinal);
@@ -180,10 +212,30 @@ async fn reversals_undo_once_and_the_config_and_status_are_enforced() {
     let earn = |amount: &str, category: &str| json!({ "type": "EARN", "customerId": "cust-2", "amount": amount, "category": category });
     assert_eq!(net.record(&id, "biz-b", "e0", earn("2.99", "coffee")).await.code(), "BELOW_MINIMUM");
     assert_eq!(net.record(&id, "biz-b", "e1", earn("20.00", "tea")).await.code(), "NOT_ELIGIBLE");
-    assert_eq!(net.record(&id, "biz-b", "e2", json!({ "type": "REFERRAL", "customerId": "cust-2", "amount": 5 })).await.code(), "TYPE_NOT_ALLOWED");
-    assert_eq!(net.call("POST", &format!("/api/v1/partnerships/{id}/transactions"), "biz-b", "staff", Some(&earn("5", "coffee")), &[]).await.code(), "IDEMPOTENCY_KEY_REQUIRED");
+    assert_eq!(
+        net.record(&id, "biz-b", "e2", json!({ "type": "REFERRAL", "customerId": "cust-2", "amount": 5 })).await.code(),
+        "TYPE_NOT_ALLOWED"
+    );
+    assert_eq!(
+        net.call(
+            "POST",
+            &format!("/api/v1/partnerships/{id}/transactions"),
+            "biz-b",
+            "staff",
+            Some(&earn("5", "coffee")),
+            &[]
+        )
+        .await
+        .code(),
+        "IDEMPOTENCY_KEY_REQUIRED"
+    );
     let earned = net.record(&id, "biz-b", "e3", earn("20.00", "coffee")).await;
-    assert_eq!((earned.status, earned.json["pointsEarned"].as_u64(), earned.json["revenueSharingAmount"].as_u64()), (201, Some(200), Some(0)), "{}", earned.json);
+    assert_eq!(
+        (earned.status, earned.json["pointsEarned"].as_u64(), earned.json["revenueSharingAmount"].as_u64()),
+        (201, Some(200), Some(0)),
+        "{}",
+        earned.json
+    );
     assert_eq!(net.balance("cust-2", "biz-a").await, 200);
     // The redemption cap per customer and period.
     let redeem = json!({ "type": "REDEEM", "customerId": "cust-2", "points": 10, "category": "coffee" });
@@ -197,23 +249,47 @@ async fn reversals_undo_once_and_the_config_and_status_are_enforced() {
     // The payer (A owes B for B's redemption) cannot erase what it owes:
     // only the recorder reverses; A disputes the settlement instead.
     for role in ["staff", "owner"] {
-        let r = net.call("POST", &format!("/api/v1/partnerships/{id}/transactions"), "biz-a", role, Some(&reversal), &[("idempotency-key", &format!("payer-{role}"))]).await;
+        let r = net
+            .call(
+                "POST",
+                &format!("/api/v1/partnerships/{id}/transactions"),
+                "biz-a",
+                role,
+                Some(&reversal),
+                &[("idempotency-key", &format!("payer-{role}"))],
+            )
+            .await;
         assert_eq!((r.status, r.code()), (403, "NOT_THE_RECORDER"), "{role}: {}", r.json);
     }
     let reversed = net.record(&id, "biz-b", "v1", reversal.clone()).await;
-    assert_eq!((reversed.status, reversed.json["netAToB"].as_i64(), reversed.json["reverses"].as_str()), (201, Some(-5), Some(original)), "{}", reversed.json);
+    assert_eq!(
+        (reversed.status, reversed.json["netAToB"].as_i64(), reversed.json["reverses"].as_str()),
+        (201, Some(-5), Some(original)),
+        "{}",
+        reversed.json
+    );
     assert_eq!(net.balance("cust-2", "biz-a").await, 200 - 10);
     assert_eq!(net.record(&id, "biz-b", "v2", reversal).await.code(), "ALREADY_REVERSED");
 
     let analytics = net.get(&format!("/api/v1/partnerships/{id}/analytics"), "biz-b").await.json;
-    assert_eq!((analytics["life"]["revenueEarnedFromPartner"].as_i64(), analytics["life"]["reversals"].as_i64()), (Some(5), Some(1)), "{analytics}");
+    assert_eq!(
+        (analytics["life"]["revenueEarnedFromPartner"].as_i64(), analytics["life"]["reversals"].as_i64()),
+        (Some(5), Some(1)),
+        "{analytics}"
+    );
     // A third business sees nothing of it.
     for path in [format!("/api/v1/partnerships/{id}/transactions"), format!("/api/v1/partnerships/{id}/analytics")] {
         assert_eq!(net.get(&path, "biz-c").await.code(), "PARTNERSHIP_NOT_FOUND", "{path}");
     }
     assert_eq!(net.record(&id, "biz-c", "x1", earn("20.00", "coffee")).await.code(), "PARTNERSHIP_NOT_FOUND");
     // Paused: nothing new; points earned before stay valid.
-    net.owner("PATCH", &format!("/api/v1/partnerships/{id}/status"), "biz-a", json!({ "status": "TERMINATED", "reason": "done" })).await;
+    net.owner(
+        "PATCH",
+        &format!("/api/v1/partnerships/{id}/status"),
+        "biz-a",
+        json!({ "status": "TERMINATED", "reason": "done" }),
+    )
+    .await;
     assert_eq!(net.record(&id, "biz-b", "e4", earn("20.00", "coffee")).await.code(), "PARTNERSHIP_NOT_ACTIVE");
     // A retry of a recording made while it was active still gets its answer.
     assert_eq!(net.record(&id, "biz-b", "e3", earn("20.00", "coffee")).await.status, 200);
@@ -230,22 +306,39 @@ async fn customers_see_their_balances_and_the_rewards_they_can_redeem() {
     net.program("biz-c", 1).await;
     net.partnership("biz-a", "biz-b", "POINTS_COALITION", percentage("5", "5")).await;
     for (biz, name) in [("biz-a", "Free coffee"), ("biz-c", "Free book")] {
-        let r = net.owner("POST", "/api/v1/businesses/me/rewards", biz, json!({ "name": name, "points": 50, "value": "5.00" })).await;
+        let r = net
+            .owner("POST", "/api/v1/businesses/me/rewards", biz, json!({ "name": name, "points": 50, "value": "5.00" }))
+            .await;
         assert_eq!(r.status, 201, "{}", r.json);
     }
-    assert_eq!(net.owner("POST", "/api/v1/businesses/me/rewards", "biz-b", json!({ "name": "x", "points": 50, "value": 5 })).await.code(), "NO_POINTS_PROGRAM");
+    assert_eq!(
+        net.owner("POST", "/api/v1/businesses/me/rewards", "biz-b", json!({ "name": "x", "points": 50, "value": 5 }))
+            .await
+            .code(),
+        "NO_POINTS_PROGRAM"
+    );
     net.program("biz-b", 2).await;
-    net.owner("POST", "/api/v1/businesses/me/rewards", "biz-b", json!({ "name": "Free muffin", "points": 40, "value": "4.00" })).await;
+    net.owner(
+        "POST",
+        "/api/v1/businesses/me/rewards",
+        "biz-b",
+        json!({ "name": "Free muffin", "points": 40, "value": "4.00" }),
+    )
+    .await;
     net.earn_at_home("biz-a", "cust-3", "12.34", "k1").await;
     let view = net.call("GET", "/api/v1/customers/me", "cust-3", "customer", None, &[]).await;
     assert_eq!(view.status, 200, "{}", view.json);
     assert_eq!(view.json["balances"], json!([{ "programBusinessId": "biz-a", "points": 123, "valueCents": 1230 }]));
-    let mut names: Vec<&str> = view.json["rewards"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
+    let mut names: Vec<&str> =
+        view.json["rewards"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
     names.sort();
     assert_eq!(names, ["Free coffee", "Free muffin"], "A's points buy A's and its partner B's rewards, not C's");
     // A business token is not a customer's, and the other way round.
     assert_eq!(net.get("/api/v1/customers/me", "biz-a").await.code(), "NOT_A_CUSTOMER");
-    assert_eq!(net.call("GET", "/api/v1/network/analytics", "cust-3", "customer", None, &[]).await.code(), "NOT_A_BUSINESS_USER");
+    assert_eq!(
+        net.call("GET", "/api/v1/network/analytics", "cust-3", "customer", None, &[]).await.code(),
+        "NOT_A_BUSINESS_USER"
+    );
     // Home earns are idempotent too.
     let again = net.earn_at_home("biz-a", "cust-3", "12.34", "k1").await;
     assert_eq!((again.status, again.json["pointsEarned"].as_u64()), (200, Some(123)));
@@ -259,9 +352,26 @@ async fn the_preview_charges_what_the_engine_records() {
     let body = json!({ "revenueSharingTerms": percentage("5", "5"), "samples": [{ "payer": "A", "value": "5.00" }, { "payer": "B", "value": 10 }] });
     let r = net.owner("POST", "/api/v1/revenue-sharing/preview", "biz-x", body).await;
     assert_eq!(r.status, 200, "{}", r.json);
-    assert_eq!((r.json["lines"][0]["amountCents"].as_u64(), r.json["lines"][1]["amountCents"].as_u64()), (Some(25), Some(50)));
-    assert_eq!((r.json["totals"]["aOwesCents"].as_u64(), r.json["totals"]["bOwesCents"].as_u64(), r.json["totals"]["netCents"].as_i64()), (Some(25), Some(50), Some(-25)));
-    let empty = net.owner("POST", "/api/v1/revenue-sharing/preview", "biz-x", json!({ "revenueSharingTerms": percentage("5", "5"), "samples": [] })).await;
+    assert_eq!(
+        (r.json["lines"][0]["amountCents"].as_u64(), r.json["lines"][1]["amountCents"].as_u64()),
+        (Some(25), Some(50))
+    );
+    assert_eq!(
+        (
+            r.json["totals"]["aOwesCents"].as_u64(),
+            r.json["totals"]["bOwesCents"].as_u64(),
+            r.json["totals"]["netCents"].as_i64()
+        ),
+        (Some(25), Some(50), Some(-25))
+    );
+    let empty = net
+        .owner(
+            "POST",
+            "/api/v1/revenue-sharing/preview",
+            "biz-x",
+            json!({ "revenueSharingTerms": percentage("5", "5"), "samples": [] }),
+        )
+        .await;
     assert_eq!(empty.code(), "INVALID_SAMPLES");
 }
 
@@ -282,7 +392,15 @@ async fn a_warm_recording_reads_nothing_and_writes_one_transaction() {
     // The service alone (the handler adds the rate-limit write before it).
     let record = |key: &'static str| {
         let body = serde_json::from_value(json!({ "type": "REDEEM", "customerId": "cust-w", "points": 10 })).unwrap();
-        shared::partner_transactions::service::record(&net.env.app, "biz-b", "user-b", shared::members::domain::Role::Staff, &id, Some(key), body)
+        shared::partner_transactions::service::record(
+            &net.env.app,
+            "biz-b",
+            "user-b",
+            shared::members::domain::Role::Staff,
+            &id,
+            Some(key),
+            body,
+        )
     };
     let (first, cold) = measure(record("w1")).await;
     assert!(first.unwrap().1);
@@ -292,14 +410,41 @@ async fn a_warm_recording_reads_nothing_and_writes_one_transaction() {
     // The transaction, and the outbox's "published" mark after the event
     // went out (the price of never losing an event); no read at all.
     assert_eq!((warm.requests, warm.read_units), (2, 0.0), "one transaction and the outbox mark: {warm:?}");
-    let redeem = |key: &str| net.request("POST", &format!("/api/v1/partnerships/{id}/transactions"), "biz-b", "staff", Some(&json!({ "type": "REDEEM", "customerId": "cust-w", "points": 10 })), &[("idempotency-key", key)]);
+    let redeem = |key: &str| {
+        net.request(
+            "POST",
+            &format!("/api/v1/partnerships/{id}/transactions"),
+            "biz-b",
+            "staff",
+            Some(&json!({ "type": "REDEEM", "customerId": "cust-w", "points": 10 })),
+            &[("idempotency-key", key)],
+        )
+    };
     // New terms agreed elsewhere: the remembered partnership is stale, the
     // transaction refuses it, and the recording charges the new terms.
-    let proposed = net.owner("PUT", &format!("/api/v1/partnerships/{id}"), "biz-a", json!({ "revenueSharingTerms": percentage("10", "10") })).await;
+    let proposed = net
+        .owner(
+            "PUT",
+            &format!("/api/v1/partnerships/{id}"),
+            "biz-a",
+            json!({ "revenueSharingTerms": percentage("10", "10") }),
+        )
+        .await;
     assert_eq!(proposed.status, 200, "{}", proposed.json);
-    net.owner("PATCH", &format!("/api/v1/partnerships/{id}/terms"), "biz-b", json!({ "version": 2, "decision": "ACCEPT" })).await;
+    net.owner(
+        "PATCH",
+        &format!("/api/v1/partnerships/{id}/terms"),
+        "biz-b",
+        json!({ "version": 2, "decision": "ACCEPT" }),
+    )
+    .await;
     let third = serve_routed(net.env.app.clone(), redeem("w3")).await;
-    assert_eq!((third.json["termsVersion"].as_u64(), third.json["revenueSharingAmount"].as_u64()), (Some(2), Some(10)), "{}", third.json);
+    assert_eq!(
+        (third.json["termsVersion"].as_u64(), third.json["revenueSharingAmount"].as_u64()),
+        (Some(2), Some(10)),
+        "{}",
+        third.json
+    );
 }
 
 /// Past a day, the recorder's staff no longer reverse a transaction; its
@@ -308,14 +453,33 @@ async fn a_warm_recording_reads_nothing_and_writes_one_transaction() {
 async fn a_reversal_after_a_day_needs_the_recorders_owner() {
     let net = Net::start().await;
     let id = net.spec_pair(percentage("5", "5"), "10.00").await;
-    let redeemed = net.record(&id, "biz-b", "r1", json!({ "type": "REDEEM", "customerId": "cust-1", "points": 100 })).await;
+    let redeemed =
+        net.record(&id, "biz-b", "r1", json!({ "type": "REDEEM", "customerId": "cust-1", "points": 100 })).await;
     assert_eq!(redeemed.status, 201, "{}", redeemed.json);
     net.env.clock.advance(time::Duration::hours(25));
     let reversal = json!({ "type": "REVERSAL", "reverses": redeemed.json["id"], "reason": "late refund" });
     assert_eq!(net.record(&id, "biz-b", "v1", reversal.clone()).await.code(), "REVERSAL_NEEDS_OWNER");
-    let payer = net.call("POST", &format!("/api/v1/partnerships/{id}/transactions"), "biz-a", "owner", Some(&reversal), &[("idempotency-key", "v2")]).await;
+    let payer = net
+        .call(
+            "POST",
+            &format!("/api/v1/partnerships/{id}/transactions"),
+            "biz-a",
+            "owner",
+            Some(&reversal),
+            &[("idempotency-key", "v2")],
+        )
+        .await;
     assert_eq!(payer.code(), "NOT_THE_RECORDER");
-    let by_owner = net.call("POST", &format!("/api/v1/partnerships/{id}/transactions"), "biz-b", "owner", Some(&reversal), &[("idempotency-key", "v3")]).await;
+    let by_owner = net
+        .call(
+            "POST",
+            &format!("/api/v1/partnerships/{id}/transactions"),
+            "biz-b",
+            "owner",
+            Some(&reversal),
+            &[("idempotency-key", "v3")],
+        )
+        .await;
     assert_eq!((by_owner.status, by_owner.json["netAToB"].as_i64()), (201, Some(-50)), "{}", by_owner.json);
     assert_eq!(net.balance("cust-1", "biz-a").await, 100);
 }
@@ -337,16 +501,38 @@ async fn hybrid_reversed_pairs_give_their_places_back() {
     for i in 0..3 {
         let r = net.record(&id, "biz-b", &format!("r{i}"), redeem.clone()).await;
         assert_eq!((r.status, r.json["calculation"]["ordinal"].as_u64()), (201, Some(1)), "pair {i}: {}", r.json);
-        let back = net.record(&id, "biz-b", &format!("v{i}"), json!({ "type": "REVERSAL", "reverses": r.json["id"], "reason": "undone" })).await;
+        let back = net
+            .record(
+                &id,
+                "biz-b",
+                &format!("v{i}"),
+                json!({ "type": "REVERSAL", "reverses": r.json["id"], "reason": "undone" }),
+            )
+            .await;
         assert_eq!(back.status, 201, "{}", back.json);
     }
     // The first real sale is the period's first: base rate, $0.50 on $10.
     let real = net.record(&id, "biz-b", "real-1", redeem.clone()).await;
-    assert_eq!((real.json["calculation"]["ordinal"].as_u64(), real.json["netAToB"].as_i64()), (Some(1), Some(50)), "{}", real.json);
+    assert_eq!(
+        (real.json["calculation"]["ordinal"].as_u64(), real.json["netAToB"].as_i64()),
+        (Some(1), Some(50)),
+        "{}",
+        real.json
+    );
     let second = net.record(&id, "biz-b", "real-2", redeem.clone()).await;
     let third = net.record(&id, "biz-b", "real-3", redeem).await;
-    assert_eq!((second.json["calculation"]["ordinal"].as_u64(), second.json["netAToB"].as_i64()), (Some(2), Some(50)), "{}", second.json);
-    assert_eq!((third.json["calculation"]["ordinal"].as_u64(), third.json["netAToB"].as_i64()), (Some(3), Some(100)), "the bonus from the 3rd: {}", third.json);
+    assert_eq!(
+        (second.json["calculation"]["ordinal"].as_u64(), second.json["netAToB"].as_i64()),
+        (Some(2), Some(50)),
+        "{}",
+        second.json
+    );
+    assert_eq!(
+        (third.json["calculation"]["ordinal"].as_u64(), third.json["netAToB"].as_i64()),
+        (Some(3), Some(100)),
+        "the bonus from the 3rd: {}",
+        third.json
+    );
 }
 
 /// The spec's degraded mode: a sale is judged by the partnership's status
@@ -361,34 +547,75 @@ async fn an_offline_sale_is_judged_by_the_status_and_terms_when_it_happened() {
     let status = |s: &str| json!({ "status": s, "reason": "test" });
 
     net.env.clock.set(datetime!(2026-03-06 10:00 UTC));
-    assert_eq!(net.owner("PATCH", &format!("/api/v1/partnerships/{id}/status"), "biz-a", status("PAUSED")).await.status, 200);
+    assert_eq!(
+        net.owner("PATCH", &format!("/api/v1/partnerships/{id}/status"), "biz-a", status("PAUSED")).await.status,
+        200
+    );
     net.env.clock.set(datetime!(2026-03-06 12:00 UTC));
     let before_pause = net.record(&id, "biz-b", "s1", redeem_at("2026-03-06T09:00:00Z")).await;
     assert_eq!(before_pause.status, 201, "made while active, synced during the pause: {}", before_pause.json);
-    assert_eq!(net.record(&id, "biz-b", "s2", redeem_at("2026-03-06T11:00:00Z")).await.code(), "PARTNERSHIP_NOT_ACTIVE");
+    assert_eq!(
+        net.record(&id, "biz-b", "s2", redeem_at("2026-03-06T11:00:00Z")).await.code(),
+        "PARTNERSHIP_NOT_ACTIVE"
+    );
     net.env.clock.set(datetime!(2026-03-07 10:00 UTC));
-    assert_eq!(net.owner("PATCH", &format!("/api/v1/partnerships/{id}/status"), "biz-a", status("ACTIVE")).await.status, 200);
+    assert_eq!(
+        net.owner("PATCH", &format!("/api/v1/partnerships/{id}/status"), "biz-a", status("ACTIVE")).await.status,
+        200
+    );
     let during_pause = net.record(&id, "biz-b", "s3", redeem_at("2026-03-06T11:30:00Z")).await;
-    assert_eq!(during_pause.code(), "PARTNERSHIP_NOT_ACTIVE", "made during the pause, synced after: {}", during_pause.json);
+    assert_eq!(
+        during_pause.code(),
+        "PARTNERSHIP_NOT_ACTIVE",
+        "made during the pause, synced after: {}",
+        during_pause.json
+    );
 
     // New terms from 03-08 10:00: a sale made before is charged by the old.
     net.env.clock.set(datetime!(2026-03-08 10:00 UTC));
     let ten = json!({ "revenueSharingTerms": { "type": "PERCENTAGE", "businessAShare": 10, "businessBShare": 10, "settlementFrequency": "MONTHLY" } });
     assert_eq!(net.owner("PUT", &format!("/api/v1/partnerships/{id}"), "biz-a", ten).await.status, 200);
-    assert_eq!(net.owner("PATCH", &format!("/api/v1/partnerships/{id}/terms"), "biz-b", json!({ "version": 2, "decision": "ACCEPT" })).await.status, 200);
+    assert_eq!(
+        net.owner(
+            "PATCH",
+            &format!("/api/v1/partnerships/{id}/terms"),
+            "biz-b",
+            json!({ "version": 2, "decision": "ACCEPT" })
+        )
+        .await
+        .status,
+        200
+    );
     net.env.clock.set(datetime!(2026-03-08 12:00 UTC));
     let old_terms = net.record(&id, "biz-b", "s4", redeem_at("2026-03-08T09:00:00Z")).await;
-    assert_eq!((old_terms.status, old_terms.json["termsVersion"].as_u64(), old_terms.json["netAToB"].as_i64()), (201, Some(1), Some(50)), "{}", old_terms.json);
-    let new_terms = net.record(&id, "biz-b", "s5", json!({ "type": "REDEEM", "customerId": "cust-1", "points": 100 })).await;
-    assert_eq!((new_terms.json["termsVersion"].as_u64(), new_terms.json["netAToB"].as_i64()), (Some(2), Some(100)), "{}", new_terms.json);
+    assert_eq!(
+        (old_terms.status, old_terms.json["termsVersion"].as_u64(), old_terms.json["netAToB"].as_i64()),
+        (201, Some(1), Some(50)),
+        "{}",
+        old_terms.json
+    );
+    let new_terms =
+        net.record(&id, "biz-b", "s5", json!({ "type": "REDEEM", "customerId": "cust-1", "points": 100 })).await;
+    assert_eq!(
+        (new_terms.json["termsVersion"].as_u64(), new_terms.json["netAToB"].as_i64()),
+        (Some(2), Some(100)),
+        "{}",
+        new_terms.json
+    );
 
     // Terminated: a sale made before the end still counts; after, not.
     net.env.clock.set(datetime!(2026-03-09 10:00 UTC));
-    assert_eq!(net.owner("PATCH", &format!("/api/v1/partnerships/{id}/status"), "biz-a", status("TERMINATED")).await.status, 200);
+    assert_eq!(
+        net.owner("PATCH", &format!("/api/v1/partnerships/{id}/status"), "biz-a", status("TERMINATED")).await.status,
+        200
+    );
     net.env.clock.set(datetime!(2026-03-09 12:00 UTC));
     let before_end = net.record(&id, "biz-b", "s6", redeem_at("2026-03-08T20:00:00Z")).await;
     assert_eq!(before_end.status, 201, "{}", before_end.json);
-    assert_eq!(net.record(&id, "biz-b", "s7", redeem_at("2026-03-09T11:00:00Z")).await.code(), "PARTNERSHIP_NOT_ACTIVE");
+    assert_eq!(
+        net.record(&id, "biz-b", "s7", redeem_at("2026-03-09T11:00:00Z")).await.code(),
+        "PARTNERSHIP_NOT_ACTIVE"
+    );
 }
 
 /// The directory's "loyal customers": distinct customers holding a balance

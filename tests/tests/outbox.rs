@@ -17,7 +17,8 @@ async fn pending_events_spread_over_shards_and_the_drain_publishes_them_all() {
         env.app.db.put_item().table_name(env.app.table()).set_item(Some(put.item)).send().await.unwrap();
     }
     let items = items_with_pk_prefix(&env.app, "OUTBOX#").await;
-    let shards: BTreeSet<String> = items.iter().filter_map(|i| i.get("GSI1PK")).map(|v| v.as_s().unwrap().clone()).collect();
+    let shards: BTreeSet<String> =
+        items.iter().filter_map(|i| i.get("GSI1PK")).map(|v| v.as_s().unwrap().clone()).collect();
     assert!(shards.len() >= 4 && shards.iter().all(|s| s.starts_with("OUTBOX#PENDING#")), "{shards:?}");
     assert_eq!(outbox::drain(&env.app).await.unwrap(), 40);
     assert_eq!(outbox::drain(&env.app).await.unwrap(), 0);

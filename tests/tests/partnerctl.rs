@@ -24,13 +24,20 @@ async fn runbook_steps_signed_by_partnerctl_are_accepted_and_a_wrong_key_is_not(
     assert_eq!((dry.status, dry.json["dryRun"].as_bool()), (200, Some(true)), "{}", dry.json);
     let pending = send(&env, "refunds pending", &key).await;
     assert_eq!(pending.status, 200, "{}", pending.json);
-    assert!(cli::render(&pending.json).contains("refunds") || pending.json["refunds"].as_array().is_some_and(Vec::is_empty));
+    assert!(
+        cli::render(&pending.json).contains("refunds") || pending.json["refunds"].as_array().is_some_and(Vec::is_empty)
+    );
     let seat = send(&env, &format!("seats allocate {}", wallet(1)), &key).await;
     assert_eq!((seat.status, seat.json["seat"]["wallet"].as_str()), (201, Some(wallet(1).as_str())), "{}", seat.json);
     let status = send(&env, "cycle status --month 2026-03", &key).await;
     assert_eq!(status.status, 200, "{}", status.json);
     let frozen = send(&env, "config freeze --reason drill", &key).await;
-    assert_eq!((frozen.status, frozen.json["stats"]["refill"]["frozen"].as_bool()), (200, Some(true)), "{}", frozen.json);
+    assert_eq!(
+        (frozen.status, frozen.json["stats"]["refill"]["frozen"].as_bool()),
+        (200, Some(true)),
+        "{}",
+        frozen.json
+    );
     // Someone else's key is not an admin's.
     let stranger = ed25519_dalek::SigningKey::from_bytes(&[9u8; 32]);
     assert_eq!(send(&env, "refunds pending", &stranger).await.code(), "NOT_ADMIN");

@@ -3,7 +3,10 @@
 //! path, every refusal, racing verifies, seats, the ledger, reconciliation.
 
 use ed25519_dalek::SigningKey;
-use functions::handlers::{credits_adjust, credits_get, credits_reverse, payments_gate, payments_intents_create, payments_intents_verify, payments_reconciliation};
+use functions::handlers::{
+    credits_adjust, credits_get, credits_reverse, payments_gate, payments_intents_create, payments_intents_verify,
+    payments_reconciliation,
+};
 use futures::future::join_all;
 use integration_tests::*;
 use serde_json::{json, Value};
@@ -23,7 +26,13 @@ struct Pay {
 
 async fn setup() -> Pay {
     let (url, node) = solana_rpc::start().await;
-    let env = env_with(&[("SOLANA_RPC_URL", &url), ("TOKEN_MINT", MINT), ("TREASURY_WALLET", TREASURY), ("CREDIT_PRICE_BASE_UNITS", "10000")]).await;
+    let env = env_with(&[
+        ("SOLANA_RPC_URL", &url),
+        ("TOKEN_MINT", MINT),
+        ("TREASURY_WALLET", TREASURY),
+        ("CREDIT_PRICE_BASE_UNITS", "10000"),
+    ])
+    .await;
     Pay { env, node, url, buyer: SigningKey::from_bytes(&[55; 32]) }
 }
 
@@ -78,7 +87,14 @@ async fn a_verified_purchase_credits_once() {
     assert_eq!(ledger.json["entries"].as_array().unwrap().len(), 1);
     assert_eq!(ledger.json["entries"][0]["txSignature"], sig(1));
     // Admin reads any wallet.
-    let admin_view = reply(dispatch(p.env.app.clone(), p.env.admin("GET", &format!("/api/credits?wallet={}", p.buyer_wallet()), None), credits_get::handle).await);
+    let admin_view = reply(
+        dispatch(
+            p.env.app.clone(),
+            p.env.admin("GET", &format!("/api/credits?wallet={}", p.buyer_wallet()), None),
+            credits_get::handle,
+        )
+        .await,
+    );
     assert_eq!(admin_view.json["balance"], 25);
 }
 
@@ -86,7 +102,10 @@ async fn a_verified_purchase_credits_once() {
 async fn fifty_racing_verifies_credit_once() {
     let p = setup().await;
     let wallet = Wallet::parse(&p.buyer_wallet()).unwrap();
-    let intent = service::create_intent(&p.env.app, &wallet, serde_json::from_str(r#"{"kind":"CREDITS","credits":7}"#).unwrap()).await.unwrap();
+    let intent =
+        service::create_intent(&p.env.app, &wallet, serde_json::from_str(r#"{"kind":"CREDITS","credits":7}"#).unwrap())
+            .await
+            .unwrap();
     p.chain(&sig(2), p.pays(&serde_json::to_value(&intent).unwrap(), 70_000));
     let results = join_all((0..50).map(|_| {
         let app = p.env.app.clone();
@@ -115,7 +134,10 @@ async fn every_refusal_has_its_code_and_retryable_ones_keep_the_intent() {
     let reference = a["reference"].as_str().unwrap();
     let me = p.buyer_wallet();
     p.chain(&sig(10), solana_rpc::transfer(&me, TREASURY, MINT, reference, 100_000, true));
-    p.chain(&sig(11), solana_rpc::transfer(&me, TREASURY, "So11111111111111111111111111111111111111112", reference, 100_000, false));
+    p.chain(
+        &sig(11),
+        solana_rpc::transfer(&me, TREASURY, "So11111111111111111111111111111111111111112", reference, 100_000, false),
+    );
     p.chain(&sig(12), solana_rpc::transfer(&me, TREASURY, MINT, reference, 99_999, false));
     p.chain(&sig(13), solana_rpc::transfer(&wallet(9), TREASURY, MINT, reference, 100_000, false));
     p.chain(&sig(14), solana_rpc::transfer(&me, TREASURY, MINT, "11111111111111111111111111111111", 100_000, false));
@@ -162,16 +184,35 @@ async fn every_refusal_has_its_code_and_retryable_ones_keep_the_intent() {
     p.node.lock().unwrap().down = false;
 
     // The kill switch gates verification without a deploy.
-    let gate = reply(dispatch(p.env.app.clone(), p.env.admin("POST", "/api/payments/gate", Some(r#"{"verifyGated":true,"note":"incident 7"}"#)), payments_gate::handle).await);
+    let gate = reply(
+        dispatch(
+            p.env.app.clone(),
+            p.env.admin("POST", "/api/payments/gate", Some(r#"{"verifyGated":true,"note":"incident 7"}"#)),
+            payments_gate::handle,
+        )
+        .await,
+    );
     assert_eq!(gate.status, 200);
     let r = p.verify(&p.buyer, d["intentId"].as_str().unwrap(), &sig(23)).await;
     assert_eq!((r.status, r.code()), (503, "VERIFY_GATED"));
     p.env.clock.advance(time::Duration::seconds(1));
-    reply(dispatch(p.env.app.clone(), p.env.admin("POST", "/api/payments/gate", Some(r#"{"verifyGated":false,"note":"resolved"}"#)), payments_gate::handle).await);
+    reply(
+        dispatch(
+            p.env.app.clone(),
+            p.env.admin("POST", "/api/payments/gate", Some(r#"{"verifyGated":false,"note":"resolved"}"#)),
+            payments_gate::handle,
+        )
+        .await,
+    );
     assert_eq!(store::balance(&p.env.app, &me).await.unwrap(), 10);
 
     // Bad intent bodies.
-    for (body, code) in [(r#"{"kind":"CREDITS"}"#, "MISSING_FIELD"), (r#"{"kind":"CREDITS","credits":0}"#, "INVALID_CREDITS"), (r#"{"kind":"GOLD"}"#, "INVALID_FIELD"), (r#"{"kind":"SEAT","credits":3}"#, "INVALID_FIELD")] {
+    for (body, code) in [
+        (r#"{"kind":"CREDITS"}"#, "MISSING_FIELD"),
+        (r#"{"kind":"CREDITS","credits":0}"#, "INVALID_CREDITS"),
+        (r#"{"kind":"GOLD"}"#, "INVALID_FIELD"),
+        (r#"{"kind":"SEAT","credits":3}"#, "INVALID_FIELD"),
+    ] {
         assert_eq!(p.create(&p.buyer, body).await.code(), code, "{body}");
     }
 }
@@ -193,7 +234,17 @@ async fn a_seat_intent_allocates_through_the_cap_or_is_refunded() {
     }
     let late = SigningKey::from_bytes(&[57; 32]);
     let intent = p.create(&late, r#"{"kind":"SEAT"}"#).await.json["intent"].clone();
-    p.chain(&sig(31), solana_rpc::transfer(&wallet_of(&late), TREASURY, MINT, intent["reference"].as_str().unwrap(), 1_000_000_000, false));
+    p.chain(
+        &sig(31),
+        solana_rpc::transfer(
+            &wallet_of(&late),
+            TREASURY,
+            MINT,
+            intent["reference"].as_str().unwrap(),
+            1_000_000_000,
+            false,
+        ),
+    );
     let full = p.verify(&late, intent["intentId"].as_str().unwrap(), &sig(31)).await;
     assert_eq!((full.status, full.code()), (409, "SEAT_CAP_REACHED"), "{}", full.json);
     let again = p.verify(&late, intent["intentId"].as_str().unwrap(), &sig(31)).await;
@@ -221,20 +272,29 @@ async fn adjustments_and_reversals_are_audited_entries() {
             }
         }
     };
-    let r = post("/api/credits/adjustments", json!({ "wallet": w, "amount": -5, "note": "clawback" }).to_string()).await;
+    let r =
+        post("/api/credits/adjustments", json!({ "wallet": w, "amount": -5, "note": "clawback" }).to_string()).await;
     assert_eq!((r.status, r.code()), (422, "INSUFFICIENT_BALANCE"));
     let r = post("/api/credits/adjustments", json!({ "wallet": w, "amount": 5, "note": " " }).to_string()).await;
     assert_eq!(r.code(), "MISSING_NOTE");
-    let credit = post("/api/credits/adjustments", json!({ "wallet": w, "amount": 40, "note": "goodwill" }).to_string()).await;
+    let credit =
+        post("/api/credits/adjustments", json!({ "wallet": w, "amount": 40, "note": "goodwill" }).to_string()).await;
     assert_eq!(credit.status, 201, "{}", credit.json);
     let entry_id = credit.json["entry"]["entryId"].as_str().unwrap().to_string();
-    let rev = post("/api/credits/reversals", json!({ "wallet": w, "entryId": entry_id, "note": "issued twice" }).to_string()).await;
+    let rev =
+        post("/api/credits/reversals", json!({ "wallet": w, "entryId": entry_id, "note": "issued twice" }).to_string())
+            .await;
     assert_eq!(rev.status, 201, "{}", rev.json);
     assert_eq!(rev.json["entry"]["amount"], -40);
     assert_eq!(rev.json["entry"]["reverses"], entry_id.as_str());
-    let twice = post("/api/credits/reversals", json!({ "wallet": w, "entryId": entry_id, "note": "again" }).to_string()).await;
+    let twice =
+        post("/api/credits/reversals", json!({ "wallet": w, "entryId": entry_id, "note": "again" }).to_string()).await;
     assert_eq!((twice.status, twice.code()), (409, "ENTRY_ALREADY_REVERSED"));
-    let neg = post("/api/credits/adjustments", json!({ "wallet": w, "amount": -3, "note": "explicit overdraft", "allowNegative": true }).to_string()).await;
+    let neg = post(
+        "/api/credits/adjustments",
+        json!({ "wallet": w, "amount": -3, "note": "explicit overdraft", "allowNegative": true }).to_string(),
+    )
+    .await;
     assert_eq!(neg.status, 201);
     assert_eq!(store::balance(&p.env.app, &w).await.unwrap(), -3);
     let report = reconcile::run(&p.env.app).await.unwrap();
@@ -248,34 +308,60 @@ async fn reconciliation_reports_nothing_on_a_clean_ledger_and_finds_injected_dri
     let p = setup().await;
     let wallet_s = p.buyer_wallet();
     let wallet = Wallet::parse(&wallet_s).unwrap();
-    let intent = service::create_intent(&p.env.app, &wallet, serde_json::from_str(r#"{"kind":"CREDITS","credits":3}"#).unwrap()).await.unwrap();
+    let intent =
+        service::create_intent(&p.env.app, &wallet, serde_json::from_str(r#"{"kind":"CREDITS","credits":3}"#).unwrap())
+            .await
+            .unwrap();
     let rpc = JsonRpcClient::new(p.env.app.http().clone(), &p.url);
     // Fails first (not yet finalized), then verifies.
-    assert_eq!(service::verify(&p.env.app, &rpc, &wallet, &intent.intent_id, &sig(40)).await.unwrap_err().code, "TX_NOT_FOUND");
+    assert_eq!(
+        service::verify(&p.env.app, &rpc, &wallet, &intent.intent_id, &sig(40)).await.unwrap_err().code,
+        "TX_NOT_FOUND"
+    );
     p.chain(&sig(40), p.pays(&serde_json::to_value(&intent).unwrap(), 30_000));
     service::verify(&p.env.app, &rpc, &wallet, &intent.intent_id, &sig(40)).await.unwrap();
-    let stale = service::create_intent(&p.env.app, &wallet, serde_json::from_str(r#"{"kind":"CREDITS","credits":1}"#).unwrap()).await.unwrap();
+    let stale =
+        service::create_intent(&p.env.app, &wallet, serde_json::from_str(r#"{"kind":"CREDITS","credits":1}"#).unwrap())
+            .await
+            .unwrap();
     let clean = reconcile::run(&p.env.app).await.unwrap();
     assert!(clean.zero_drift && clean.drift.is_empty());
-    assert!(clean.duplicate_tx_signatures.is_empty() && clean.missing_credits.is_empty() && clean.negative_balances.is_empty());
+    assert!(
+        clean.duplicate_tx_signatures.is_empty()
+            && clean.missing_credits.is_empty()
+            && clean.negative_balances.is_empty()
+    );
     assert_eq!((clean.verified_intents, clean.expected_credits, clean.applied_credits), (1, 3, 3));
     assert_eq!(clean.failed_then_verified, vec![intent.intent_id.clone()]);
     assert!(clean.stale_pending_intents.is_empty());
 
     // Inject drift and a duplicate straight into the table.
-    p.env.app.db.update_item().table_name(p.env.app.table())
+    p.env
+        .app
+        .db
+        .update_item()
+        .table_name(p.env.app.table())
         .key("PK", aws_sdk_dynamodb::types::AttributeValue::S(format!("LEDGER#{wallet_s}")))
         .key("SK", aws_sdk_dynamodb::types::AttributeValue::S("BALANCE".into()))
         .update_expression("ADD balance :five")
         .expression_attribute_values(":five", aws_sdk_dynamodb::types::AttributeValue::N("5".into()))
-        .send().await.unwrap();
+        .send()
+        .await
+        .unwrap();
     let mut dup = store::all_entries(&p.env.app, &wallet_s).await.unwrap()[0].clone();
     dup.entry_id = format!("{}#dup", dup.entry_id);
     let item = store::entry_item(&p.env.app, &dup).unwrap().put.unwrap().item;
     p.env.app.db.put_item().table_name(p.env.app.table()).set_item(Some(item)).send().await.unwrap();
     p.env.clock.advance(time::Duration::hours(2));
 
-    let r = reply(dispatch(p.env.app.clone(), p.env.admin("GET", "/api/payments/reconciliation?fresh=true", None), payments_reconciliation::handle).await);
+    let r = reply(
+        dispatch(
+            p.env.app.clone(),
+            p.env.admin("GET", "/api/payments/reconciliation?fresh=true", None),
+            payments_reconciliation::handle,
+        )
+        .await,
+    );
     assert_eq!(r.status, 200, "{}", r.json);
     assert_eq!(r.json["zeroDrift"], false);
     // balance 3 + 5 injected = 8; entries 3 + 3 duplicated = 6.
@@ -289,7 +375,11 @@ async fn a_seat_paid_before_a_freeze_and_verified_during_it_is_refunded_not_lost
     let p = setup().await;
     let intent = p.create(&p.buyer, r#"{"kind":"SEAT"}"#).await.json["intent"].clone();
     p.chain(&sig(40), p.pays(&intent, 1_000_000_000));
-    let update = shared::program::domain::ConfigUpdate { refill_price: None, refill_frozen: Some(true), reason: Some("incident".into()) };
+    let update = shared::program::domain::ConfigUpdate {
+        refill_price: None,
+        refill_frozen: Some(true),
+        reason: Some("incident".into()),
+    };
     shared::program::service::update_config(&p.env.app, "admin", update, None).await.unwrap();
 
     let id = intent["intentId"].as_str().unwrap();
@@ -324,7 +414,9 @@ async fn a_payment_made_in_time_is_credited_however_late_it_is_verified() {
 
     // Paid after the intent expired: refused, and recorded for an operator.
     let b = p.create(&p.buyer, &mk(3)).await.json["intent"].clone();
-    let expires = time::OffsetDateTime::parse(b["expiresAt"].as_str().unwrap(), &time::format_description::well_known::Rfc3339).unwrap();
+    let expires =
+        time::OffsetDateTime::parse(b["expiresAt"].as_str().unwrap(), &time::format_description::well_known::Rfc3339)
+            .unwrap();
     let mut late = p.pays(&b, 30_000);
     late["blockTime"] = json!(expires.unix_timestamp() + 1);
     p.chain(&sig(51), late);
@@ -334,6 +426,9 @@ async fn a_payment_made_in_time_is_credited_however_late_it_is_verified() {
     let report = reconcile::run(&p.env.app).await.unwrap();
     assert_eq!(report.late_payments.len(), 1);
     let row = &report.late_payments[0];
-    assert_eq!((row.intent_id.as_str(), row.tx_signature.as_str(), row.amount_base_units), (b["intentId"].as_str().unwrap(), sig(51).as_str(), 30_000));
+    assert_eq!(
+        (row.intent_id.as_str(), row.tx_signature.as_str(), row.amount_base_units),
+        (b["intentId"].as_str().unwrap(), sig(51).as_str(), 30_000)
+    );
     assert_eq!(store::balance(&p.env.app, &p.buyer_wallet()).await.unwrap(), 2, "only the in-time payment credited");
 }

@@ -11,7 +11,8 @@ use shared::seats::{domain::Wallet, service as seats};
 
 async fn one_refund(env: &TestEnv) -> String {
     seats::allocate(&env.app, "admin", &Wallet::parse(&wallet(1)).unwrap(), None).await.unwrap();
-    let exec = cycle::execute(&env.app, MonthKey::parse("2026-03").unwrap(), "admin", "payout test", None).await.unwrap();
+    let exec =
+        cycle::execute(&env.app, MonthKey::parse("2026-03").unwrap(), "admin", "payout test", None).await.unwrap();
     exec.eliminated[0].refund_id.clone()
 }
 
@@ -57,7 +58,10 @@ async fn the_manual_provider_leaves_the_refund_for_an_operator_and_bad_jobs_fail
     let env = env().await;
     let refund_id = one_refund(&env).await;
     let job = serde_json::json!({ "refundId": refund_id }).to_string();
-    let resp = refund_payout_worker::run(env.app.clone(), &ManualPayouts, event(&[("ok", job), ("bad", "not json".into())])).await.unwrap();
+    let resp =
+        refund_payout_worker::run(env.app.clone(), &ManualPayouts, event(&[("ok", job), ("bad", "not json".into())]))
+            .await
+            .unwrap();
     let failed: Vec<_> = resp.batch_item_failures.iter().map(|f| f.item_identifier.clone()).collect();
     assert_eq!(failed, ["bad"]);
     assert_eq!(refund_store::get(&env.app, &refund_id).await.unwrap().unwrap().status, RefundStatus::Pending);
@@ -66,14 +70,31 @@ async fn the_manual_provider_leaves_the_refund_for_an_operator_and_bad_jobs_fail
 /// Plays the SQS event source mapping against moto: receive, invoke,
 /// delete what succeeded; failures become visible again at once.
 async fn pump(env: &TestEnv, queue: &str, provider: &HttpPayouts) -> usize {
-    let out = env.app.sqs.receive_message().queue_url(queue).max_number_of_messages(10).visibility_timeout(0).send().await.unwrap();
+    let out = env
+        .app
+        .sqs
+        .receive_message()
+        .queue_url(queue)
+        .max_number_of_messages(10)
+        .visibility_timeout(0)
+        .send()
+        .await
+        .unwrap();
     let msgs = out.messages.unwrap_or_default();
-    let pairs: Vec<(String, String)> = msgs.iter().map(|m| (m.message_id.clone().unwrap(), m.body.clone().unwrap())).collect();
+    let pairs: Vec<(String, String)> =
+        msgs.iter().map(|m| (m.message_id.clone().unwrap(), m.body.clone().unwrap())).collect();
     let refs: Vec<(&str, String)> = pairs.iter().map(|(i, b)| (i.as_str(), b.clone())).collect();
     let resp = refund_payout_worker::run(env.app.clone(), provider, event(&refs)).await.unwrap();
     for m in &msgs {
         if !resp.batch_item_failures.iter().any(|f| Some(&f.item_identifier) == m.message_id.as_ref()) {
-            env.app.sqs.delete_message().queue_url(queue).receipt_handle(m.receipt_handle.clone().unwrap()).send().await.unwrap();
+            env.app
+                .sqs
+                .delete_message()
+                .queue_url(queue)
+                .receipt_handle(m.receipt_handle.clone().unwrap())
+                .send()
+                .await
+                .unwrap();
         }
     }
     msgs.len()
@@ -88,14 +109,22 @@ async fn failing_payouts_are_retried_then_dead_lettered() {
     // A provider that is down for good.
     let (url, server) = payout_server::start(u32::MAX).await;
     let provider = HttpPayouts::new(&url);
-    env.app.sqs.send_message().queue_url(&queues.main).message_body(serde_json::json!({ "refundId": refund_id }).to_string()).send().await.unwrap();
+    env.app
+        .sqs
+        .send_message()
+        .queue_url(&queues.main)
+        .message_body(serde_json::json!({ "refundId": refund_id }).to_string())
+        .send()
+        .await
+        .unwrap();
 
     let mut receives = 0;
     for _ in 0..10 {
         receives += pump(&env, &queues.main, &provider).await;
     }
     assert_eq!(receives, 3, "maxReceiveCount is 3");
-    let dlq = env.app.sqs.receive_message().queue_url(&queues.dead_letter).send().await.unwrap().messages.unwrap_or_default();
+    let dlq =
+        env.app.sqs.receive_message().queue_url(&queues.dead_letter).send().await.unwrap().messages.unwrap_or_default();
     assert_eq!(dlq.len(), 1);
     assert!(dlq[0].body.as_deref().unwrap().contains(&refund_id));
     let refund = refund_store::get(&env.app, &refund_id).await.unwrap().unwrap();
@@ -128,7 +157,10 @@ async fn a_retry_after_a_rejection_is_a_new_payout_request_and_pays_once() {
     let queue = env.app.settings.refund_payout_queue_url.clone().unwrap();
     pump(&env, &queue, &provider).await;
     let rejected = refund_store::get(&env.app, &refund_id).await.unwrap().unwrap();
-    assert_eq!((rejected.status, rejected.failure_reason.as_deref()), (RefundStatus::Failed, Some("destination wallet closed")));
+    assert_eq!(
+        (rejected.status, rejected.failure_reason.as_deref()),
+        (RefundStatus::Failed, Some("destination wallet closed"))
+    );
 
     // The operator retries: a new round, so a new key the provider has not answered.
     refunds::act(&env.app, "admin", &refund_id, shared::refunds::domain::RefundAction::Retry, None).await.unwrap();

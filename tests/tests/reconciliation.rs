@@ -54,7 +54,10 @@ async fn the_route_serves_the_stored_report_and_recomputes_only_when_asked() {
     assert_eq!((first.status, first.json["walletsChecked"].as_u64()), (200, Some(3)), "{}", first.json);
     seed_wallets(&env, 5).await;
     let cached = get("/api/payments/reconciliation").await;
-    assert_eq!((cached.json["runId"].clone(), cached.json["walletsChecked"].as_u64()), (first.json["runId"].clone(), Some(3)));
+    assert_eq!(
+        (cached.json["runId"].clone(), cached.json["walletsChecked"].as_u64()),
+        (first.json["runId"].clone(), Some(3))
+    );
     let fresh = get("/api/payments/reconciliation?fresh=true").await;
     assert_eq!(fresh.json["walletsChecked"].as_u64(), Some(5));
     assert_ne!(fresh.json["runId"], first.json["runId"]);

@@ -64,7 +64,9 @@ async fn a_freeze_refuses_seats_keeps_the_cycle_and_refunds_running_and_lifts() 
     let refused = allocate(&env, 50).await;
     assert_eq!((refused.status, refused.code()), (409, "REFILL_FROZEN"), "{}", refused.json);
     let w = Wallet::parse(&wallet(51)).unwrap();
-    let intent = shared::payments::service::create_intent(&env.app, &w, serde_json::from_str(r#"{"kind":"SEAT"}"#).unwrap()).await;
+    let intent =
+        shared::payments::service::create_intent(&env.app, &w, serde_json::from_str(r#"{"kind":"SEAT"}"#).unwrap())
+            .await;
     assert_eq!(intent.unwrap_err().code, "REFILL_FROZEN");
 
     // Freezing again keeps the first freeze and publishes again (a retry
@@ -72,13 +74,24 @@ async fn a_freeze_refuses_seats_keeps_the_cycle_and_refunds_running_and_lifts() 
     let again = post_config(&env, json!({ "refillFrozen": true, "reason": "retry" })).await;
     assert_eq!(again.json["stats"]["refill"]["frozenAt"], frozen_at.as_str());
     let priced = post_config(&env, json!({ "refillPriceUsd": 1200, "reason": "new price" })).await;
-    assert_eq!((priced.json["stats"]["refill"]["frozen"].clone(), priced.json["refillPriceCents"].clone()), (json!(true), json!(120_000)));
+    assert_eq!(
+        (priced.json["stats"]["refill"]["frozen"].clone(), priced.json["refillPriceCents"].clone()),
+        (json!(true), json!(120_000))
+    );
 
     // The cycle and the refund pipeline keep running.
     let month = MonthKey::of(env.now_instant()).previous();
     let run = cycle::execute(&env.app, month, "scheduler", "monthly-bottom-10", None).await.unwrap();
     assert_eq!(run.eliminated.len(), 10);
-    let done = refunds::act(&env.app, "admin", &run.eliminated[0].refund_id, RefundAction::Complete { tx_hash: "tx-1".into() }, None).await.unwrap();
+    let done = refunds::act(
+        &env.app,
+        "admin",
+        &run.eliminated[0].refund_id,
+        RefundAction::Complete { tx_hash: "tx-1".into() },
+        None,
+    )
+    .await
+    .unwrap();
     assert_eq!(done.status, shared::refunds::domain::RefundStatus::Completed);
     assert_eq!(allocate(&env, 52).await.code(), "REFILL_FROZEN", "freed seats stay closed while frozen");
 
@@ -88,14 +101,24 @@ async fn a_freeze_refuses_seats_keeps_the_cycle_and_refunds_running_and_lifts() 
     assert_eq!(open.json["stats"]["refill"]["frozen"], false);
     assert!(open.json["stats"]["refill"].get("frozenAt").is_none());
     assert_eq!(allocate(&env, 53).await.status, 201);
-    assert_eq!(items_with_pk_prefix(&env.app, "AUDIT#PROGRAM#").await.iter().filter(|r| r["action"].as_s().unwrap() == "program.refill_unfrozen").count(), 1);
+    assert_eq!(
+        items_with_pk_prefix(&env.app, "AUDIT#PROGRAM#")
+            .await
+            .iter()
+            .filter(|r| r["action"].as_s().unwrap() == "program.refill_unfrozen")
+            .count(),
+        1
+    );
 
     let events = env.drain_events(&sink).await;
     let kinds: Vec<&str> = events.iter().map(|(t, _)| t.as_str()).collect();
     assert_eq!(kinds.iter().filter(|k| **k == "RefillFrozen").count(), 2, "{events:?}");
     assert_eq!(kinds.iter().filter(|k| **k == "RefillUnfrozen").count(), 1, "{events:?}");
     let first = events.iter().find(|(t, _)| t == "RefillFrozen").unwrap();
-    assert_eq!((first.1["reason"].as_str(), first.1["frozenBy"].as_str()), (Some("rank dispute INC-7"), Some(admin_wallet().as_str())));
+    assert_eq!(
+        (first.1["reason"].as_str(), first.1["frozenBy"].as_str()),
+        (Some("rank dispute INC-7"), Some(admin_wallet().as_str()))
+    );
 }
 
 #[tokio::test]
@@ -115,7 +138,8 @@ async fn the_freeze_is_a_condition_in_the_allocation_not_a_read_before_it() {
         eliminated_at: None,
         eliminated_month: None,
     };
-    let audit = AuditEntry::new("admin", "seat.allocated", &seat_store::subject("late"), "2026-03-10T12:00:00Z", json!({}));
+    let audit =
+        AuditEntry::new("admin", "seat.allocated", &seat_store::subject("late"), "2026-03-10T12:00:00Z", json!({}));
     let outcome = seat_store::allocate(&env.app, &seat, config_version, &audit).await.unwrap();
     assert_eq!(outcome, seat_store::AllocateOutcome::ConfigRefused);
     // So does one holding the current version: the version alone is not the guard.
@@ -139,7 +163,11 @@ async fn a_freeze_racing_fifty_allocations_leaves_none_committed_after_it() {
     let app = env.app.clone();
     let freezer = tokio::spawn(async move {
         tokio::time::sleep(std::time::Duration::from_millis(60)).await;
-        let update = shared::program::domain::ConfigUpdate { refill_price: None, refill_frozen: Some(true), reason: Some("race".into()) };
+        let update = shared::program::domain::ConfigUpdate {
+            refill_price: None,
+            refill_frozen: Some(true),
+            reason: Some("race".into()),
+        };
         shared::program::service::update_config(&app, "admin", update, None).await.unwrap();
         // Seats taken by the moment the freeze committed.
         shared::program::store::load(&app).await.unwrap().stats.active_seats
@@ -157,7 +185,10 @@ async fn a_freeze_racing_fifty_allocations_leaves_none_committed_after_it() {
     assert_eq!(stats.active_seats, at_freeze, "a seat was taken after the freeze committed");
     assert_eq!(stats.active_seats, allocated);
     assert_eq!(count_with_pk_prefix(&env.app, "SEAT#").await as u32, allocated);
-    assert_eq!(seats::allocate(&env.app, "admin", &Wallet::parse(&wallet(99)).unwrap(), None).await.unwrap_err().code, "REFILL_FROZEN");
+    assert_eq!(
+        seats::allocate(&env.app, "admin", &Wallet::parse(&wallet(99)).unwrap(), None).await.unwrap_err().code,
+        "REFILL_FROZEN"
+    );
 }
 
 #[tokio::test]
@@ -168,7 +199,11 @@ async fn a_freeze_whose_publish_failed_is_still_announced_by_the_outbox_drain() 
     settings.event_bus_name = Some("no-such-bus".into());
     let mut dying = env.app.clone();
     dying.settings = std::sync::Arc::new(settings);
-    let update = shared::program::domain::ConfigUpdate { refill_price: None, refill_frozen: Some(true), reason: Some("incident".into()) };
+    let update = shared::program::domain::ConfigUpdate {
+        refill_price: None,
+        refill_frozen: Some(true),
+        reason: Some("incident".into()),
+    };
     shared::program::service::update_config(&dying, "admin", update, None).await.unwrap();
     assert!(env.drain_events(&sink).await.is_empty(), "the publish after the commit failed");
     assert_eq!(shared::platform::outbox::drain(&env.app).await.unwrap(), 1);

@@ -24,7 +24,11 @@ fn template_routes() -> BTreeSet<Route> {
             for (_, ev) in events {
                 if ev["Type"].as_str() == Some("HttpApi") {
                     let p = &ev["Properties"];
-                    out.insert((p["Method"].as_str().unwrap().to_uppercase(), p["Path"].as_str().unwrap().to_string(), binary.to_string()));
+                    out.insert((
+                        p["Method"].as_str().unwrap().to_uppercase(),
+                        p["Path"].as_str().unwrap().to_string(),
+                        binary.to_string(),
+                    ));
                 }
             }
         }
@@ -39,7 +43,11 @@ fn router_routes() -> BTreeSet<Route> {
     let mut out = BTreeSet::new();
     for (path, routes) in router {
         for r in routes.as_array().expect("routes list methods explicitly") {
-            out.insert((r["method"].as_str().unwrap().to_uppercase(), path.clone(), r["function"].as_str().unwrap().to_string()));
+            out.insert((
+                r["method"].as_str().unwrap().to_uppercase(),
+                path.clone(),
+                r["function"].as_str().unwrap().to_string(),
+            ));
         }
     }
     out
@@ -65,7 +73,8 @@ fn event_routes() -> BTreeSet<Route> {
 /// segment matching any one non-empty segment.
 fn path_matches(route: &str, raw: &str) -> bool {
     let (r, p): (Vec<&str>, Vec<&str>) = (route.split('/').collect(), raw.split('/').collect());
-    r.len() == p.len() && r.iter().zip(&p).all(|(r, p)| r == p || (r.starts_with('{') && r.ends_with('}') && !p.is_empty()))
+    r.len() == p.len()
+        && r.iter().zip(&p).all(|(r, p)| r == p || (r.starts_with('{') && r.ends_with('}') && !p.is_empty()))
 }
 
 #[test]
@@ -113,7 +122,10 @@ fn every_template_function_is_a_binary_and_every_binary_is_deployed() {
         .unwrap()
         .map(|e| function_of_sample(&e.unwrap().path()))
         .collect();
-    assert_eq!(deployed, sampled, "every function has a sample event named after it, and every sample names a function");
+    assert_eq!(
+        deployed, sampled,
+        "every function has a sample event named after it, and every sample names a function"
+    );
 }
 
 #[test]
@@ -224,9 +236,25 @@ fn every_openapi_operation_states_its_auth_outcomes_and_real_error_codes() {
 fn alarms_and_the_dashboard_watch_the_metrics_the_code_emits() {
     use shared::platform::metrics::names::*;
     let emitted = [
-        SEATS_ACTIVE, SEATS_OPEN, ELIMINATIONS, REFUNDS_PENDING, REFUNDS_OVERDUE, PAYOUTS_FAILED, WEBHOOK_EVENTS_RECEIVED, WEBHOOK_EVENTS_DUPLICATE, WEBHOOK_EVENTS_FAILED,
-        WEBHOOK_INVALID_SIGNATURES, CREDITS_GRANTED, CREDITS_REVERSED, RECONCILIATION_DRIFT, PARTNER_TRANSACTIONS, SETTLEMENTS_CALCULATED, SETTLEMENTS_DISPUTED, SETTLEMENTS_PROCESSED,
-        SETTLEMENT_DRIFT, RATE_LIMITED,
+        SEATS_ACTIVE,
+        SEATS_OPEN,
+        ELIMINATIONS,
+        REFUNDS_PENDING,
+        REFUNDS_OVERDUE,
+        PAYOUTS_FAILED,
+        WEBHOOK_EVENTS_RECEIVED,
+        WEBHOOK_EVENTS_DUPLICATE,
+        WEBHOOK_EVENTS_FAILED,
+        WEBHOOK_INVALID_SIGNATURES,
+        CREDITS_GRANTED,
+        CREDITS_REVERSED,
+        RECONCILIATION_DRIFT,
+        PARTNER_TRANSACTIONS,
+        SETTLEMENTS_CALCULATED,
+        SETTLEMENTS_DISPUTED,
+        SETTLEMENTS_PROCESSED,
+        SETTLEMENT_DRIFT,
+        RATE_LIMITED,
     ];
     let text = std::fs::read_to_string(repo_root().join("infra/template.yaml")).unwrap();
     let template = template();
@@ -245,7 +273,11 @@ fn alarms_and_the_dashboard_watch_the_metrics_the_code_emits() {
         assert!(dashboard.contains(&format!("MetricName=\\\"{metric}\\\"")), "{metric} is not on the dashboard");
     }
     for queue in ["RefundPayoutsDeadLetterQueue", "PaddleWebhooksDeadLetterQueue", "SettlementsDeadLetterQueue"] {
-        assert!(resources.iter().any(|(_, r)| r["Type"] == "AWS::CloudWatch::Alarm" && serde_yaml::to_string(&r["Properties"]["Dimensions"]).unwrap().contains(queue)), "no alarm on {queue}'s depth");
+        assert!(
+            resources.iter().any(|(_, r)| r["Type"] == "AWS::CloudWatch::Alarm"
+                && serde_yaml::to_string(&r["Properties"]["Dimensions"]).unwrap().contains(queue)),
+            "no alarm on {queue}'s depth"
+        );
     }
 }
 
@@ -259,12 +291,24 @@ fn the_bins_and_the_router_are_what_make_routes_writes_from_the_table() {
     use integration_tests::routes;
     let dir = repo_root().join("functions/src/bin");
     for (name, text) in routes::bin_files() {
-        assert_eq!(std::fs::read_to_string(dir.join(&name)).ok().as_deref(), Some(text.as_str()), "functions/src/bin/{name}: run `make routes`");
+        assert_eq!(
+            std::fs::read_to_string(dir.join(&name)).ok().as_deref(),
+            Some(text.as_str()),
+            "functions/src/bin/{name}: run `make routes`"
+        );
     }
-    assert_eq!(binaries().len(), FUNCTIONS.len(), "a functions/src/bin file without a line in the route table: run `make routes`");
+    assert_eq!(
+        binaries().len(),
+        FUNCTIONS.len(),
+        "a functions/src/bin file without a line in the route table: run `make routes`"
+    );
     let cargo = std::fs::read_to_string(repo_root().join("Cargo.toml")).unwrap();
-    assert!(cargo == routes::cargo_toml_with_router(), "the router in Cargo.toml is not the template's routes: run `make routes`");
+    assert!(
+        cargo == routes::cargo_toml_with_router(),
+        "the router in Cargo.toml is not the template's routes: run `make routes`"
+    );
     let routed: BTreeSet<String> = template_routes().into_iter().map(|(_, _, f)| f).collect();
-    let http: BTreeSet<String> = FUNCTIONS.iter().filter(|(_, k)| *k == Kind::Http).map(|(m, _)| routes::binary(m)).collect();
+    let http: BTreeSet<String> =
+        FUNCTIONS.iter().filter(|(_, k)| *k == Kind::Http).map(|(m, _)| routes::binary(m)).collect();
     assert_eq!(http, routed, "the table's http functions vs the template's HTTP API routes");
 }

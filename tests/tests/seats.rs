@@ -22,7 +22,8 @@ async fn two_hundred_fifty_racing_allocations_fill_exactly_one_hundred_seats() {
 
     let allocated = results.iter().filter(|r| r.is_ok()).count();
     let cap_reached = results.iter().filter(|r| matches!(r, Err(e) if e.code == "SEAT_CAP_REACHED")).count();
-    let other: Vec<_> = results.iter().filter_map(|r| r.as_ref().err()).filter(|e| e.code != "SEAT_CAP_REACHED").collect();
+    let other: Vec<_> =
+        results.iter().filter_map(|r| r.as_ref().err()).filter(|e| e.code != "SEAT_CAP_REACHED").collect();
     assert!(other.is_empty(), "unexpected errors: {other:?}");
     assert_eq!((allocated, cap_reached), (100, 150));
     for e in results.iter().filter_map(|r| r.as_ref().err()) {
@@ -40,9 +41,10 @@ async fn two_hundred_fifty_racing_allocations_fill_exactly_one_hundred_seats() {
     let mut seen = 0;
     let mut cursor: Option<String> = None;
     loop {
-        let page = service::list(&env.app, Some(shared::seats::domain::SeatStatus::Active), Some(30), cursor.as_deref())
-            .await
-            .unwrap();
+        let page =
+            service::list(&env.app, Some(shared::seats::domain::SeatStatus::Active), Some(30), cursor.as_deref())
+                .await
+                .unwrap();
         seen += page.seats.len();
         match page.next_cursor {
             Some(c) => cursor = Some(c),
@@ -71,15 +73,36 @@ async fn one_wallet_racing_itself_gets_one_seat() {
 #[tokio::test]
 async fn a_seat_is_charged_the_refill_price_of_its_moment_and_audited() {
     let env = env().await;
-    let first = reply(dispatch(env.app.clone(), env.admin("POST", "/api/partners/seats", Some(&format!(r#"{{"wallet":"{}"}}"#, wallet(1)))), partners_seats_allocate::handle).await);
+    let first = reply(
+        dispatch(
+            env.app.clone(),
+            env.admin("POST", "/api/partners/seats", Some(&format!(r#"{{"wallet":"{}"}}"#, wallet(1)))),
+            partners_seats_allocate::handle,
+        )
+        .await,
+    );
     assert_eq!(first.status, 201, "{}", first.json);
     assert_eq!(first.json["seat"]["pricePaidCents"], 100_000); // the default price
 
     env.clock.advance(time::Duration::seconds(1));
-    let req = signed_by(&admin_key(), "x-admin-wallet", "POST", "/api/partners/config", Some(r#"{"refillPriceUsd":"1499.99"}"#), env.now());
+    let req = signed_by(
+        &admin_key(),
+        "x-admin-wallet",
+        "POST",
+        "/api/partners/config",
+        Some(r#"{"refillPriceUsd":"1499.99"}"#),
+        env.now(),
+    );
     assert_eq!(reply(dispatch(env.app.clone(), req, partners_config_update::handle).await).status, 200);
 
-    let req = signed_by(&admin_key(), "x-admin-wallet", "POST", "/api/partners/seats", Some(&format!(r#"{{"wallet":"{}"}}"#, wallet(2))), env.now());
+    let req = signed_by(
+        &admin_key(),
+        "x-admin-wallet",
+        "POST",
+        "/api/partners/seats",
+        Some(&format!(r#"{{"wallet":"{}"}}"#, wallet(2))),
+        env.now(),
+    );
     let second = reply(dispatch(env.app.clone(), req, partners_seats_allocate::handle).await);
     assert_eq!(second.status, 201, "{}", second.json);
     assert_eq!(second.json["seat"]["pricePaidCents"], 149_999);
@@ -89,7 +112,8 @@ async fn a_seat_is_charged_the_refill_price_of_its_moment_and_audited() {
     assert_eq!(audits.len(), 2);
     assert!(audits.iter().all(|a| a["action"].as_s().unwrap() == "seat.allocated"));
 
-    let req = signed_by(&admin_key(), "x-admin-wallet", "GET", "/api/partners/seats?status=ACTIVE&limit=1", None, env.now());
+    let req =
+        signed_by(&admin_key(), "x-admin-wallet", "GET", "/api/partners/seats?status=ACTIVE&limit=1", None, env.now());
     let list = reply(dispatch(env.app.clone(), req, partners_seats_list::handle).await);
     assert_eq!(list.status, 200, "{}", list.json);
     assert_eq!(list.json["seats"].as_array().unwrap().len(), 1);
@@ -97,4 +121,3 @@ async fn a_seat_is_charged_the_refill_price_of_its_moment_and_audited() {
     assert_eq!(list.json["stats"]["refill"]["openSeats"], 98);
     assert_eq!(list.json["stats"]["refill"]["refillPriceCents"], 149_999);
 }
-

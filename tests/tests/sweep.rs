@@ -38,13 +38,21 @@ async fn a_refund_whose_payout_send_was_lost_gets_one_job_after_the_grace() {
     let queue = env.app.settings.refund_payout_queue_url.clone().unwrap();
 
     env.clock.advance(time::Duration::minutes(1));
-    assert!(refunds::sweep_unqueued_payouts(&env.app).await.unwrap().is_empty(), "within the grace its own send may still come");
+    assert!(
+        refunds::sweep_unqueued_payouts(&env.app).await.unwrap().is_empty(),
+        "within the grace its own send may still come"
+    );
     env.clock.advance(time::Duration::minutes(2));
     let swept = sweep_scheduled::handle(env.app.clone(), json!({})).await.unwrap();
     assert_eq!(swept["requeuedPayouts"], json!(["RF-lost"]));
     assert!(refund_store::get(&env.app, "RF-lost").await.unwrap().unwrap().payout_queued_at.is_some());
     // Idempotent: the next sweep (and the cron route) finds nothing to send.
-    let again = dispatch(env.app.clone(), unsigned("GET", "/api/cron/sweep", &[("authorization", format!("Bearer {CRON_SECRET}"))], None), cron::handle).await;
+    let again = dispatch(
+        env.app.clone(),
+        unsigned("GET", "/api/cron/sweep", &[("authorization", format!("Bearer {CRON_SECRET}"))], None),
+        cron::handle,
+    )
+    .await;
     let again = reply(again);
     assert_eq!((again.status, again.json["result"]["requeuedPayouts"].clone()), (200, json!([])));
     assert_eq!(queue_depth(&env, &queue).await, 1);
@@ -57,7 +65,9 @@ async fn a_webhook_event_recorded_but_never_queued_is_applied_after_the_sweep() 
     let deliver = |app: shared::App| {
         let ts = env.now();
         let header = format!("ts={ts};h1={}", sign(PADDLE_SECRET, ts, body.as_bytes()));
-        async move { webhooks::ingest(&app, Delivery { raw: body.as_bytes(), signature: Some(&header), request_id: None }).await }
+        async move {
+            webhooks::ingest(&app, Delivery { raw: body.as_bytes(), signature: Some(&header), request_id: None }).await
+        }
     };
     // The first delivery is recorded, then its send fails.
     let mut settings = (*env.app.settings).clone();

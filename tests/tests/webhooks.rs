@@ -7,13 +7,18 @@ use functions::handlers::{cron, webhooks_events, webhooks_paddle, webhooks_paddl
 use futures::future::join_all;
 use integration_tests::*;
 use serde_json::json;
-use shared::http::serve::dispatch;
 use shared::commissions::store as commission_store;
+use shared::http::serve::dispatch;
 use shared::webhooks::{domain::sign, store};
 
 fn delivery(env: &TestEnv, body: &str, signature: String) -> lambda_http::Request {
     let _ = env;
-    unsigned("POST", "/api/webhooks/paddle", &[("content-type", "application/json".into()), ("paddle-signature", signature)], Some(body))
+    unsigned(
+        "POST",
+        "/api/webhooks/paddle",
+        &[("content-type", "application/json".into()), ("paddle-signature", signature)],
+        Some(body),
+    )
 }
 
 fn signed(env: &TestEnv, body: &str) -> lambda_http::Request {
@@ -35,7 +40,16 @@ async fn drain(env: &TestEnv) -> usize {
     let url = env.app.settings.paddle_webhook_queue_url.clone().unwrap();
     let mut handled = 0;
     loop {
-        let out = env.app.sqs.receive_message().queue_url(&url).max_number_of_messages(10).visibility_timeout(0).send().await.unwrap();
+        let out = env
+            .app
+            .sqs
+            .receive_message()
+            .queue_url(&url)
+            .max_number_of_messages(10)
+            .visibility_timeout(0)
+            .send()
+            .await
+            .unwrap();
         let msgs = out.messages.unwrap_or_default();
         if msgs.is_empty() {
             return handled;
@@ -53,7 +67,14 @@ async fn drain(env: &TestEnv) -> usize {
         let resp = webhooks_paddle_worker::handle(env.app.clone(), ev).await.unwrap();
         for m in &msgs {
             if !resp.batch_item_failures.iter().any(|f| Some(&f.item_identifier) == m.message_id.as_ref()) {
-                env.app.sqs.delete_message().queue_url(&url).receipt_handle(m.receipt_handle.clone().unwrap()).send().await.unwrap();
+                env.app
+                    .sqs
+                    .delete_message()
+                    .queue_url(&url)
+                    .receipt_handle(m.receipt_handle.clone().unwrap())
+                    .send()
+                    .await
+                    .unwrap();
             }
         }
         handled += msgs.len();
@@ -70,7 +91,7 @@ async fn signatures_are_checked_over_the_raw_body() {
     let ts = env.now();
     let good = sign(PADDLE_SECRET, ts, body.as_bytes());
     let cases = [
-        (format!("ts={ts};h1={}", sign(PADDLE_SECRET, ts, b"{}")), 401),              // tampered body
+        (format!("ts={ts};h1={}", sign(PADDLE_SECRET, ts, b"{}")), 401), // tampered body
         (format!("ts={};h1={}", ts - 6, sign(PADDLE_SECRET, ts - 6, body.as_bytes())), 401), // stale
         (format!("ts={};h1={}", ts + 6, sign(PADDLE_SECRET, ts + 6, body.as_bytes())), 401), // future
         (format!("ts={ts};h1={}", sign("wrong", ts, body.as_bytes())), 401),
@@ -89,13 +110,23 @@ async fn signatures_are_checked_over_the_raw_body() {
     assert!(invalid.iter().all(|a| a["action"].as_s().unwrap() == "webhook.invalid_signature"));
 
     // Rotation: the previous secret still verifies; several h1 are fine.
-    let old = post(&env, delivery(&env, &body, format!("ts={ts};h1={}", sign("pdl_old_secret", ts, body.as_bytes())))).await;
+    let old =
+        post(&env, delivery(&env, &body, format!("ts={ts};h1={}", sign("pdl_old_secret", ts, body.as_bytes())))).await;
     assert_eq!(old.status, 200, "{}", old.json);
     let body2 = event("evt_sig2", "customer.updated", "2026-03-10T11:00:00Z", json!({}));
-    let multi = post(&env, delivery(&env, &body2, format!("ts={ts};h1={};h1={}", "ab".repeat(32), sign(PADDLE_SECRET, ts, body2.as_bytes())))).await;
+    let multi = post(
+        &env,
+        delivery(
+            &env,
+            &body2,
+            format!("ts={ts};h1={};h1={}", "ab".repeat(32), sign(PADDLE_SECRET, ts, body2.as_bytes())),
+        ),
+    )
+    .await;
     assert_eq!(multi.status, 200);
     // Re-serialised JSON (different bytes, same meaning) does not verify.
-    let reordered = serde_json::to_string(&serde_json::from_str::<serde_json::Value>(&body).unwrap()).unwrap().replace(':', ": ");
+    let reordered =
+        serde_json::to_string(&serde_json::from_str::<serde_json::Value>(&body).unwrap()).unwrap().replace(':', ": ");
     let r = post(&env, delivery(&env, &reordered, format!("ts={ts};h1={good}"))).await;
     assert_eq!(r.status, 401);
 }
@@ -120,7 +151,9 @@ async fn twenty_concurrent_deliveries_produce_one_effect() {
     let env = env().await;
     let partner_key = ed25519_dalek::SigningKey::from_bytes(&[31; 32]);
     let partner = wallet_of(&partner_key);
-    shared::seats::service::allocate(&env.app, "admin", &shared::seats::domain::Wallet::parse(&partner).unwrap(), None).await.unwrap();
+    shared::seats::service::allocate(&env.app, "admin", &shared::seats::domain::Wallet::parse(&partner).unwrap(), None)
+        .await
+        .unwrap();
     let body = event(
         "evt_txn_1",
         "transaction.completed",
@@ -145,32 +178,63 @@ async fn twenty_concurrent_deliveries_produce_one_effect() {
     let credit = commission_store::get_credit(&env.app, "txn_1").await.unwrap().unwrap();
     assert_eq!(credit.amount_minor, 5_000); // 10% default
     assert_eq!(count_with_pk_prefix(&env.app, "COMMISSION#").await, 1);
-    let ranking = shared::cycle::service::live_ranking(&env.app, shared::cycle::domain::MonthKey::parse("2026-03").unwrap()).await.unwrap();
+    let ranking =
+        shared::cycle::service::live_ranking(&env.app, shared::cycle::domain::MonthKey::parse("2026-03").unwrap())
+            .await
+            .unwrap();
     assert_eq!(ranking[0].standing.score, 5_000, "the commission counts as the partner's monthly points");
     let trail = items_with_pk_prefix(&env.app, "AUDIT#WEBHOOK#evt_txn_1").await;
     let count = |a: &str| trail.iter().filter(|r| r["action"].as_s().unwrap() == a).count();
     assert_eq!((count("webhook.received"), count("webhook.duplicate"), count("webhook.processed")), (1, 20, 1));
 
     // A refund adjustment reverses it once, with a negative entry.
-    let adj = event("evt_adj_1", "adjustment.created", "2026-03-10T12:00:00Z", json!({ "id": "adj_1", "action": "refund", "status": "approved", "transaction_id": "txn_1", "totals": { "total": "50000" } }));
-    let adj2 = event("evt_adj_2", "adjustment.updated", "2026-03-10T12:00:01Z", json!({ "id": "adj_1", "action": "refund", "status": "approved", "transaction_id": "txn_1", "totals": { "total": "50000" } }));
+    let adj = event(
+        "evt_adj_1",
+        "adjustment.created",
+        "2026-03-10T12:00:00Z",
+        json!({ "id": "adj_1", "action": "refund", "status": "approved", "transaction_id": "txn_1", "totals": { "total": "50000" } }),
+    );
+    let adj2 = event(
+        "evt_adj_2",
+        "adjustment.updated",
+        "2026-03-10T12:00:01Z",
+        json!({ "id": "adj_1", "action": "refund", "status": "approved", "transaction_id": "txn_1", "totals": { "total": "50000" } }),
+    );
     assert_eq!(post(&env, signed(&env, &adj)).await.status, 200);
     assert_eq!(post(&env, signed(&env, &adj2)).await.status, 200);
     drain(&env).await;
     let reversal = commission_store::get_reversal(&env.app, "txn_1", "adj_1").await.unwrap().unwrap();
     assert_eq!(reversal.amount_minor, -5_000);
-    assert_eq!(commission_store::get_credit(&env.app, "txn_1").await.unwrap().unwrap().amount_minor, 5_000, "never edited");
+    assert_eq!(
+        commission_store::get_credit(&env.app, "txn_1").await.unwrap().unwrap().amount_minor,
+        5_000,
+        "never edited"
+    );
     assert_eq!(count_with_pk_prefix(&env.app, "COMMISSION#").await, 2);
-    let ranking = shared::cycle::service::live_ranking(&env.app, shared::cycle::domain::MonthKey::parse("2026-03").unwrap()).await.unwrap();
+    let ranking =
+        shared::cycle::service::live_ranking(&env.app, shared::cycle::domain::MonthKey::parse("2026-03").unwrap())
+            .await
+            .unwrap();
     assert_eq!(ranking[0].standing.score, 0);
 }
 
 #[tokio::test]
 async fn out_of_order_subscription_events_end_in_the_latest_state() {
     let env = env().await;
-    let sub = |id: &str, status: &str, at: &str| event(id, &format!("subscription.{}", if status == "active" { "created" } else { "updated" }), at, json!({ "id": "sub_1", "customer_id": "ctm_9", "status": status }));
+    let sub = |id: &str, status: &str, at: &str| {
+        event(
+            id,
+            &format!("subscription.{}", if status == "active" { "created" } else { "updated" }),
+            at,
+            json!({ "id": "sub_1", "customer_id": "ctm_9", "status": status }),
+        )
+    };
     // Delivered newest first.
-    for body in [sub("evt_s3", "canceled", "2026-03-10T10:00:03Z"), sub("evt_s1", "active", "2026-03-10T10:00:01Z"), sub("evt_s2", "past_due", "2026-03-10T10:00:02Z")] {
+    for body in [
+        sub("evt_s3", "canceled", "2026-03-10T10:00:03Z"),
+        sub("evt_s1", "active", "2026-03-10T10:00:01Z"),
+        sub("evt_s2", "past_due", "2026-03-10T10:00:02Z"),
+    ] {
         assert_eq!(post(&env, signed(&env, &body)).await.status, 200);
     }
     drain(&env).await;
@@ -178,7 +242,14 @@ async fn out_of_order_subscription_events_end_in_the_latest_state() {
     assert_eq!(m.status, "canceled");
     assert_eq!(m.last_event_id, "evt_s3");
     // Stale events were still processed (acknowledged), not failed.
-    let r = reply(dispatch(env.app.clone(), env.admin("GET", "/api/webhooks/events?status=processed", None), webhooks_events::handle).await);
+    let r = reply(
+        dispatch(
+            env.app.clone(),
+            env.admin("GET", "/api/webhooks/events?status=processed", None),
+            webhooks_events::handle,
+        )
+        .await,
+    );
     assert_eq!(r.json["events"].as_array().unwrap().len(), 3);
     // Unknown types are recorded and acknowledged.
     let unknown = event("evt_u", "business.created", "2026-03-10T10:00:00Z", json!({ "id": "biz_1" }));
@@ -191,7 +262,12 @@ async fn out_of_order_subscription_events_end_in_the_latest_state() {
 async fn a_poison_event_is_marked_error_and_dead_lettered() {
     let env = env().await;
     // A completed transaction naming a partner but with a broken total.
-    let body = event("evt_bad", "transaction.completed", "2026-03-10T10:00:00Z", json!({ "id": "txn_x", "currency_code": "USD", "custom_data": { "partner_wallet": "W" }, "details": { "totals": { "grand_total": "12.50" } } }));
+    let body = event(
+        "evt_bad",
+        "transaction.completed",
+        "2026-03-10T10:00:00Z",
+        json!({ "id": "txn_x", "currency_code": "USD", "custom_data": { "partner_wallet": "W" }, "details": { "totals": { "grand_total": "12.50" } } }),
+    );
     assert_eq!(post(&env, signed(&env, &body)).await.status, 200);
     let handled = drain(&env).await;
     assert_eq!(handled, 3, "received maxReceiveCount (3) times, then dead-lettered");
@@ -202,8 +278,16 @@ async fn a_poison_event_is_marked_error_and_dead_lettered() {
     assert_eq!(stored.status, "error");
     assert!(stored.error.as_deref().unwrap().contains("grand_total"));
     assert_eq!(stored.attempts, 3);
-    let r = reply(dispatch(env.app.clone(), env.admin("GET", "/api/webhooks/events?eventId=evt_bad", None), webhooks_events::handle).await);
-    let actions: Vec<&str> = r.json["audit"].as_array().unwrap().iter().map(|a| a["action"].as_str().unwrap()).collect();
+    let r = reply(
+        dispatch(
+            env.app.clone(),
+            env.admin("GET", "/api/webhooks/events?eventId=evt_bad", None),
+            webhooks_events::handle,
+        )
+        .await,
+    );
+    let actions: Vec<&str> =
+        r.json["audit"].as_array().unwrap().iter().map(|a| a["action"].as_str().unwrap()).collect();
     assert_eq!(actions.iter().filter(|a| **a == "webhook.failed").count(), 3);
     assert!(actions.contains(&"webhook.received"));
 }
@@ -220,17 +304,55 @@ async fn cron_needs_the_bearer_secret() {
         let r = reply(dispatch(env.app.clone(), unsigned("GET", path, &headers, None), cron::handle).await);
         assert_eq!((r.status, r.code()), (status, code));
     }
-    let ok = reply(dispatch(env.app.clone(), unsigned("GET", path, &[("authorization", format!("Bearer {CRON_SECRET}"))], None), cron::handle).await);
+    let ok = reply(
+        dispatch(
+            env.app.clone(),
+            unsigned("GET", path, &[("authorization", format!("Bearer {CRON_SECRET}"))], None),
+            cron::handle,
+        )
+        .await,
+    );
     assert_eq!(ok.status, 200, "{}", ok.json);
     assert_eq!(ok.json["result"]["overdue"], 0);
-    let elim = reply(dispatch(env.app.clone(), unsigned("GET", "/api/cron/monthly-elimination", &[("authorization", format!("Bearer {CRON_SECRET}"))], None), cron::handle).await);
+    let elim = reply(
+        dispatch(
+            env.app.clone(),
+            unsigned(
+                "GET",
+                "/api/cron/monthly-elimination",
+                &[("authorization", format!("Bearer {CRON_SECRET}"))],
+                None,
+            ),
+            cron::handle,
+        )
+        .await,
+    );
     assert_eq!(elim.status, 200, "{}", elim.json);
     assert_eq!(elim.json["result"]["monthKey"], "2026-02");
-    let again = reply(dispatch(env.app.clone(), unsigned("GET", "/api/cron/monthly-elimination", &[("authorization", format!("Bearer {CRON_SECRET}"))], None), cron::handle).await);
+    let again = reply(
+        dispatch(
+            env.app.clone(),
+            unsigned(
+                "GET",
+                "/api/cron/monthly-elimination",
+                &[("authorization", format!("Bearer {CRON_SECRET}"))],
+                None,
+            ),
+            cron::handle,
+        )
+        .await,
+    );
     assert_eq!(again.json["result"]["status"], "ALREADY_EXECUTED");
     // Without a configured secret there is no way in.
     let bare = env_with(&[("CRON_SECRET", "")]).await;
-    let r = reply(dispatch(bare.app.clone(), unsigned("GET", path, &[("authorization", "Bearer ".to_string())], None), cron::handle).await);
+    let r = reply(
+        dispatch(
+            bare.app.clone(),
+            unsigned("GET", path, &[("authorization", "Bearer ".to_string())], None),
+            cron::handle,
+        )
+        .await,
+    );
     assert_eq!((r.status, r.code()), (503, "CRON_NOT_CONFIGURED"));
 }
 
@@ -239,11 +361,38 @@ async fn bus_sink(env: &TestEnv, detail_type: &str) -> String {
     use aws_sdk_sqs::types::QueueAttributeName as A;
     let sdk = shared::platform::aws::sdk_config().await;
     let sink = create_test_queue(&sdk, &format!("{}-{}", env.app.table(), detail_type.to_lowercase())).await;
-    let arn = env.app.sqs.get_queue_attributes().queue_url(&sink.main).attribute_names(A::QueueArn).send().await.unwrap().attributes.unwrap()[&A::QueueArn].clone();
+    let arn = env
+        .app
+        .sqs
+        .get_queue_attributes()
+        .queue_url(&sink.main)
+        .attribute_names(A::QueueArn)
+        .send()
+        .await
+        .unwrap()
+        .attributes
+        .unwrap()[&A::QueueArn]
+        .clone();
     let bus = env.app.settings.event_bus_name.clone().unwrap();
     let rule = format!("{}-{}", env.app.table(), detail_type);
-    env.app.events.put_rule().name(&rule).event_bus_name(&bus).event_pattern(json!({ "detail-type": [detail_type] }).to_string()).send().await.unwrap();
-    env.app.events.put_targets().rule(&rule).event_bus_name(&bus).targets(aws_sdk_eventbridge::types::Target::builder().id("q").arn(arn).build().unwrap()).send().await.unwrap();
+    env.app
+        .events
+        .put_rule()
+        .name(&rule)
+        .event_bus_name(&bus)
+        .event_pattern(json!({ "detail-type": [detail_type] }).to_string())
+        .send()
+        .await
+        .unwrap();
+    env.app
+        .events
+        .put_targets()
+        .rule(&rule)
+        .event_bus_name(&bus)
+        .targets(aws_sdk_eventbridge::types::Target::builder().id("q").arn(arn).build().unwrap())
+        .send()
+        .await
+        .unwrap();
     sink.main
 }
 
@@ -274,7 +423,12 @@ fn failed_payment(id: &str, customer: &str, txn: &str, at: &str) -> String {
 }
 
 fn subscription(id: &str, customer: &str, status: &str, at: &str) -> String {
-    event(id, "subscription.updated", at, json!({ "id": format!("sub_{customer}"), "customer_id": customer, "status": status }))
+    event(
+        id,
+        "subscription.updated",
+        at,
+        json!({ "id": format!("sub_{customer}"), "customer_id": customer, "status": status }),
+    )
 }
 
 #[tokio::test]
@@ -313,22 +467,40 @@ async fn a_failed_payment_opens_dunning_once_and_the_daily_run_notifies_or_resol
     let first = cron_dunning(&env).await;
     assert_eq!(first.status, 200, "{}", first.json);
     let ids = |key: &str| -> Vec<String> {
-        let mut v: Vec<String> = first.json["result"][key].as_array().unwrap().iter().map(|r| r["customerId"].as_str().unwrap().to_string()).collect();
+        let mut v: Vec<String> = first.json["result"][key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["customerId"].as_str().unwrap().to_string())
+            .collect();
         v.sort();
         v
     };
     assert_eq!(ids("notified"), ["ctm_a", "ctm_c"]);
     assert_eq!(ids("resolved"), ["ctm_b", "ctm_d"]);
-    let resolved_d = first.json["result"]["resolved"].as_array().unwrap().iter().find(|r| r["customerId"] == "ctm_d").unwrap().clone();
+    let resolved_d = first.json["result"]["resolved"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["customerId"] == "ctm_d")
+        .unwrap()
+        .clone();
     assert_eq!(resolved_d["occurredAt"], "2026-03-10T11:00:00.000000Z");
 
-    let mut notices: Vec<String> = sunk(&env, &sink).await.iter().map(|d| d["dunningId"].as_str().unwrap().to_string()).collect();
+    let mut notices: Vec<String> =
+        sunk(&env, &sink).await.iter().map(|d| d["dunningId"].as_str().unwrap().to_string()).collect();
     notices.sort();
     assert_eq!(notices, ["evt_pf_a", "evt_pf_c"]);
 
     // The next day's run finds nothing open and sends nothing.
     let second = cron_dunning(&env).await;
-    assert_eq!((second.json["result"]["notified"].as_array().unwrap().len(), second.json["result"]["resolved"].as_array().unwrap().len()), (0, 0));
+    assert_eq!(
+        (
+            second.json["result"]["notified"].as_array().unwrap().len(),
+            second.json["result"]["resolved"].as_array().unwrap().len()
+        ),
+        (0, 0)
+    );
     assert!(sunk(&env, &sink).await.is_empty());
     let audit = items_with_pk_prefix(&env.app, "AUDIT#DUNNING#").await;
     let count = |action: &str| audit.iter().filter(|a| a["action"].as_s().unwrap() == action).count();
@@ -340,7 +512,8 @@ async fn racing_dunning_runs_close_each_record_once() {
     let env = env().await;
     let sink = bus_sink(&env, "DunningNoticeDue").await;
     for i in 0..12 {
-        let body = failed_payment(&format!("evt_pf_{i}"), &format!("ctm_{i}"), &format!("txn_{i}"), "2026-03-10T11:00:00Z");
+        let body =
+            failed_payment(&format!("evt_pf_{i}"), &format!("ctm_{i}"), &format!("txn_{i}"), "2026-03-10T11:00:00Z");
         assert_eq!(post(&env, signed(&env, &body)).await.status, 200);
     }
     drain(&env).await;
@@ -355,7 +528,8 @@ async fn racing_dunning_runs_close_each_record_once() {
     assert_eq!(audit.iter().filter(|a| a["action"].as_s().unwrap() == "dunning.notified").count(), 12);
     // A notice may go out more than once when runs race (at-least-once);
     // every record got at least one, and each carries its dedupe key.
-    let mut ids: Vec<String> = sunk(&env, &sink).await.iter().map(|d| d["dunningId"].as_str().unwrap().to_string()).collect();
+    let mut ids: Vec<String> =
+        sunk(&env, &sink).await.iter().map(|d| d["dunningId"].as_str().unwrap().to_string()).collect();
     ids.sort();
     ids.dedup();
     assert_eq!(ids.len(), 12);
@@ -364,7 +538,9 @@ async fn racing_dunning_runs_close_each_record_once() {
 /// A partner with an active seat, and the body of its 500.00 sale `txn`.
 async fn partner_sale(env: &TestEnv, txn: &str) -> (String, String) {
     let partner = wallet_of(&ed25519_dalek::SigningKey::from_bytes(&[32; 32]));
-    shared::seats::service::allocate(&env.app, "admin", &shared::seats::domain::Wallet::parse(&partner).unwrap(), None).await.unwrap();
+    shared::seats::service::allocate(&env.app, "admin", &shared::seats::domain::Wallet::parse(&partner).unwrap(), None)
+        .await
+        .unwrap();
     let body = event(
         &format!("evt_{txn}"),
         "transaction.completed",
@@ -375,11 +551,19 @@ async fn partner_sale(env: &TestEnv, txn: &str) -> (String, String) {
 }
 
 fn adjustment(id: &str, event_id: &str, action: &str, status: &str, txn: &str, total: &str) -> String {
-    event(event_id, "adjustment.updated", "2026-03-10T12:00:00Z", json!({ "id": id, "action": action, "status": status, "transaction_id": txn, "totals": { "total": total } }))
+    event(
+        event_id,
+        "adjustment.updated",
+        "2026-03-10T12:00:00Z",
+        json!({ "id": id, "action": action, "status": status, "transaction_id": txn, "totals": { "total": total } }),
+    )
 }
 
 async fn month_score(env: &TestEnv) -> i64 {
-    let ranking = shared::cycle::service::live_ranking(&env.app, shared::cycle::domain::MonthKey::parse("2026-03").unwrap()).await.unwrap();
+    let ranking =
+        shared::cycle::service::live_ranking(&env.app, shared::cycle::domain::MonthKey::parse("2026-03").unwrap())
+            .await
+            .unwrap();
     ranking[0].standing.score
 }
 
@@ -413,7 +597,14 @@ async fn refunds_and_chargebacks_reverse_their_share_once_each() {
     assert_eq!(first.amount_minor, -1_250);
     assert_eq!(month_score(&env).await, 3_750);
     // A chargeback of the rest takes the rest, and no more after that.
-    deliver_all(&env, &[adjustment("adj_e", "evt_e", "chargeback", "approved", "txn_p", "37500"), adjustment("adj_f", "evt_f", "refund", "approved", "txn_p", "100")]).await;
+    deliver_all(
+        &env,
+        &[
+            adjustment("adj_e", "evt_e", "chargeback", "approved", "txn_p", "37500"),
+            adjustment("adj_f", "evt_f", "refund", "approved", "txn_p", "100"),
+        ],
+    )
+    .await;
     assert_eq!(commission_store::get_reversal(&env.app, "txn_p", "adj_e").await.unwrap().unwrap().amount_minor, -3_750);
     assert_eq!(commission_store::get_reversal(&env.app, "txn_p", "adj_f").await.unwrap().unwrap().amount_minor, 0);
     let credit = commission_store::get_credit(&env.app, "txn_p").await.unwrap().unwrap();
@@ -444,7 +635,13 @@ async fn a_crash_between_the_reversal_and_its_points_is_mended_by_the_retry() {
     reversal.kind = shared::commissions::domain::CommissionKind::Reversal;
     reversal.amount_minor = -5_000;
     reversal.adjustment_id = Some("adj_c".into());
-    let audit = shared::platform::audit::AuditEntry::new("webhook-worker", "commission.reversed", "WEBHOOK#evt_crash", "2026-03-10T12:00:00Z", json!({}));
+    let audit = shared::platform::audit::AuditEntry::new(
+        "webhook-worker",
+        "commission.reversed",
+        "WEBHOOK#evt_crash",
+        "2026-03-10T12:00:00Z",
+        json!({}),
+    );
     commission_store::reverse(&env.app, &credit, &reversal, 50_000, &audit).await.unwrap();
     assert_eq!(month_score(&env).await, 5_000, "the crash left the points");
     // The retry finds the reversal done and still applies its points, once.

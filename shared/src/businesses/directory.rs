@@ -57,13 +57,20 @@ impl DirectoryQuery {
         };
         let center = GeoLocation { lat, lng }.validate()?;
         let radius_km = match (radius_km, radius_mi) {
-            (Some(_), Some(_)) => return Err(AppError::bad_request("INVALID_RADIUS", "give radiusKm or radiusMi, not both")),
+            (Some(_), Some(_)) => {
+                return Err(AppError::bad_request("INVALID_RADIUS", "give radiusKm or radiusMi, not both"))
+            }
             (Some(km), None) => number(km),
             (None, Some(mi)) => number(mi).map(|mi| mi * 1.609_344),
             (None, None) => Some(10.0),
         }
         .filter(|r| *r > 0.0 && *r <= MAX_RADIUS_KM)
-        .ok_or_else(|| AppError::bad_request("INVALID_RADIUS", format!("the radius must be above 0 and at most {MAX_RADIUS_KM} km (62.1 mi)")))?;
+        .ok_or_else(|| {
+            AppError::bad_request(
+                "INVALID_RADIUS",
+                format!("the radius must be above 0 and at most {MAX_RADIUS_KM} km (62.1 mi)"),
+            )
+        })?;
         let min_rating_tenths = min_rating
             .map(|r| number(r).filter(|r| (0.0..=5.0).contains(r)).map(|r| (r * 10.0).round() as u64))
             .map(|r| r.ok_or_else(|| AppError::bad_request("INVALID_QUERY", "minRating must be between 0 and 5")))
@@ -72,7 +79,9 @@ impl DirectoryQuery {
             None => None,
             Some("true") => Some(true),
             Some("false") => Some(false),
-            Some(_) => return Err(AppError::bad_request("INVALID_QUERY", "availableForPartnership must be true or false")),
+            Some(_) => {
+                return Err(AppError::bad_request("INVALID_QUERY", "availableForPartnership must be true or false"))
+            }
         };
         let sort = match sort {
             None | Some("distance") => SortBy::Distance,
@@ -81,12 +90,24 @@ impl DirectoryQuery {
         };
         let limit = match limit {
             None => 20,
-            Some(l) => l.parse::<usize>().ok().filter(|l| (1..=MAX_LIMIT).contains(l)).ok_or_else(|| AppError::bad_request("INVALID_LIMIT", format!("limit must be between 1 and {MAX_LIMIT}")))?,
+            Some(l) => l.parse::<usize>().ok().filter(|l| (1..=MAX_LIMIT).contains(l)).ok_or_else(|| {
+                AppError::bad_request("INVALID_LIMIT", format!("limit must be between 1 and {MAX_LIMIT}"))
+            })?,
         };
         let offset = cursor.map(decode_cursor).transpose()?.unwrap_or(0);
         let category = category.map(|c| c.trim().to_ascii_lowercase()).filter(|c| !c.is_empty());
         let name_contains = name.map(|n| n.trim().to_lowercase()).filter(|n| !n.is_empty() && n.chars().count() <= 100);
-        Ok(DirectoryQuery { center, radius_km, category, min_rating_tenths, name_contains, available_for_partnership, sort, limit, offset })
+        Ok(DirectoryQuery {
+            center,
+            radius_km,
+            category,
+            min_rating_tenths,
+            name_contains,
+            available_for_partnership,
+            sort,
+            limit,
+            offset,
+        })
     }
 }
 
@@ -160,7 +181,9 @@ pub async fn search(app: &App, caller_business_id: &str, q: &DirectoryQuery) -> 
             })
         })
         .collect();
-    let by_distance = |a: &DirectoryEntry, b: &DirectoryEntry| a.distance_km.total_cmp(&b.distance_km).then_with(|| a.business_id.cmp(&b.business_id));
+    let by_distance = |a: &DirectoryEntry, b: &DirectoryEntry| {
+        a.distance_km.total_cmp(&b.distance_km).then_with(|| a.business_id.cmp(&b.business_id))
+    };
     match q.sort {
         SortBy::Distance => rows.sort_by(by_distance),
         SortBy::Rating => rows.sort_by(|a, b| b.rating.total_cmp(&a.rating).then_with(|| by_distance(a, b))),

@@ -19,7 +19,10 @@ pub struct GeoLocation {
 impl GeoLocation {
     /// Finite, within ±90 / ±180.
     pub fn validate(self) -> Result<Self, AppError> {
-        let ok = self.lat.is_finite() && self.lng.is_finite() && (-90.0..=90.0).contains(&self.lat) && (-180.0..=180.0).contains(&self.lng);
+        let ok = self.lat.is_finite()
+            && self.lng.is_finite()
+            && (-90.0..=90.0).contains(&self.lat)
+            && (-180.0..=180.0).contains(&self.lng);
         if ok {
             Ok(self)
         } else {
@@ -104,7 +107,9 @@ pub struct ProfileFields {
 
 fn category(text: &str) -> Result<String, AppError> {
     let c = text.trim().to_ascii_lowercase();
-    let ok = !c.is_empty() && c.len() <= 40 && c.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+    let ok = !c.is_empty()
+        && c.len() <= 40
+        && c.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
     if ok {
         Ok(c)
     } else {
@@ -118,7 +123,9 @@ impl BusinessRequest {
         match self.business_id.as_deref().map(str::trim) {
             None => Ok(None),
             Some(id) if is_business_id(id) => Ok(Some(id.to_string())),
-            Some(_) => Err(AppError::bad_request("INVALID_BUSINESS_ID", "a business id is 1 to 64 of A-Z, a-z, 0-9, - and _")),
+            Some(_) => {
+                Err(AppError::bad_request("INVALID_BUSINESS_ID", "a business id is 1 to 64 of A-Z, a-z, 0-9, - and _"))
+            }
         }
     }
 
@@ -143,10 +150,23 @@ impl BusinessRequest {
             }
         }
         let stripe_account_id = self.stripe_account_id.map(|a| a.trim().to_string()).filter(|a| !a.is_empty());
-        if stripe_account_id.as_deref().is_some_and(|a| !(a.starts_with("acct_") && a.len() <= 64 && a.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))) {
-            return Err(AppError::bad_request("INVALID_STRIPE_ACCOUNT", "stripeAccountId is a Stripe connected account id (acct_…)"));
+        if stripe_account_id.as_deref().is_some_and(|a| {
+            !(a.starts_with("acct_") && a.len() <= 64 && a.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+        }) {
+            return Err(AppError::bad_request(
+                "INVALID_STRIPE_ACCOUNT",
+                "stripeAccountId is a Stripe connected account id (acct_…)",
+            ));
         }
-        Ok(ProfileFields { name, category: main, categories, location: self.location.validate()?, address, available_for_partnership: self.available_for_partnership, stripe_account_id })
+        Ok(ProfileFields {
+            name,
+            category: main,
+            categories,
+            location: self.location.validate()?,
+            address,
+            available_for_partnership: self.available_for_partnership,
+            stripe_account_id,
+        })
     }
 }
 
@@ -176,7 +196,11 @@ pub struct ReviewRequest {
 impl ReviewRequest {
     /// A whole rating from 1 to 5 and at most 2000 characters of text.
     pub fn validate(self) -> Result<(u8, String), AppError> {
-        let rating = self.rating.as_u64().filter(|r| (1..=5).contains(r)).ok_or_else(|| AppError::bad_request("INVALID_RATING", "rating must be a whole number from 1 to 5"))?;
+        let rating = self
+            .rating
+            .as_u64()
+            .filter(|r| (1..=5).contains(r))
+            .ok_or_else(|| AppError::bad_request("INVALID_RATING", "rating must be a whole number from 1 to 5"))?;
         let text = self.text.trim().to_string();
         if text.chars().count() > 2000 {
             return Err(AppError::bad_request("INVALID_REVIEW", "text must be at most 2000 characters"));
@@ -190,14 +214,19 @@ mod tests {
     use super::*;
 
     fn req(json: serde_json::Value) -> Result<ProfileFields, AppError> {
-        serde_json::from_value::<BusinessRequest>(json).map_err(|e| AppError::bad_request("INVALID_JSON", e.to_string()))?.validate()
+        serde_json::from_value::<BusinessRequest>(json)
+            .map_err(|e| AppError::bad_request("INVALID_JSON", e.to_string()))?
+            .validate()
     }
 
     #[test]
     fn profiles_are_validated() {
         let ok = serde_json::json!({ "name": " Cafe A ", "category": "Cafe", "categories": ["bakery", "cafe"], "location": { "lat": 45.5, "lng": -73.6 }, "address": "1 Main St", "availableForPartnership": true });
         let p = req(ok.clone()).unwrap();
-        assert_eq!((p.name.as_str(), p.category.as_str(), p.categories.clone()), ("Cafe A", "cafe", vec!["cafe".to_string(), "bakery".to_string()]));
+        assert_eq!(
+            (p.name.as_str(), p.category.as_str(), p.categories.clone()),
+            ("Cafe A", "cafe", vec!["cafe".to_string(), "bakery".to_string()])
+        );
         for (field, value, code) in [
             ("name", serde_json::json!(""), "INVALID_NAME"),
             ("category", serde_json::json!("caf é"), "INVALID_CATEGORY"),
@@ -213,7 +242,11 @@ mod tests {
 
     #[test]
     fn ratings_are_whole_stars() {
-        let rating = |v: serde_json::Value| serde_json::from_value::<ReviewRequest>(serde_json::json!({ "rating": v, "text": " ok " })).unwrap().validate();
+        let rating = |v: serde_json::Value| {
+            serde_json::from_value::<ReviewRequest>(serde_json::json!({ "rating": v, "text": " ok " }))
+                .unwrap()
+                .validate()
+        };
         assert_eq!(rating(serde_json::json!(5)).unwrap(), (5, "ok".to_string()));
         for bad in [serde_json::json!(0), serde_json::json!(6), serde_json::json!(4.5), serde_json::json!(-1)] {
             assert_eq!(rating(bad.clone()).unwrap_err().code, "INVALID_RATING", "{bad}");

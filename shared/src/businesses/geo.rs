@@ -51,7 +51,11 @@ fn bounding_box(lat: f64, lng: f64, radius_km: f64) -> (f64, f64, f64, f64) {
     let dlat = (radius_km / EARTH_RADIUS_KM).to_degrees() * margin;
     let (south, north) = ((lat - dlat).max(-90.0), (lat + dlat).min(90.0));
     let widest = south.abs().max(north.abs());
-    let dlng = if widest >= 89.999 { 180.0 } else { ((radius_km / (EARTH_RADIUS_KM * widest.to_radians().cos())).to_degrees() * margin).min(180.0) };
+    let dlng = if widest >= 89.999 {
+        180.0
+    } else {
+        ((radius_km / (EARTH_RADIUS_KM * widest.to_radians().cos())).to_degrees() * margin).min(180.0)
+    };
     (south, north, lng - dlng, lng + dlng)
 }
 
@@ -72,7 +76,9 @@ impl CellRange {
 
     /// Whether a geohash (of at least the range's precision) is in it.
     pub fn contains(&self, hash: &str) -> bool {
-        hash.starts_with(self.partition()) && hash >= self.from.as_str() && self.before.as_deref().is_none_or(|b| hash < b)
+        hash.starts_with(self.partition())
+            && hash >= self.from.as_str()
+            && self.before.as_deref().is_none_or(|b| hash < b)
     }
 }
 
@@ -195,11 +201,20 @@ mod tests {
         assert_eq!(next_cell("dr5rz").as_deref(), Some("dr5s0"));
         assert_eq!(next_cell("dr5zz"), None, "the next cell is in another partition");
         assert_eq!(next_cell("dr5"), None);
-        let cells: Vec<String> = ["dr5ru", "dr5rv", "dr5rz", "dr5s0", "dr5zz", "dr60"].iter().map(|c| c.to_string()).collect();
+        let cells: Vec<String> =
+            ["dr5ru", "dr5rv", "dr5rz", "dr5s0", "dr5zz", "dr60"].iter().map(|c| c.to_string()).collect();
         let ranges = merged(&cells);
         let spans: Vec<(&str, Option<&str>)> = ranges.iter().map(|r| (r.from.as_str(), r.before.as_deref())).collect();
-        assert_eq!(spans, [("dr5ru", Some("dr5rw")), ("dr5rz", Some("dr5s1")), ("dr5zz", None), ("dr60", Some("dr61"))]);
-        assert!(ranges[1].contains("dr5rzzzzz") && ranges[1].contains("dr5s0abcd") && !ranges[1].contains("dr5s1") && !ranges[1].contains("dr5ry"));
+        assert_eq!(
+            spans,
+            [("dr5ru", Some("dr5rw")), ("dr5rz", Some("dr5s1")), ("dr5zz", None), ("dr60", Some("dr61"))]
+        );
+        assert!(
+            ranges[1].contains("dr5rzzzzz")
+                && ranges[1].contains("dr5s0abcd")
+                && !ranges[1].contains("dr5s1")
+                && !ranges[1].contains("dr5ry")
+        );
         assert_eq!(ranges[3].partition(), "dr6");
     }
 

@@ -6,7 +6,10 @@ use serde_json::json;
 
 use super::domain::{is_business_id, Business, BusinessRequest, GeoLocation, Review, ReviewRequest};
 use super::store;
-use crate::members::{self, domain::{Membership, Role}};
+use crate::members::{
+    self,
+    domain::{Membership, Role},
+};
 use crate::platform::audit::AuditEntry;
 use crate::platform::clock::rfc3339;
 use crate::platform::error::AppError;
@@ -46,7 +49,13 @@ pub struct ReviewView {
 
 impl From<Review> for ReviewView {
     fn from(r: Review) -> Self {
-        ReviewView { reviewer_business_id: r.reviewer_business_id, rating: r.rating, text: r.text, created_at: r.created_at, updated_at: r.updated_at }
+        ReviewView {
+            reviewer_business_id: r.reviewer_business_id,
+            rating: r.rating,
+            text: r.text,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
     }
 }
 
@@ -74,7 +83,8 @@ impl From<Business> for PartnerProfile {
 /// same user make one business (the membership's condition), and a taken
 /// id is refused (the profile's).
 pub async fn register(app: &App, owner_user_id: &str, request: BusinessRequest) -> Result<PartnerProfile, AppError> {
-    let business_id = request.wanted_id()?.unwrap_or_else(|| format!("b-{}", crate::platform::ids::new_id().to_ascii_lowercase()));
+    let business_id =
+        request.wanted_id()?.unwrap_or_else(|| format!("b-{}", crate::platform::ids::new_id().to_ascii_lowercase()));
     let fields = request.validate()?;
     let now = rfc3339(app.clock.now());
     let business = Business {
@@ -94,17 +104,37 @@ pub async fn register(app: &App, owner_user_id: &str, request: BusinessRequest) 
         created_at: now.clone(),
         updated_at: now.clone(),
     };
-    let founder = Membership { user_id: owner_user_id.to_string(), business_id: business_id.clone(), role: Role::Owner, email: None, joined_at: now.clone() };
-    let audit = AuditEntry::new(owner_user_id, "business.registered", &store::subject(&business_id), &now, json!({ "name": business.name, "category": business.category }));
+    let founder = Membership {
+        user_id: owner_user_id.to_string(),
+        business_id: business_id.clone(),
+        role: Role::Owner,
+        email: None,
+        joined_at: now.clone(),
+    };
+    let audit = AuditEntry::new(
+        owner_user_id,
+        "business.registered",
+        &store::subject(&business_id),
+        &now,
+        json!({ "name": business.name, "category": business.category }),
+    );
     match store::create(app, &business, members::store::founder_items(app, &founder)?, &audit).await? {
         store::Created::Registered => Ok(business.into()),
         store::Created::FounderIsMember => Err(members::service::already_member()),
-        store::Created::IdTaken => Err(AppError::conflict("BUSINESS_ID_TAKEN", format!("the business id {business_id} is taken; choose another or leave businessId out"))),
+        store::Created::IdTaken => Err(AppError::conflict(
+            "BUSINESS_ID_TAKEN",
+            format!("the business id {business_id} is taken; choose another or leave businessId out"),
+        )),
     }
 }
 
 /// Changes the caller's business profile (its owner's call).
-pub async fn update(app: &App, business_id: &str, user_id: &str, request: BusinessRequest) -> Result<PartnerProfile, AppError> {
+pub async fn update(
+    app: &App,
+    business_id: &str,
+    user_id: &str,
+    request: BusinessRequest,
+) -> Result<PartnerProfile, AppError> {
     if request.wanted_id()?.is_some_and(|id| id != business_id) {
         return Err(AppError::bad_request("BUSINESS_ID_IMMUTABLE", "a business's id is fixed at registration"));
     }
@@ -122,9 +152,12 @@ pub async fn update(app: &App, business_id: &str, user_id: &str, request: Busine
 
 /// Any business's profile, with its latest reviews.
 pub async fn profile(app: &App, business_id: &str) -> Result<PartnerProfile, AppError> {
-    let business = store::get(app, business_id).await?.ok_or_else(|| AppError::not_found("BUSINESS_NOT_FOUND", format!("no business {business_id}")))?;
+    let business = store::get(app, business_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("BUSINESS_NOT_FOUND", format!("no business {business_id}")))?;
     let mut profile = PartnerProfile::from(business);
-    profile.recent_reviews = store::recent_reviews(app, business_id, RECENT_REVIEWS).await?.into_iter().map(ReviewView::from).collect();
+    profile.recent_reviews =
+        store::recent_reviews(app, business_id, RECENT_REVIEWS).await?.into_iter().map(ReviewView::from).collect();
     Ok(profile)
 }
 
@@ -135,7 +168,13 @@ const MAX_REVIEW_ATTEMPTS: u32 = 20;
 /// The caller's business rates `business_id`, which it has or had a
 /// partnership with; a second review replaces the first. `true`: it was
 /// the first. The profile's rating and count change in the same write.
-pub async fn review(app: &App, reviewer: &str, user_id: &str, business_id: &str, request: ReviewRequest) -> Result<(ReviewView, bool), AppError> {
+pub async fn review(
+    app: &App,
+    reviewer: &str,
+    user_id: &str,
+    business_id: &str,
+    request: ReviewRequest,
+) -> Result<(ReviewView, bool), AppError> {
     let (rating, text) = request.validate()?;
     if !is_business_id(business_id) {
         return Err(AppError::bad_request("INVALID_BUSINESS_ID", "a business id is 1 to 64 of A-Z, a-z, 0-9, - and _"));
@@ -166,10 +205,15 @@ pub async fn review(app: &App, reviewer: &str, user_id: &str, business_id: &str,
         match store::save_review(app, &review, previous.as_ref().map(|p| p.rating), &audit).await? {
             Ok(()) => return Ok((review.into(), previous.is_none())),
             Err(r) if r.failed(store::TX_PARTNERED) => {
-                return Err(AppError::forbidden("NOT_PARTNERED", "only a business that has or had a partnership with this one may review it"));
+                return Err(AppError::forbidden(
+                    "NOT_PARTNERED",
+                    "only a business that has or had a partnership with this one may review it",
+                ));
             }
             Err(r) if r.failed(store::TX_REVIEW) => continue,
-            Err(r) if r.failed("review.profile") => return Err(AppError::not_found("BUSINESS_NOT_FOUND", format!("no business {business_id}"))),
+            Err(r) if r.failed("review.profile") => {
+                return Err(AppError::not_found("BUSINESS_NOT_FOUND", format!("no business {business_id}")))
+            }
             Err(r) => return Err(r.unexpected("review")),
         }
     }
@@ -177,5 +221,8 @@ pub async fn review(app: &App, reviewer: &str, user_id: &str, business_id: &str,
 }
 
 fn not_registered() -> AppError {
-    AppError::not_found("BUSINESS_NOT_FOUND", "this business is not registered yet; register it with POST /api/v1/businesses")
+    AppError::not_found(
+        "BUSINESS_NOT_FOUND",
+        "this business is not registered yet; register it with POST /api/v1/businesses",
+    )
 }

@@ -4,12 +4,12 @@ use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 
 use super::domain::{Business, ProfileFields, Review};
 use super::geo;
-use crate::platform::dynamo::Partition;
-use crate::platform::table::{GSI1, GSI2};
 use crate::platform::audit::{self, AuditEntry};
+use crate::platform::dynamo::Partition;
 use crate::platform::dynamo::{self, s, tx_put, tx_update, Tx};
 use crate::platform::entity::{Key, Layout};
 use crate::platform::error::AppError;
+use crate::platform::table::{GSI1, GSI2};
 use crate::App;
 
 fn key(business_id: &str) -> Key {
@@ -45,9 +45,16 @@ pub enum Created {
 
 /// Registers a business once, with its founder's items
 /// (`members::store::founder_items`) in the same transaction.
-pub async fn create(app: &App, business: &Business, founder: [(&'static str, TransactWriteItem); 2], audit: &AuditEntry) -> Result<Created, AppError> {
+pub async fn create(
+    app: &App,
+    business: &Business,
+    founder: [(&'static str, TransactWriteItem); 2],
+    audit: &AuditEntry,
+) -> Result<Created, AppError> {
     let layout = layout(business);
-    let mut tx = Tx::new().with("business", tx_put(layout.put_new(app.table(), business)?)?).with(audit::TX_ITEM, audit.transact_put(app.table())?);
+    let mut tx = Tx::new()
+        .with("business", tx_put(layout.put_new(app.table(), business)?)?)
+        .with(audit::TX_ITEM, audit.transact_put(app.table())?);
     for (name, item) in founder {
         tx.add(name, item);
     }
@@ -60,7 +67,13 @@ pub async fn create(app: &App, business: &Business, founder: [(&'static str, Tra
 }
 
 /// Replaces the fields an owner may set. `Ok(false)`: no such business.
-pub async fn update(app: &App, business: &Business, fields: &ProfileFields, now: &str, audit: &AuditEntry) -> Result<bool, AppError> {
+pub async fn update(
+    app: &App,
+    business: &Business,
+    fields: &ProfileFields,
+    now: &str,
+    audit: &AuditEntry,
+) -> Result<bool, AppError> {
     let business_id = business.business_id.as_str();
     let moved = Business { location: fields.location, ..business.clone() };
     let (geo_pk, geo_sk) = geo_entry(&moved);
@@ -92,7 +105,10 @@ pub async fn update(app: &App, business: &Business, fields: &ProfileFields, now:
 
 /// The condition that a business is registered and available for
 /// partnership, for a transaction that invites it.
-pub fn available_condition(app: &App, business_id: &str) -> Result<aws_sdk_dynamodb::types::TransactWriteItem, AppError> {
+pub fn available_condition(
+    app: &App,
+    business_id: &str,
+) -> Result<aws_sdk_dynamodb::types::TransactWriteItem, AppError> {
     dynamo::tx_check(
         key(business_id)
             .check(app.table())
@@ -103,7 +119,8 @@ pub fn available_condition(app: &App, business_id: &str) -> Result<aws_sdk_dynam
 
 /// Every profile in a run of geohash cells (one Query, paged).
 pub async fn in_range(app: &App, range: &geo::CellRange) -> Result<Vec<Business>, AppError> {
-    let part = Partition::index(GSI2, format!("GEO#{}", range.partition())).sort_key_range(Some(range.from.clone()), range.before.clone());
+    let part = Partition::index(GSI2, format!("GEO#{}", range.partition()))
+        .sort_key_range(Some(range.from.clone()), range.before.clone());
     let items = dynamo::query_all(&app.db, app.table(), &part).await?;
     Ok(items.into_iter().map(serde_dynamo::from_item).collect::<Result<_, _>>()?)
 }
@@ -129,7 +146,9 @@ pub fn partnered_marks(app: &App, a: &str, b: &str, now: &str) -> Result<[Transa
         tx_update(
             partnered_key(me, partner)
                 .update(app.table())
-                .update_expression("SET entity = :entity, partnerBusinessId = :partner, since = if_not_exists(since, :now)")
+                .update_expression(
+                    "SET entity = :entity, partnerBusinessId = :partner, since = if_not_exists(since, :now)",
+                )
                 .expression_attribute_values(":entity", s("BUSINESS_PARTNERED"))
                 .expression_attribute_values(":partner", s(partner))
                 .expression_attribute_values(":now", s(now)),
@@ -168,7 +187,8 @@ fn review_key(business_id: &str, reviewer: &str) -> Key {
 
 /// GSI1: a business's reviews, most recently written last.
 fn review_layout(r: &Review) -> Layout {
-    Layout::new("BUSINESS_REVIEW", review_key(&r.business_id, &r.reviewer_business_id)).gsi1(format!("REVIEWS#{}", r.business_id), format!("{}#{}", r.updated_at, r.reviewer_business_id))
+    Layout::new("BUSINESS_REVIEW", review_key(&r.business_id, &r.reviewer_business_id))
+        .gsi1(format!("REVIEWS#{}", r.business_id), format!("{}#{}", r.updated_at, r.reviewer_business_id))
 }
 
 /// The audit subject of a business's reviews.
@@ -184,7 +204,12 @@ pub const TX_REVIEW: &str = "review";
 /// None) only if there is none yet, a replacement only if the stored one
 /// still has `previous`'s rating. Refused `TX_REVIEW`: a concurrent review
 /// came first (read again); `TX_PARTNERED`: the two never partnered.
-pub async fn save_review(app: &App, review: &Review, previous: Option<u8>, audit: &AuditEntry) -> Result<Result<(), dynamo::Refused>, AppError> {
+pub async fn save_review(
+    app: &App,
+    review: &Review,
+    previous: Option<u8>,
+    audit: &AuditEntry,
+) -> Result<Result<(), dynamo::Refused>, AppError> {
     let t = app.table();
     let mut put = Put::builder().table_name(t).set_item(Some(review_layout(review).item(review)?));
     put = match previous {
@@ -198,8 +223,16 @@ pub async fn save_review(app: &App, review: &Review, previous: Option<u8>, audit
         .condition_expression("attribute_exists(PK)")
         .expression_attribute_values(":delta", dynamo::n(delta))
         .expression_attribute_values(":count", dynamo::n(u8::from(previous.is_none())));
-    let partnered = dynamo::tx_check(partnered_key(&review.reviewer_business_id, &review.business_id).check(t).condition_expression("attribute_exists(PK)"))?;
-    let tx = Tx::new().with(TX_PARTNERED, partnered).with(TX_REVIEW, tx_put(put)?).with("review.profile", tx_update(profile)?).with(audit::TX_ITEM, audit.transact_put(t)?);
+    let partnered = dynamo::tx_check(
+        partnered_key(&review.reviewer_business_id, &review.business_id)
+            .check(t)
+            .condition_expression("attribute_exists(PK)"),
+    )?;
+    let tx = Tx::new()
+        .with(TX_PARTNERED, partnered)
+        .with(TX_REVIEW, tx_put(put)?)
+        .with("review.profile", tx_update(profile)?)
+        .with(audit::TX_ITEM, audit.transact_put(t)?);
     dynamo::transact(&app.db, tx).await
 }
 
@@ -209,7 +242,14 @@ pub async fn review(app: &App, business_id: &str, reviewer: &str) -> Result<Opti
 
 /// A business's most recently written reviews.
 pub async fn recent_reviews(app: &App, business_id: &str, limit: i32) -> Result<Vec<Review>, AppError> {
-    let page = dynamo::query_page(&app.db, app.table(), &Partition::index(GSI1, format!("REVIEWS#{business_id}")).newest_first(), Some(limit), None).await?;
+    let page = dynamo::query_page(
+        &app.db,
+        app.table(),
+        &Partition::index(GSI1, format!("REVIEWS#{business_id}")).newest_first(),
+        Some(limit),
+        None,
+    )
+    .await?;
     Ok(page.items)
 }
 

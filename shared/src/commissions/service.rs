@@ -27,7 +27,8 @@ pub async fn credit(app: &App, sale: &Sale, audit_subject: &str) -> Result<Strin
         transaction_id: sale.transaction_id.clone(),
         partner_wallet: sale.partner_wallet.clone(),
         kind: CommissionKind::Credit,
-        amount_minor: i64::try_from(amount).map_err(|_| AppError::bad_request("INVALID_WEBHOOK_PAYLOAD", "commission out of range"))?,
+        amount_minor: i64::try_from(amount)
+            .map_err(|_| AppError::bad_request("INVALID_WEBHOOK_PAYLOAD", "commission out of range"))?,
         currency: sale.currency.clone(),
         occurred_at: sale.occurred_at.clone(),
         event_id: sale.event_id.clone(),
@@ -36,10 +37,24 @@ pub async fn credit(app: &App, sale: &Sale, audit_subject: &str) -> Result<Strin
         refunded_minor: 0,
         reversed_minor: 0,
     };
-    let audit = AuditEntry::new(ACTOR, "commission.credited", audit_subject, &rfc3339(app.clock.now()), json!({ "transactionId": sale.transaction_id, "wallet": sale.partner_wallet, "amountMinor": amount }));
+    let audit = AuditEntry::new(
+        ACTOR,
+        "commission.credited",
+        audit_subject,
+        &rfc3339(app.clock.now()),
+        json!({ "transactionId": sale.transaction_id, "wallet": sale.partner_wallet, "amountMinor": amount }),
+    );
     store::put_credit(app, &entry, &audit).await?;
-    let stored = store::get_credit(app, &sale.transaction_id).await?.ok_or_else(|| AppError::internal("credit vanished"))?;
-    seat_points(app, &stored.partner_wallet, &stored.occurred_at, stored.amount_minor, &format!("paddle-{}", sale.transaction_id)).await?;
+    let stored =
+        store::get_credit(app, &sale.transaction_id).await?.ok_or_else(|| AppError::internal("credit vanished"))?;
+    seat_points(
+        app,
+        &stored.partner_wallet,
+        &stored.occurred_at,
+        stored.amount_minor,
+        &format!("paddle-{}", sale.transaction_id),
+    )
+    .await?;
     for parked in store::parked(app, &sale.transaction_id).await? {
         apply_reversal(app, &parked, audit_subject).await?;
     }
@@ -56,7 +71,10 @@ pub async fn reverse(app: &App, adjustment: &Adjustment, audit_subject: &str) ->
         // its own look at the parked ones coming too early: look again.
         // Either side that sees the other applies it; both is harmless.
         if store::get_credit(app, &adjustment.transaction_id).await?.is_none() {
-            return Ok(format!("adjustment {} kept until its sale {} arrives", adjustment.adjustment_id, adjustment.transaction_id));
+            return Ok(format!(
+                "adjustment {} kept until its sale {} arrives",
+                adjustment.adjustment_id, adjustment.transaction_id
+            ));
         }
     }
     apply_reversal(app, adjustment, audit_subject).await
@@ -65,7 +83,8 @@ pub async fn reverse(app: &App, adjustment: &Adjustment, audit_subject: &str) ->
 async fn apply_reversal(app: &App, adjustment: &Adjustment, audit_subject: &str) -> Result<String, AppError> {
     let (txn, adj) = (&adjustment.transaction_id, &adjustment.adjustment_id);
     for _ in 0..10 {
-        let credit = store::get_credit(app, txn).await?.ok_or_else(|| AppError::internal(format!("credit {txn} vanished")))?;
+        let credit =
+            store::get_credit(app, txn).await?.ok_or_else(|| AppError::internal(format!("credit {txn} vanished")))?;
         if let Some(done) = store::get_reversal(app, txn, adj).await? {
             reversal_points(app, &done, &credit).await?;
             return Ok(format!("commission on {txn} reversed {} for adjustment {adj}", done.amount_minor));
@@ -114,8 +133,22 @@ async fn seat_points(app: &App, wallet: &str, occurred_at: &str, points: i64, en
     };
     let month = time::OffsetDateTime::parse(occurred_at, &time::format_description::well_known::Rfc3339)
         .map(MonthKey::of)
-        .map_err(|_| AppError::bad_request("INVALID_WEBHOOK_PAYLOAD", format!("occurred_at {occurred_at:?} is not RFC 3339")))?;
-    match cycle::add_points(app, ACTOR, &seat.seat_id, month, points, "paddle_commission", "partner commission", Some(entry_id.to_string()), None).await {
+        .map_err(|_| {
+            AppError::bad_request("INVALID_WEBHOOK_PAYLOAD", format!("occurred_at {occurred_at:?} is not RFC 3339"))
+        })?;
+    match cycle::add_points(
+        app,
+        ACTOR,
+        &seat.seat_id,
+        month,
+        points,
+        "paddle_commission",
+        "partner commission",
+        Some(entry_id.to_string()),
+        None,
+    )
+    .await
+    {
         Ok(_) => Ok(()),
         Err(e) if e.code == "SEAT_NOT_ACTIVE" => Ok(()),
         Err(e) => Err(e),
@@ -132,7 +165,12 @@ pub struct CommissionPage {
 }
 
 /// A partner's commission entries (credits and reversals), newest first.
-pub async fn list(app: &App, wallet: Wallet, limit: Option<i32>, cursor: Option<&str>) -> Result<CommissionPage, AppError> {
+pub async fn list(
+    app: &App,
+    wallet: Wallet,
+    limit: Option<i32>,
+    cursor: Option<&str>,
+) -> Result<CommissionPage, AppError> {
     let limit = limit.unwrap_or(50);
     if !(1..=100).contains(&limit) {
         return Err(AppError::bad_request("INVALID_LIMIT", "limit must be between 1 and 100"));

@@ -57,7 +57,11 @@ pub async fn get_credit(app: &App, transaction_id: &str) -> Result<Option<Commis
     dynamo::get_as(&app.db, app.table(), &credit_key(transaction_id)).await
 }
 
-pub async fn get_reversal(app: &App, transaction_id: &str, adjustment_id: &str) -> Result<Option<CommissionEntry>, AppError> {
+pub async fn get_reversal(
+    app: &App,
+    transaction_id: &str,
+    adjustment_id: &str,
+) -> Result<Option<CommissionEntry>, AppError> {
     dynamo::get_as(&app.db, app.table(), &reversal_key(transaction_id, adjustment_id)).await
 }
 
@@ -73,8 +77,15 @@ pub enum ReverseOutcome {
 /// Writes one adjustment's reversal and moves the credit's refunded and
 /// reversed totals, atomically, only if the credit is as it was read (its
 /// `refundedMinor` is the optimistic version: every applied refund moves it).
-pub async fn reverse(app: &App, credit: &CommissionEntry, reversal: &CommissionEntry, refunded_minor: u64, audit: &AuditEntry) -> Result<ReverseOutcome, AppError> {
-    let adjustment_id = reversal.adjustment_id.as_deref().ok_or_else(|| AppError::internal("a reversal without its adjustment"))?;
+pub async fn reverse(
+    app: &App,
+    credit: &CommissionEntry,
+    reversal: &CommissionEntry,
+    refunded_minor: u64,
+    audit: &AuditEntry,
+) -> Result<ReverseOutcome, AppError> {
+    let adjustment_id =
+        reversal.adjustment_id.as_deref().ok_or_else(|| AppError::internal("a reversal without its adjustment"))?;
     let t = app.table();
     let reversed = reversal.amount_minor.unsigned_abs();
     let totals = credit_key(&credit.transaction_id)
@@ -113,7 +124,12 @@ pub async fn parked(app: &App, transaction_id: &str) -> Result<Vec<Adjustment>, 
 }
 
 /// A partner's entries, newest first.
-pub async fn of_wallet(app: &App, wallet: &str, limit: i32, cursor: Option<&str>) -> Result<Page<CommissionEntry>, AppError> {
+pub async fn of_wallet(
+    app: &App,
+    wallet: &str,
+    limit: i32,
+    cursor: Option<&str>,
+) -> Result<Page<CommissionEntry>, AppError> {
     let part = Partition::index(GSI1, of_partner(wallet)).newest_first();
     query_page(&app.db, app.table(), &part, Some(limit), cursor).await
 }

@@ -22,7 +22,9 @@ pub struct MonthKey {
 
 impl MonthKey {
     pub fn parse(text: &str) -> Result<Self, AppError> {
-        let bad = || AppError::bad_request("INVALID_MONTH_KEY", format!("monthKey must be YYYY-MM, like 2026-02, not {text:?}"));
+        let bad = || {
+            AppError::bad_request("INVALID_MONTH_KEY", format!("monthKey must be YYYY-MM, like 2026-02, not {text:?}"))
+        };
         let b = text.as_bytes();
         if b.len() != 7 || b[4] != b'-' || !b.iter().enumerate().all(|(i, c)| i == 4 || c.is_ascii_digit()) {
             return Err(bad());
@@ -129,10 +131,7 @@ pub struct RankedRow {
 /// recently joined ranks worst), then seat id so the order is total.
 /// `joinedAt` is RFC 3339 UTC, so text order is time order.
 pub fn better_first(a: &Standing, b: &Standing) -> Ordering {
-    b.score
-        .cmp(&a.score)
-        .then_with(|| a.joined_at.cmp(&b.joined_at))
-        .then_with(|| a.seat_id.cmp(&b.seat_id))
+    b.score.cmp(&a.score).then_with(|| a.joined_at.cmp(&b.joined_at)).then_with(|| a.seat_id.cmp(&b.seat_id))
 }
 
 pub fn rank(mut standings: Vec<Standing>) -> Vec<RankedRow> {
@@ -215,13 +214,22 @@ mod tests {
     use time::macros::datetime;
 
     fn st(id: &str, score: i64, joined: &str) -> Standing {
-        Standing { seat_id: id.into(), wallet: format!("w{id}"), score, joined_at: joined.into(), status: SeatStatus::Active, price_paid_cents: 0 }
+        Standing {
+            seat_id: id.into(),
+            wallet: format!("w{id}"),
+            score,
+            joined_at: joined.into(),
+            status: SeatStatus::Active,
+            price_paid_cents: 0,
+        }
     }
 
     #[test]
     fn month_keys_parse_strictly() {
         assert_eq!(MonthKey::parse("2026-02").unwrap(), MonthKey { year: 2026, month: 2 });
-        for bad in ["2026-2", "2026-13", "2026-00", "26-02", "2026/02", "2026-02-01", "", "abcd-ef", "1999-12", "+026-02"] {
+        for bad in
+            ["2026-2", "2026-13", "2026-00", "26-02", "2026/02", "2026-02-01", "", "abcd-ef", "1999-12", "+026-02"]
+        {
             assert_eq!(MonthKey::parse(bad).unwrap_err().code, "INVALID_MONTH_KEY", "{bad}");
         }
     }

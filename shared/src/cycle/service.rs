@@ -157,7 +157,13 @@ pub struct Execution {
 /// or while another invocation holds the run, is 409
 /// `CYCLE_ALREADY_EXECUTED`; a call after an invocation died mid-way
 /// (its lease expired) finishes the same work.
-pub async fn execute(app: &App, month: MonthKey, actor: &str, reason: &str, request_id: Option<String>) -> Result<Execution, AppError> {
+pub async fn execute(
+    app: &App,
+    month: MonthKey,
+    actor: &str,
+    reason: &str,
+    request_id: Option<String>,
+) -> Result<Execution, AppError> {
     execute_steps(app, month, actor, reason, request_id, usize::MAX).await
 }
 
@@ -177,8 +183,14 @@ pub async fn execute_requested(
     if check_executable(month, now, false).is_err() {
         check_executable(month, now, past_month_override || app.settings.cycle_allow_past_months)?;
         if past_month_override {
-            let audit = AuditEntry::new(actor, "cycle.past_month_override", &store::subject(&month.to_string()), &rfc3339(now), json!({ "reason": reason }))
-                .with_request_id(request_id.clone());
+            let audit = AuditEntry::new(
+                actor,
+                "cycle.past_month_override",
+                &store::subject(&month.to_string()),
+                &rfc3339(now),
+                json!({ "reason": reason }),
+            )
+            .with_request_id(request_id.clone());
             audit.write(&app.db, app.table()).await?;
         }
     }
@@ -206,14 +218,20 @@ pub async fn execute_steps(
         AppError::conflict(
             "CYCLE_ALREADY_EXECUTED",
             match run.status {
-                RunStatus::Completed => format!("the {month_s} cycle was executed at {}", run.completed_at.clone().unwrap_or_default()),
-                RunStatus::InProgress => format!("the {month_s} cycle is being executed (lease until unix {})", run.lease_until),
+                RunStatus::Completed => {
+                    format!("the {month_s} cycle was executed at {}", run.completed_at.clone().unwrap_or_default())
+                }
+                RunStatus::InProgress => {
+                    format!("the {month_s} cycle is being executed (lease until unix {})", run.lease_until)
+                }
             },
         )
     };
 
     let mut run = match store::get_run(app, &month_s).await? {
-        Some(run) if run.status == RunStatus::Completed || run.lease_until >= now.unix_timestamp() => return Err(already(&run)),
+        Some(run) if run.status == RunStatus::Completed || run.lease_until >= now.unix_timestamp() => {
+            return Err(already(&run))
+        }
         Some(mut run) => {
             // The invocation that held it died: take over and resume.
             if !store::take_over(app, &run, &token, lease_until, now.unix_timestamp()).await? {
@@ -242,10 +260,18 @@ pub async fn execute_steps(
                 eliminated_seat_ids: Default::default(),
             };
             let snapshot = Snapshot { month_key: month_s.clone(), taken_at: at.clone(), ranking };
-            let audit = AuditEntry::new(actor, "cycle.started", &store::subject(&month_s), &at, json!({ "reason": reason, "candidates": run.candidates.len() }))
-                .with_request_id(request_id.clone());
+            let audit = AuditEntry::new(
+                actor,
+                "cycle.started",
+                &store::subject(&month_s),
+                &at,
+                json!({ "reason": reason, "candidates": run.candidates.len() }),
+            )
+            .with_request_id(request_id.clone());
             if !store::claim(app, &run, &snapshot, &audit).await? {
-                let current = store::get_run(app, &month_s).await?.ok_or_else(|| AppError::internal("claim lost to a run that vanished"))?;
+                let current = store::get_run(app, &month_s)
+                    .await?
+                    .ok_or_else(|| AppError::internal("claim lost to a run that vanished"))?;
                 return Err(already(&current));
             }
             run
@@ -269,7 +295,13 @@ pub async fn execute_steps(
 /// The work of a claimed (or taken-over) run: eliminate each candidate not
 /// yet done, queue its refund's payout at once, sweep payouts an earlier
 /// invocation left unqueued, complete.
-async fn run_claimed(app: &App, run: &mut Run, actor: &str, request_id: Option<String>, max_seats: usize) -> Result<Execution, AppError> {
+async fn run_claimed(
+    app: &App,
+    run: &mut Run,
+    actor: &str,
+    request_id: Option<String>,
+    max_seats: usize,
+) -> Result<Execution, AppError> {
     let month_s = run.month_key.clone();
     let mut queued: std::collections::HashMap<String, Refund> = Default::default();
     let mut skipped = Vec::new();
@@ -280,11 +312,24 @@ async fn run_claimed(app: &App, run: &mut Run, actor: &str, request_id: Option<S
             continue;
         }
         if steps >= max_seats {
-            return Ok(Execution { month_key: month_s, status: RunStatus::InProgress, executed_at: None, eliminated: vec![], skipped });
+            return Ok(Execution {
+                month_key: month_s,
+                status: RunStatus::InProgress,
+                executed_at: None,
+                eliminated: vec![],
+                skipped,
+            });
         }
         steps += 1;
         let at = app.clock.now();
-        let refund = Refund::pending(refund_id(&month_s, &seat_id), seat_id.clone(), row.standing.wallet.clone(), row.standing.price_paid_cents, month_s.clone(), at);
+        let refund = Refund::pending(
+            refund_id(&month_s, &seat_id),
+            seat_id.clone(),
+            row.standing.wallet.clone(),
+            row.standing.price_paid_cents,
+            month_s.clone(),
+            at,
+        );
         let audit = AuditEntry::new(
             actor,
             "seat.eliminated",
@@ -322,7 +367,9 @@ async fn run_claimed(app: &App, run: &mut Run, actor: &str, request_id: Option<S
         let refund = match queued.remove(&row.standing.seat_id) {
             Some(refund) => refund,
             None => {
-                let refund = refund_store::get(app, &id).await?.ok_or_else(|| AppError::internal(format!("refund {id} missing")))?;
+                let refund = refund_store::get(app, &id)
+                    .await?
+                    .ok_or_else(|| AppError::internal(format!("refund {id} missing")))?;
                 if refund.payout_queued_at.is_none() && refund.status == RefundStatus::Pending {
                     refunds::enqueue_payout(app, &id).await?;
                 }
@@ -352,4 +399,3 @@ async fn run_claimed(app: &App, run: &mut Run, actor: &str, request_id: Option<S
     crate::platform::metrics::count(crate::platform::metrics::names::ELIMINATIONS, eliminated.len() as u64);
     Ok(Execution { month_key: month_s, status: RunStatus::Completed, executed_at: Some(done_at), eliminated, skipped })
 }
-

@@ -44,7 +44,15 @@ pub struct DunningRecord {
 impl DunningRecord {
     /// A new OPEN record for a payment that failed.
     pub fn open(customer_id: String, transaction_id: String, occurred_at: String, event_id: String) -> Self {
-        Self { customer_id, transaction_id, occurred_at, event_id, status: DunningStatus::Open, closed_at: None, resolution: None }
+        Self {
+            customer_id,
+            transaction_id,
+            occurred_at,
+            event_id,
+            status: DunningStatus::Open,
+            closed_at: None,
+            resolution: None,
+        }
     }
 }
 

@@ -11,11 +11,11 @@ use serde_json::json;
 
 use super::domain::{decide, Decision, DunningRecord, DunningStatus, MembershipState};
 use super::store;
+use crate::memberships::service as memberships;
 use crate::platform::audit::AuditEntry;
 use crate::platform::bus;
 use crate::platform::clock::rfc3339;
 use crate::platform::error::AppError;
-use crate::memberships::service as memberships;
 use crate::App;
 
 #[derive(Debug, Clone, Serialize)]
@@ -66,11 +66,24 @@ pub async fn run(app: &App, actor: &str) -> Result<DunningRun, AppError> {
     Ok(DunningRun { checked_at: now, notified, resolved })
 }
 
-async fn close(app: &App, actor: &str, record: &DunningRecord, to: DunningStatus, why: &str, now: &str) -> Result<bool, AppError> {
+async fn close(
+    app: &App,
+    actor: &str,
+    record: &DunningRecord,
+    to: DunningStatus,
+    why: &str,
+    now: &str,
+) -> Result<bool, AppError> {
     let action = match to {
         DunningStatus::Notified => "dunning.notified",
         _ => "dunning.resolved",
     };
-    let audit = AuditEntry::new(actor, action, &store::subject(&record.customer_id), now, json!({ "transactionId": record.transaction_id, "eventId": record.event_id, "resolution": why }));
+    let audit = AuditEntry::new(
+        actor,
+        action,
+        &store::subject(&record.customer_id),
+        now,
+        json!({ "transactionId": record.transaction_id, "eventId": record.event_id, "resolution": why }),
+    );
     store::close(app, record, to, why, now, &audit).await
 }

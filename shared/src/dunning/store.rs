@@ -29,7 +29,8 @@ fn by_status(status: DunningStatus) -> String {
 }
 
 fn layout(r: &DunningRecord) -> Layout {
-    Layout::new("DUNNING", key(r)).gsi1(by_status(r.status), format!("{}#{}#{}", r.occurred_at, r.customer_id, r.transaction_id))
+    Layout::new("DUNNING", key(r))
+        .gsi1(by_status(r.status), format!("{}#{}#{}", r.occurred_at, r.customer_id, r.transaction_id))
 }
 
 /// Opens a record once per failed payment. `Ok(false)`: it exists already.
@@ -58,7 +59,14 @@ pub async fn all(app: &App, status: DunningStatus) -> Result<Vec<DunningRecord>,
 
 /// Closes an OPEN record as `to`, with its audit row. `Ok(false)`: it was
 /// no longer OPEN (another run closed it first).
-pub async fn close(app: &App, record: &DunningRecord, to: DunningStatus, resolution: &str, now: &str, audit: &AuditEntry) -> Result<bool, AppError> {
+pub async fn close(
+    app: &App,
+    record: &DunningRecord,
+    to: DunningStatus,
+    resolution: &str,
+    now: &str,
+    audit: &AuditEntry,
+) -> Result<bool, AppError> {
     let update = key(record)
         .update(app.table())
         .update_expression("SET #status = :to, GSI1PK = :g1, closedAt = :now, resolution = :why")

@@ -55,7 +55,9 @@ pub fn verify_signature(
             format!("x-wallet-timestamp must be within {window_secs}s of server time ({now})"),
         ));
     }
-    let invalid = || AppError::unauthorized("SIGNATURE_INVALID", "x-wallet-signature does not verify for this wallet and request");
+    let invalid = || {
+        AppError::unauthorized("SIGNATURE_INVALID", "x-wallet-signature does not verify for this wallet and request")
+    };
     let sig_bytes = bs58::decode(signature_b58).into_vec().map_err(|_| invalid())?;
     let sig = Signature::from_slice(&sig_bytes).map_err(|_| invalid())?;
     let key = VerifyingKey::from_bytes(&wallet.public_key_bytes()).map_err(|_| invalid())?;
@@ -101,7 +103,8 @@ pub async fn require_admin(app: &App, req: &Request) -> Result<String, AppError>
 }
 
 async fn check_admin(app: &App, req: &Request, claimed: Option<&str>) -> Result<String, AppError> {
-    let claimed = claimed.ok_or_else(|| AppError::unauthorized("ADMIN_AUTH_REQUIRED", "x-admin-wallet header is required"))?;
+    let claimed =
+        claimed.ok_or_else(|| AppError::unauthorized("ADMIN_AUTH_REQUIRED", "x-admin-wallet header is required"))?;
     if !app.settings.admin_wallets.contains(claimed) {
         return Err(AppError::forbidden("NOT_ADMIN", "this wallet is not an admin"));
     }
@@ -155,9 +158,13 @@ pub async fn require_cron(app: &App, req: &Request) -> Result<(), AppError> {
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or_else(|| AppError::unauthorized("CRON_AUTH_REQUIRED", "Authorization: Bearer <CRON_SECRET> is required"))?;
+        .ok_or_else(|| {
+            AppError::unauthorized("CRON_AUTH_REQUIRED", "Authorization: Bearer <CRON_SECRET> is required")
+        })?;
     let matches = |secret: Option<String>| -> Result<bool, AppError> {
-        let secret = secret.ok_or_else(|| AppError::unavailable("CRON_NOT_CONFIGURED", "CRON_SECRET (or CRON_SECRET_ID) is not set"))?;
+        let secret = secret.ok_or_else(|| {
+            AppError::unavailable("CRON_NOT_CONFIGURED", "CRON_SECRET (or CRON_SECRET_ID) is not set")
+        })?;
         Ok(bool::from(given.as_bytes().ct_eq(secret.as_bytes())))
     };
     // A mismatch may follow a rotation: read the secret again (at most
@@ -203,10 +210,16 @@ mod tests {
             signing_message("POST", "/api/partners/seats", 1_000, b"{\"refillPriceUsd\":1}"),
             signing_message("POST", "/api/partners/config", 1_001, b"{\"refillPriceUsd\":1}"),
         ] {
-            assert_eq!(verify_signature(&wallet, &tampered, &sig, 1_000, 1_000, 60).unwrap_err().code, "SIGNATURE_INVALID");
+            assert_eq!(
+                verify_signature(&wallet, &tampered, &sig, 1_000, 1_000, 60).unwrap_err().code,
+                "SIGNATURE_INVALID"
+            );
         }
         assert_eq!(verify_signature(&other, &msg, &sig, 1_000, 1_000, 60).unwrap_err().code, "SIGNATURE_INVALID");
-        assert_eq!(verify_signature(&wallet, &msg, "not-base58-0OIl", 1_000, 1_000, 60).unwrap_err().code, "SIGNATURE_INVALID");
+        assert_eq!(
+            verify_signature(&wallet, &msg, "not-base58-0OIl", 1_000, 1_000, 60).unwrap_err().code,
+            "SIGNATURE_INVALID"
+        );
         assert_eq!(verify_signature(&wallet, &msg, "3yZe7d", 1_000, 1_000, 60).unwrap_err().code, "SIGNATURE_INVALID");
     }
 

@@ -4,9 +4,9 @@
 
 use super::request::header;
 use super::Request;
+use crate::businesses::domain::is_business_id;
 use crate::platform::error::AppError;
 use crate::platform::rate_limit;
-use crate::businesses::domain::is_business_id;
 use crate::App;
 
 /// A business's user, as its token says.
@@ -25,14 +25,18 @@ impl BusinessCaller {
     pub fn require_owner(&self) -> Result<(), AppError> {
         match self.role {
             BusinessRole::Owner => Ok(()),
-            BusinessRole::Staff => Err(AppError::forbidden("OWNER_ONLY", "only the business's owner may do this; staff may read")),
+            BusinessRole::Staff => {
+                Err(AppError::forbidden("OWNER_ONLY", "only the business's owner may do this; staff may read"))
+            }
         }
     }
 }
 
 /// The bearer token's verified claims, and the time they were checked at.
 async fn verified(app: &App, req: &Request) -> Result<(crate::platform::jwt::Claims, i64), AppError> {
-    let verifier = app.jwt.as_ref().ok_or_else(|| AppError::unavailable("JWT_NOT_CONFIGURED", "JWT_ISSUER, JWT_AUDIENCE and JWT_JWKS_URL are not set"))?;
+    let verifier = app.jwt.as_ref().ok_or_else(|| {
+        AppError::unavailable("JWT_NOT_CONFIGURED", "JWT_ISSUER, JWT_AUDIENCE and JWT_JWKS_URL are not set")
+    })?;
     let token = header(req, "authorization")
         .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
         .map(str::trim)
@@ -96,7 +100,10 @@ pub struct CustomerCaller {
 pub async fn require_customer(app: &App, req: &Request) -> Result<CustomerCaller, AppError> {
     let (claims, now) = verified(app, req).await?;
     if claims.role.as_deref() != Some("customer") || !crate::loyalty::domain::is_customer_id(&claims.sub) {
-        return Err(AppError::forbidden("NOT_A_CUSTOMER", "this route is for a customer's token (role customer, sub = customer id)"));
+        return Err(AppError::forbidden(
+            "NOT_A_CUSTOMER",
+            "this route is for a customer's token (role customer, sub = customer id)",
+        ));
     }
     rate_limit::take(app, &format!("CUSTOMER#{}", claims.sub), REQUESTS_PER_MINUTE, 60, now).await?;
     Ok(CustomerCaller { customer_id: claims.sub })

@@ -20,6 +20,8 @@ pub async fn require_partner_console(app: &App, req: &Request) -> Result<Partner
     let wallet = require_wallet(app, req).await?;
     match seats::latest(app, &wallet).await? {
         Some(seat) if privileges_for(Some(seat.status)).partner_console => Ok(PartnerContext { wallet, seat }),
-        _ => Err(AppError::forbidden("PARTNER_CONSOLE_FORBIDDEN", "partner-console access needs an active partner seat")),
+        _ => {
+            Err(AppError::forbidden("PARTNER_CONSOLE_FORBIDDEN", "partner-console access needs an active partner seat"))
+        }
     }
 }

@@ -68,7 +68,9 @@ fn percent_decode(text: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if let (b'%', Some(Some(hi)), Some(Some(lo))) = (bytes[i], bytes.get(i + 1).map(|b| hex(*b)), bytes.get(i + 2).map(|b| hex(*b))) {
+        if let (b'%', Some(Some(hi)), Some(Some(lo))) =
+            (bytes[i], bytes.get(i + 1).map(|b| hex(*b)), bytes.get(i + 2).map(|b| hex(*b)))
+        {
             out.push(hi << 4 | lo);
             i += 3;
         } else {
@@ -81,14 +83,14 @@ fn percent_decode(text: &str) -> String {
 
 /// A query parameter, if present and not empty.
 pub fn query(req: &Request, name: &str) -> Option<String> {
-    req.query_string_parameters_ref()
-        .and_then(|q| q.first(name).map(str::to_string))
-        .filter(|v| !v.is_empty())
+    req.query_string_parameters_ref().and_then(|q| q.first(name).map(str::to_string)).filter(|v| !v.is_empty())
 }
 
 pub fn query_i32(req: &Request, name: &str) -> Result<Option<i32>, AppError> {
     query(req, name)
-        .map(|v| v.parse().map_err(|_| AppError::bad_request("INVALID_QUERY", format!("{name} must be a whole number"))))
+        .map(|v| {
+            v.parse().map_err(|_| AppError::bad_request("INVALID_QUERY", format!("{name} must be a whole number")))
+        })
         .transpose()
 }
 
@@ -122,7 +124,9 @@ pub fn bounded_id<'a>(value: &'a str, field: &str, code: &'static str) -> Result
 
 /// The `{id}` of `/api/v1/partnerships/{id}[/...]`.
 pub fn partnership_id(req: &Request) -> Result<String, AppError> {
-    let from_path = || req.uri().path().strip_prefix("/api/v1/partnerships/").and_then(|rest| rest.split('/').next()).map(String::from);
+    let from_path = || {
+        req.uri().path().strip_prefix("/api/v1/partnerships/").and_then(|rest| rest.split('/').next()).map(String::from)
+    };
     let id = path_param(req, "id", "/api/v1/partnerships/").or_else(from_path).filter(|i| !i.is_empty());
     let id = id.ok_or_else(|| AppError::bad_request("INVALID_PARTNERSHIP_ID", "the path needs a partnership id"))?;
     bounded_id(&id, "id", "INVALID_PARTNERSHIP_ID")?;
@@ -131,7 +135,8 @@ pub fn partnership_id(req: &Request) -> Result<String, AppError> {
 
 /// The `{businessId}` of `/api/v1/partners/{businessId}[/...]`.
 pub fn business_id(req: &Request) -> Result<String, AppError> {
-    let from_path = || req.uri().path().strip_prefix("/api/v1/partners/").and_then(|rest| rest.split('/').next()).map(String::from);
+    let from_path =
+        || req.uri().path().strip_prefix("/api/v1/partners/").and_then(|rest| rest.split('/').next()).map(String::from);
     let id = path_param(req, "businessId", "/api/v1/partners/").or_else(from_path).filter(|i| !i.is_empty());
     let id = id.ok_or_else(|| AppError::bad_request("INVALID_BUSINESS_ID", "the path needs a business id"))?;
     bounded_id(&id, "businessId", "INVALID_BUSINESS_ID")?;

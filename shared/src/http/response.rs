@@ -23,7 +23,5 @@ pub fn error(err: &AppError) -> Response<Body> {
     if let Some(secs) = err.retry_after_secs {
         builder = builder.header("retry-after", secs.to_string());
     }
-    builder
-        .body(Body::Text(err.body().to_string()))
-        .expect("a status code from AppError and a text body always build")
+    builder.body(Body::Text(err.body().to_string())).expect("a status code from AppError and a text body always build")
 }

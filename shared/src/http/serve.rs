@@ -51,7 +51,8 @@ where
     lambda_http::run(service_fn(move |req: Request| {
         // Boxed for the same reason as `functions::run_event`: keep the
         // runtime's future type shallow.
-        let served: std::pin::Pin<Box<dyn Future<Output = Response<Body>> + Send>> = Box::pin(dispatch(app.clone(), req, handler.clone()));
+        let served: std::pin::Pin<Box<dyn Future<Output = Response<Body>> + Send>> =
+            Box::pin(dispatch(app.clone(), req, handler.clone()));
         async move { Ok::<_, std::convert::Infallible>(served.await) }
     }))
     .await

@@ -47,7 +47,10 @@ impl PointsProgram {
 
     /// What `points` are worth when redeemed, in cents, rounded down.
     pub fn value_of(&self, points: u64) -> u64 {
-        u64::try_from(u128::from(points) * u128::from(self.redemption_cents) / u128::from(self.redemption_points.max(1))).unwrap_or(u64::MAX)
+        u64::try_from(
+            u128::from(points) * u128::from(self.redemption_cents) / u128::from(self.redemption_points.max(1)),
+        )
+        .unwrap_or(u64::MAX)
     }
 }
 
@@ -105,7 +108,8 @@ impl RewardRequest {
         if !(1..=100_000_000).contains(&self.points) {
             return Err(AppError::bad_request("INVALID_REWARD", "points must be a whole number from 1 to 100000000"));
         }
-        let cents = crate::partnerships::domain::hundredths(&self.value, "value").map_err(|_| AppError::bad_request("INVALID_REWARD", "value must be dollars with at most two decimals"))?;
+        let cents = crate::partnerships::domain::hundredths(&self.value, "value")
+            .map_err(|_| AppError::bad_request("INVALID_REWARD", "value must be dollars with at most two decimals"))?;
         if cents == 0 || cents > 100_000_000 {
             return Err(AppError::bad_request("INVALID_REWARD", "value must be above 0 and at most 1000000.00"));
         }
@@ -132,9 +136,14 @@ pub const MAX_AMOUNT_CENTS: u64 = 1_000_000_000;
 
 /// A purchase amount in exact dollars, to cents, within bounds.
 pub fn amount_cents(raw: &RawValue, field: &str) -> Result<u64, AppError> {
-    let cents = crate::partnerships::domain::hundredths(raw, field).map_err(|_| AppError::bad_request("INVALID_AMOUNT", format!("{field} must be dollars with at most two decimals")))?;
+    let cents = crate::partnerships::domain::hundredths(raw, field).map_err(|_| {
+        AppError::bad_request("INVALID_AMOUNT", format!("{field} must be dollars with at most two decimals"))
+    })?;
     if cents == 0 || cents > MAX_AMOUNT_CENTS {
-        return Err(AppError::bad_request("INVALID_AMOUNT", format!("{field} must be above 0 and at most 10000000.00")));
+        return Err(AppError::bad_request(
+            "INVALID_AMOUNT",
+            format!("{field} must be above 0 and at most 10000000.00"),
+        ));
     }
     Ok(cents)
 }
@@ -154,7 +163,15 @@ mod tests {
 
     #[test]
     fn conversions_round_down_and_never_overflow() {
-        let p = PointsProgram { business_id: "a".into(), points_per_dollar: 10, redemption_cents: 1_000, redemption_points: 100, version: 1, updated_at: String::new(), updated_by: String::new() };
+        let p = PointsProgram {
+            business_id: "a".into(),
+            points_per_dollar: 10,
+            redemption_cents: 1_000,
+            redemption_points: 100,
+            version: 1,
+            updated_at: String::new(),
+            updated_by: String::new(),
+        };
         assert_eq!(p.points_for(1_000), 100, "$10 earns 100 points");
         assert_eq!(p.points_for(1_099), 109);
         assert_eq!(p.value_of(100), 1_000, "100 points are a $10 reward");

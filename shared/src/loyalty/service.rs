@@ -5,7 +5,9 @@
 use serde::Serialize;
 use serde_json::json;
 
-use super::domain::{amount_cents, customer_id, Balance, EarnRequest, PointsProgram, ProgramRequest, Reward, RewardRequest};
+use super::domain::{
+    amount_cents, customer_id, Balance, EarnRequest, PointsProgram, ProgramRequest, Reward, RewardRequest,
+};
 use super::store::{self, EarnRecord};
 use crate::partnerships::domain::{PartnershipStatus, PartnershipType};
 use crate::partnerships::store as partnerships;
@@ -21,10 +23,18 @@ fn no_program() -> AppError {
 
 /// Sets the caller's points program (its owner's call): a new version each
 /// time; transactions record the version they converted by.
-pub async fn set_program(app: &App, business_id: &str, user_id: &str, request: ProgramRequest) -> Result<PointsProgram, AppError> {
+pub async fn set_program(
+    app: &App,
+    business_id: &str,
+    user_id: &str,
+    request: ProgramRequest,
+) -> Result<PointsProgram, AppError> {
     request.validate()?;
     if crate::businesses::store::get(app, business_id).await?.is_none() {
-        return Err(AppError::conflict("BUSINESS_NOT_REGISTERED", "register your business first (POST /api/v1/businesses)"));
+        return Err(AppError::conflict(
+            "BUSINESS_NOT_REGISTERED",
+            "register your business first (POST /api/v1/businesses)",
+        ));
     }
     let before = store::program(app, business_id).await?;
     let now = rfc3339(app.clock.now());
@@ -37,20 +47,47 @@ pub async fn set_program(app: &App, business_id: &str, user_id: &str, request: P
         updated_at: now.clone(),
         updated_by: user_id.to_string(),
     };
-    let audit = AuditEntry::new(user_id, "points_program.set", &store::program_subject(business_id), &now, json!({ "before": before, "after": program }));
+    let audit = AuditEntry::new(
+        user_id,
+        "points_program.set",
+        &store::program_subject(business_id),
+        &now,
+        json!({ "before": before, "after": program }),
+    );
     if !store::save_program(app, &program, &audit).await? {
-        return Err(AppError::conflict("PROGRAM_CHANGED", "the points program changed meanwhile; read it and send yours again"));
+        return Err(AppError::conflict(
+            "PROGRAM_CHANGED",
+            "the points program changed meanwhile; read it and send yours again",
+        ));
     }
     Ok(program)
 }
 
 /// Publishes a reward of the caller's business (its owner's call).
-pub async fn add_reward(app: &App, business_id: &str, user_id: &str, request: RewardRequest) -> Result<Reward, AppError> {
+pub async fn add_reward(
+    app: &App,
+    business_id: &str,
+    user_id: &str,
+    request: RewardRequest,
+) -> Result<Reward, AppError> {
     let (name, points, value_cents) = request.validate()?;
     store::program(app, business_id).await?.ok_or_else(no_program)?;
     let now = rfc3339(app.clock.now());
-    let reward = Reward { reward_id: new_id(), business_id: business_id.to_string(), name, points, value_cents, created_at: now.clone() };
-    let audit = AuditEntry::new(user_id, "reward.published", &store::program_subject(business_id), &now, json!({ "reward": reward }));
+    let reward = Reward {
+        reward_id: new_id(),
+        business_id: business_id.to_string(),
+        name,
+        points,
+        value_cents,
+        created_at: now.clone(),
+    };
+    let audit = AuditEntry::new(
+        user_id,
+        "reward.published",
+        &store::program_subject(business_id),
+        &now,
+        json!({ "reward": reward }),
+    );
     store::add_reward(app, &reward, &audit).await?;
     Ok(reward)
 }
@@ -69,20 +106,36 @@ pub struct EarnView {
 
 impl From<EarnRecord> for EarnView {
     fn from(r: EarnRecord) -> Self {
-        EarnView { customer_id: r.customer_id, program_business_id: r.business_id, amount_cents: r.amount_cents, points_earned: r.points_earned, program_version: r.program_version, recorded_at: r.recorded_at }
+        EarnView {
+            customer_id: r.customer_id,
+            program_business_id: r.business_id,
+            amount_cents: r.amount_cents,
+            points_earned: r.points_earned,
+            program_version: r.program_version,
+            recorded_at: r.recorded_at,
+        }
     }
 }
 
 /// Credits a purchase at home, once per `idempotency_key` (a retry answers
 /// the first result, `false`; a key reused for another purchase is 409).
-pub async fn earn(app: &App, business_id: &str, user_id: &str, idempotency_key: &str, request: EarnRequest) -> Result<(EarnView, bool), AppError> {
+pub async fn earn(
+    app: &App,
+    business_id: &str,
+    user_id: &str,
+    idempotency_key: &str,
+    request: EarnRequest,
+) -> Result<(EarnView, bool), AppError> {
     let customer = customer_id(&request.customer_id)?;
     let amount = amount_cents(&request.amount, "amount")?;
     let mut opening = store::Opening::default();
     for _ in 0..6 {
         if let Some(earlier) = store::earn_record(app, business_id, idempotency_key).await? {
             if earlier.customer_id != customer || earlier.amount_cents != amount {
-                return Err(AppError::conflict("IDEMPOTENCY_KEY_REUSED", "this Idempotency-Key was used for another purchase"));
+                return Err(AppError::conflict(
+                    "IDEMPOTENCY_KEY_REUSED",
+                    "this Idempotency-Key was used for another purchase",
+                ));
             }
             return Ok((earlier.into(), false));
         }
@@ -97,7 +150,13 @@ pub async fn earn(app: &App, business_id: &str, user_id: &str, idempotency_key: 
             program_version: program.version,
             recorded_at: now.clone(),
         };
-        let audit = AuditEntry::new(user_id, "points.earned", &store::program_subject(business_id), &now, json!({ "customerId": customer, "amountCents": amount, "points": record.points_earned, "programVersion": program.version }));
+        let audit = AuditEntry::new(
+            user_id,
+            "points.earned",
+            &store::program_subject(business_id),
+            &now,
+            json!({ "customerId": customer, "amountCents": amount, "points": record.points_earned, "programVersion": program.version }),
+        );
         match store::earn(app, &record, &program, opening, &audit).await? {
             Ok(()) => return Ok((record.into(), true)),
             // Used meanwhile, or the program changed: read again.
@@ -149,7 +208,12 @@ async fn redeemable_at(app: &App, program_business_id: &str) -> Result<Vec<Strin
     let mut cursor = None;
     for _ in 0..MAX_PARTNER_PAGES {
         let page = partnerships::of_business(app, program_business_id, 100, cursor.as_deref()).await?;
-        out.extend(page.items.into_iter().filter(|r| r.status == PartnershipStatus::Active && r.kind != PartnershipType::ReferralOnly).map(|r| r.partner_business_id));
+        out.extend(
+            page.items
+                .into_iter()
+                .filter(|r| r.status == PartnershipStatus::Active && r.kind != PartnershipType::ReferralOnly)
+                .map(|r| r.partner_business_id),
+        );
         match page.next_cursor {
             Some(c) => cursor = Some(c),
             None => break,
@@ -162,11 +226,13 @@ async fn redeemable_at(app: &App, program_business_id: &str) -> Result<Vec<Strin
 /// across the network with them.
 pub async fn customer_view(app: &App, customer: &str) -> Result<CustomerView, AppError> {
     let balances: Vec<Balance> = store::balances(app, customer).await?;
-    let programs = store::programs(app, &balances.iter().map(|b| b.program_business_id.clone()).collect::<Vec<_>>()).await?;
+    let programs =
+        store::programs(app, &balances.iter().map(|b| b.program_business_id.clone()).collect::<Vec<_>>()).await?;
     let mut rewards = Vec::new();
     let mut views = Vec::new();
     for b in balances {
-        let value_cents = programs.iter().find(|p| p.business_id == b.program_business_id).map_or(0, |p| p.value_of(b.points));
+        let value_cents =
+            programs.iter().find(|p| p.business_id == b.program_business_id).map_or(0, |p| p.value_of(b.points));
         for business in redeemable_at(app, &b.program_business_id).await? {
             rewards.extend(store::rewards(app, &business).await?.into_iter().map(|r| RedeemableReward {
                 reward_id: r.reward_id,

@@ -41,14 +41,22 @@ fn earn_key(business_id: &str, key: &str) -> Key {
 /// `Ok(false)`: another change came first.
 pub async fn save_program(app: &App, program: &PointsProgram, audit: &AuditEntry) -> Result<bool, AppError> {
     let t = app.table();
-    let mut current = Put::builder().table_name(t).set_item(Some(Layout::new("POINTS_PROGRAM", program_key(&program.business_id)).item(program)?));
+    let mut current = Put::builder()
+        .table_name(t)
+        .set_item(Some(Layout::new("POINTS_PROGRAM", program_key(&program.business_id)).item(program)?));
     current = if program.version == 1 {
         current.condition_expression(NOT_EXISTS)
     } else {
-        current.condition_expression("version = :previous").expression_attribute_values(":previous", n(program.version - 1))
+        current
+            .condition_expression("version = :previous")
+            .expression_attribute_values(":previous", n(program.version - 1))
     };
-    let kept = Layout::new("POINTS_PROGRAM_VERSION", program_version_key(&program.business_id, program.version)).put_new(t, program)?;
-    let tx = Tx::new().with("program", tx_put(current)?).with("program.version", tx_put(kept)?).with(audit::TX_ITEM, audit.transact_put(t)?);
+    let kept = Layout::new("POINTS_PROGRAM_VERSION", program_version_key(&program.business_id, program.version))
+        .put_new(t, program)?;
+    let tx = Tx::new()
+        .with("program", tx_put(current)?)
+        .with("program.version", tx_put(kept)?)
+        .with(audit::TX_ITEM, audit.transact_put(t)?);
     match dynamo::transact(&app.db, tx).await? {
         Ok(()) => Ok(true),
         Err(r) if r.failed("program") || r.failed("program.version") => Ok(false),
@@ -70,7 +78,12 @@ pub async fn programs(app: &App, business_ids: &[String]) -> Result<Vec<PointsPr
 /// For a transaction that converted by `program`: it is still the version
 /// in force.
 pub fn program_unchanged(app: &App, program: &PointsProgram) -> Result<TransactWriteItem, AppError> {
-    tx_check(program_key(&program.business_id).check(app.table()).condition_expression("version = :v").expression_attribute_values(":v", n(program.version)))
+    tx_check(
+        program_key(&program.business_id)
+            .check(app.table())
+            .condition_expression("version = :v")
+            .expression_attribute_values(":v", n(program.version)),
+    )
 }
 
 pub async fn add_reward(app: &App, reward: &Reward, audit: &AuditEntry) -> Result<(), AppError> {
@@ -81,7 +94,12 @@ pub async fn add_reward(app: &App, reward: &Reward, audit: &AuditEntry) -> Resul
 
 /// A business's published rewards.
 pub async fn rewards(app: &App, business_id: &str) -> Result<Vec<Reward>, AppError> {
-    let items = dynamo::query_all(&app.db, app.table(), &Partition::table(format!("BUSINESS#{business_id}")).begins_with("REWARD#")).await?;
+    let items = dynamo::query_all(
+        &app.db,
+        app.table(),
+        &Partition::table(format!("BUSINESS#{business_id}")).begins_with("REWARD#"),
+    )
+    .await?;
     Ok(items.into_iter().map(serde_dynamo::from_item).collect::<Result<_, _>>()?)
 }
 
@@ -111,7 +129,13 @@ impl Opening {
 /// Adds `points` to a customer's balance in a program, for a transaction:
 /// refused unless the balance exists (`Existing`) or does not (`First`).
 /// A `First` credit's transaction also carries `opened`.
-pub fn credit(app: &App, customer_id: &str, program_business_id: &str, points: u64, opening: Opening) -> Result<TransactWriteItem, AppError> {
+pub fn credit(
+    app: &App,
+    customer_id: &str,
+    program_business_id: &str,
+    points: u64,
+    opening: Opening,
+) -> Result<TransactWriteItem, AppError> {
     let condition = match opening {
         Opening::Existing => "attribute_exists(PK)",
         Opening::First => "attribute_not_exists(PK)",
@@ -119,7 +143,9 @@ pub fn credit(app: &App, customer_id: &str, program_business_id: &str, points: u
     tx_update(
         balance_key(customer_id, program_business_id)
             .update(app.table())
-            .update_expression("SET entity = :entity, customerId = :customer, programBusinessId = :program ADD points :p, earned :p")
+            .update_expression(
+                "SET entity = :entity, customerId = :customer, programBusinessId = :program ADD points :p, earned :p",
+            )
             .condition_expression(condition)
             .expression_attribute_values(":entity", s("POINTS_BALANCE"))
             .expression_attribute_values(":customer", s(customer_id))
@@ -136,7 +162,12 @@ pub fn opened(app: &App, program_business_id: &str) -> Result<TransactWriteItem,
 
 /// Takes `points` from a customer's balance, only if it holds that many:
 /// a balance never goes below zero, however many redemptions race.
-pub fn debit(app: &App, customer_id: &str, program_business_id: &str, points: u64) -> Result<TransactWriteItem, AppError> {
+pub fn debit(
+    app: &App,
+    customer_id: &str,
+    program_business_id: &str,
+    points: u64,
+) -> Result<TransactWriteItem, AppError> {
     tx_update(
         balance_key(customer_id, program_business_id)
             .update(app.table())
@@ -148,7 +179,12 @@ pub fn debit(app: &App, customer_id: &str, program_business_id: &str, points: u6
 }
 
 /// Undoes a redemption's debit (a reversal): the points come back.
-pub fn refund(app: &App, customer_id: &str, program_business_id: &str, points: u64) -> Result<TransactWriteItem, AppError> {
+pub fn refund(
+    app: &App,
+    customer_id: &str,
+    program_business_id: &str,
+    points: u64,
+) -> Result<TransactWriteItem, AppError> {
     tx_update(
         balance_key(customer_id, program_business_id)
             .update(app.table())
@@ -160,7 +196,12 @@ pub fn refund(app: &App, customer_id: &str, program_business_id: &str, points: u
 }
 
 /// Undoes an earn (a reversal), only if the points are still there.
-pub fn unearn(app: &App, customer_id: &str, program_business_id: &str, points: u64) -> Result<TransactWriteItem, AppError> {
+pub fn unearn(
+    app: &App,
+    customer_id: &str,
+    program_business_id: &str,
+    points: u64,
+) -> Result<TransactWriteItem, AppError> {
     tx_update(
         balance_key(customer_id, program_business_id)
             .update(app.table())
@@ -177,7 +218,12 @@ pub async fn balance(app: &App, customer_id: &str, program_business_id: &str) ->
 
 /// Every balance of a customer.
 pub async fn balances(app: &App, customer_id: &str) -> Result<Vec<Balance>, AppError> {
-    let items = dynamo::query_all(&app.db, app.table(), &Partition::table(format!("CUSTOMER#{customer_id}")).begins_with("BALANCE#")).await?;
+    let items = dynamo::query_all(
+        &app.db,
+        app.table(),
+        &Partition::table(format!("CUSTOMER#{customer_id}")).begins_with("BALANCE#"),
+    )
+    .await?;
     Ok(items.into_iter().map(serde_dynamo::from_item).collect::<Result<_, _>>()?)
 }
 
@@ -203,10 +249,22 @@ pub const TX_EARN_BALANCE: &str = "earn.balance";
 /// converted by. Refused `TX_EARN_KEY`: the key was used (read it back);
 /// `TX_PROGRAM`: the program changed meanwhile; `TX_EARN_BALANCE`: the
 /// balance was (not) there.
-pub async fn earn(app: &App, record: &EarnRecord, program: &PointsProgram, opening: Opening, audit: &AuditEntry) -> Result<Result<(), dynamo::Refused>, AppError> {
+pub async fn earn(
+    app: &App,
+    record: &EarnRecord,
+    program: &PointsProgram,
+    opening: Opening,
+    audit: &AuditEntry,
+) -> Result<Result<(), dynamo::Refused>, AppError> {
     let t = app.table();
     let mut tx = Tx::new()
-        .with(TX_EARN_KEY, tx_put(Layout::new("POINTS_EARN", earn_key(&record.business_id, &record.idempotency_key)).put_new(t, record)?)?)
+        .with(
+            TX_EARN_KEY,
+            tx_put(
+                Layout::new("POINTS_EARN", earn_key(&record.business_id, &record.idempotency_key))
+                    .put_new(t, record)?,
+            )?,
+        )
         .with(TX_PROGRAM, program_unchanged(app, program)?)
         .with(TX_EARN_BALANCE, credit(app, &record.customer_id, &record.business_id, record.points_earned, opening)?)
         .with(audit::TX_ITEM, audit.transact_put(t)?);

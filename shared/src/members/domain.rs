@@ -91,7 +91,12 @@ pub struct InviteRequest {
 impl InviteRequest {
     /// The email, trimmed and lower-cased, and the role.
     pub fn validate(self) -> Result<(String, Role), AppError> {
-        let email = normalize_email(&self.email).ok_or_else(|| AppError::bad_request("INVALID_EMAIL", "email must be an address like name@example.com (at most 254 characters)"))?;
+        let email = normalize_email(&self.email).ok_or_else(|| {
+            AppError::bad_request(
+                "INVALID_EMAIL",
+                "email must be an address like name@example.com (at most 254 characters)",
+            )
+        })?;
         Ok((email, self.role.unwrap_or(Role::Staff)))
     }
 }
@@ -214,7 +219,13 @@ mod tests {
 
     #[test]
     fn claims_come_from_the_membership_and_lookalikes_are_always_removed() {
-        let m = Membership { user_id: "u".into(), business_id: "biz".into(), role: Role::Staff, email: None, joined_at: "t".into() };
+        let m = Membership {
+            user_id: "u".into(),
+            business_id: "biz".into(),
+            role: Role::Staff,
+            email: None,
+            joined_at: "t".into(),
+        };
         let with = claims_for(Some(&m));
         assert_eq!((with.business_id.as_deref(), with.role), (Some("biz"), "staff"));
         assert!(with.suppress.contains(&"custom:businessId") && with.suppress.contains(&"custom:role"));

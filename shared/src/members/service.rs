@@ -64,7 +64,12 @@ pub async fn token_claims(app: &App, user_id: &str) -> Result<MembershipClaims, 
 
 /// An owner invites `request.email` to its business; the code is
 /// returned once, for the owner to pass on.
-pub async fn invite(app: &App, business_id: &str, owner_user_id: &str, request: InviteRequest) -> Result<CreatedInvitation, AppError> {
+pub async fn invite(
+    app: &App,
+    business_id: &str,
+    owner_user_id: &str,
+    request: InviteRequest,
+) -> Result<CreatedInvitation, AppError> {
     let (email, role) = request.validate()?;
     let now = app.clock.now();
     let expires = now + time::Duration::seconds(domain::INVITATION_TTL_SECS);
@@ -80,7 +85,13 @@ pub async fn invite(app: &App, business_id: &str, owner_user_id: &str, request: 
         expires_at: rfc3339(expires),
         expires_at_unix: expires.unix_timestamp(),
     };
-    let audit = AuditEntry::new(owner_user_id, "business.member_invited", &store::subject(business_id), &invitation.created_at, json!({ "email": email, "role": role }));
+    let audit = AuditEntry::new(
+        owner_user_id,
+        "business.member_invited",
+        &store::subject(business_id),
+        &invitation.created_at,
+        json!({ "email": email, "role": role }),
+    );
     store::create_invitation(app, &invitation, &audit).await?;
     Ok(CreatedInvitation { code, email, role, expires_at: invitation.expires_at })
 }
@@ -91,7 +102,14 @@ pub async fn roster(app: &App, business_id: &str) -> Result<Roster, AppError> {
     let now = app.clock.now().unix_timestamp();
     let invitations = invitations
         .into_iter()
-        .map(|i| InvitationView { expired: i.expires_at_unix <= now, email: i.email, role: i.role, invited_by: i.invited_by, created_at: i.created_at, expires_at: i.expires_at })
+        .map(|i| InvitationView {
+            expired: i.expires_at_unix <= now,
+            email: i.email,
+            role: i.role,
+            invited_by: i.invited_by,
+            created_at: i.created_at,
+            expires_at: i.expires_at,
+        })
         .collect();
     Ok(Roster { members, invitations })
 }
@@ -101,10 +119,18 @@ pub async fn roster(app: &App, business_id: &str) -> Result<Roster, AppError> {
 /// any (it must be the invited one).
 pub async fn join(app: &App, user_id: &str, token_email: Option<&str>, code: &str) -> Result<Membership, AppError> {
     let unknown = || AppError::not_found("INVITATION_NOT_FOUND", "this invitation code is unknown or was used already");
-    let hash = domain::code_hash(code).ok_or_else(|| AppError::bad_request("INVALID_INVITATION_CODE", "an invitation code is 32 hexadecimal digits (dashes and spaces allowed)"))?;
+    let hash = domain::code_hash(code).ok_or_else(|| {
+        AppError::bad_request(
+            "INVALID_INVITATION_CODE",
+            "an invitation code is 32 hexadecimal digits (dashes and spaces allowed)",
+        )
+    })?;
     let invitation = store::invitation(app, &hash).await?.ok_or_else(unknown)?;
     if !domain::email_may_redeem(token_email, &invitation.email) {
-        return Err(AppError::forbidden("INVITATION_FOR_ANOTHER_EMAIL", "this invitation was sent to another email address than your sign-in's"));
+        return Err(AppError::forbidden(
+            "INVITATION_FOR_ANOTHER_EMAIL",
+            "this invitation was sent to another email address than your sign-in's",
+        ));
     }
     let now = app.clock.now();
     let member = Membership {
@@ -114,28 +140,52 @@ pub async fn join(app: &App, user_id: &str, token_email: Option<&str>, code: &st
         email: Some(invitation.email.clone()),
         joined_at: rfc3339(now),
     };
-    let audit = AuditEntry::new(user_id, "business.member_joined", &store::subject(&member.business_id), &member.joined_at, json!({ "userId": user_id, "role": member.role, "email": invitation.email }));
+    let audit = AuditEntry::new(
+        user_id,
+        "business.member_joined",
+        &store::subject(&member.business_id),
+        &member.joined_at,
+        json!({ "userId": user_id, "role": member.role, "email": invitation.email }),
+    );
     match store::redeem(app, &invitation, &member, now.unix_timestamp(), &audit).await? {
         RedeemOutcome::Joined => Ok(member),
         RedeemOutcome::Unknown => Err(unknown()),
-        RedeemOutcome::Expired => Err(AppError::new(410, "INVITATION_EXPIRED", format!("this invitation expired at {}; ask the owner for a new one", invitation.expires_at))),
+        RedeemOutcome::Expired => Err(AppError::new(
+            410,
+            "INVITATION_EXPIRED",
+            format!("this invitation expired at {}; ask the owner for a new one", invitation.expires_at),
+        )),
         RedeemOutcome::AlreadyMember => Err(already_member()),
     }
 }
 
 /// An owner removes a member (itself included, unless it is the last owner).
 pub async fn remove(app: &App, business_id: &str, owner_user_id: &str, member_user_id: &str) -> Result<(), AppError> {
-    let not_member = || AppError::not_found("MEMBER_NOT_FOUND", format!("{member_user_id} is not a member of this business"));
-    let member = store::get(app, member_user_id).await?.filter(|m| m.business_id == business_id).ok_or_else(not_member)?;
+    let not_member =
+        || AppError::not_found("MEMBER_NOT_FOUND", format!("{member_user_id} is not a member of this business"));
+    let member =
+        store::get(app, member_user_id).await?.filter(|m| m.business_id == business_id).ok_or_else(not_member)?;
     let now = rfc3339(app.clock.now());
-    let audit = AuditEntry::new(owner_user_id, "business.member_removed", &store::subject(business_id), &now, json!({ "userId": member_user_id, "role": member.role }));
+    let audit = AuditEntry::new(
+        owner_user_id,
+        "business.member_removed",
+        &store::subject(business_id),
+        &now,
+        json!({ "userId": member_user_id, "role": member.role }),
+    );
     match store::remove(app, &member, &audit).await? {
         RemoveOutcome::Removed => Ok(()),
         RemoveOutcome::NotAMember => Err(not_member()),
-        RemoveOutcome::LastOwner => Err(AppError::conflict("LAST_OWNER", "a business keeps at least one owner: invite another owner before removing this one")),
+        RemoveOutcome::LastOwner => Err(AppError::conflict(
+            "LAST_OWNER",
+            "a business keeps at least one owner: invite another owner before removing this one",
+        )),
     }
 }
 
 pub fn already_member() -> AppError {
-    AppError::conflict("ALREADY_A_MEMBER", "you belong to a business already; a user is a member of one business (sign in again if you just joined)")
+    AppError::conflict(
+        "ALREADY_A_MEMBER",
+        "you belong to a business already; a user is a member of one business (sign in again if you just joined)",
+    )
 }

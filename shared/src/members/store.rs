@@ -29,7 +29,8 @@ fn members_of(business_id: &str) -> String {
 }
 
 fn membership_layout(m: &Membership) -> Layout {
-    Layout::new("MEMBERSHIP", membership_key(&m.user_id)).gsi1(members_of(&m.business_id), format!("MEMBER#{}", m.user_id))
+    Layout::new("MEMBERSHIP", membership_key(&m.user_id))
+        .gsi1(members_of(&m.business_id), format!("MEMBER#{}", m.user_id))
 }
 
 fn roster_key(business_id: &str) -> Key {
@@ -45,7 +46,8 @@ fn invites_of(business_id: &str) -> String {
 }
 
 fn invite_layout(i: &MemberInvitation) -> Layout {
-    Layout::new("MEMBER_INVITE", invite_key(&i.code_hash)).gsi1(invites_of(&i.business_id), format!("{}#{}", i.created_at, i.code_hash))
+    Layout::new("MEMBER_INVITE", invite_key(&i.code_hash))
+        .gsi1(invites_of(&i.business_id), format!("{}#{}", i.created_at, i.code_hash))
 }
 
 /// The audit subject of a business's membership changes.
@@ -75,7 +77,15 @@ pub fn founder_items(app: &App, founder: &Membership) -> Result<[(&'static str, 
 
 /// A user's membership, read strongly (a removal must show at once).
 pub async fn get(app: &App, user_id: &str) -> Result<Option<Membership>, AppError> {
-    let item = app.db.get_item().table_name(app.table()).set_key(Some(membership_key(user_id).attrs())).consistent_read(true).send().await?.item;
+    let item = app
+        .db
+        .get_item()
+        .table_name(app.table())
+        .set_key(Some(membership_key(user_id).attrs()))
+        .consistent_read(true)
+        .send()
+        .await?
+        .item;
     Ok(item.map(serde_dynamo::from_item).transpose()?)
 }
 
@@ -98,7 +108,9 @@ const KEEP_EXPIRED_SECS: i64 = 30 * 24 * 3600;
 
 /// Stores a new invitation, if the inviting business still has its roster.
 pub async fn create_invitation(app: &App, invitation: &MemberInvitation, audit: &AuditEntry) -> Result<(), AppError> {
-    let put = invite_layout(invitation).put_new(app.table(), invitation)?.item("ttl", n(invitation.expires_at_unix.saturating_add(KEEP_EXPIRED_SECS)));
+    let put = invite_layout(invitation)
+        .put_new(app.table(), invitation)?
+        .item("ttl", n(invitation.expires_at_unix.saturating_add(KEEP_EXPIRED_SECS)));
     let roster = roster_key(&invitation.business_id).check(app.table()).condition_expression("attribute_exists(PK)");
     let tx = Tx::new()
         .with(TX_INVITE, tx_put(put)?)
@@ -106,7 +118,9 @@ pub async fn create_invitation(app: &App, invitation: &MemberInvitation, audit: 
         .with(audit::TX_ITEM, audit.transact_put(app.table())?);
     match dynamo::transact(&app.db, tx).await? {
         Ok(()) => Ok(()),
-        Err(r) if r.failed(TX_ROSTER) => Err(AppError::not_found("BUSINESS_NOT_FOUND", "this business is not registered")),
+        Err(r) if r.failed(TX_ROSTER) => {
+            Err(AppError::not_found("BUSINESS_NOT_FOUND", "this business is not registered"))
+        }
         Err(r) => Err(r.unexpected("member invitation")),
     }
 }
@@ -130,7 +144,13 @@ pub async fn invitation(app: &App, code_hash: &str) -> Result<Option<MemberInvit
 /// Redeems `invitation` for `member`, in one transaction: the invitation
 /// is deleted only while unexpired (single use), the membership created
 /// only if the user has none, an owner counted on the roster.
-pub async fn redeem(app: &App, invitation: &MemberInvitation, member: &Membership, now_unix: i64, audit: &AuditEntry) -> Result<RedeemOutcome, AppError> {
+pub async fn redeem(
+    app: &App,
+    invitation: &MemberInvitation,
+    member: &Membership,
+    now_unix: i64,
+    audit: &AuditEntry,
+) -> Result<RedeemOutcome, AppError> {
     let delete = Delete::builder()
         .table_name(app.table())
         .set_key(Some(invite_key(&invitation.code_hash).attrs()))
@@ -142,7 +162,11 @@ pub async fn redeem(app: &App, invitation: &MemberInvitation, member: &Membershi
         .with(TX_MEMBERSHIP, tx_put(membership_layout(member).put_new(app.table(), member)?)?)
         .with(audit::TX_ITEM, audit.transact_put(app.table())?);
     if member.role == Role::Owner {
-        let roster = roster_key(&member.business_id).update(app.table()).update_expression("ADD owners :one").condition_expression("attribute_exists(PK)").expression_attribute_values(":one", n(1));
+        let roster = roster_key(&member.business_id)
+            .update(app.table())
+            .update_expression("ADD owners :one")
+            .condition_expression("attribute_exists(PK)")
+            .expression_attribute_values(":one", n(1));
         tx.add(TX_ROSTER, tx_update(roster)?);
     }
     match dynamo::transact(&app.db, tx).await? {
@@ -178,7 +202,9 @@ pub async fn remove(app: &App, member: &Membership, audit: &AuditEntry) -> Resul
         .expression_attribute_values(":business", s(&member.business_id))
         .expression_attribute_values(":role", s(member.role.as_str()))
         .build()?;
-    let mut tx = Tx::new().with(TX_MEMBERSHIP, TransactWriteItem::builder().delete(delete).build()).with(audit::TX_ITEM, audit.transact_put(app.table())?);
+    let mut tx = Tx::new()
+        .with(TX_MEMBERSHIP, TransactWriteItem::builder().delete(delete).build())
+        .with(audit::TX_ITEM, audit.transact_put(app.table())?);
     if member.role == Role::Owner {
         let roster = roster_key(&member.business_id)
             .update(app.table())

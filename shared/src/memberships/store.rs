@@ -18,7 +18,9 @@ pub async fn apply(app: &App, change: &MembershipChange) -> Result<bool, AppErro
         .update_item()
         .table_name(app.table())
         .set_key(Some(key(&change.customer_id).attrs()))
-        .update_expression("SET #status = :st, subscriptionId = :sub, lastEventAt = :at, lastEventId = :ev, entity = :e")
+        .update_expression(
+            "SET #status = :st, subscriptionId = :sub, lastEventAt = :at, lastEventId = :ev, entity = :e",
+        )
         .condition_expression("attribute_not_exists(lastEventAt) OR lastEventAt < :at")
         .expression_attribute_names("#status", "status")
         .expression_attribute_values(":st", s(&change.status))

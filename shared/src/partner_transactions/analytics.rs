@@ -88,9 +88,19 @@ pub async fn partnership(app: &App, business_id: &str, partnership_id: &str) -> 
     let me = side(&p.business_a_id, business_id);
     let stats = store::stats(app, partnership_id).await?;
     let life = stats.iter().find(|s| s.scope == "LIFE").map(|s| Figures::of(s, me)).unwrap_or_default();
-    let mut months: Vec<MonthFigures> = stats.iter().filter(|s| s.scope != "LIFE").map(|s| MonthFigures { month: s.scope.clone(), figures: Figures::of(s, me) }).collect();
+    let mut months: Vec<MonthFigures> = stats
+        .iter()
+        .filter(|s| s.scope != "LIFE")
+        .map(|s| MonthFigures { month: s.scope.clone(), figures: Figures::of(s, me) })
+        .collect();
     months.sort_by(|a, b| a.month.cmp(&b.month));
-    Ok(PartnershipAnalytics { partner_business_id: p.partner_of(business_id).to_string(), partnership_id: p.partnership_id, status: p.status, life, months })
+    Ok(PartnershipAnalytics {
+        partner_business_id: p.partner_of(business_id).to_string(),
+        partnership_id: p.partnership_id,
+        status: p.status,
+        life,
+        months,
+    })
 }
 
 #[derive(Debug, Serialize)]
@@ -129,7 +139,11 @@ pub async fn network(app: &App, business_id: &str) -> Result<NetworkOverview, Ap
     let mut cursor = None;
     while rows.len() < MAX_PARTNERSHIPS {
         let page = partnership_store::of_business(app, business_id, 100, cursor.as_deref()).await?;
-        rows.extend(page.items.into_iter().filter(|r| matches!(r.status, PartnershipStatus::Active | PartnershipStatus::Paused)));
+        rows.extend(
+            page.items
+                .into_iter()
+                .filter(|r| matches!(r.status, PartnershipStatus::Active | PartnershipStatus::Paused)),
+        );
         match page.next_cursor {
             Some(c) => cursor = Some(c),
             None => break,
@@ -141,8 +155,21 @@ pub async fn network(app: &App, business_id: &str) -> Result<NetworkOverview, Ap
     for r in rows {
         // The party row says whether the caller invited (A) or was invited (B).
         let me = if r.role == "INVITER" { Side::A } else { Side::B };
-        let find = |scope: &str| stats.iter().find(|s| s.partnership_id == r.partnership_id && s.scope == scope).map(|s| Figures::of(s, me)).unwrap_or_default();
-        partners.push(PartnerRow { life: find("LIFE"), this_month: find(&month), partnership_id: r.partnership_id, partner_business_id: r.partner_business_id, kind: r.kind, status: r.status });
+        let find = |scope: &str| {
+            stats
+                .iter()
+                .find(|s| s.partnership_id == r.partnership_id && s.scope == scope)
+                .map(|s| Figures::of(s, me))
+                .unwrap_or_default()
+        };
+        partners.push(PartnerRow {
+            life: find("LIFE"),
+            this_month: find(&month),
+            partnership_id: r.partnership_id,
+            partner_business_id: r.partner_business_id,
+            kind: r.kind,
+            status: r.status,
+        });
     }
     Ok(NetworkOverview {
         active_partnerships: partners.iter().filter(|p| p.status == PartnershipStatus::Active).count(),

@@ -23,8 +23,8 @@ use super::sharing::{calculate, Calculation, Side};
 use crate::businesses::domain::GeoLocation;
 use crate::businesses::geo::haversine_km;
 use crate::loyalty::domain::{amount_cents, customer_id, PointsProgram};
-use crate::partnerships::domain::{Partnership, PartnershipStatus, PartnershipType, SharingModel};
 use crate::members::domain::Role;
+use crate::partnerships::domain::{Partnership, PartnershipStatus, PartnershipType, SharingModel};
 use crate::partnerships::periods::Period;
 use crate::platform::clock::rfc3339;
 use crate::platform::error::AppError;
@@ -153,7 +153,10 @@ pub fn idempotency_key(header: Option<&str>, pos_id: Option<&str>) -> Result<Str
         AppError::bad_request("IDEMPOTENCY_KEY_REQUIRED", "send an Idempotency-Key header or posTransactionId, so a retried or late-synced record is never counted twice")
     })?;
     if key.len() > 128 || !key.bytes().all(|b| b.is_ascii_graphic() && b != b'#') {
-        return Err(AppError::bad_request("INVALID_IDEMPOTENCY_KEY", "the idempotency key is 1 to 128 printable characters without #"));
+        return Err(AppError::bad_request(
+            "INVALID_IDEMPOTENCY_KEY",
+            "the idempotency key is 1 to 128 printable characters without #",
+        ));
     }
     Ok(key.to_string())
 }
@@ -278,11 +281,15 @@ pub const CLOCK_SKEW_SECS: i64 = 300;
 /// skew) nor before the partnership was activated.
 pub fn occurred_at(request: &RecordRequest, p: &Partnership, now: OffsetDateTime) -> Result<OffsetDateTime, AppError> {
     let Some(text) = request.occurred_at.as_deref() else { return Ok(now) };
-    let at = OffsetDateTime::parse(text.trim(), &time::format_description::well_known::Rfc3339).map_err(|_| AppError::bad_request("INVALID_OCCURRED_AT", "occurredAt must be an RFC 3339 instant"))?;
+    let at = OffsetDateTime::parse(text.trim(), &time::format_description::well_known::Rfc3339)
+        .map_err(|_| AppError::bad_request("INVALID_OCCURRED_AT", "occurredAt must be an RFC 3339 instant"))?;
     if at > now + time::Duration::seconds(CLOCK_SKEW_SECS) {
         return Err(AppError::bad_request("INVALID_OCCURRED_AT", "occurredAt is in the future"));
     }
-    let activated = p.activated_at.as_deref().and_then(|a| OffsetDateTime::parse(a, &time::format_description::well_known::Rfc3339).ok());
+    let activated = p
+        .activated_at
+        .as_deref()
+        .and_then(|a| OffsetDateTime::parse(a, &time::format_description::well_known::Rfc3339).ok());
     if activated.is_some_and(|a| at < a) {
         return Err(AppError::bad_request("INVALID_OCCURRED_AT", "occurredAt is before the partnership was activated"));
     }
@@ -292,7 +299,12 @@ pub fn occurred_at(request: &RecordRequest, p: &Partnership, now: OffsetDateTime
 /// The period a transaction counts in: the one it happened in while that
 /// is open, else the one open now (a late item). `closed` says whether a
 /// period was already closed by its settlement run.
-pub fn target_period(p: &Partnership, at: OffsetDateTime, now: OffsetDateTime, closed: impl Fn(&Period) -> bool) -> Result<(Period, bool), AppError> {
+pub fn target_period(
+    p: &Partnership,
+    at: OffsetDateTime,
+    now: OffsetDateTime,
+    closed: impl Fn(&Period) -> bool,
+) -> Result<(Period, bool), AppError> {
     let schedule = p.schedule();
     let own = p.period_at(at)?;
     if !own.ended_at(now) && !closed(&own) {
@@ -300,7 +312,9 @@ pub fn target_period(p: &Partnership, at: OffsetDateTime, now: OffsetDateTime, c
     }
     let mut period = p.period_at(now)?;
     while closed(&period) {
-        period = schedule.next(&period).ok_or_else(|| AppError::bad_request("INVALID_PERIOD", "no period is open for this transaction"))?;
+        period = schedule
+            .next(&period)
+            .ok_or_else(|| AppError::bad_request("INVALID_PERIOD", "no period is open for this transaction"))?;
     }
     Ok((period, true))
 }
@@ -317,7 +331,9 @@ fn label(value: Option<&String>, allowed: &[String], field: &str) -> Result<Opti
     }
     match value {
         Some(v) if allowed.contains(&v) => Ok(Some(v)),
-        Some(v) => Err(AppError::unprocessable("NOT_ELIGIBLE", format!("{field} {v} is not allowed by this partnership"))),
+        Some(v) => {
+            Err(AppError::unprocessable("NOT_ELIGIBLE", format!("{field} {v} is not allowed by this partnership")))
+        }
         None => Err(AppError::unprocessable("NOT_ELIGIBLE", format!("this partnership needs a {field}"))),
     }
 }
@@ -325,17 +341,32 @@ fn label(value: Option<&String>, allowed: &[String], field: &str) -> Result<Opti
 /// The record a valid request makes, before its id and keys. `period` and
 /// `late` come from `target_period`.
 #[allow(clippy::too_many_arguments)]
-pub fn plan(request: &RecordRequest, ctx: &Context<'_>, id: &str, key: &str, user_id: &str, at: OffsetDateTime, period: Period, late: bool) -> Result<PartnerTransaction, AppError> {
+pub fn plan(
+    request: &RecordRequest,
+    ctx: &Context<'_>,
+    id: &str,
+    key: &str,
+    user_id: &str,
+    at: OffsetDateTime,
+    period: Period,
+    late: bool,
+) -> Result<PartnerTransaction, AppError> {
     let p = ctx.partnership;
     if !allowed(p.kind, request.kind) {
-        return Err(AppError::unprocessable("TYPE_NOT_ALLOWED", format!("a {:?} partnership does not record {}", p.kind, request.kind.as_str())));
+        return Err(AppError::unprocessable(
+            "TYPE_NOT_ALLOWED",
+            format!("a {:?} partnership does not record {}", p.kind, request.kind.as_str()),
+        ));
     }
     // Judged when the sale happened, not when it reached us: an offline
     // sale made while ACTIVE counts after a pause, one made during a pause
     // does not count after the resumption.
     let status = p.status_at(at);
     if request.kind != TxType::Reversal && status != PartnershipStatus::Active {
-        return Err(AppError::conflict("PARTNERSHIP_NOT_ACTIVE", format!("the partnership was {} when the transaction happened; it records nothing then", status.as_str())));
+        return Err(AppError::conflict(
+            "PARTNERSHIP_NOT_ACTIVE",
+            format!("the partnership was {} when the transaction happened; it records nothing then", status.as_str()),
+        ));
     }
     let me = side_of(p, ctx.recorder);
     let partner = business_of(p, me.other()).to_string();
@@ -378,20 +409,37 @@ pub fn plan(request: &RecordRequest, ctx: &Context<'_>, id: &str, key: &str, use
     tx.category = label(request.category.as_ref(), &config.allowed_categories, "category")?;
     tx.location_id = label(request.location_id.as_ref(), &config.allowed_locations, "locationId")?;
     if let Some(area) = config.geographic_restrictions {
-        let at = request.location.ok_or_else(|| AppError::unprocessable("NOT_ELIGIBLE", "this partnership needs the transaction's location (lat, lng)"))?.validate()?;
+        let at = request
+            .location
+            .ok_or_else(|| {
+                AppError::unprocessable("NOT_ELIGIBLE", "this partnership needs the transaction's location (lat, lng)")
+            })?
+            .validate()?;
         if haversine_km(area.lat, area.lng, at.lat, at.lng) > area.radius_km {
-            return Err(AppError::unprocessable("NOT_ELIGIBLE", "the transaction happened outside the partnership's area"));
+            return Err(AppError::unprocessable(
+                "NOT_ELIGIBLE",
+                "the transaction happened outside the partnership's area",
+            ));
         }
     }
     let purchase = |field: &str| -> Result<u64, AppError> {
-        let raw = request.amount.as_ref().ok_or_else(|| AppError::bad_request("INVALID_AMOUNT", format!("{field} is required for {}", request.kind.as_str())))?;
+        let raw = request.amount.as_ref().ok_or_else(|| {
+            AppError::bad_request("INVALID_AMOUNT", format!("{field} is required for {}", request.kind.as_str()))
+        })?;
         let cents = amount_cents(raw, field)?;
         if config.minimum_transaction_cents.is_some_and(|min| cents < min) {
-            return Err(AppError::unprocessable("BELOW_MINIMUM", "the purchase is below the partnership's minimumTransaction"));
+            return Err(AppError::unprocessable(
+                "BELOW_MINIMUM",
+                "the purchase is below the partnership's minimumTransaction",
+            ));
         }
         Ok(cents)
     };
-    let program = || ctx.program.filter(|pr| pr.business_id == partner).ok_or_else(|| AppError::conflict("NO_POINTS_PROGRAM", format!("{partner} has no points program yet")));
+    let program = || {
+        ctx.program
+            .filter(|pr| pr.business_id == partner)
+            .ok_or_else(|| AppError::conflict("NO_POINTS_PROGRAM", format!("{partner} has no points program yet")))
+    };
     match request.kind {
         TxType::Earn => {
             if request.points.is_some() {
@@ -407,7 +455,9 @@ pub fn plan(request: &RecordRequest, ctx: &Context<'_>, id: &str, key: &str, use
                 return Err(AppError::bad_request("INVALID_FIELD", "a redemption's value is worked out from points"));
             }
             let program = program()?;
-            let points = request.points.filter(|p| (1..=100_000_000).contains(p)).ok_or_else(|| AppError::bad_request("INVALID_POINTS", "points must be a whole number from 1 to 100000000"))?;
+            let points = request.points.filter(|p| (1..=100_000_000).contains(p)).ok_or_else(|| {
+                AppError::bad_request("INVALID_POINTS", "points must be a whole number from 1 to 100000000")
+            })?;
             tx.points_redeemed = Some(points);
             tx.amount = program.value_of(points);
             tx.origin_business_id = partner.clone();
@@ -447,33 +497,61 @@ pub const STAFF_REVERSAL_WINDOW_SECS: i64 = 24 * 3600;
 /// within a day of the recording and by its owner at any time; never a
 /// settlement ADJUSTMENT, and never the counterparty, who disputes the
 /// settlement instead (a payer reversing would erase what it owes).
-pub fn may_reverse(original: &PartnerTransaction, recorder: &str, role: Role, now: OffsetDateTime) -> Result<(), AppError> {
+pub fn may_reverse(
+    original: &PartnerTransaction,
+    recorder: &str,
+    role: Role,
+    now: OffsetDateTime,
+) -> Result<(), AppError> {
     match original.transaction_type {
-        TxType::Reversal => return Err(AppError::unprocessable("INVALID_REVERSAL", "a reversal is not reversed; record the transaction again")),
+        TxType::Reversal => {
+            return Err(AppError::unprocessable(
+                "INVALID_REVERSAL",
+                "a reversal is not reversed; record the transaction again",
+            ))
+        }
         TxType::Adjustment => {
-            return Err(AppError::unprocessable("ADJUSTMENT_NOT_REVERSIBLE", "a settlement adjustment is final; dispute the settlement it belongs to"));
+            return Err(AppError::unprocessable(
+                "ADJUSTMENT_NOT_REVERSIBLE",
+                "a settlement adjustment is final; dispute the settlement it belongs to",
+            ));
         }
         _ => {}
     }
     if original.recorded_by_business_id != recorder {
-        return Err(AppError::forbidden("NOT_THE_RECORDER", "only the business that recorded a transaction reverses it; dispute it in its settlement instead"));
+        return Err(AppError::forbidden(
+            "NOT_THE_RECORDER",
+            "only the business that recorded a transaction reverses it; dispute it in its settlement instead",
+        ));
     }
     let recorded = OffsetDateTime::parse(&original.recorded_at, &time::format_description::well_known::Rfc3339).ok();
     let within_a_day = recorded.is_some_and(|r| (now - r).whole_seconds() <= STAFF_REVERSAL_WINDOW_SECS);
     if role != Role::Owner && !within_a_day {
-        return Err(AppError::forbidden("REVERSAL_NEEDS_OWNER", "staff reverse a transaction within a day of its recording; later, the owner does"));
+        return Err(AppError::forbidden(
+            "REVERSAL_NEEDS_OWNER",
+            "staff reverse a transaction within a day of its recording; later, the owner does",
+        ));
     }
     Ok(())
 }
 
-fn reversal(request: &RecordRequest, ctx: &Context<'_>, mut tx: PartnerTransaction) -> Result<PartnerTransaction, AppError> {
-    let original = ctx.original.ok_or_else(|| AppError::bad_request("INVALID_REVERSAL", "reverses must name a transaction of this partnership"))?;
+fn reversal(
+    request: &RecordRequest,
+    ctx: &Context<'_>,
+    mut tx: PartnerTransaction,
+) -> Result<PartnerTransaction, AppError> {
+    let original = ctx.original.ok_or_else(|| {
+        AppError::bad_request("INVALID_REVERSAL", "reverses must name a transaction of this partnership")
+    })?;
     may_reverse(original, ctx.recorder, ctx.recorder_role, ctx.now)?;
     if original.reversed_by.is_some() {
         return Err(AppError::conflict("ALREADY_REVERSED", format!("{} is reversed already", original.id)));
     }
     if request.amount.is_some() || request.points.is_some() {
-        return Err(AppError::bad_request("INVALID_FIELD", "a reversal undoes its original whole; it takes no amount or points"));
+        return Err(AppError::bad_request(
+            "INVALID_FIELD",
+            "a reversal undoes its original whole; it takes no amount or points",
+        ));
     }
     tx.customer_id = original.customer_id.clone();
     tx.origin_business_id = original.origin_business_id.clone();
@@ -522,7 +600,11 @@ impl PreviewRequest {
             return Err(AppError::bad_request("INVALID_SAMPLES", format!("send 1 to {MAX_PREVIEW_SAMPLES} samples")));
         }
         let terms = self.revenue_sharing_terms.validate()?;
-        let samples = self.samples.iter().map(|s| Ok((s.payer, amount_cents(&s.value, "value")?))).collect::<Result<_, AppError>>()?;
+        let samples = self
+            .samples
+            .iter()
+            .map(|s| Ok((s.payer, amount_cents(&s.value, "value")?)))
+            .collect::<Result<_, AppError>>()?;
         Ok((terms, samples))
     }
 }
@@ -541,7 +623,16 @@ mod tests {
             kind,
             status: PartnershipStatus::Active,
             config: Config::default(),
-            terms: Terms { model: SharingModel::Percentage, business_a_share_bps: Some(500), business_b_share_bps: Some(300), fixed_fee_cents: None, base_bps: None, bonus_threshold: None, bonus_bps: None, settlement_frequency: SettlementFrequency::Monthly },
+            terms: Terms {
+                model: SharingModel::Percentage,
+                business_a_share_bps: Some(500),
+                business_b_share_bps: Some(300),
+                fixed_fee_cents: None,
+                base_bps: None,
+                bonus_threshold: None,
+                bonus_bps: None,
+                settlement_frequency: SettlementFrequency::Monthly,
+            },
             terms_version: 2,
             settlement_schedule: vec![],
             status_history: vec![],
@@ -562,16 +653,37 @@ mod tests {
     }
 
     fn program(business: &str) -> PointsProgram {
-        PointsProgram { business_id: business.into(), points_per_dollar: 10, redemption_cents: 1_000, redemption_points: 100, version: 3, updated_at: String::new(), updated_by: String::new() }
+        PointsProgram {
+            business_id: business.into(),
+            points_per_dollar: 10,
+            redemption_cents: 1_000,
+            redemption_points: 100,
+            version: 3,
+            updated_at: String::new(),
+            updated_by: String::new(),
+        }
     }
 
     fn request(json: serde_json::Value) -> RecordRequest {
         serde_json::from_value(json).unwrap()
     }
 
-    fn run(p: &Partnership, recorder: &str, req: &RecordRequest, program: Option<&PointsProgram>) -> Result<PartnerTransaction, AppError> {
+    fn run(
+        p: &Partnership,
+        recorder: &str,
+        req: &RecordRequest,
+        program: Option<&PointsProgram>,
+    ) -> Result<PartnerTransaction, AppError> {
         let now = datetime!(2026-03-15 12:00 UTC);
-        let ctx = Context { partnership: p, recorder, recorder_role: Role::Staff, program, original: None, qualifying_before: 0, now };
+        let ctx = Context {
+            partnership: p,
+            recorder,
+            recorder_role: Role::Staff,
+            program,
+            original: None,
+            qualifying_before: 0,
+            now,
+        };
         let at = occurred_at(req, p, now)?;
         let (period, late) = target_period(p, at, now, |_| false).unwrap();
         plan(req, &ctx, "t1", "k1", "u", at, period, late)
@@ -581,13 +693,28 @@ mod tests {
     fn the_specs_example_a_owes_b_fifty_cents() {
         let p = partnership(PartnershipType::PointsCoalition);
         let a = program("biz-a");
-        let tx = run(&p, "biz-b", &request(serde_json::json!({ "type": "REDEEM", "customerId": "c1", "points": 100 })), Some(&a)).unwrap();
+        let tx = run(
+            &p,
+            "biz-b",
+            &request(serde_json::json!({ "type": "REDEEM", "customerId": "c1", "points": 100 })),
+            Some(&a),
+        )
+        .unwrap();
         assert_eq!((tx.amount, tx.revenue_sharing_amount, tx.net_a_to_b), (1_000, 50, 50));
         assert_eq!((tx.payer_business_id.as_deref(), tx.payee_business_id.as_deref()), (Some("biz-a"), Some("biz-b")));
-        assert_eq!((tx.origin_business_id.as_str(), tx.redeeming_business_id.as_deref(), tx.terms_version), ("biz-a", Some("biz-b"), 2));
+        assert_eq!(
+            (tx.origin_business_id.as_str(), tx.redeeming_business_id.as_deref(), tx.terms_version),
+            ("biz-a", Some("biz-b"), 2)
+        );
         // The other way round B's share applies, and B owes A.
         let b = program("biz-b");
-        let back = run(&p, "biz-a", &request(serde_json::json!({ "type": "REDEEM", "customerId": "c1", "points": 100 })), Some(&b)).unwrap();
+        let back = run(
+            &p,
+            "biz-a",
+            &request(serde_json::json!({ "type": "REDEEM", "customerId": "c1", "points": 100 })),
+            Some(&b),
+        )
+        .unwrap();
         assert_eq!((back.revenue_sharing_amount, back.net_a_to_b), (30, -30));
     }
 
@@ -620,13 +747,26 @@ mod tests {
         let earn = request(serde_json::json!({ "type": "EARN", "customerId": "c1", "amount": 10 }));
         assert_eq!(run(&paused, "biz-b", &earn, Some(&program("biz-a"))).unwrap_err().code, "PARTNERSHIP_NOT_ACTIVE");
         let tx = run(&partnership(PartnershipType::PointsCoalition), "biz-b", &earn, Some(&program("biz-a"))).unwrap();
-        assert_eq!((tx.points_earned, tx.revenue_sharing_amount, tx.program_business_id.as_deref()), (Some(100), 0, Some("biz-a")));
+        assert_eq!(
+            (tx.points_earned, tx.revenue_sharing_amount, tx.program_business_id.as_deref()),
+            (Some(100), 0, Some("biz-a"))
+        );
     }
 
     #[test]
     fn the_config_decides_what_qualifies() {
         let mut p = partnership(PartnershipType::PointsCoalition);
-        p.config = Config { allowed_categories: vec!["coffee".into()], allowed_locations: vec![], minimum_transaction_cents: Some(300), max_redemption_per_customer: None, geographic_restrictions: Some(crate::partnerships::domain::GeoRestriction { lat: 45.5, lng: -73.57, radius_km: 10.0 }) };
+        p.config = Config {
+            allowed_categories: vec!["coffee".into()],
+            allowed_locations: vec![],
+            minimum_transaction_cents: Some(300),
+            max_redemption_per_customer: None,
+            geographic_restrictions: Some(crate::partnerships::domain::GeoRestriction {
+                lat: 45.5,
+                lng: -73.57,
+                radius_km: 10.0,
+            }),
+        };
         let a = program("biz-a");
         let ok = serde_json::json!({ "type": "EARN", "customerId": "c1", "amount": "3.00", "category": "Coffee", "location": { "lat": 45.51, "lng": -73.56 } });
         assert!(run(&p, "biz-b", &request(ok.clone()), Some(&a)).is_ok());
@@ -654,7 +794,8 @@ mod tests {
         let (period, late) = target_period(&p, datetime!(2026-04-01 00:00:01 UTC), now, |_| false).unwrap();
         assert_eq!((period.key().as_str(), late), ("2026-04-01", false));
         // A period closed by its settlement run takes nothing more.
-        let (period, late) = target_period(&p, datetime!(2026-04-01 00:00:01 UTC), now, |x| x.key() == "2026-04-01").unwrap();
+        let (period, late) =
+            target_period(&p, datetime!(2026-04-01 00:00:01 UTC), now, |x| x.key() == "2026-04-01").unwrap();
         assert_eq!((period.key().as_str(), late), ("2026-05-01", true));
     }
 
@@ -662,10 +803,24 @@ mod tests {
     fn a_reversal_owes_the_share_back_once() {
         let p = partnership(PartnershipType::PointsCoalition);
         let a = program("biz-a");
-        let original = run(&p, "biz-b", &request(serde_json::json!({ "type": "REDEEM", "customerId": "c1", "points": 100 })), Some(&a)).unwrap();
+        let original = run(
+            &p,
+            "biz-b",
+            &request(serde_json::json!({ "type": "REDEEM", "customerId": "c1", "points": 100 })),
+            Some(&a),
+        )
+        .unwrap();
         let now = datetime!(2026-03-15 12:00 UTC);
         let req = request(serde_json::json!({ "type": "REVERSAL", "reverses": "t1", "reason": "refunded" }));
-        let ctx = Context { partnership: &p, recorder: "biz-b", recorder_role: Role::Staff, program: None, original: Some(&original), qualifying_before: 0, now };
+        let ctx = Context {
+            partnership: &p,
+            recorder: "biz-b",
+            recorder_role: Role::Staff,
+            program: None,
+            original: Some(&original),
+            qualifying_before: 0,
+            now,
+        };
         let (period, late) = target_period(&p, now, now, |_| false).unwrap();
         let rev = plan(&req, &ctx, "t2", "k2", "u", now, period, late).unwrap();
         assert_eq!((rev.net_a_to_b, rev.points_redeemed, rev.reverses.as_deref()), (-50, Some(100), Some("t1")));
@@ -683,17 +838,34 @@ mod tests {
         let p = partnership(PartnershipType::PointsCoalition);
         let a = program("biz-a");
         // B recorded a redemption: B's payee is... A owes B; A is the payer.
-        let original = run(&p, "biz-b", &request(serde_json::json!({ "type": "REDEEM", "customerId": "c1", "points": 100 })), Some(&a)).unwrap();
+        let original = run(
+            &p,
+            "biz-b",
+            &request(serde_json::json!({ "type": "REDEEM", "customerId": "c1", "points": 100 })),
+            Some(&a),
+        )
+        .unwrap();
         let recorded = datetime!(2026-03-15 12:00 UTC);
         let (next_day, two_days) = (recorded + time::Duration::hours(23), recorded + time::Duration::hours(25));
         assert!(may_reverse(&original, "biz-b", Role::Staff, next_day).is_ok());
         assert!(may_reverse(&original, "biz-b", Role::Owner, two_days).is_ok());
         assert_eq!(may_reverse(&original, "biz-b", Role::Staff, two_days).unwrap_err().code, "REVERSAL_NEEDS_OWNER");
         for role in [Role::Staff, Role::Owner] {
-            assert_eq!(may_reverse(&original, "biz-a", role, next_day).unwrap_err().code, "NOT_THE_RECORDER", "the payer cannot erase its debt");
+            assert_eq!(
+                may_reverse(&original, "biz-a", role, next_day).unwrap_err().code,
+                "NOT_THE_RECORDER",
+                "the payer cannot erase its debt"
+            );
         }
-        let adjustment = PartnerTransaction { transaction_type: TxType::Adjustment, recorded_by_business_id: "biz-b".into(), ..original.clone() };
-        assert_eq!(may_reverse(&adjustment, "biz-b", Role::Owner, next_day).unwrap_err().code, "ADJUSTMENT_NOT_REVERSIBLE");
+        let adjustment = PartnerTransaction {
+            transaction_type: TxType::Adjustment,
+            recorded_by_business_id: "biz-b".into(),
+            ..original.clone()
+        };
+        assert_eq!(
+            may_reverse(&adjustment, "biz-b", Role::Owner, next_day).unwrap_err().code,
+            "ADJUSTMENT_NOT_REVERSIBLE"
+        );
         let reversal = PartnerTransaction { transaction_type: TxType::Reversal, ..original.clone() };
         assert_eq!(may_reverse(&reversal, "biz-b", Role::Owner, next_day).unwrap_err().code, "INVALID_REVERSAL");
     }
@@ -702,9 +874,19 @@ mod tests {
     fn a_reversal_gives_its_place_back_only_in_its_originals_period() {
         let p = partnership(PartnershipType::PointsCoalition);
         let a = program("biz-a");
-        let redeem = run(&p, "biz-b", &request(serde_json::json!({ "type": "REDEEM", "customerId": "c1", "points": 100 })), Some(&a)).unwrap();
+        let redeem = run(
+            &p,
+            "biz-b",
+            &request(serde_json::json!({ "type": "REDEEM", "customerId": "c1", "points": 100 })),
+            Some(&a),
+        )
+        .unwrap();
         assert_eq!(qualifying_delta(&redeem, None), 1);
-        let reversal = PartnerTransaction { transaction_type: TxType::Reversal, reverses: Some(redeem.id.clone()), ..redeem.clone() };
+        let reversal = PartnerTransaction {
+            transaction_type: TxType::Reversal,
+            reverses: Some(redeem.id.clone()),
+            ..redeem.clone()
+        };
         assert_eq!(qualifying_delta(&reversal, Some(&redeem)), -1);
         let next_period = PartnerTransaction { period_start: "2026-04-01".into(), ..reversal.clone() };
         assert_eq!(qualifying_delta(&next_period, Some(&redeem)), 0);

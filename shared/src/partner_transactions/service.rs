@@ -6,14 +6,16 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 use serde_json::json;
 
-use super::domain::{idempotency_key, occurred_at, plan, target_period, Context, PartnerTransaction, RecordRequest, TxType};
+use super::domain::{
+    idempotency_key, occurred_at, plan, target_period, Context, PartnerTransaction, RecordRequest, TxType,
+};
 use super::store::{self, Recording};
 use super::warm;
 use crate::loyalty::domain::PointsProgram;
-use crate::partnerships::domain::Partnership;
 use crate::loyalty::store as loyalty;
-use crate::partnerships::domain::SharingModel;
 use crate::members::domain::Role;
+use crate::partnerships::domain::Partnership;
+use crate::partnerships::domain::SharingModel;
 use crate::partnerships::periods::Period;
 use crate::partnerships::service as partnerships;
 use crate::partnerships::store as partnership_store;
@@ -37,18 +39,34 @@ fn event_detail(t: &PartnerTransaction) -> serde_json::Value {
 
 /// The first answer to an idempotency key, if the key was used: the same
 /// request gets it again; another request under the key is refused.
-async fn earlier(app: &App, partnership_id: &str, recorder: &str, key: &str, fingerprint: &str) -> Result<Option<PartnerTransaction>, AppError> {
+async fn earlier(
+    app: &App,
+    partnership_id: &str,
+    recorder: &str,
+    key: &str,
+    fingerprint: &str,
+) -> Result<Option<PartnerTransaction>, AppError> {
     let Some(record) = store::idempotency(app, partnership_id, recorder, key).await? else { return Ok(None) };
     if record.fingerprint != fingerprint {
-        return Err(AppError::conflict("IDEMPOTENCY_KEY_REUSED", "this idempotency key was used for another transaction"));
+        return Err(AppError::conflict(
+            "IDEMPOTENCY_KEY_REUSED",
+            "this idempotency key was used for another transaction",
+        ));
     }
-    store::get(app, partnership_id, &record.transaction_id).await?.map(Some).ok_or_else(|| AppError::internal("an idempotency key names a missing transaction"))
+    store::get(app, partnership_id, &record.transaction_id)
+        .await?
+        .map(Some)
+        .ok_or_else(|| AppError::internal("an idempotency key names a missing transaction"))
 }
 
 /// The partnership, if the caller is a party: remembered by a warm
 /// container (its transaction checks the revision).
 /// `true` with it: it came from memory.
-async fn party_partnership(app: &App, business_id: &str, partnership_id: &str) -> Result<(Partnership, bool), AppError> {
+async fn party_partnership(
+    app: &App,
+    business_id: &str,
+    partnership_id: &str,
+) -> Result<(Partnership, bool), AppError> {
     match warm::partnership(app.table(), partnership_id) {
         Some(p) if p.is_party(business_id) => Ok((p, true)),
         _ => {
@@ -77,7 +95,15 @@ async fn partner_program(app: &App, business_id: &str) -> Result<Option<PointsPr
 /// On a warm container that has seen the partnership, its program and the
 /// customer, this is one transaction: what it remembers is checked by the
 /// transaction's conditions, and what a refusal shows stale is read again.
-pub async fn record(app: &App, business_id: &str, user_id: &str, role: Role, partnership_id: &str, header_key: Option<&str>, request: RecordRequest) -> Result<(PartnerTransaction, bool), AppError> {
+pub async fn record(
+    app: &App,
+    business_id: &str,
+    user_id: &str,
+    role: Role,
+    partnership_id: &str,
+    header_key: Option<&str>,
+    request: RecordRequest,
+) -> Result<(PartnerTransaction, bool), AppError> {
     let key = idempotency_key(header_key, request.pos_transaction_id.as_deref())?;
     let fingerprint = request.fingerprint();
     let table = app.table();
@@ -93,7 +119,9 @@ pub async fn record(app: &App, business_id: &str, user_id: &str, role: Role, par
             let (p, from_memory) = party_partnership(app, business_id, partnership_id).await?;
             remembered = from_memory;
             let original = match (request.kind, request.reverses.as_deref()) {
-                (TxType::Reversal, Some(id)) if crate::businesses::domain::is_business_id(id) => store::get(app, partnership_id, id).await?,
+                (TxType::Reversal, Some(id)) if crate::businesses::domain::is_business_id(id) => {
+                    store::get(app, partnership_id, id).await?
+                }
                 _ => None,
             };
             let program = match request.kind {
@@ -102,7 +130,11 @@ pub async fn record(app: &App, business_id: &str, user_id: &str, role: Role, par
             };
             let at = occurred_at(&request, &p, now)?;
             let p = terms_at(app, p, at).await?;
-            let customer = original.as_ref().map(|o| o.customer_id.clone()).or_else(|| request.customer_id.clone()).unwrap_or_default();
+            let customer = original
+                .as_ref()
+                .map(|o| o.customer_id.clone())
+                .or_else(|| request.customer_id.clone())
+                .unwrap_or_default();
             let customer = customer.trim();
             let (period, late) = target_period(&p, at, now, |x| closed.contains(x))?;
             let month = crate::platform::clock::rfc3339(at)[..7].to_string();
@@ -122,9 +154,20 @@ pub async fn record(app: &App, business_id: &str, user_id: &str, role: Role, par
             } else {
                 None
             };
-            let ctx = Context { partnership: &p, recorder: business_id, recorder_role: role, program: program.as_ref(), original: original.as_ref(), qualifying_before: qualifying_seen.unwrap_or(0), now };
+            let ctx = Context {
+                partnership: &p,
+                recorder: business_id,
+                recorder_role: role,
+                program: program.as_ref(),
+                original: original.as_ref(),
+                qualifying_before: qualifying_seen.unwrap_or(0),
+                now,
+            };
             let tx = plan(&request, &ctx, &new_id(), &key, user_id, at, period, late)?;
-            let seen = (warm::seen(table, partnership_id, "LIFE", customer), warm::seen(table, partnership_id, &month, customer));
+            let seen = (
+                warm::seen(table, partnership_id, "LIFE", customer),
+                warm::seen(table, partnership_id, &month, customer),
+            );
             Ok::<_, AppError>(Ok((tx, p, program, original, seen, qualifying_seen, period)))
         }
         .await;
@@ -148,7 +191,13 @@ pub async fn record(app: &App, business_id: &str, user_id: &str, role: Role, par
                 None => return Err(e),
             },
         };
-        let audit = AuditEntry::new(user_id, "partner_transaction.recorded", &partnership_store::subject(partnership_id), &tx.recorded_at, json!({ "transaction": tx }));
+        let audit = AuditEntry::new(
+            user_id,
+            "partner_transaction.recorded",
+            &partnership_store::subject(partnership_id),
+            &tx.recorded_at,
+            json!({ "transaction": tx }),
+        );
         let event = OutboxEvent::new(app, "partner.transaction.recorded", event_detail(&tx));
         let recording = Recording {
             tx: &tx,
@@ -170,7 +219,9 @@ pub async fn record(app: &App, business_id: &str, user_id: &str, role: Role, par
                 warm::remember_seen(table, partnership_id, "LIFE", &tx.customer_id);
                 warm::remember_seen(table, partnership_id, tx.month(), &tx.customer_id);
                 match (qualifying_seen, super::domain::qualifying_delta(&tx, original.as_ref())) {
-                    (Some(n), delta @ 0..) => warm::remember_qualifying(table, partnership_id, &tx.period_start, n + delta.unsigned_abs()),
+                    (Some(n), delta @ 0..) => {
+                        warm::remember_qualifying(table, partnership_id, &tx.period_start, n + delta.unsigned_abs())
+                    }
                     // A reversal's count was read unchecked: read it again next time.
                     (Some(_), _) => warm::forget_qualifying(table, partnership_id, &tx.period_start),
                     (None, _) => {}
@@ -200,15 +251,22 @@ pub async fn record(app: &App, business_id: &str, user_id: &str, role: Role, par
             return Err(if tx.transaction_type == TxType::Redeem {
                 AppError::conflict("INSUFFICIENT_POINTS", "the customer does not have that many points in this program")
             } else {
-                AppError::conflict("POINTS_ALREADY_SPENT", "the points this earn gave have been spent; they cannot be taken back")
+                AppError::conflict(
+                    "POINTS_ALREADY_SPENT",
+                    "the points this earn gave have been spent; they cannot be taken back",
+                )
             });
         }
         if refused.failed(store::TX_CAP) {
-            return Err(AppError::conflict("REDEMPTION_LIMIT_REACHED", "the customer reached this partnership's maxRedemptionPerCustomer for the period"));
+            return Err(AppError::conflict(
+                "REDEMPTION_LIMIT_REACHED",
+                "the customer reached this partnership's maxRedemptionPerCustomer for the period",
+            ));
         }
         // Something remembered or read moved meanwhile: forget it, read
         // again and plan anew.
-        let moved = [store::TX_PARTNERSHIP, store::TX_PROGRAM, store::TX_PERIOD, store::TX_SEEN_LIFE, store::TX_SEEN_MONTH];
+        let moved =
+            [store::TX_PARTNERSHIP, store::TX_PROGRAM, store::TX_PERIOD, store::TX_SEEN_LIFE, store::TX_SEEN_MONTH];
         if !moved.iter().any(|n| refused.failed(n)) {
             return Err(refused.unexpected("partner transaction"));
         }
@@ -231,7 +289,10 @@ pub async fn record(app: &App, business_id: &str, user_id: &str, role: Role, par
             }
         }
     }
-    Err(AppError::conflict("RECORDING_CONTENDED", "the partnership changed repeatedly meanwhile; send the transaction again (same idempotency key)"))
+    Err(AppError::conflict(
+        "RECORDING_CONTENDED",
+        "the partnership changed repeatedly meanwhile; send the transaction again (same idempotency key)",
+    ))
 }
 
 #[derive(Debug, Serialize)]
@@ -265,7 +326,13 @@ pub async fn list(
         Some(text) => Some(p.period_named(text)?.key()),
     };
     let page = store::list(app, partnership_id, customer.as_deref(), period.as_deref(), limit, cursor).await?;
-    let transactions = page.items.into_iter().filter(|t| kind.is_none_or(|k| t.transaction_type == k) && period.as_ref().is_none_or(|p| &t.period_start == p)).collect();
+    let transactions = page
+        .items
+        .into_iter()
+        .filter(|t| {
+            kind.is_none_or(|k| t.transaction_type == k) && period.as_ref().is_none_or(|p| &t.period_start == p)
+        })
+        .collect();
     Ok(TransactionList { transactions, next_cursor: page.next_cursor })
 }
 
@@ -277,7 +344,9 @@ async fn terms_at(app: &App, p: Partnership, at: time::OffsetDateTime) -> Result
     if version == p.terms_version {
         return Ok(p);
     }
-    let then = partnership_store::terms_version(app, &p.partnership_id, version).await?.ok_or_else(|| AppError::internal(format!("terms version {version} of {} is missing", p.partnership_id)))?;
+    let then = partnership_store::terms_version(app, &p.partnership_id, version)
+        .await?
+        .ok_or_else(|| AppError::internal(format!("terms version {version} of {} is missing", p.partnership_id)))?;
     Ok(Partnership { terms: then.terms, terms_version: version, ..p })
 }
 
@@ -299,7 +368,14 @@ pub fn adjustment_contended(r: &crate::platform::dynamo::Refused) -> bool {
     [store::TX_IDEMPOTENCY, store::TX_PARTNERSHIP, store::TX_PERIOD].iter().any(|n| r.failed(n))
 }
 
-pub async fn plan_adjustment(app: &App, p: &Partnership, resolution_key: &str, net_a_to_b: i64, outcome: &str, actor: &str) -> Result<PlannedAdjustment, AppError> {
+pub async fn plan_adjustment(
+    app: &App,
+    p: &Partnership,
+    resolution_key: &str,
+    net_a_to_b: i64,
+    outcome: &str,
+    actor: &str,
+) -> Result<PlannedAdjustment, AppError> {
     let key = format!("settlement-{resolution_key}");
     let fingerprint = format!("adjustment|{resolution_key}|{net_a_to_b}");
     let now = app.clock.now();
@@ -313,7 +389,8 @@ pub async fn plan_adjustment(app: &App, p: &Partnership, resolution_key: &str, n
         }
         break period;
     };
-    let (payer, payee) = if net_a_to_b >= 0 { (&p.business_a_id, &p.business_b_id) } else { (&p.business_b_id, &p.business_a_id) };
+    let (payer, payee) =
+        if net_a_to_b >= 0 { (&p.business_a_id, &p.business_b_id) } else { (&p.business_b_id, &p.business_a_id) };
     let now_text = crate::platform::clock::rfc3339(now);
     let tx = PartnerTransaction {
         id: new_id(),
@@ -346,7 +423,13 @@ pub async fn plan_adjustment(app: &App, p: &Partnership, resolution_key: &str, n
         reason: Some(format!("settlement {resolution_key}: {}", outcome.chars().take(400).collect::<String>())),
         recorded_by: actor.to_string(),
     };
-    let audit = AuditEntry::new(actor, "partner_transaction.adjusted", &partnership_store::subject(&p.partnership_id), &now_text, json!({ "transaction": tx }));
+    let audit = AuditEntry::new(
+        actor,
+        "partner_transaction.adjusted",
+        &partnership_store::subject(&p.partnership_id),
+        &now_text,
+        json!({ "transaction": tx }),
+    );
     let event = OutboxEvent::new(app, "partner.transaction.recorded", event_detail(&tx));
     let recording = Recording {
         tx: &tx,

@@ -64,7 +64,16 @@ fn share_of(value_cents: u64, bps: u64) -> u64 {
 /// The share `payer` owes on a qualifying transaction worth `value_cents`,
 /// the `ordinal`-th qualifying one of its period (1-based).
 pub fn calculate(terms: &Terms, payer: Side, value_cents: u64, ordinal: u64) -> Calculation {
-    let base = Calculation { model: terms.model, payer, value_cents, ordinal, rate_bps: None, fee_cents: None, amount_cents: 0, formula: String::new() };
+    let base = Calculation {
+        model: terms.model,
+        payer,
+        value_cents,
+        ordinal,
+        rate_bps: None,
+        fee_cents: None,
+        amount_cents: 0,
+        formula: String::new(),
+    };
     match terms.model {
         SharingModel::Percentage => {
             let bps = match payer {
@@ -73,19 +82,34 @@ pub fn calculate(terms: &Terms, payer: Side, value_cents: u64, ordinal: u64) -> 
             }
             .unwrap_or(0);
             let amount = share_of(value_cents, bps);
-            let formula = format!("{} x {} (business{:?}Share), rounded half up = {}", dollars(value_cents), percent(bps), payer, dollars(amount));
+            let formula = format!(
+                "{} x {} (business{:?}Share), rounded half up = {}",
+                dollars(value_cents),
+                percent(bps),
+                payer,
+                dollars(amount)
+            );
             Calculation { rate_bps: Some(bps), amount_cents: amount, formula, ..base }
         }
         SharingModel::FixedFee => {
             let fee = terms.fixed_fee_cents.unwrap_or(0);
             // A fee never exceeds what the transaction was worth.
             let amount = fee.min(value_cents);
-            let formula = format!("fixed fee {} capped at the value {} = {}", dollars(fee), dollars(value_cents), dollars(amount));
+            let formula = format!(
+                "fixed fee {} capped at the value {} = {}",
+                dollars(fee),
+                dollars(value_cents),
+                dollars(amount)
+            );
             Calculation { fee_cents: Some(fee), amount_cents: amount, formula, ..base }
         }
         SharingModel::Hybrid => {
             let threshold = terms.bonus_threshold.unwrap_or(u64::MAX);
-            let (bps, which) = if ordinal > threshold { (terms.bonus_bps.unwrap_or(0), "bonusPercentage") } else { (terms.base_bps.unwrap_or(0), "basePercentage") };
+            let (bps, which) = if ordinal > threshold {
+                (terms.bonus_bps.unwrap_or(0), "bonusPercentage")
+            } else {
+                (terms.base_bps.unwrap_or(0), "basePercentage")
+            };
             let amount = share_of(value_cents, bps);
             let formula = format!("transaction {ordinal} of the period (bonus after {threshold}): {} x {} ({which}), rounded half up = {}", dollars(value_cents), percent(bps), dollars(amount));
             Calculation { rate_bps: Some(bps), amount_cents: amount, formula, ..base }
@@ -128,7 +152,8 @@ pub fn period_total(terms: &Terms, transactions: &[(Side, u64)]) -> Totals {
 /// The configuration wireframe's preview: each sample as it would be
 /// charged, in order, and their totals.
 pub fn preview(terms: &Terms, samples: &[(Side, u64)]) -> (Vec<Calculation>, Totals) {
-    let lines: Vec<Calculation> = samples.iter().enumerate().map(|(i, (payer, value))| calculate(terms, *payer, *value, i as u64 + 1)).collect();
+    let lines: Vec<Calculation> =
+        samples.iter().enumerate().map(|(i, (payer, value))| calculate(terms, *payer, *value, i as u64 + 1)).collect();
     let mut totals = Totals::default();
     for l in &lines {
         totals.add(l.payer, l.amount_cents);
@@ -143,15 +168,38 @@ mod tests {
     use proptest::prelude::*;
 
     fn percentage(a: u64, b: u64) -> Terms {
-        Terms { model: SharingModel::Percentage, business_a_share_bps: Some(a), business_b_share_bps: Some(b), fixed_fee_cents: None, base_bps: None, bonus_threshold: None, bonus_bps: None, settlement_frequency: SettlementFrequency::Monthly }
+        Terms {
+            model: SharingModel::Percentage,
+            business_a_share_bps: Some(a),
+            business_b_share_bps: Some(b),
+            fixed_fee_cents: None,
+            base_bps: None,
+            bonus_threshold: None,
+            bonus_bps: None,
+            settlement_frequency: SettlementFrequency::Monthly,
+        }
     }
 
     fn fixed(fee: u64) -> Terms {
-        Terms { model: SharingModel::FixedFee, fixed_fee_cents: Some(fee), business_a_share_bps: None, business_b_share_bps: None, ..percentage(0, 0) }
+        Terms {
+            model: SharingModel::FixedFee,
+            fixed_fee_cents: Some(fee),
+            business_a_share_bps: None,
+            business_b_share_bps: None,
+            ..percentage(0, 0)
+        }
     }
 
     fn hybrid(base: u64, threshold: u64, bonus: u64) -> Terms {
-        Terms { model: SharingModel::Hybrid, base_bps: Some(base), bonus_threshold: Some(threshold), bonus_bps: Some(bonus), business_a_share_bps: None, business_b_share_bps: None, ..percentage(0, 0) }
+        Terms {
+            model: SharingModel::Hybrid,
+            base_bps: Some(base),
+            bonus_threshold: Some(threshold),
+            bonus_bps: Some(bonus),
+            business_a_share_bps: None,
+            business_b_share_bps: None,
+            ..percentage(0, 0)
+        }
     }
 
     #[test]

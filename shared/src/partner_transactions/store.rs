@@ -69,7 +69,10 @@ pub const DUE_SHARDS: u32 = 8;
 
 /// GSI1: periods with transactions and no settlement yet, by their end.
 fn due_entry(partnership_id: &str, period_start: &str, period_end: &str) -> (String, String) {
-    (dynamo::shard_key("DUE_PERIODS", partnership_id, DUE_SHARDS), format!("{period_end}#{partnership_id}#{period_start}"))
+    (
+        dynamo::shard_key("DUE_PERIODS", partnership_id, DUE_SHARDS),
+        format!("{period_end}#{partnership_id}#{period_start}"),
+    )
 }
 
 /// A period that has ended and waits for its settlement.
@@ -86,7 +89,8 @@ pub struct DuePeriod {
 pub async fn due_periods(app: &App, today: &str) -> Result<Vec<DuePeriod>, AppError> {
     let mut out = Vec::new();
     for shard in 0..DUE_SHARDS {
-        let part = Partition::index(GSI1, format!("DUE_PERIODS#{shard}")).sort_key_range(None, Some(format!("{today}#~")));
+        let part =
+            Partition::index(GSI1, format!("DUE_PERIODS#{shard}")).sort_key_range(None, Some(format!("{today}#~")));
         let items = dynamo::query_all(&app.db, app.table(), &part).await?;
         out.extend(items.into_iter().map(serde_dynamo::from_item::<_, DuePeriod>).collect::<Result<Vec<_>, _>>()?);
     }
@@ -124,8 +128,21 @@ pub fn settled(app: &App, partnership_id: &str, period_start: &str) -> Result<Tr
 
 /// Every transaction of a period, a page at a time, oldest first: the
 /// settlement's lines.
-pub async fn period_page(app: &App, partnership_id: &str, period_start: &str, limit: i32, cursor: Option<&str>) -> Result<Page<PartnerTransaction>, AppError> {
-    query_page(&app.db, app.table(), &Partition::index(GSI2, period_index(partnership_id, period_start)), Some(limit), cursor).await
+pub async fn period_page(
+    app: &App,
+    partnership_id: &str,
+    period_start: &str,
+    limit: i32,
+    cursor: Option<&str>,
+) -> Result<Page<PartnerTransaction>, AppError> {
+    query_page(
+        &app.db,
+        app.table(),
+        &Partition::index(GSI2, period_index(partnership_id, period_start)),
+        Some(limit),
+        cursor,
+    )
+    .await
 }
 
 /// What an idempotency key recorded.
@@ -251,7 +268,9 @@ fn stats_update(app: &App, r: &Recording<'_>, scope: &str, first: bool) -> Resul
 fn seen_put(app: &App, t: &PartnerTransaction, scope: &str) -> Result<TransactWriteItem, AppError> {
     let put = Put::builder()
         .table_name(app.table())
-        .set_item(Some(Layout::new("PARTNERSHIP_CUSTOMER_SEEN", seen_key(&t.partnership_id, scope, &t.customer_id)).key_attrs()))
+        .set_item(Some(
+            Layout::new("PARTNERSHIP_CUSTOMER_SEEN", seen_key(&t.partnership_id, scope, &t.customer_id)).key_attrs(),
+        ))
         .item("firstTransactionId", s(&t.id))
         .condition_expression(NOT_EXISTS);
     tx_put(put)
@@ -270,11 +289,17 @@ pub const TX_AUDIT: &str = "ptx.audit";
 /// joins (a settlement resolution's adjustment).
 pub fn recording_items(app: &App, r: &Recording<'_>) -> Result<Tx, AppError> {
     let (table, t) = (app.table(), r.tx);
-    let idem = Layout::new("PARTNER_TX_IDEMPOTENCY", idempotency_key(&t.partnership_id, &t.recorded_by_business_id, &t.idempotency_key))
-        .put_new(table, &IdempotencyRecord { transaction_id: t.id.clone(), fingerprint: r.fingerprint.to_string() })?;
+    let idem = Layout::new(
+        "PARTNER_TX_IDEMPOTENCY",
+        idempotency_key(&t.partnership_id, &t.recorded_by_business_id, &t.idempotency_key),
+    )
+    .put_new(table, &IdempotencyRecord { transaction_id: t.id.clone(), fingerprint: r.fingerprint.to_string() })?;
     let unchanged = r.partnership.revision;
     let partnership = tx_check(
-        Key::new(partition(&t.partnership_id), "PARTNERSHIP").check(table).condition_expression("revision = :r").expression_attribute_values(":r", n(unchanged)),
+        Key::new(partition(&t.partnership_id), "PARTNERSHIP")
+            .check(table)
+            .condition_expression("revision = :r")
+            .expression_attribute_values(":r", n(unchanged)),
     )?;
     let mut tx = Tx::new()
         .with("ptx.transaction", tx_put(tx_layout(t).put_new(table, t)?)?)
@@ -289,10 +314,17 @@ pub fn recording_items(app: &App, r: &Recording<'_>) -> Result<Tx, AppError> {
     let program_business = t.program_business_id.as_deref().unwrap_or_default();
     let original_type = r.original.map(|o| o.transaction_type);
     let balance = match (t.transaction_type, original_type) {
-        (TxType::Earn, _) => t.points_earned.filter(|p| *p > 0).map(|p| loyalty::credit(app, &t.customer_id, program_business, p, r.opening)),
+        (TxType::Earn, _) => t
+            .points_earned
+            .filter(|p| *p > 0)
+            .map(|p| loyalty::credit(app, &t.customer_id, program_business, p, r.opening)),
         (TxType::Redeem, _) => t.points_redeemed.map(|p| loyalty::debit(app, &t.customer_id, program_business, p)),
-        (TxType::Reversal, Some(TxType::Earn)) => t.points_earned.filter(|p| *p > 0).map(|p| loyalty::unearn(app, &t.customer_id, program_business, p)),
-        (TxType::Reversal, Some(TxType::Redeem)) => t.points_redeemed.map(|p| loyalty::refund(app, &t.customer_id, program_business, p)),
+        (TxType::Reversal, Some(TxType::Earn)) => {
+            t.points_earned.filter(|p| *p > 0).map(|p| loyalty::unearn(app, &t.customer_id, program_business, p))
+        }
+        (TxType::Reversal, Some(TxType::Redeem)) => {
+            t.points_redeemed.map(|p| loyalty::refund(app, &t.customer_id, program_business, p))
+        }
         _ => None,
     };
     if let Some(balance) = balance {
@@ -339,8 +371,14 @@ pub fn recording_items(app: &App, r: &Recording<'_>) -> Result<Tx, AppError> {
         .expression_attribute_values(":a", n(a))
         .expression_attribute_values(":b", n(b));
     period = match r.qualifying_seen.filter(|_| qualifies) {
-        Some(0) => period.condition_expression("attribute_not_exists(closedAt) AND (attribute_not_exists(qualifying) OR qualifying = :seen)").expression_attribute_values(":seen", n(0)),
-        Some(seen) => period.condition_expression("attribute_not_exists(closedAt) AND qualifying = :seen").expression_attribute_values(":seen", n(seen)),
+        Some(0) => period
+            .condition_expression(
+                "attribute_not_exists(closedAt) AND (attribute_not_exists(qualifying) OR qualifying = :seen)",
+            )
+            .expression_attribute_values(":seen", n(0)),
+        Some(seen) => period
+            .condition_expression("attribute_not_exists(closedAt) AND qualifying = :seen")
+            .expression_attribute_values(":seen", n(seen)),
         None => period.condition_expression("attribute_not_exists(closedAt)"),
     };
     tx.add(TX_PERIOD, tx_update(period)?);
@@ -367,7 +405,12 @@ pub async fn get(app: &App, partnership_id: &str, id: &str) -> Result<Option<Par
     dynamo::get_as(&app.db, app.table(), &tx_key(partnership_id, id)).await
 }
 
-pub async fn idempotency(app: &App, partnership_id: &str, recorder: &str, key: &str) -> Result<Option<IdempotencyRecord>, AppError> {
+pub async fn idempotency(
+    app: &App,
+    partnership_id: &str,
+    recorder: &str,
+    key: &str,
+) -> Result<Option<IdempotencyRecord>, AppError> {
     dynamo::get_as(&app.db, app.table(), &idempotency_key(partnership_id, recorder, key)).await
 }
 
@@ -377,7 +420,14 @@ pub async fn period(app: &App, partnership_id: &str, period_start: &str) -> Resu
 
 /// A page of a partnership's transactions, newest first: all, one
 /// customer's, or one period's.
-pub async fn list(app: &App, partnership_id: &str, customer: Option<&str>, period_start: Option<&str>, limit: i32, cursor: Option<&str>) -> Result<Page<PartnerTransaction>, AppError> {
+pub async fn list(
+    app: &App,
+    partnership_id: &str,
+    customer: Option<&str>,
+    period_start: Option<&str>,
+    limit: i32,
+    cursor: Option<&str>,
+) -> Result<Page<PartnerTransaction>, AppError> {
     let part = match (customer, period_start) {
         (Some(c), _) => Partition::index(GSI1, customer_index(partnership_id, c)).newest_first(),
         (None, Some(p)) => Partition::index(GSI2, period_index(partnership_id, p)).newest_first(),
@@ -396,7 +446,9 @@ pub async fn get_many(app: &App, partnership_id: &str, ids: &[String]) -> Result
 
 /// A partnership's analytics counters: the life total and every month.
 pub async fn stats(app: &App, partnership_id: &str) -> Result<Vec<Stats>, AppError> {
-    let items = dynamo::query_all(&app.db, app.table(), &Partition::table(partition(partnership_id)).begins_with("STATS#")).await?;
+    let items =
+        dynamo::query_all(&app.db, app.table(), &Partition::table(partition(partnership_id)).begins_with("STATS#"))
+            .await?;
     Ok(items.into_iter().map(serde_dynamo::from_item).collect::<Result<_, _>>()?)
 }
 
@@ -410,7 +462,13 @@ pub async fn stats_of(app: &App, partnership_ids: &[String], month: &str) -> Res
 /// Loads many transactions of one period at once (BatchWriteItem, 25 a
 /// request) with their period's counters, as recordings would have left
 /// them: for load tests and benchmarks; recording goes through `record`.
-pub async fn bulk_load(app: &App, partnership_id: &str, period_start: &str, period_end: &str, txs: &[PartnerTransaction]) -> Result<(), AppError> {
+pub async fn bulk_load(
+    app: &App,
+    partnership_id: &str,
+    period_start: &str,
+    period_end: &str,
+    txs: &[PartnerTransaction],
+) -> Result<(), AppError> {
     let items = txs.iter().map(|t| tx_layout(t).item(t)).collect::<Result<Vec<_>, _>>()?;
     dynamo::batch_put_all(&app.db, app.table(), items).await?;
     let (mut a, mut b, mut qualifying) = (0i64, 0i64, 0u64);
@@ -431,15 +489,17 @@ pub async fn bulk_load(app: &App, partnership_id: &str, period_start: &str, peri
         b_owes_cents: i64,
     }
     let (due_pk, due_sk) = due_entry(partnership_id, period_start, period_end);
-    let item = Layout::new("PARTNERSHIP_PERIOD", period_key(partnership_id, period_start)).gsi1(due_pk, due_sk).item(&Period {
-        partnership_id,
-        period_start,
-        period_end,
-        transactions: txs.len() as u64,
-        qualifying,
-        a_owes_cents: a,
-        b_owes_cents: b,
-    })?;
+    let item = Layout::new("PARTNERSHIP_PERIOD", period_key(partnership_id, period_start)).gsi1(due_pk, due_sk).item(
+        &Period {
+            partnership_id,
+            period_start,
+            period_end,
+            transactions: txs.len() as u64,
+            qualifying,
+            a_owes_cents: a,
+            b_owes_cents: b,
+        },
+    )?;
     app.db.put_item().table_name(app.table()).set_item(Some(item)).send().await?;
     Ok(())
 }

@@ -114,7 +114,9 @@ pub fn hundredths(raw: &RawValue, field: &str) -> Result<u64, AppError> {
 }
 
 fn percent(raw: &Option<Box<RawValue>>, field: &str) -> Result<u64, AppError> {
-    let raw = raw.as_ref().ok_or_else(|| AppError::bad_request("INVALID_TERMS", format!("{field} is required for this model")))?;
+    let raw = raw
+        .as_ref()
+        .ok_or_else(|| AppError::bad_request("INVALID_TERMS", format!("{field} is required for this model")))?;
     let bps = hundredths(raw, field)?;
     if bps == 0 || bps > 10_000 {
         return Err(AppError::bad_request("INVALID_TERMS", format!("{field} must be above 0 and at most 100 (%)")));
@@ -127,7 +129,10 @@ impl TermsRequest {
     pub fn validate(self) -> Result<Terms, AppError> {
         let extra = |present: bool, field: &str| {
             if present {
-                Err(AppError::bad_request("INVALID_TERMS", format!("{field} does not belong to the {:?} model", self.model)))
+                Err(AppError::bad_request(
+                    "INVALID_TERMS",
+                    format!("{field} does not belong to the {:?} model", self.model),
+                ))
             } else {
                 Ok(())
             }
@@ -143,7 +148,8 @@ impl TermsRequest {
             settlement_frequency: self.settlement_frequency,
         };
         let percentage_fields = self.business_a_share.is_some() || self.business_b_share.is_some();
-        let hybrid_fields = self.base_percentage.is_some() || self.bonus_threshold.is_some() || self.bonus_percentage.is_some();
+        let hybrid_fields =
+            self.base_percentage.is_some() || self.bonus_threshold.is_some() || self.bonus_percentage.is_some();
         match self.model {
             SharingModel::Percentage => {
                 extra(self.fixed_fee_per_transaction.is_some(), "fixedFeePerTransaction")?;
@@ -154,10 +160,15 @@ impl TermsRequest {
             SharingModel::FixedFee => {
                 extra(percentage_fields, "businessAShare/businessBShare")?;
                 extra(hybrid_fields, "basePercentage/bonusThreshold/bonusPercentage")?;
-                let raw = self.fixed_fee_per_transaction.as_ref().ok_or_else(|| AppError::bad_request("INVALID_TERMS", "fixedFeePerTransaction is required for this model"))?;
+                let raw = self.fixed_fee_per_transaction.as_ref().ok_or_else(|| {
+                    AppError::bad_request("INVALID_TERMS", "fixedFeePerTransaction is required for this model")
+                })?;
                 let cents = hundredths(raw, "fixedFeePerTransaction")?;
                 if cents == 0 || cents > 1_000_000 {
-                    return Err(AppError::bad_request("INVALID_TERMS", "fixedFeePerTransaction must be above 0 and at most 10000.00"));
+                    return Err(AppError::bad_request(
+                        "INVALID_TERMS",
+                        "fixedFeePerTransaction must be above 0 and at most 10000.00",
+                    ));
                 }
                 terms.fixed_fee_cents = Some(cents);
             }
@@ -166,11 +177,13 @@ impl TermsRequest {
                 extra(self.fixed_fee_per_transaction.is_some(), "fixedFeePerTransaction")?;
                 terms.base_bps = Some(percent(&self.base_percentage, "basePercentage")?);
                 terms.bonus_bps = Some(percent(&self.bonus_percentage, "bonusPercentage")?);
-                terms.bonus_threshold = Some(
-                    self.bonus_threshold
-                        .filter(|t| (1..=1_000_000).contains(t))
-                        .ok_or_else(|| AppError::bad_request("INVALID_TERMS", "bonusThreshold must be a whole number from 1 to 1000000"))?,
-                );
+                terms.bonus_threshold =
+                    Some(self.bonus_threshold.filter(|t| (1..=1_000_000).contains(t)).ok_or_else(|| {
+                        AppError::bad_request(
+                            "INVALID_TERMS",
+                            "bonusThreshold must be a whole number from 1 to 1000000",
+                        )
+                    })?);
             }
         }
         Ok(terms)
@@ -222,7 +235,10 @@ fn instant(text: &str) -> Option<time::OffsetDateTime> {
 }
 
 fn invalid_period() -> AppError {
-    AppError::bad_request("INVALID_PERIOD", "a period is named by the YYYY-MM-DD start of one of this partnership's settlement periods")
+    AppError::bad_request(
+        "INVALID_PERIOD",
+        "a period is named by the YYYY-MM-DD start of one of this partnership's settlement periods",
+    )
 }
 
 /// A partnership as stored.
@@ -336,7 +352,11 @@ impl Partnership {
         } else {
             &self.status_history
         };
-        history.iter().rev().find(|s| instant(&s.since).is_some_and(|since| since <= at)).map_or(PartnershipStatus::Pending, |s| s.status)
+        history
+            .iter()
+            .rev()
+            .find(|s| instant(&s.since).is_some_and(|since| since <= at))
+            .map_or(PartnershipStatus::Pending, |s| s.status)
     }
 
     /// Records that terms `version` are in force from `at` (RFC 3339).
@@ -418,12 +438,16 @@ impl InviteRequest {
     pub fn resolve(self) -> Result<(String, InviteTerms), AppError> {
         let template = match self.template_id.as_deref() {
             None => None,
-            Some(id) => Some(
-                super::templates::find(id)
-                    .ok_or_else(|| AppError::bad_request("UNKNOWN_TEMPLATE", format!("no partnership template {id}; see GET /api/v1/partnerships/templates")))?,
-            ),
+            Some(id) => Some(super::templates::find(id).ok_or_else(|| {
+                AppError::bad_request(
+                    "UNKNOWN_TEMPLATE",
+                    format!("no partnership template {id}; see GET /api/v1/partnerships/templates"),
+                )
+            })?),
         };
-        let missing = |field: &str| AppError::bad_request("INVALID_TERMS", format!("{field} is required (or a templateId that gives it)"));
+        let missing = |field: &str| {
+            AppError::bad_request("INVALID_TERMS", format!("{field} is required (or a templateId that gives it)"))
+        };
         let kind = self.kind.or(template.map(|t| t.kind)).ok_or_else(|| missing("type"))?;
         let terms = match self.revenue_sharing_terms {
             Some(t) => t.validate()?,
@@ -484,14 +508,22 @@ pub struct ConfigRequest {
 }
 
 fn labels(list: Vec<String>, field: &str) -> Result<Vec<String>, AppError> {
-    let bad = || AppError::bad_request("INVALID_CONFIG", format!("{field} holds at most 50 names of 1 to 64 of a-z, 0-9, _ and -"));
+    let bad = || {
+        AppError::bad_request(
+            "INVALID_CONFIG",
+            format!("{field} holds at most 50 names of 1 to 64 of a-z, 0-9, _ and -"),
+        )
+    };
     if list.len() > 50 {
         return Err(bad());
     }
     let mut out: Vec<String> = Vec::new();
     for item in list {
         let item = item.trim().to_ascii_lowercase();
-        if item.is_empty() || item.len() > 64 || !item.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-') {
+        if item.is_empty()
+            || item.len() > 64
+            || !item.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+        {
             return Err(bad());
         }
         if !out.contains(&item) {
@@ -505,12 +537,15 @@ impl ConfigRequest {
     pub fn validate(self) -> Result<Config, AppError> {
         let minimum_transaction_cents = match &self.minimum_transaction {
             None => None,
-            Some(raw) => {
-                Some(hundredths(raw, "minimumTransaction").map_err(|_| AppError::bad_request("INVALID_CONFIG", "minimumTransaction must be dollars with at most two decimals"))?)
-            }
+            Some(raw) => Some(hundredths(raw, "minimumTransaction").map_err(|_| {
+                AppError::bad_request("INVALID_CONFIG", "minimumTransaction must be dollars with at most two decimals")
+            })?),
         };
         if self.max_redemption_per_customer == Some(0) {
-            return Err(AppError::bad_request("INVALID_CONFIG", "maxRedemptionPerCustomer must be at least 1 (leave it out for no cap)"));
+            return Err(AppError::bad_request(
+                "INVALID_CONFIG",
+                "maxRedemptionPerCustomer must be at least 1 (leave it out for no cap)",
+            ));
         }
         if let Some(g) = self.geographic_restrictions {
             let ok = g.lat.is_finite()
@@ -624,15 +659,31 @@ pub fn status_move(p: &Partnership, caller: &str, request: &StatusRequest) -> Re
         _ => return Err(AppError::bad_request("INVALID_STATUS", "status must be PAUSED, ACTIVE or TERMINATED")),
     };
     use PartnershipStatus::*;
-    let refused = || AppError::conflict("INVALID_TRANSITION", format!("a {} partnership cannot become {}", p.status.as_str(), to.as_str()));
+    let refused = || {
+        AppError::conflict(
+            "INVALID_TRANSITION",
+            format!("a {} partnership cannot become {}", p.status.as_str(), to.as_str()),
+        )
+    };
     let step = |event, action, end_reason| Ok(StatusMove { from: p.status, to, event, action, end_reason });
     match (p.status, to) {
         (Active, Paused) => step("partner.partnership.paused", "partnership.paused", None),
-        (Paused, Active) if p.paused_by.as_deref() == Some(caller) => step("partner.partnership.activated", "partnership.resumed", None),
-        (Paused, Active) => Err(AppError::forbidden("PAUSED_BY_PARTNER", "only the business that paused it resumes it; you may terminate it")),
-        (Active | Paused, Terminated) => step("partner.partnership.terminated", "partnership.terminated", Some("TERMINATED")),
-        (Pending, Terminated) if p.business_a_id == caller => step("partner.partnership.terminated", "partnership.withdrawn", Some("WITHDRAWN")),
-        (Pending, Terminated) => Err(AppError::conflict("INVALID_TRANSITION", "decline the invitation instead (PATCH .../decline)")),
+        (Paused, Active) if p.paused_by.as_deref() == Some(caller) => {
+            step("partner.partnership.activated", "partnership.resumed", None)
+        }
+        (Paused, Active) => Err(AppError::forbidden(
+            "PAUSED_BY_PARTNER",
+            "only the business that paused it resumes it; you may terminate it",
+        )),
+        (Active | Paused, Terminated) => {
+            step("partner.partnership.terminated", "partnership.terminated", Some("TERMINATED"))
+        }
+        (Pending, Terminated) if p.business_a_id == caller => {
+            step("partner.partnership.terminated", "partnership.withdrawn", Some("WITHDRAWN"))
+        }
+        (Pending, Terminated) => {
+            Err(AppError::conflict("INVALID_TRANSITION", "decline the invitation instead (PATCH .../decline)"))
+        }
         _ => Err(refused()),
     }
 }
@@ -642,7 +693,9 @@ mod tests {
     use super::*;
 
     fn terms(json: serde_json::Value) -> Result<Terms, AppError> {
-        serde_json::from_str::<TermsRequest>(&json.to_string()).map_err(|e| AppError::bad_request("INVALID_JSON", e.to_string()))?.validate()
+        serde_json::from_str::<TermsRequest>(&json.to_string())
+            .map_err(|e| AppError::bad_request("INVALID_JSON", e.to_string()))?
+            .validate()
     }
 
     #[test]

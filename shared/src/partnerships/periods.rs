@@ -94,7 +94,8 @@ impl Schedule {
     /// From stored entries (`current` when none were stored: the
     /// frequency never changed).
     pub fn from_stored(stored: &[FrequencyFrom], current: SettlementFrequency) -> Schedule {
-        let mut entries: Vec<(Date, SettlementFrequency)> = stored.iter().filter_map(|e| Some((parse_date(&e.from)?, e.frequency))).collect();
+        let mut entries: Vec<(Date, SettlementFrequency)> =
+            stored.iter().filter_map(|e| Some((parse_date(&e.from)?, e.frequency))).collect();
         if entries.is_empty() {
             return Schedule::single(current);
         }
@@ -146,7 +147,8 @@ impl Schedule {
     /// is replaced). Unchanged if that is the frequency in force then.
     pub fn changed_to(&self, frequency: SettlementFrequency, now: OffsetDateTime) -> Option<Schedule> {
         let boundary = self.period_at(now)?.end;
-        let mut entries: Vec<(Date, SettlementFrequency)> = self.entries.iter().copied().filter(|(d, _)| *d < boundary).collect();
+        let mut entries: Vec<(Date, SettlementFrequency)> =
+            self.entries.iter().copied().filter(|(d, _)| *d < boundary).collect();
         if entries.last().map(|(_, f)| *f) != Some(frequency) {
             entries.push((boundary, frequency));
         }
@@ -200,11 +202,18 @@ mod tests {
         assert_eq!(quarterly.parse("2026-02-01").map(|p| p.end.to_string()), Some("2026-03-01".into()));
         assert_eq!(quarterly.parse("2026-03-01").map(|p| p.end.to_string()), Some("2026-04-01".into()));
         assert_eq!(quarterly.parse("2026-04-01").map(|p| p.end.to_string()), Some("2026-07-01".into()));
-        assert_eq!(quarterly.parse("2026-01-01").map(|p| p.end.to_string()), Some("2026-02-01".into()), "January is still its month");
+        assert_eq!(
+            quarterly.parse("2026-01-01").map(|p| p.end.to_string()),
+            Some("2026-02-01".into()),
+            "January is still its month"
+        );
         assert_eq!(quarterly.parse("2026-05-01"), None);
         let feb = quarterly.parse("2026-02-01").unwrap();
         assert_eq!(quarterly.next(&feb).map(|p| p.key()), Some("2026-03-01".into()));
-        assert_eq!(quarterly.previous(&quarterly.parse("2026-04-01").unwrap()).map(|p| p.key()), Some("2026-03-01".into()));
+        assert_eq!(
+            quarterly.previous(&quarterly.parse("2026-04-01").unwrap()).map(|p| p.key()),
+            Some("2026-03-01".into())
+        );
         // Back to MONTHLY within Q2: the quarter finishes first.
         let back = quarterly.changed_to(Monthly, datetime!(2026-05-10 00:00 UTC)).unwrap();
         assert_eq!(back.parse("2026-04-01").map(|p| p.end.to_string()), Some("2026-07-01".into()));

@@ -5,7 +5,10 @@
 use serde::Serialize;
 use serde_json::json;
 
-use super::domain::{status_move, InviteRequest, Partnership, PartnershipStatus, PartnershipType, StatusRequest, TermsAnswer, TermsProposal, UpdateRequest};
+use super::domain::{
+    status_move, InviteRequest, Partnership, PartnershipStatus, PartnershipType, StatusRequest, TermsAnswer,
+    TermsProposal, UpdateRequest,
+};
 use super::store::{self, PartyRow};
 use super::templates;
 use crate::businesses::domain::is_business_id;
@@ -86,7 +89,10 @@ fn not_found(id: &str) -> AppError {
 }
 
 fn terms_changed(read: u32, current: u32) -> AppError {
-    AppError::conflict("TERMS_CHANGED", format!("you accepted terms version {read}, but the invitation is at version {current} now; read it again"))
+    AppError::conflict(
+        "TERMS_CHANGED",
+        format!("you accepted terms version {read}, but the invitation is at version {current} now; read it again"),
+    )
 }
 
 fn changed_meanwhile() -> AppError {
@@ -94,22 +100,35 @@ fn changed_meanwhile() -> AppError {
 }
 
 /// Invites `request.partner_business_id` (the caller's owner's call).
-pub async fn invite(app: &App, business_id: &str, user_id: &str, request: InviteRequest) -> Result<PartnershipView, AppError> {
+pub async fn invite(
+    app: &App,
+    business_id: &str,
+    user_id: &str,
+    request: InviteRequest,
+) -> Result<PartnershipView, AppError> {
     let (partner, chosen) = request.resolve()?;
     let partner = partner.trim().to_string();
     if !is_business_id(&partner) {
-        return Err(AppError::bad_request("INVALID_PARTNER", "partnerBusinessId must be 1 to 64 of A-Z, a-z, 0-9, - and _"));
+        return Err(AppError::bad_request(
+            "INVALID_PARTNER",
+            "partnerBusinessId must be 1 to 64 of A-Z, a-z, 0-9, - and _",
+        ));
     }
     if partner == business_id {
         return Err(AppError::bad_request("INVALID_PARTNER", "a business cannot partner with itself"));
     }
     // Read only to word a refusal; the transaction decides.
     if businesses::get(app, business_id).await?.is_none() {
-        return Err(AppError::conflict("BUSINESS_NOT_REGISTERED", "register your business first (POST /api/v1/businesses)"));
+        return Err(AppError::conflict(
+            "BUSINESS_NOT_REGISTERED",
+            "register your business first (POST /api/v1/businesses)",
+        ));
     }
     match businesses::get(app, &partner).await? {
         None => return Err(AppError::not_found("BUSINESS_NOT_FOUND", format!("no business {partner}"))),
-        Some(b) if !b.available_for_partnership => return Err(AppError::conflict("PARTNER_NOT_AVAILABLE", "that business does not take partnerships now")),
+        Some(b) if !b.available_for_partnership => {
+            return Err(AppError::conflict("PARTNER_NOT_AVAILABLE", "that business does not take partnerships now"))
+        }
         Some(_) => {}
     }
     let now = rfc3339(app.clock.now());
@@ -138,15 +157,26 @@ pub async fn invite(app: &App, business_id: &str, user_id: &str, request: Invite
         updated_at: now.clone(),
         revision: 0,
     };
-    let audit = AuditEntry::new(user_id, "partnership.created", &store::subject(&p.partnership_id), &now, json!({ "before": null, "after": audit_state(&p) }));
+    let audit = AuditEntry::new(
+        user_id,
+        "partnership.created",
+        &store::subject(&p.partnership_id),
+        &now,
+        json!({ "before": null, "after": audit_state(&p) }),
+    );
     let event = OutboxEvent::new(app, "partner.partnership.created", event_detail(&p));
     match store::invite(app, &p, businesses::available_condition(app, &partner)?, &audit, &event).await? {
         Ok(()) => {
             outbox::publish_now(app, std::slice::from_ref(&event)).await;
             Ok(p.into())
         }
-        Err(r) if r.failed(store::TX_PAIR) => Err(AppError::conflict("PARTNERSHIP_EXISTS", "these two businesses already have an open partnership or invitation")),
-        Err(r) if r.failed(store::TX_INVITEE) => Err(AppError::conflict("PARTNER_NOT_AVAILABLE", "that business does not take partnerships now")),
+        Err(r) if r.failed(store::TX_PAIR) => Err(AppError::conflict(
+            "PARTNERSHIP_EXISTS",
+            "these two businesses already have an open partnership or invitation",
+        )),
+        Err(r) if r.failed(store::TX_INVITEE) => {
+            Err(AppError::conflict("PARTNER_NOT_AVAILABLE", "that business does not take partnerships now"))
+        }
         Err(r) => Err(r.unexpected("partnership invitation")),
     }
 }
@@ -166,17 +196,36 @@ pub async fn mine(app: &App, business_id: &str, id: &str) -> Result<Partnership,
 /// profile counters it moves (a partnership that goes live counts for both
 /// businesses and marks them as having partnered; one that ends stops
 /// counting). `Ok(false)`: it changed meanwhile.
-async fn commit(app: &App, user_id: &str, action: &str, before: &Partnership, after: &Partnership, events: &[&str]) -> Result<bool, AppError> {
-    let audit = AuditEntry::new(user_id, action, &store::subject(&after.partnership_id), &after.updated_at, json!({ "before": audit_state(before), "after": audit_state(after) }));
+async fn commit(
+    app: &App,
+    user_id: &str,
+    action: &str,
+    before: &Partnership,
+    after: &Partnership,
+    events: &[&str],
+) -> Result<bool, AppError> {
+    let audit = AuditEntry::new(
+        user_id,
+        action,
+        &store::subject(&after.partnership_id),
+        &after.updated_at,
+        json!({ "before": audit_state(before), "after": audit_state(after) }),
+    );
     let events: Vec<OutboxEvent> = events.iter().map(|name| OutboxEvent::new(app, name, event_detail(after))).collect();
     let mut extra = Vec::new();
     let (a, b) = (after.business_a_id.as_str(), after.business_b_id.as_str());
     if !before.is_live() && after.is_live() {
         let [mark_a, mark_b] = businesses::partnered_marks(app, a, b, &after.updated_at)?;
         extra.extend([("business.partnered.a", mark_a), ("business.partnered.b", mark_b)]);
-        extra.extend([("business.count.a", businesses::count_partnership(app, a, 1)?), ("business.count.b", businesses::count_partnership(app, b, 1)?)]);
+        extra.extend([
+            ("business.count.a", businesses::count_partnership(app, a, 1)?),
+            ("business.count.b", businesses::count_partnership(app, b, 1)?),
+        ]);
     } else if before.is_live() && !after.is_live() {
-        extra.extend([("business.count.a", businesses::count_partnership(app, a, -1)?), ("business.count.b", businesses::count_partnership(app, b, -1)?)]);
+        extra.extend([
+            ("business.count.a", businesses::count_partnership(app, a, -1)?),
+            ("business.count.b", businesses::count_partnership(app, b, -1)?),
+        ]);
     }
     if !store::save(app, before, after, store::Effects { audit: &audit, events: &events, extra }).await? {
         return Ok(false);
@@ -190,20 +239,31 @@ async fn commit(app: &App, user_id: &str, action: &str, before: &Partnership, af
 pub enum Answer {
     /// Accepts the terms version the invitee read (`termsVersion`): if
     /// the inviter changed the invitation since, nothing is accepted.
-    Accept { terms_version: u32 },
+    Accept {
+        terms_version: u32,
+    },
     Decline,
 }
 
 /// Accepts or declines an invitation: its invitee's owner only.
 /// Accepting activates it; declining ends it (TERMINATED, `endReason:
 /// DECLINED`) and frees the pair for a later invitation.
-pub async fn answer(app: &App, business_id: &str, user_id: &str, id: &str, answer: Answer) -> Result<PartnershipView, AppError> {
+pub async fn answer(
+    app: &App,
+    business_id: &str,
+    user_id: &str,
+    id: &str,
+    answer: Answer,
+) -> Result<PartnershipView, AppError> {
     let before = mine(app, business_id, id).await?;
     if before.business_b_id != business_id {
         return Err(AppError::forbidden("INVITEE_ONLY", "only the invited business accepts or declines"));
     }
     if before.status != PartnershipStatus::Pending {
-        return Err(AppError::conflict("PARTNERSHIP_NOT_PENDING", format!("the partnership is {}", before.status.as_str())));
+        return Err(AppError::conflict(
+            "PARTNERSHIP_NOT_PENDING",
+            format!("the partnership is {}", before.status.as_str()),
+        ));
     }
     let accept = match answer {
         // The commit below is conditioned on the revision read here, so a
@@ -230,8 +290,12 @@ pub async fn answer(app: &App, business_id: &str, user_id: &str, id: &str, answe
         // Whatever changed (an edit, a withdrawal), what the invitee read is
         // no longer what would be accepted.
         return Err(match answer {
-            Answer::Accept { terms_version } => terms_changed(terms_version, mine(app, business_id, id).await?.terms_version),
-            Answer::Decline => AppError::conflict("PARTNERSHIP_NOT_PENDING", "the partnership changed meanwhile; read it again"),
+            Answer::Accept { terms_version } => {
+                terms_changed(terms_version, mine(app, business_id, id).await?.terms_version)
+            }
+            Answer::Decline => {
+                AppError::conflict("PARTNERSHIP_NOT_PENDING", "the partnership changed meanwhile; read it again")
+            }
         });
     }
     Ok(after.into())
@@ -239,11 +303,21 @@ pub async fn answer(app: &App, business_id: &str, user_id: &str, id: &str, answe
 
 /// Pauses, resumes or terminates (either party's owner; see
 /// `domain::status_move` for who may do what).
-pub async fn change_status(app: &App, business_id: &str, user_id: &str, id: &str, request: StatusRequest) -> Result<PartnershipView, AppError> {
+pub async fn change_status(
+    app: &App,
+    business_id: &str,
+    user_id: &str,
+    id: &str,
+    request: StatusRequest,
+) -> Result<PartnershipView, AppError> {
     let before = mine(app, business_id, id).await?;
     let step = status_move(&before, business_id, &request)?;
     let now = rfc3339(app.clock.now());
-    let mut after = Partnership { status_reason: Some(request.reason.trim().to_string()), updated_at: now.clone(), ..before.clone() };
+    let mut after = Partnership {
+        status_reason: Some(request.reason.trim().to_string()),
+        updated_at: now.clone(),
+        ..before.clone()
+    };
     after.moved_to(step.to, &now);
     match step.to {
         PartnershipStatus::Paused => (after.paused_at, after.paused_by) = (Some(now), Some(business_id.to_string())),
@@ -265,7 +339,13 @@ pub async fn change_status(app: &App, business_id: &str, user_id: &str, id: &str
 /// accepts what it reads). Once accepted, the config changes at once but
 /// new terms become a proposal the other party answers: money terms never
 /// change unilaterally.
-pub async fn update(app: &App, business_id: &str, user_id: &str, id: &str, request: UpdateRequest) -> Result<PartnershipView, AppError> {
+pub async fn update(
+    app: &App,
+    business_id: &str,
+    user_id: &str,
+    id: &str,
+    request: UpdateRequest,
+) -> Result<PartnershipView, AppError> {
     if request.config.is_none() && request.revenue_sharing_terms.is_none() {
         return Err(AppError::bad_request("INVALID_UPDATE", "send config, revenueSharingTerms or both"));
     }
@@ -278,9 +358,14 @@ pub async fn update(app: &App, business_id: &str, user_id: &str, id: &str, reque
         after.config = config;
     }
     match before.status {
-        PartnershipStatus::Terminated => return Err(AppError::conflict("PARTNERSHIP_TERMINATED", "a terminated partnership does not change")),
+        PartnershipStatus::Terminated => {
+            return Err(AppError::conflict("PARTNERSHIP_TERMINATED", "a terminated partnership does not change"))
+        }
         PartnershipStatus::Pending if before.business_a_id != business_id => {
-            return Err(AppError::forbidden("INVITER_ONLY", "the invitee accepts or declines a pending invitation; only its inviter edits it"));
+            return Err(AppError::forbidden(
+                "INVITER_ONLY",
+                "the invitee accepts or declines a pending invitation; only its inviter edits it",
+            ));
         }
         PartnershipStatus::Pending => {
             if let Some(terms) = terms {
@@ -295,14 +380,23 @@ pub async fn update(app: &App, business_id: &str, user_id: &str, id: &str, reque
         PartnershipStatus::Active | PartnershipStatus::Paused => {
             if let Some(terms) = terms.filter(|t| *t != before.terms) {
                 // A newer proposal replaces an unanswered one.
-                after.terms_proposal = Some(TermsProposal { version: before.terms_version + 1, terms, proposed_by: business_id.to_string(), proposed_at: now });
+                after.terms_proposal = Some(TermsProposal {
+                    version: before.terms_version + 1,
+                    terms,
+                    proposed_by: business_id.to_string(),
+                    proposed_at: now,
+                });
             }
         }
     }
     if after == (Partnership { updated_at: before.updated_at.clone(), ..before.clone() }) {
         return Ok(before.into());
     }
-    let action = if after.terms_proposal != before.terms_proposal { "partnership.terms_proposed" } else { "partnership.updated" };
+    let action = if after.terms_proposal != before.terms_proposal {
+        "partnership.terms_proposed"
+    } else {
+        "partnership.updated"
+    };
     if !commit(app, user_id, action, &before, &after, &[]).await? {
         return Err(changed_meanwhile());
     }
@@ -312,16 +406,26 @@ pub async fn update(app: &App, business_id: &str, user_id: &str, id: &str, reque
 /// Accepts or rejects the open terms proposal `version`: the other party
 /// accepts or rejects it; its proposer may only withdraw it (REJECT).
 /// Accepted terms take effect at once as the new `termsVersion`.
-pub async fn answer_terms(app: &App, business_id: &str, user_id: &str, id: &str, request: TermsAnswer) -> Result<PartnershipView, AppError> {
+pub async fn answer_terms(
+    app: &App,
+    business_id: &str,
+    user_id: &str,
+    id: &str,
+    request: TermsAnswer,
+) -> Result<PartnershipView, AppError> {
     let accept = request.accept()?;
     let before = mine(app, business_id, id).await?;
-    let proposal = before
-        .terms_proposal
-        .clone()
-        .filter(|p| p.version == request.version)
-        .ok_or_else(|| AppError::conflict("NO_SUCH_PROPOSAL", format!("no open terms proposal {} on this partnership", request.version)))?;
+    let proposal = before.terms_proposal.clone().filter(|p| p.version == request.version).ok_or_else(|| {
+        AppError::conflict(
+            "NO_SUCH_PROPOSAL",
+            format!("no open terms proposal {} on this partnership", request.version),
+        )
+    })?;
     if accept && proposal.proposed_by == business_id {
-        return Err(AppError::forbidden("PROPOSER_CANNOT_ACCEPT", "the other business accepts your proposal; you may withdraw it with REJECT"));
+        return Err(AppError::forbidden(
+            "PROPOSER_CANNOT_ACCEPT",
+            "the other business accepts your proposal; you may withdraw it with REJECT",
+        ));
     }
     let now = app.clock.now();
     let mut after = Partnership { terms_proposal: None, updated_at: rfc3339(now), ..before.clone() };
@@ -329,7 +433,10 @@ pub async fn answer_terms(app: &App, business_id: &str, user_id: &str, id: &str,
         // A new frequency starts when the open period ends: that period
         // keeps the frequency it was opened with.
         if proposal.terms.settlement_frequency != before.terms.settlement_frequency {
-            let schedule = before.schedule().changed_to(proposal.terms.settlement_frequency, now).ok_or_else(|| AppError::internal("no period holds now"))?;
+            let schedule = before
+                .schedule()
+                .changed_to(proposal.terms.settlement_frequency, now)
+                .ok_or_else(|| AppError::internal("no period holds now"))?;
             after.settlement_schedule = schedule.stored();
         }
         after.terms_from(proposal.version, &after.updated_at.clone());
@@ -374,6 +481,10 @@ pub async fn list(
         Some(_) => return Err(AppError::bad_request("INVALID_QUERY", "role must be inviter or invitee")),
     };
     let page = store::of_business(app, business_id, limit, cursor).await?;
-    let partnerships = page.items.into_iter().filter(|r| status.is_none_or(|s| r.status == s) && role.as_ref().is_none_or(|x| &r.role == x)).collect();
+    let partnerships = page
+        .items
+        .into_iter()
+        .filter(|r| status.is_none_or(|s| r.status == s) && role.as_ref().is_none_or(|x| &r.role == x))
+        .collect();
     Ok(PartnershipList { partnerships, next_cursor: page.next_cursor })
 }

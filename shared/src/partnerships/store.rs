@@ -90,8 +90,16 @@ fn party_rows(p: &Partnership) -> [(String, PartyRow); 2] {
 }
 
 fn terms_put(app: &App, p: &Partnership) -> Result<TransactWriteItem, AppError> {
-    let version = TermsVersion { partnership_id: p.partnership_id.clone(), version: p.terms_version, terms: p.terms.clone(), recorded_at: p.updated_at.clone() };
-    tx_put(Layout::new("PARTNERSHIP_TERMS", terms_key(&p.partnership_id, p.terms_version)).put_new(app.table(), &version)?)
+    let version = TermsVersion {
+        partnership_id: p.partnership_id.clone(),
+        version: p.terms_version,
+        terms: p.terms.clone(),
+        recorded_at: p.updated_at.clone(),
+    };
+    tx_put(
+        Layout::new("PARTNERSHIP_TERMS", terms_key(&p.partnership_id, p.terms_version))
+            .put_new(app.table(), &version)?,
+    )
 }
 
 /// Names of an invitation's items, for the caller's refusals.
@@ -102,7 +110,13 @@ pub const TX_INVITEE: &str = "partnership.invitee_available";
 /// the pair lock, if the pair has no open partnership and the invitee is
 /// registered and available; `invitee_check` is that condition (from
 /// `businesses::store`).
-pub async fn invite(app: &App, p: &Partnership, invitee_check: TransactWriteItem, audit: &AuditEntry, event: &OutboxEvent) -> Result<Result<(), dynamo::Refused>, AppError> {
+pub async fn invite(
+    app: &App,
+    p: &Partnership,
+    invitee_check: TransactWriteItem,
+    audit: &AuditEntry,
+    event: &OutboxEvent,
+) -> Result<Result<(), dynamo::Refused>, AppError> {
     let t = app.table();
     let pair = Put::builder()
         .table_name(t)
@@ -135,14 +149,25 @@ pub struct Effects<'a> {
 /// since `before` was read: the party items follow its status, a new terms
 /// version is kept, and an end releases the pair lock. `Ok(false)`: it
 /// changed meanwhile (the caller reads it again and decides anew).
-pub async fn save(app: &App, before: &Partnership, after: &Partnership, effects: Effects<'_>) -> Result<bool, AppError> {
+pub async fn save(
+    app: &App,
+    before: &Partnership,
+    after: &Partnership,
+    effects: Effects<'_>,
+) -> Result<bool, AppError> {
     let t = app.table();
     let mut after = after.clone();
     after.revision = before.revision + 1;
-    let mut put =
-        Put::builder().table_name(t).set_item(Some(Layout::new("PARTNERSHIP", key(&after.partnership_id)).item(&after)?)).expression_attribute_values(":seen", n(before.revision));
+    let mut put = Put::builder()
+        .table_name(t)
+        .set_item(Some(Layout::new("PARTNERSHIP", key(&after.partnership_id)).item(&after)?))
+        .expression_attribute_values(":seen", n(before.revision));
     // Items written before revisions existed have none: revision 0.
-    put = put.condition_expression(if before.revision == 0 { "attribute_not_exists(revision) OR revision = :seen" } else { "revision = :seen" });
+    put = put.condition_expression(if before.revision == 0 {
+        "attribute_not_exists(revision) OR revision = :seen"
+    } else {
+        "revision = :seen"
+    });
     let mut tx = Tx::new().with("partnership", tx_put(put)?).with(audit::TX_ITEM, effects.audit.transact_put(t)?);
     if after.status != before.status {
         for (i, (business, _)) in party_rows(&after).iter().enumerate() {
@@ -189,6 +214,18 @@ pub async fn terms_version(app: &App, id: &str, version: u32) -> Result<Option<T
 }
 
 /// A page of a business's partnerships, newest invitation first.
-pub async fn of_business(app: &App, business_id: &str, limit: i32, cursor: Option<&str>) -> Result<Page<PartyRow>, AppError> {
-    query_page(&app.db, app.table(), &Partition::table(party_partition(business_id)).newest_first(), Some(limit), cursor).await
+pub async fn of_business(
+    app: &App,
+    business_id: &str,
+    limit: i32,
+    cursor: Option<&str>,
+) -> Result<Page<PartyRow>, AppError> {
+    query_page(
+        &app.db,
+        app.table(),
+        &Partition::table(party_partition(business_id)).newest_first(),
+        Some(limit),
+        cursor,
+    )
+    .await
 }

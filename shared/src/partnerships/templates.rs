@@ -120,7 +120,9 @@ impl Template {
         let (a, b, fee, base, threshold, bonus) = match self.model {
             SharingModel::Percentage => (some(self.a_share_bps), some(self.b_share_bps), None, None, None, None),
             SharingModel::FixedFee => (None, None, some(self.fixed_fee_cents), None, None, None),
-            SharingModel::Hybrid => (None, None, None, some(self.a_share_bps), some(self.bonus_threshold), some(self.bonus_bps)),
+            SharingModel::Hybrid => {
+                (None, None, None, some(self.a_share_bps), some(self.bonus_threshold), some(self.bonus_bps))
+            }
         };
         Terms {
             model: self.model,
@@ -135,7 +137,11 @@ impl Template {
     }
 
     pub fn config(&self) -> Config {
-        Config { minimum_transaction_cents: self.minimum_transaction_cents, max_redemption_per_customer: self.max_redemption_per_customer, ..Config::default() }
+        Config {
+            minimum_transaction_cents: self.minimum_transaction_cents,
+            max_redemption_per_customer: self.max_redemption_per_customer,
+            ..Config::default()
+        }
     }
 
     /// As `GET /api/v1/partnerships/templates` shows it: the same fields an
@@ -177,7 +183,8 @@ mod tests {
             let view = t.view();
             let again: TermsRequest = serde_json::from_value(view.revenue_sharing_terms.clone()).unwrap();
             assert_eq!(again.validate().unwrap(), t.terms(), "{}", t.id);
-            let config: crate::partnerships::domain::ConfigRequest = serde_json::from_value(view.config.clone()).unwrap();
+            let config: crate::partnerships::domain::ConfigRequest =
+                serde_json::from_value(view.config.clone()).unwrap();
             assert_eq!(config.validate().unwrap(), t.config(), "{}", t.id);
         }
         let ids: std::collections::BTreeSet<_> = TEMPLATES.iter().map(|t| t.id).collect();

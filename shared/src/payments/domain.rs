@@ -135,21 +135,35 @@ pub struct CreateIntentRequest {
 pub const MAX_CREDITS_PER_INTENT: u64 = 1_000_000;
 
 /// Base units due: credits × price, or the seat price in cents × units per cent.
-pub fn amount_due(kind: IntentKind, credits: Option<u64>, credit_price: u64, seat_price_cents: u64, units_per_cent: u64) -> Result<(u64, u64), AppError> {
+pub fn amount_due(
+    kind: IntentKind,
+    credits: Option<u64>,
+    credit_price: u64,
+    seat_price_cents: u64,
+    units_per_cent: u64,
+) -> Result<(u64, u64), AppError> {
     match kind {
         IntentKind::Credits => {
-            let credits = credits.ok_or_else(|| AppError::bad_request("MISSING_FIELD", "credits is required for a CREDITS intent"))?;
+            let credits = credits
+                .ok_or_else(|| AppError::bad_request("MISSING_FIELD", "credits is required for a CREDITS intent"))?;
             if credits == 0 || credits > MAX_CREDITS_PER_INTENT {
-                return Err(AppError::bad_request("INVALID_CREDITS", format!("credits must be between 1 and {MAX_CREDITS_PER_INTENT}")));
+                return Err(AppError::bad_request(
+                    "INVALID_CREDITS",
+                    format!("credits must be between 1 and {MAX_CREDITS_PER_INTENT}"),
+                ));
             }
-            let amount = credits.checked_mul(credit_price).ok_or_else(|| AppError::bad_request("INVALID_CREDITS", "amount overflows"))?;
+            let amount = credits
+                .checked_mul(credit_price)
+                .ok_or_else(|| AppError::bad_request("INVALID_CREDITS", "amount overflows"))?;
             Ok((credits, amount))
         }
         IntentKind::Seat => {
             if credits.is_some() {
                 return Err(AppError::bad_request("INVALID_FIELD", "a SEAT intent takes no credits"));
             }
-            let amount = seat_price_cents.checked_mul(units_per_cent).ok_or_else(|| AppError::internal("seat amount overflows"))?;
+            let amount = seat_price_cents
+                .checked_mul(units_per_cent)
+                .ok_or_else(|| AppError::internal("seat amount overflows"))?;
             Ok((0, amount))
         }
     }
@@ -171,11 +185,21 @@ pub enum TxProblem {
 impl TxProblem {
     pub fn to_error(&self) -> AppError {
         match self {
-            TxProblem::NotFound => AppError::new(422, "TX_NOT_FOUND", "no finalized transaction with this signature (yet); retry once it is finalized"),
+            TxProblem::NotFound => AppError::new(
+                422,
+                "TX_NOT_FOUND",
+                "no finalized transaction with this signature (yet); retry once it is finalized",
+            ),
             TxProblem::Failed => AppError::new(422, "TX_FAILED", "the transaction failed on chain"),
-            TxProblem::WrongSender => AppError::new(422, "TX_WRONG_SENDER", "the transaction was not signed by the intent's wallet"),
-            TxProblem::MissingReference => AppError::new(422, "TX_MISSING_REFERENCE", "the transaction does not carry the intent's reference"),
-            TxProblem::WrongMint => AppError::new(422, "TX_WRONG_MINT", "the transaction does not pay the configured token to the treasury"),
+            TxProblem::WrongSender => {
+                AppError::new(422, "TX_WRONG_SENDER", "the transaction was not signed by the intent's wallet")
+            }
+            TxProblem::MissingReference => {
+                AppError::new(422, "TX_MISSING_REFERENCE", "the transaction does not carry the intent's reference")
+            }
+            TxProblem::WrongMint => {
+                AppError::new(422, "TX_WRONG_MINT", "the transaction does not pay the configured token to the treasury")
+            }
             TxProblem::AmountTooSmall { paid, due } => {
                 AppError::new(422, "TX_AMOUNT_TOO_SMALL", format!("paid {paid} base units; {due} are due"))
             }
@@ -193,7 +217,8 @@ fn key_of(v: &Value) -> Option<&str> {
 fn balance(list: &Value, owner: &str, mint: &str) -> Result<u128, TxProblem> {
     let mut total = 0u128;
     for b in list.as_array().into_iter().flatten() {
-        if b.get("owner").and_then(Value::as_str) == Some(owner) && b.get("mint").and_then(Value::as_str) == Some(mint) {
+        if b.get("owner").and_then(Value::as_str) == Some(owner) && b.get("mint").and_then(Value::as_str) == Some(mint)
+        {
             let amount = b
                 .pointer("/uiTokenAmount/amount")
                 .and_then(Value::as_str)
@@ -225,15 +250,19 @@ pub fn check_payment(result: &Value, intent: &Intent) -> Result<u64, TxProblem> 
         .pointer("/transaction/message/accountKeys")
         .and_then(Value::as_array)
         .ok_or_else(|| TxProblem::Malformed("no accountKeys (request jsonParsed encoding)".into()))?;
-    let signed_by_wallet = keys.iter().any(|k| key_of(k) == Some(intent.wallet.as_str()) && k.get("signer").and_then(Value::as_bool) == Some(true));
+    let signed_by_wallet = keys
+        .iter()
+        .any(|k| key_of(k) == Some(intent.wallet.as_str()) && k.get("signer").and_then(Value::as_bool) == Some(true));
     if !signed_by_wallet {
         return Err(TxProblem::WrongSender);
     }
     if !keys.iter().any(|k| key_of(k) == Some(intent.reference.as_str())) {
         return Err(TxProblem::MissingReference);
     }
-    let (pre, post) = (meta.get("preTokenBalances").unwrap_or(&Value::Null), meta.get("postTokenBalances").unwrap_or(&Value::Null));
-    let received = balance(post, &intent.treasury, &intent.mint)?.saturating_sub(balance(pre, &intent.treasury, &intent.mint)?);
+    let (pre, post) =
+        (meta.get("preTokenBalances").unwrap_or(&Value::Null), meta.get("postTokenBalances").unwrap_or(&Value::Null));
+    let received =
+        balance(post, &intent.treasury, &intent.mint)?.saturating_sub(balance(pre, &intent.treasury, &intent.mint)?);
     if received == 0 {
         // Nothing of our mint reached the treasury: another token (or none).
         return Err(TxProblem::WrongMint);
@@ -315,11 +344,26 @@ pub mod tests {
     fn every_mismatch_has_its_own_problem() {
         let i = intent();
         assert_eq!(check_payment(&Value::Null, &i), Err(TxProblem::NotFound));
-        assert_eq!(check_payment(&tx("Buyer", "Ref", "Mint", 0, 100_000, json!({"InstructionError":[0,{"Custom":1}]})), &i), Err(TxProblem::Failed));
-        assert_eq!(check_payment(&tx("Other", "Ref", "Mint", 0, 100_000, Value::Null), &i), Err(TxProblem::WrongSender));
-        assert_eq!(check_payment(&tx("Buyer", "Nope", "Mint", 0, 100_000, Value::Null), &i), Err(TxProblem::MissingReference));
-        assert_eq!(check_payment(&tx("Buyer", "Ref", "OtherMint", 0, 100_000, Value::Null), &i), Err(TxProblem::WrongMint));
-        assert_eq!(check_payment(&tx("Buyer", "Ref", "Mint", 0, 99_999, Value::Null), &i), Err(TxProblem::AmountTooSmall { paid: 99_999, due: 100_000 }));
+        assert_eq!(
+            check_payment(&tx("Buyer", "Ref", "Mint", 0, 100_000, json!({"InstructionError":[0,{"Custom":1}]})), &i),
+            Err(TxProblem::Failed)
+        );
+        assert_eq!(
+            check_payment(&tx("Other", "Ref", "Mint", 0, 100_000, Value::Null), &i),
+            Err(TxProblem::WrongSender)
+        );
+        assert_eq!(
+            check_payment(&tx("Buyer", "Nope", "Mint", 0, 100_000, Value::Null), &i),
+            Err(TxProblem::MissingReference)
+        );
+        assert_eq!(
+            check_payment(&tx("Buyer", "Ref", "OtherMint", 0, 100_000, Value::Null), &i),
+            Err(TxProblem::WrongMint)
+        );
+        assert_eq!(
+            check_payment(&tx("Buyer", "Ref", "Mint", 0, 99_999, Value::Null), &i),
+            Err(TxProblem::AmountTooSmall { paid: 99_999, due: 100_000 })
+        );
         assert!(matches!(check_payment(&json!({"meta": {"err": null}}), &i), Err(TxProblem::Malformed(_))));
     }
 

@@ -149,16 +149,26 @@ pub async fn advance(app: &App, budget: Duration) -> Result<Progress, AppError> 
         if finished {
             let report = finish(app, run.report).await?;
             if !store::finish_recon(app, &report, seen).await? {
-                return Err(AppError::conflict("RECONCILIATION_BUSY", "another invocation is advancing this reconciliation"));
+                return Err(AppError::conflict(
+                    "RECONCILIATION_BUSY",
+                    "another invocation is advancing this reconciliation",
+                ));
             }
             log(&report);
             return Ok(Progress::Completed { report: Box::new(report) });
         }
         if !store::save_recon_run(app, &run, seen).await? {
-            return Err(AppError::conflict("RECONCILIATION_BUSY", "another invocation is advancing this reconciliation"));
+            return Err(AppError::conflict(
+                "RECONCILIATION_BUSY",
+                "another invocation is advancing this reconciliation",
+            ));
         }
         if started.elapsed() >= budget {
-            return Ok(Progress::InProgress { run_id: run.report.run_id, pages: run.pages, phase: format!("{:?}", run.phase) });
+            return Ok(Progress::InProgress {
+                run_id: run.report.run_id,
+                pages: run.pages,
+                phase: format!("{:?}", run.phase),
+            });
         }
     }
 }
@@ -268,7 +278,12 @@ async fn snapshot(app: &App, wallet: &str) -> Result<Option<(BalanceRecord, Vec<
     Ok(None)
 }
 
-async fn check_wallet(app: &App, r: &mut Report, balance: &BalanceRecord, entries: &[LedgerEntry]) -> Result<(), AppError> {
+async fn check_wallet(
+    app: &App,
+    r: &mut Report,
+    balance: &BalanceRecord,
+    entries: &[LedgerEntry],
+) -> Result<(), AppError> {
     r.wallets_checked += 1;
     let purchases: Vec<&LedgerEntry> = entries.iter().filter(|e| e.kind == EntryKind::Purchase).collect();
     r.purchase_entries += purchases.len();
@@ -282,15 +297,24 @@ async fn check_wallet(app: &App, r: &mut Report, balance: &BalanceRecord, entrie
         }
     }
     let signatures: Vec<String> = by_signature.keys().map(|s| s.to_string()).collect();
-    let owners: HashMap<String, String> = if signatures.is_empty() { HashMap::new() } else { store::signature_owners(app, &signatures).await? };
+    let owners: HashMap<String, String> =
+        if signatures.is_empty() { HashMap::new() } else { store::signature_owners(app, &signatures).await? };
     for (sig, count) in &by_signature {
-        let foreign = purchases.iter().any(|e| e.tx_signature.as_deref() == Some(*sig) && owners.get(*sig).is_some_and(|o| Some(o.as_str()) != e.intent_id.as_deref()));
+        let foreign = purchases.iter().any(|e| {
+            e.tx_signature.as_deref() == Some(*sig)
+                && owners.get(*sig).is_some_and(|o| Some(o.as_str()) != e.intent_id.as_deref())
+        });
         if *count > 1 || foreign {
             push(&mut r.duplicate_tx_signatures, &mut r.truncated, sig.to_string());
         }
     }
     let sum = entries.iter().map(|e| e.amount).fold(0i64, i64::saturating_add);
-    let row = Drift { wallet: balance.wallet.clone(), balance: balance.balance, sum_of_entries: sum, drift: balance.balance.saturating_sub(sum) };
+    let row = Drift {
+        wallet: balance.wallet.clone(),
+        balance: balance.balance,
+        sum_of_entries: sum,
+        drift: balance.balance.saturating_sub(sum),
+    };
     if balance.balance < 0 {
         push(&mut r.negative_balances, &mut r.truncated, row.clone());
     }
@@ -309,9 +333,16 @@ async fn finish(app: &App, mut report: Report) -> Result<Report, AppError> {
 }
 
 fn log(report: &Report) {
-    let clean = report.zero_drift && report.duplicate_tx_signatures.is_empty() && report.missing_credits.is_empty() && report.late_payments.is_empty();
+    let clean = report.zero_drift
+        && report.duplicate_tx_signatures.is_empty()
+        && report.missing_credits.is_empty()
+        && report.late_payments.is_empty();
     if clean {
-        tracing::info!(verified = report.verified_intents, wallets = report.wallets_checked, "reconciliation: zero drift");
+        tracing::info!(
+            verified = report.verified_intents,
+            wallets = report.wallets_checked,
+            "reconciliation: zero drift"
+        );
     } else {
         tracing::error!(
             drift = report.drift.len(),

@@ -3,7 +3,10 @@
 use serde::Serialize;
 use serde_json::json;
 
-use super::domain::{amount_due, block_time, check_payment, CreateIntentRequest, EntryKind, Intent, IntentKind, IntentStatus, LedgerEntry};
+use super::domain::{
+    amount_due, block_time, check_payment, CreateIntentRequest, EntryKind, Intent, IntentKind, IntentStatus,
+    LedgerEntry,
+};
 use super::solana::TransactionSource;
 use super::store;
 use crate::cycle::domain::MonthKey;
@@ -26,7 +29,14 @@ const TX_SIGNATURE: &str = "tx_signature";
 
 /// The two items every verify writes first: the intent settles (only from
 /// PENDING) and the signature is used (only once).
-fn settle(app: &App, intent: &Intent, to: IntentStatus, signature: &str, at: &str, extra: &[(&str, &str)]) -> Result<Tx, AppError> {
+fn settle(
+    app: &App,
+    intent: &Intent,
+    to: IntentStatus,
+    signature: &str,
+    at: &str,
+    extra: &[(&str, &str)],
+) -> Result<Tx, AppError> {
     Ok(Tx::new()
         .with(TX_INTENT, store::settle_intent_item(app, intent, to, signature, at, extra)?)
         .with(TX_SIGNATURE, store::signature_item(app, signature, &intent.intent_id, &intent.wallet, at)?))
@@ -38,7 +48,8 @@ fn configured(v: &Option<String>, name: &str) -> Result<String, AppError> {
 
 pub async fn create_intent(app: &App, wallet: &Wallet, req: CreateIntentRequest) -> Result<Intent, AppError> {
     let p = &app.settings.payments;
-    let (mint, treasury) = (configured(&p.token_mint, "TOKEN_MINT")?, configured(&p.treasury_wallet, "TREASURY_WALLET")?);
+    let (mint, treasury) =
+        (configured(&p.token_mint, "TOKEN_MINT")?, configured(&p.treasury_wallet, "TREASURY_WALLET")?);
     let seat_price_cents = match req.kind {
         IntentKind::Seat => {
             let config = effective(app, program_store::load(app).await?.config);
@@ -49,10 +60,12 @@ pub async fn create_intent(app: &App, wallet: &Wallet, req: CreateIntentRequest)
         }
         IntentKind::Credits => 0,
     };
-    let (credits, amount) = amount_due(req.kind, req.credits, p.credit_price_base_units, seat_price_cents, p.base_units_per_cent)?;
+    let (credits, amount) =
+        amount_due(req.kind, req.credits, p.credit_price_base_units, seat_price_cents, p.base_units_per_cent)?;
     let now = app.clock.now();
     // A fresh, unguessable reference key for this payment (32 random bytes).
-    let reference = bs58::encode(sha2_of(&[new_id().as_bytes(), new_id().as_bytes(), wallet.as_str().as_bytes()])).into_string();
+    let reference =
+        bs58::encode(sha2_of(&[new_id().as_bytes(), new_id().as_bytes(), wallet.as_str().as_bytes()])).into_string();
     let intent = Intent {
         intent_id: new_id(),
         wallet: wallet.as_str().to_string(),
@@ -125,18 +138,32 @@ fn settled(intent: &Intent, signature: &str) -> Result<Verification, AppError> {
             };
             Err(AppError::conflict(
                 code,
-                format!("payment recorded but no seat was allocated; refund {} is queued", intent.refund_id.clone().unwrap_or_default()),
+                format!(
+                    "payment recorded but no seat was allocated; refund {} is queued",
+                    intent.refund_id.clone().unwrap_or_default()
+                ),
             ))
         }
         _ => Ok(verification(intent)),
     }
 }
 
-pub async fn verify(app: &App, source: &impl TransactionSource, caller: &Wallet, intent_id: &str, signature: &str) -> Result<Verification, AppError> {
+pub async fn verify(
+    app: &App,
+    source: &impl TransactionSource,
+    caller: &Wallet,
+    intent_id: &str,
+    signature: &str,
+) -> Result<Verification, AppError> {
     if let Some(note) = store::verify_gated(app).await? {
-        return Err(AppError::unavailable("VERIFY_GATED", format!("payment verification is paused by an operator: {note}")));
+        return Err(AppError::unavailable(
+            "VERIFY_GATED",
+            format!("payment verification is paused by an operator: {note}"),
+        ));
     }
-    let intent = store::get_intent(app, intent_id).await?.ok_or_else(|| AppError::not_found("INTENT_NOT_FOUND", format!("no intent {intent_id}")))?;
+    let intent = store::get_intent(app, intent_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("INTENT_NOT_FOUND", format!("no intent {intent_id}")))?;
     if intent.wallet != caller.as_str() {
         return Err(AppError::forbidden("INTENT_NOT_YOURS", "this intent belongs to another wallet"));
     }
@@ -147,13 +174,16 @@ pub async fn verify(app: &App, source: &impl TransactionSource, caller: &Wallet,
     // Past its expiry by our clock, an intent may still have been paid in
     // time: the transaction's block time decides, so it is fetched anyway.
     let expired = rfc3339(now) > intent.expires_at;
-    let expired_error = || AppError::new(422, "INTENT_EXPIRED", format!("the intent expired at {}; create a new one", intent.expires_at));
+    let expired_error = || {
+        AppError::new(422, "INTENT_EXPIRED", format!("the intent expired at {}; create a new one", intent.expires_at))
+    };
     if let Some(owner) = store::signature_owner(app, signature).await? {
         if owner != intent.intent_id {
             return Err(AppError::conflict("TX_ALREADY_USED", "this transaction already paid another intent"));
         }
     }
-    let tx = source.get_transaction(signature).await.map_err(|e| AppError::unavailable("RPC_UNAVAILABLE", e.to_string()))?;
+    let tx =
+        source.get_transaction(signature).await.map_err(|e| AppError::unavailable("RPC_UNAVAILABLE", e.to_string()))?;
     if let Err(problem) = check_payment(&tx, &intent) {
         if expired {
             return Err(expired_error());
@@ -207,7 +237,13 @@ async fn credit(app: &App, intent: &Intent, signature: &str, at: &str) -> Result
         reverses: None,
         note: None,
     };
-    let audit = AuditEntry::new(&intent.wallet, "payment.verified", &store::intent_subject(&intent.intent_id), at, json!({ "txSignature": signature, "credits": intent.credits }));
+    let audit = AuditEntry::new(
+        &intent.wallet,
+        "payment.verified",
+        &store::intent_subject(&intent.intent_id),
+        at,
+        json!({ "txSignature": signature, "credits": intent.credits }),
+    );
     let tx = settle(app, intent, IntentStatus::Verified, signature, at, &[])?
         .with("ledger.entry", store::entry_item(app, &entry)?)
         .with("ledger.balance", store::balance_item(app, &intent.wallet, entry.amount, true)?)
@@ -227,7 +263,8 @@ async fn credit(app: &App, intent: &Intent, signature: &str, at: &str) -> Result
 /// Another verify won: answer from what it stored.
 async fn lost_race(app: &App, intent: &Intent, signature: &str, refused: &Refused) -> Result<Verification, AppError> {
     if refused.failed(TX_INTENT) {
-        let current = store::get_intent(app, &intent.intent_id).await?.ok_or_else(|| AppError::internal("intent vanished"))?;
+        let current =
+            store::get_intent(app, &intent.intent_id).await?.ok_or_else(|| AppError::internal("intent vanished"))?;
         return settled(&current, signature);
     }
     if refused.failed(TX_SIGNATURE) {
@@ -247,7 +284,13 @@ async fn seat(app: &App, intent: &Intent, signature: &str, at: &str) -> Result<V
         eliminated_at: None,
         eliminated_month: None,
     };
-    let audit = AuditEntry::new(&intent.wallet, "seat.allocated", &seats::subject(&seat.seat_id), at, json!({ "intentId": intent.intent_id, "txSignature": signature, "pricePaidCents": seat.price_paid_cents }));
+    let audit = AuditEntry::new(
+        &intent.wallet,
+        "seat.allocated",
+        &seats::subject(&seat.seat_id),
+        at,
+        json!({ "intentId": intent.intent_id, "txSignature": signature, "pricePaidCents": seat.price_paid_cents }),
+    );
     let mut tx = settle(app, intent, IntentStatus::Verified, signature, at, &[("seatId", &seat.seat_id)])?;
     // No config version to hold: the price was agreed when the intent was
     // created. The freeze still applies.
@@ -271,7 +314,13 @@ async fn seat(app: &App, intent: &Intent, signature: &str, at: &str) -> Result<V
     refund_unfulfilled(app, intent, signature, at, refusal).await
 }
 
-async fn refund_unfulfilled(app: &App, intent: &Intent, signature: &str, at: &str, refusal: AllocateOutcome) -> Result<Verification, AppError> {
+async fn refund_unfulfilled(
+    app: &App,
+    intent: &Intent,
+    signature: &str,
+    at: &str,
+    refusal: AllocateOutcome,
+) -> Result<Verification, AppError> {
     let now = app.clock.now();
     let refund = Refund::pending(
         format!("RF-intent-{}", intent.intent_id),
@@ -287,14 +336,30 @@ async fn refund_unfulfilled(app: &App, intent: &Intent, signature: &str, at: &st
         AllocateOutcome::ConfigRefused => ("REFILL_FROZEN", "refill is frozen"),
         _ => ("SEAT_CAP_REACHED", "seat cap reached"),
     };
-    let audit = AuditEntry::new(&intent.wallet, "payment.refund_due", &store::intent_subject(&intent.intent_id), at, json!({ "txSignature": signature, "refundId": refund.refund_id, "reason": reason }));
-    let tx = settle(app, intent, IntentStatus::PaidRefundDue, signature, at, &[("refundId", &refund.refund_id), ("refundCode", code)])?
-        .with("refund", refund_store::insert_item(app, &refund)?)
-        .with("program.counters", program_store::counters_change(app, 0, 1)?)
-        .with(audit::TX_ITEM, audit.transact_put(app.table())?);
+    let audit = AuditEntry::new(
+        &intent.wallet,
+        "payment.refund_due",
+        &store::intent_subject(&intent.intent_id),
+        at,
+        json!({ "txSignature": signature, "refundId": refund.refund_id, "reason": reason }),
+    );
+    let tx = settle(
+        app,
+        intent,
+        IntentStatus::PaidRefundDue,
+        signature,
+        at,
+        &[("refundId", &refund.refund_id), ("refundCode", code)],
+    )?
+    .with("refund", refund_store::insert_item(app, &refund)?)
+    .with("program.counters", program_store::counters_change(app, 0, 1)?)
+    .with(audit::TX_ITEM, audit.transact_put(app.table())?);
     if let Err(r) = dynamo::transact(&app.db, tx).await? {
         return lost_race(app, intent, signature, &r).await;
     }
     refunds::enqueue_payout(app, &refund.refund_id).await?;
-    Err(AppError::conflict(code, format!("payment recorded but no seat was allocated ({reason}); refund {} is queued", refund.refund_id)))
+    Err(AppError::conflict(
+        code,
+        format!("payment recorded but no seat was allocated ({reason}); refund {} is queued", refund.refund_id),
+    ))
 }

@@ -123,7 +123,12 @@ pub async fn record_failed_verification(app: &App, intent_id: &str, error: &str)
 
 /// Records a payment that arrived after its intent expired (the intent
 /// stays PENDING, so its expiry shows too).
-pub async fn record_late_payment(app: &App, intent_id: &str, signature: &str, block_time: &str) -> Result<(), AppError> {
+pub async fn record_late_payment(
+    app: &App,
+    intent_id: &str,
+    signature: &str,
+    block_time: &str,
+) -> Result<(), AppError> {
     let result = app
         .db
         .update_item()
@@ -141,7 +146,14 @@ pub async fn record_late_payment(app: &App, intent_id: &str, signature: &str, bl
 }
 
 /// PENDING -> `to` for the intent, only if still PENDING.
-pub fn settle_intent_item(app: &App, intent: &Intent, to: IntentStatus, signature: &str, at: &str, extra: &[(&str, &str)]) -> Result<TransactWriteItem, AppError> {
+pub fn settle_intent_item(
+    app: &App,
+    intent: &Intent,
+    to: IntentStatus,
+    signature: &str,
+    at: &str,
+    extra: &[(&str, &str)],
+) -> Result<TransactWriteItem, AppError> {
     let mut expr = "SET #status = :to, GSI1PK = :g, txSignature = :sig, verifiedAt = :at".to_string();
     let mut update = intent_key(&intent.intent_id)
         .update(app.table())
@@ -160,7 +172,13 @@ pub fn settle_intent_item(app: &App, intent: &Intent, to: IntentStatus, signatur
 }
 
 /// The once-per-signature item.
-pub fn signature_item(app: &App, signature: &str, intent_id: &str, wallet: &str, at: &str) -> Result<TransactWriteItem, AppError> {
+pub fn signature_item(
+    app: &App,
+    signature: &str,
+    intent_id: &str,
+    wallet: &str,
+    at: &str,
+) -> Result<TransactWriteItem, AppError> {
     tx_put(
         Put::builder()
             .table_name(app.table())
@@ -182,7 +200,12 @@ pub fn entry_item(app: &App, entry: &LedgerEntry) -> Result<TransactWriteItem, A
 }
 
 /// The marker that makes "reversed once" a condition, not a read.
-pub fn reversal_marker_item(app: &App, wallet: &str, entry_id: &str, reversal_entry_id: &str) -> Result<TransactWriteItem, AppError> {
+pub fn reversal_marker_item(
+    app: &App,
+    wallet: &str,
+    entry_id: &str,
+    reversal_entry_id: &str,
+) -> Result<TransactWriteItem, AppError> {
     tx_put(
         Put::builder()
             .table_name(app.table())
@@ -204,7 +227,9 @@ pub fn balance_item(app: &App, wallet: &str, amount: i64, allow_negative: bool) 
         .expression_attribute_values(":w", s(wallet))
         .expression_attribute_values(":e", s("BALANCE"));
     if amount < 0 && !allow_negative {
-        update = update.condition_expression("balance >= :need").expression_attribute_values(":need", n(amount.unsigned_abs()));
+        update = update
+            .condition_expression("balance >= :need")
+            .expression_attribute_values(":need", n(amount.unsigned_abs()));
     }
     tx_update(update)
 }
@@ -235,7 +260,12 @@ pub async fn balances_page(app: &App, limit: i32, cursor: Option<&str>) -> Resul
 }
 
 /// A page of intents of a status (the reconciliation job).
-pub async fn intents_page(app: &App, status: IntentStatus, limit: i32, cursor: Option<&str>) -> Result<Page<Intent>, AppError> {
+pub async fn intents_page(
+    app: &App,
+    status: IntentStatus,
+    limit: i32,
+    cursor: Option<&str>,
+) -> Result<Page<Intent>, AppError> {
     query_page(&app.db, app.table(), &Partition::index(GSI1, intents_by_status(status)), Some(limit), cursor).await
 }
 
@@ -245,14 +275,24 @@ pub fn purchase_entry_id(verified_at: &str, intent_id: &str) -> String {
 }
 
 /// Which of `(wallet, entry id)` exist, by entry id (BatchGetItem, 100 keys a request).
-pub async fn existing_entries(app: &App, wanted: &[(String, String)]) -> Result<std::collections::HashSet<String>, AppError> {
+pub async fn existing_entries(
+    app: &App,
+    wanted: &[(String, String)],
+) -> Result<std::collections::HashSet<String>, AppError> {
     let keys = wanted.iter().map(|(wallet, id)| entry_key(wallet, id)).collect::<Vec<_>>();
     let found = dynamo::batch_get(&app.db, app.table(), &keys).await?;
-    Ok(found.into_iter().filter_map(|item| serde_dynamo::from_item::<_, LedgerEntry>(item).ok()).map(|e| e.entry_id).collect())
+    Ok(found
+        .into_iter()
+        .filter_map(|item| serde_dynamo::from_item::<_, LedgerEntry>(item).ok())
+        .map(|e| e.entry_id)
+        .collect())
 }
 
 /// The intent each signature paid, for those that paid one (BatchGetItem).
-pub async fn signature_owners(app: &App, signatures: &[String]) -> Result<std::collections::HashMap<String, String>, AppError> {
+pub async fn signature_owners(
+    app: &App,
+    signatures: &[String],
+) -> Result<std::collections::HashMap<String, String>, AppError> {
     #[derive(Deserialize)]
     #[serde(rename_all = "camelCase")]
     struct Owner {
@@ -266,7 +306,8 @@ pub async fn signature_owners(app: &App, signatures: &[String]) -> Result<std::c
     for item in found {
         let pk = item.get(crate::platform::table::PK).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
         let owner: Owner = serde_dynamo::from_item(item)?;
-        let signature = if owner.signature.is_empty() { pk.trim_start_matches("TXSIG#").to_string() } else { owner.signature };
+        let signature =
+            if owner.signature.is_empty() { pk.trim_start_matches("TXSIG#").to_string() } else { owner.signature };
         owners.insert(signature, owner.intent_id);
     }
     Ok(owners)
@@ -306,7 +347,9 @@ pub async fn save_recon_run<T: serde::Serialize>(app: &App, run: &T, pages: u64)
 /// Stores a finished report as the latest and ends its run, atomically.
 pub async fn finish_recon<T: serde::Serialize>(app: &App, report: &T, pages: u64) -> Result<bool, AppError> {
     let t = app.table();
-    let latest = Put::builder().table_name(t).set_item(Some(Layout::new("RECONCILIATION_REPORT", recon_report_key()).item(report)?));
+    let latest = Put::builder()
+        .table_name(t)
+        .set_item(Some(Layout::new("RECONCILIATION_REPORT", recon_report_key()).item(report)?));
     let end = aws_sdk_dynamodb::types::Delete::builder()
         .table_name(t)
         .set_key(Some(recon_run_key().attrs()))
@@ -332,7 +375,12 @@ pub async fn get_entry(app: &App, wallet: &str, entry_id: &str) -> Result<Option
 }
 
 /// A page of entries, newest first.
-pub async fn entries_page(app: &App, wallet: &str, limit: Option<i32>, cursor: Option<&str>) -> Result<Page<LedgerEntry>, AppError> {
+pub async fn entries_page(
+    app: &App,
+    wallet: &str,
+    limit: Option<i32>,
+    cursor: Option<&str>,
+) -> Result<Page<LedgerEntry>, AppError> {
     query_page(&app.db, app.table(), &entries(wallet).newest_first(), limit, cursor).await
 }
 

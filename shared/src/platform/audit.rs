@@ -99,7 +99,13 @@ pub enum AuditFilter<'a> {
 
 /// Newest first: by subject from the table, by action from GSI1, within
 /// `window` (a range on the `<at>#<id>` sort keys of both).
-pub async fn query(app: &crate::App, filter: AuditFilter<'_>, window: &Window, limit: i32, cursor: Option<&str>) -> Result<Page<AuditRow>, AppError> {
+pub async fn query(
+    app: &crate::App,
+    filter: AuditFilter<'_>,
+    window: &Window,
+    limit: i32,
+    cursor: Option<&str>,
+) -> Result<Page<AuditRow>, AppError> {
     let range = (window.from.clone(), window.to.clone());
     match filter {
         AuditFilter::Subject(subject) => {
@@ -107,7 +113,18 @@ pub async fn query(app: &crate::App, filter: AuditFilter<'_>, window: &Window, l
             query_page(&app.db, app.table(), &part, Some(limit), cursor).await
         }
         AuditFilter::Action(action) => {
-            super::dynamo::query_sharded_page(&app.db, app.table(), crate::platform::table::GSI1, &by_action(action), ACTION_SHARDS, range, true, limit, cursor).await
+            super::dynamo::query_sharded_page(
+                &app.db,
+                app.table(),
+                crate::platform::table::GSI1,
+                &by_action(action),
+                ACTION_SHARDS,
+                range,
+                true,
+                limit,
+                cursor,
+            )
+            .await
         }
     }
 }

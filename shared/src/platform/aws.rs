@@ -18,7 +18,8 @@ pub async fn sdk_config() -> aws_config::SdkConfig {
     if std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some() {
         loader = loader.http_client(aws_https_client());
         if std::env::var_os("AWS_ACCESS_KEY_ID").is_some() {
-            loader = loader.credentials_provider(aws_config::environment::EnvironmentVariableCredentialsProvider::new());
+            loader =
+                loader.credentials_provider(aws_config::environment::EnvironmentVariableCredentialsProvider::new());
         }
         if let Ok(region) = std::env::var("AWS_REGION") {
             loader = loader.region(aws_config::Region::new(region));
@@ -36,7 +37,10 @@ pub fn aws_https_client() -> aws_smithy_runtime_api::client::http::SharedHttpCli
     use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode, TlsContext, TrustStore};
     let trust = TrustStore::empty().with_native_roots(false).with_pem_certificate(AWS_ROOTS.as_bytes());
     let context = TlsContext::builder().with_trust_store(trust).build().expect("the bundled AWS roots are valid PEM");
-    aws_smithy_http_client::Builder::new().tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc)).tls_context(context).build_https()
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
+        .tls_context(context)
+        .build_https()
 }
 
 /// The DynamoDB client, with every request's cost added to the tally of
@@ -52,17 +56,25 @@ pub fn dynamodb(config: &aws_config::SdkConfig) -> aws_sdk_dynamodb::Client {
 
 /// The SQS client (operations recorded when asked).
 pub fn sqs(config: &aws_config::SdkConfig) -> aws_sdk_sqs::Client {
-    aws_sdk_sqs::Client::from_conf(aws_sdk_sqs::config::Builder::from(config).interceptor(super::operations::OperationsRecorder).build())
+    aws_sdk_sqs::Client::from_conf(
+        aws_sdk_sqs::config::Builder::from(config).interceptor(super::operations::OperationsRecorder).build(),
+    )
 }
 
 /// The EventBridge client (operations recorded when asked).
 pub fn eventbridge(config: &aws_config::SdkConfig) -> aws_sdk_eventbridge::Client {
-    aws_sdk_eventbridge::Client::from_conf(aws_sdk_eventbridge::config::Builder::from(config).interceptor(super::operations::OperationsRecorder).build())
+    aws_sdk_eventbridge::Client::from_conf(
+        aws_sdk_eventbridge::config::Builder::from(config).interceptor(super::operations::OperationsRecorder).build(),
+    )
 }
 
 /// The Secrets Manager client (operations recorded when asked).
 pub fn secretsmanager(config: &aws_config::SdkConfig) -> aws_sdk_secretsmanager::Client {
-    aws_sdk_secretsmanager::Client::from_conf(aws_sdk_secretsmanager::config::Builder::from(config).interceptor(super::operations::OperationsRecorder).build())
+    aws_sdk_secretsmanager::Client::from_conf(
+        aws_sdk_secretsmanager::config::Builder::from(config)
+            .interceptor(super::operations::OperationsRecorder)
+            .build(),
+    )
 }
 
 #[cfg(test)]

@@ -41,7 +41,10 @@ pub async fn publish(app: &App, source: &str, detail_type: &str, details: &[Valu
             .await
             .map_err(|e| AppError::internal(aws_sdk_eventbridge::error::DisplayErrorContext(e)))?;
         if out.failed_entry_count() > 0 {
-            return Err(AppError::internal(format!("{} {detail_type} events were not published", out.failed_entry_count())));
+            return Err(AppError::internal(format!(
+                "{} {detail_type} events were not published",
+                out.failed_entry_count()
+            )));
         }
     }
     Ok(())

@@ -43,8 +43,7 @@ impl Clock for FixedClock {
 /// store or return; it sorts lexicographically in time order.
 pub fn rfc3339(t: OffsetDateTime) -> String {
     let t = t.to_offset(time::UtcOffset::UTC).replace_nanosecond(0).expect("0 ns is valid");
-    t.format(&time::format_description::well_known::Rfc3339)
-        .expect("UTC timestamps always format")
+    t.format(&time::format_description::well_known::Rfc3339).expect("UTC timestamps always format")
 }
 
 /// A time window `[from, to)` over the instants we store, given by a
@@ -66,16 +65,23 @@ impl Window {
             let Some(text) = text else { return Ok(None) };
             // An unencoded `+` in a query string arrives as a space.
             let text = text.trim().replace(' ', "+");
-            let instant = OffsetDateTime::parse(&text, &time::format_description::well_known::Rfc3339).map_err(|_| {
-                AppError::bad_request("INVALID_TIMESTAMP", format!("{name} must be an RFC 3339 instant such as 2026-03-10T12:00:00Z"))
-            })?;
+            let instant =
+                OffsetDateTime::parse(&text, &time::format_description::well_known::Rfc3339).map_err(|_| {
+                    AppError::bad_request(
+                        "INVALID_TIMESTAMP",
+                        format!("{name} must be an RFC 3339 instant such as 2026-03-10T12:00:00Z"),
+                    )
+                })?;
             let whole = instant.replace_nanosecond(0).expect("0 ns is valid");
             Ok(Some(if whole < instant { whole + time::Duration::SECOND } else { whole }))
         };
         let (from, to) = (bound("from", from)?, bound("to", to)?);
         if let (Some(f), Some(t)) = (from, to) {
             if f >= t {
-                return Err(AppError::bad_request("INVALID_WINDOW", "from must be before to (from is inclusive, to exclusive)"));
+                return Err(AppError::bad_request(
+                    "INVALID_WINDOW",
+                    "from must be before to (from is inclusive, to exclusive)",
+                ));
             }
         }
         Ok(Window { from: from.map(rfc3339), to: to.map(rfc3339) })
@@ -108,7 +114,10 @@ mod tests {
         let (from, to) = (w.from.clone().unwrap(), w.to.clone().unwrap());
         assert!(key("2026-03-10T12:00:00Z") >= from && key("2026-03-10T12:30:00Z") < to);
         assert!(key("2026-03-10T12:30:01Z") > to && key("2026-03-10T11:59:59Z") < from);
-        assert_eq!(Window::parse(Some("2026-03-10T12:00:00 01:00"), None).unwrap().from.unwrap(), "2026-03-10T11:00:00Z");
+        assert_eq!(
+            Window::parse(Some("2026-03-10T12:00:00 01:00"), None).unwrap().from.unwrap(),
+            "2026-03-10T11:00:00Z"
+        );
         assert_eq!(Window::parse(None, None).unwrap(), Window::default());
     }
 
@@ -122,6 +131,9 @@ mod tests {
         assert_eq!(Window::parse(Some(same), Some(same)).unwrap_err().code, "INVALID_WINDOW");
         assert_eq!(Window::parse(Some("2026-03-11T00:00:00Z"), Some(same)).unwrap_err().code, "INVALID_WINDOW");
         // Both round up to the same second: an empty window, refused.
-        assert_eq!(Window::parse(Some("2026-03-10T12:00:00.1Z"), Some("2026-03-10T12:00:00.9Z")).unwrap_err().code, "INVALID_WINDOW");
+        assert_eq!(
+            Window::parse(Some("2026-03-10T12:00:00.1Z"), Some("2026-03-10T12:00:00.9Z")).unwrap_err().code,
+            "INVALID_WINDOW"
+        );
     }
 }

@@ -122,7 +122,9 @@ impl Settings {
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         // No default: a function deployed without STAGE must not quietly
         // become "local", where the signature bypasses are allowed.
-        let stage = Stage::parse(&get("STAGE").ok_or_else(|| ConfigError("STAGE is required: local, dev, staging or prod".into()))?)?;
+        let stage = Stage::parse(
+            &get("STAGE").ok_or_else(|| ConfigError("STAGE is required: local, dev, staging or prod".into()))?,
+        )?;
         let table_name = get("TABLE_NAME")
             .filter(|s| !s.trim().is_empty())
             .ok_or_else(|| ConfigError("TABLE_NAME is required".into()))?;
@@ -136,7 +138,8 @@ impl Settings {
         let allow_unsigned_admin = parse_bool(get("ALLOW_UNSIGNED_ADMIN").as_deref(), "ALLOW_UNSIGNED_ADMIN")?;
         if allow_unsigned_admin && stage != Stage::Local {
             return Err(ConfigError(
-                "ALLOW_UNSIGNED_ADMIN is a local-only setting: it needs STAGE=local, and must not be set in production".into(),
+                "ALLOW_UNSIGNED_ADMIN is a local-only setting: it needs STAGE=local, and must not be set in production"
+                    .into(),
             ));
         }
         let cycle_allow_past_months = parse_bool(get("CYCLE_ALLOW_PAST_MONTHS").as_deref(), "CYCLE_ALLOW_PAST_MONTHS")?;
@@ -167,12 +170,17 @@ impl Settings {
         if paddle_bypass_signature && stage != Stage::Local {
             return Err(ConfigError("PADDLE_WEBHOOK_BYPASS_SIGNATURE_IN_DEV is a local-only setting: it needs STAGE=local, and must not be set in production".into()));
         }
-        let settlement_payout_provider = get("SETTLEMENT_PAYOUT_PROVIDER").unwrap_or_else(|| "manual".into()).to_ascii_lowercase();
+        let settlement_payout_provider =
+            get("SETTLEMENT_PAYOUT_PROVIDER").unwrap_or_else(|| "manual".into()).to_ascii_lowercase();
         let stripe_secret_key = get("STRIPE_SECRET_KEY").filter(|s| !s.is_empty());
         match (settlement_payout_provider.as_str(), &stripe_secret_key) {
             ("manual", _) | ("stripe", Some(_)) => {}
-            ("stripe", None) => return Err(ConfigError("SETTLEMENT_PAYOUT_PROVIDER=stripe needs STRIPE_SECRET_KEY".into())),
-            (other, _) => return Err(ConfigError(format!("SETTLEMENT_PAYOUT_PROVIDER must be manual or stripe, not {other:?}"))),
+            ("stripe", None) => {
+                return Err(ConfigError("SETTLEMENT_PAYOUT_PROVIDER=stripe needs STRIPE_SECRET_KEY".into()))
+            }
+            (other, _) => {
+                return Err(ConfigError(format!("SETTLEMENT_PAYOUT_PROVIDER must be manual or stripe, not {other:?}")))
+            }
         }
         let commission_bps = parse_num(get("COMMISSION_BPS"), 1_000u64, "COMMISSION_BPS")?;
         if commission_bps > 10_000 {
@@ -204,7 +212,9 @@ impl Settings {
             commission_bps,
             settlement_payout_provider,
             stripe_secret_key,
-            stripe_api_base: get("STRIPE_API_BASE").filter(|s| !s.is_empty()).unwrap_or_else(|| "https://api.stripe.com".into()),
+            stripe_api_base: get("STRIPE_API_BASE")
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| "https://api.stripe.com".into()),
             settlement_queue_url: get("SETTLEMENT_QUEUE_URL").filter(|s| !s.is_empty()),
             cron_secret: get("CRON_SECRET").filter(|s| !s.is_empty()),
             paddle_secret_id: get("PADDLE_WEBHOOK_SECRET_ID").filter(|s| !s.is_empty()),
@@ -273,9 +283,12 @@ fn parse_num<T: std::str::FromStr>(v: Option<String>, default: T, name: &str) ->
 
 /// All three JWT settings, or none (then the network's routes answer 503).
 fn jwt_settings(get: &impl Fn(&str) -> Option<String>) -> Result<Option<super::jwt::JwtSettings>, ConfigError> {
-    let [issuer, audience, jwks_url] = ["JWT_ISSUER", "JWT_AUDIENCE", "JWT_JWKS_URL"].map(|k| get(k).filter(|v| !v.trim().is_empty()));
+    let [issuer, audience, jwks_url] =
+        ["JWT_ISSUER", "JWT_AUDIENCE", "JWT_JWKS_URL"].map(|k| get(k).filter(|v| !v.trim().is_empty()));
     match (issuer, audience, jwks_url) {
-        (Some(issuer), Some(audience), Some(jwks_url)) => Ok(Some(super::jwt::JwtSettings { issuer, audience, jwks_url })),
+        (Some(issuer), Some(audience), Some(jwks_url)) => {
+            Ok(Some(super::jwt::JwtSettings { issuer, audience, jwks_url }))
+        }
         (None, None, None) => Ok(None),
         _ => Err(ConfigError("JWT_ISSUER, JWT_AUDIENCE and JWT_JWKS_URL go together: set all three or none".into())),
     }
@@ -302,27 +315,47 @@ mod tests {
         assert!(bare(&[("TABLE_NAME", "t")]).unwrap_err().0.contains("STAGE is required"));
         assert!(bare(&[("TABLE_NAME", "t"), ("ALLOW_UNSIGNED_ADMIN", "true")]).is_err(), "no stage never means local");
         for stage in ["dev", "staging", "prod"] {
-            assert!(settings(&[("TABLE_NAME", "t"), ("STAGE", stage), ("ALLOW_UNSIGNED_ADMIN", "true")]).is_err(), "{stage}");
-            assert!(settings(&[("TABLE_NAME", "t"), ("STAGE", stage), ("PADDLE_WEBHOOK_BYPASS_SIGNATURE_IN_DEV", "true")]).is_err(), "{stage}");
+            assert!(
+                settings(&[("TABLE_NAME", "t"), ("STAGE", stage), ("ALLOW_UNSIGNED_ADMIN", "true")]).is_err(),
+                "{stage}"
+            );
+            assert!(
+                settings(&[("TABLE_NAME", "t"), ("STAGE", stage), ("PADDLE_WEBHOOK_BYPASS_SIGNATURE_IN_DEV", "true")])
+                    .is_err(),
+                "{stage}"
+            );
             assert!(settings(&[("TABLE_NAME", "t"), ("STAGE", stage)]).is_ok(), "{stage}");
         }
-        assert!(settings(&[("TABLE_NAME", "t"), ("PADDLE_WEBHOOK_BYPASS_SIGNATURE_IN_DEV", "true")]).unwrap().paddle_bypass_signature);
+        assert!(
+            settings(&[("TABLE_NAME", "t"), ("PADDLE_WEBHOOK_BYPASS_SIGNATURE_IN_DEV", "true")])
+                .unwrap()
+                .paddle_bypass_signature
+        );
     }
 
     #[test]
     fn unsigned_admin_is_refused_in_production() {
         let err = settings(&[("TABLE_NAME", "t"), ("STAGE", "prod"), ("ALLOW_UNSIGNED_ADMIN", "true")]).unwrap_err();
         assert!(err.0.contains("ALLOW_UNSIGNED_ADMIN"));
-        assert!(settings(&[("TABLE_NAME", "t"), ("STAGE", "local"), ("ALLOW_UNSIGNED_ADMIN", "true")])
-            .unwrap()
-            .allow_unsigned_admin);
+        assert!(
+            settings(&[("TABLE_NAME", "t"), ("STAGE", "local"), ("ALLOW_UNSIGNED_ADMIN", "true")])
+                .unwrap()
+                .allow_unsigned_admin
+        );
     }
 
     #[test]
     fn webhook_bypass_is_refused_in_production() {
-        let err = settings(&[("TABLE_NAME", "t"), ("STAGE", "prod"), ("PADDLE_WEBHOOK_BYPASS_SIGNATURE_IN_DEV", "true")]).unwrap_err();
+        let err =
+            settings(&[("TABLE_NAME", "t"), ("STAGE", "prod"), ("PADDLE_WEBHOOK_BYPASS_SIGNATURE_IN_DEV", "true")])
+                .unwrap_err();
         assert!(err.0.contains("PADDLE_WEBHOOK_BYPASS_SIGNATURE_IN_DEV"));
-        let s = settings(&[("TABLE_NAME", "t"), ("PADDLE_WEBHOOK_SECRET_KEY", "new"), ("PADDLE_WEBHOOK_SECRET_KEY_PREVIOUS", "old")]).unwrap();
+        let s = settings(&[
+            ("TABLE_NAME", "t"),
+            ("PADDLE_WEBHOOK_SECRET_KEY", "new"),
+            ("PADDLE_WEBHOOK_SECRET_KEY_PREVIOUS", "old"),
+        ])
+        .unwrap();
         assert_eq!(s.paddle_secrets, ["new", "old"]);
         assert_eq!(s.paddle_tolerance_secs, 5);
         assert!(settings(&[("TABLE_NAME", "t"), ("COMMISSION_BPS", "10001")]).is_err());

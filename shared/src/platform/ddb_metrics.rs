@@ -13,7 +13,9 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use aws_sdk_dynamodb::config::interceptors::{BeforeSerializationInterceptorContextMut, FinalizerInterceptorContextRef};
+use aws_sdk_dynamodb::config::interceptors::{
+    BeforeSerializationInterceptorContextMut, FinalizerInterceptorContextRef,
+};
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_dynamodb::error::BoxError;
 use aws_sdk_dynamodb::operation;
@@ -137,9 +139,18 @@ fn consumed(output: &Output) -> (f64, f64) {
         };
     }
     one!(read, operation::get_item::GetItemOutput, operation::query::QueryOutput, operation::scan::ScanOutput);
-    one!(write, operation::put_item::PutItemOutput, operation::update_item::UpdateItemOutput, operation::delete_item::DeleteItemOutput);
+    one!(
+        write,
+        operation::put_item::PutItemOutput,
+        operation::update_item::UpdateItemOutput,
+        operation::delete_item::DeleteItemOutput
+    );
     many!(read, operation::batch_get_item::BatchGetItemOutput, operation::transact_get_items::TransactGetItemsOutput);
-    many!(write, operation::batch_write_item::BatchWriteItemOutput, operation::transact_write_items::TransactWriteItemsOutput);
+    many!(
+        write,
+        operation::batch_write_item::BatchWriteItemOutput,
+        operation::transact_write_items::TransactWriteItemsOutput
+    );
     (0.0, 0.0)
 }
 

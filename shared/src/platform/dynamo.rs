@@ -158,7 +158,13 @@ pub async fn batch_put_all(db: &aws_sdk_dynamodb::Client, table: &str, items: Ve
     use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
     let mut items = items.into_iter().peekable();
     while items.peek().is_some() {
-        let mut requests = items.by_ref().take(25).map(|item| Ok(WriteRequest::builder().put_request(PutRequest::builder().set_item(Some(item)).build()?).build())).collect::<Result<Vec<_>, AppError>>()?;
+        let mut requests = items
+            .by_ref()
+            .take(25)
+            .map(|item| {
+                Ok(WriteRequest::builder().put_request(PutRequest::builder().set_item(Some(item)).build()?).build())
+            })
+            .collect::<Result<Vec<_>, AppError>>()?;
         for attempt in 1..=20u32 {
             let out = db.batch_write_item().request_items(table, requests).send().await?;
             requests = out.unprocessed_items.and_then(|mut u| u.remove(table)).unwrap_or_default();
@@ -172,7 +178,11 @@ pub async fn batch_put_all(db: &aws_sdk_dynamodb::Client, table: &str, items: Ve
 }
 
 /// One item by key, strongly consistent, as `T`.
-pub async fn get_as<T: serde::de::DeserializeOwned>(db: &aws_sdk_dynamodb::Client, table: &str, key: &Key) -> Result<Option<T>, AppError> {
+pub async fn get_as<T: serde::de::DeserializeOwned>(
+    db: &aws_sdk_dynamodb::Client,
+    table: &str,
+    key: &Key,
+) -> Result<Option<T>, AppError> {
     Ok(get_item(db, table, key).await?.map(serde_dynamo::from_item).transpose()?)
 }
 
@@ -187,7 +197,12 @@ pub async fn batch_get(db: &aws_sdk_dynamodb::Client, table: &str, keys: &[Key])
     use aws_sdk_dynamodb::types::KeysAndAttributes;
     let mut found = Vec::new();
     for chunk in keys.chunks(100) {
-        let mut pending = Some(KeysAndAttributes::builder().set_keys(Some(chunk.iter().map(Key::attrs).collect())).consistent_read(true).build()?);
+        let mut pending = Some(
+            KeysAndAttributes::builder()
+                .set_keys(Some(chunk.iter().map(Key::attrs).collect()))
+                .consistent_read(true)
+                .build()?,
+        );
         let mut attempt = 0;
         while let Some(request) = pending.take() {
             attempt += 1;
@@ -196,7 +211,10 @@ pub async fn batch_get(db: &aws_sdk_dynamodb::Client, table: &str, keys: &[Key])
             pending = out.unprocessed_keys.and_then(|mut u| u.remove(table)).filter(|k| !k.keys().is_empty());
             if pending.is_some() {
                 if attempt >= MAX_ATTEMPTS {
-                    return Err(AppError::unavailable("BUSY_TRY_AGAIN", "the table kept throttling a batch read; retry shortly"));
+                    return Err(AppError::unavailable(
+                        "BUSY_TRY_AGAIN",
+                        "the table kept throttling a batch read; retry shortly",
+                    ));
                 }
                 tokio::time::sleep(backoff(attempt)).await;
             }
@@ -285,7 +303,9 @@ impl<'a> Partition<'a> {
     fn key_attrs(&self) -> (&'static str, &'static str, Vec<&'static str>) {
         let spec = &super::table::TABLE;
         match self.index.and_then(|name| spec.indexes.iter().find(|i| i.name == name)) {
-            Some(i) => (i.partition_key, i.sort_key, vec![spec.partition_key, spec.sort_key, i.partition_key, i.sort_key]),
+            Some(i) => {
+                (i.partition_key, i.sort_key, vec![spec.partition_key, spec.sort_key, i.partition_key, i.sort_key])
+            }
             None => (spec.partition_key, spec.sort_key, vec![spec.partition_key, spec.sort_key]),
         }
     }
@@ -416,7 +436,11 @@ pub async fn query_sharded_page<T: serde::de::DeserializeOwned>(
     }
     let part = |shard: u32| {
         let p = Partition::index(index, format!("{base}#{shard}")).sort_key_range(range.0.clone(), range.1.clone());
-        if newest_first { p.newest_first() } else { p }
+        if newest_first {
+            p.newest_first()
+        } else {
+            p
+        }
     };
     let key_names = part(0).key_attrs();
     let sort_attr = key_names.1;
@@ -437,7 +461,9 @@ pub async fn query_sharded_page<T: serde::de::DeserializeOwned>(
         lasts.insert(shard, last);
     }
     let sort_of = |i: &Item| i.get(sort_attr).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
-    merged.sort_by(|a, b| if newest_first { sort_of(&b.1).cmp(&sort_of(&a.1)) } else { sort_of(&a.1).cmp(&sort_of(&b.1)) });
+    merged.sort_by(
+        |a, b| if newest_first { sort_of(&b.1).cmp(&sort_of(&a.1)) } else { sort_of(&a.1).cmp(&sort_of(&b.1)) },
+    );
     let taken: Vec<(u32, Item)> = merged.iter().take(usize::try_from(limit.max(0)).unwrap_or(0)).cloned().collect();
     for (shard, last) in lasts {
         let fetched = merged.iter().filter(|(s, _)| *s == shard).count();
@@ -449,7 +475,8 @@ pub async fn query_sharded_page<T: serde::de::DeserializeOwned>(
                 None => ShardPosition::Done,
             }
         } else if let Some(item) = mine.last() {
-            let key: Item = key_names.2.iter().filter_map(|k| item.get(*k).map(|v| (k.to_string(), v.clone()))).collect();
+            let key: Item =
+                key_names.2.iter().filter_map(|k| item.get(*k).map(|v| (k.to_string(), v.clone()))).collect();
             ShardPosition::After(plain(&key))
         } else {
             continue; // nothing of it used: it stays where it was
@@ -460,9 +487,15 @@ pub async fn query_sharded_page<T: serde::de::DeserializeOwned>(
     let next_cursor = if all_done {
         None
     } else {
-        Some(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(serde_json::to_vec(&positions).map_err(AppError::internal)?))
+        Some(
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .encode(serde_json::to_vec(&positions).map_err(AppError::internal)?),
+        )
     };
-    Ok(Page { items: taken.into_iter().map(|(_, i)| serde_dynamo::from_item(i)).collect::<Result<Vec<T>, _>>()?, next_cursor })
+    Ok(Page {
+        items: taken.into_iter().map(|(_, i)| serde_dynamo::from_item(i)).collect::<Result<Vec<T>, _>>()?,
+        next_cursor,
+    })
 }
 
 fn plain(key: &Item) -> HashMap<String, String> {
@@ -470,7 +503,11 @@ fn plain(key: &Item) -> HashMap<String, String> {
 }
 
 /// Every item of a partition, following pages (batch jobs, small partitions).
-pub async fn query_all(db: &aws_sdk_dynamodb::Client, table: &str, part: &Partition<'_>) -> Result<Vec<Item>, AppError> {
+pub async fn query_all(
+    db: &aws_sdk_dynamodb::Client,
+    table: &str,
+    part: &Partition<'_>,
+) -> Result<Vec<Item>, AppError> {
     let mut all = Vec::new();
     let mut start = None;
     loop {
@@ -485,10 +522,8 @@ pub async fn query_all(db: &aws_sdk_dynamodb::Client, table: &str, part: &Partit
 
 /// Pagination cursors are the `LastEvaluatedKey`, as opaque URL-safe text.
 pub fn encode_cursor(key: &Item) -> Result<String, AppError> {
-    let plain: HashMap<&str, &str> = key
-        .iter()
-        .filter_map(|(k, v)| v.as_s().ok().map(|s| (k.as_str(), s.as_str())))
-        .collect();
+    let plain: HashMap<&str, &str> =
+        key.iter().filter_map(|(k, v)| v.as_s().ok().map(|s| (k.as_str(), s.as_str()))).collect();
     let json = serde_json::to_vec(&plain).map_err(AppError::internal)?;
     Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json))
 }
@@ -518,7 +553,10 @@ mod tests {
         let key: Item = Key::new("SEAT#1", "SEAT").attrs();
         let c = encode_cursor(&key).unwrap();
         assert_eq!(decode_cursor(&c, &[PK, SK]).unwrap(), key);
-        assert_eq!(decode_cursor(&c, &[PK, SK, crate::platform::table::TABLE.indexes[1].partition_key]).unwrap_err().code, "INVALID_CURSOR");
+        assert_eq!(
+            decode_cursor(&c, &[PK, SK, crate::platform::table::TABLE.indexes[1].partition_key]).unwrap_err().code,
+            "INVALID_CURSOR"
+        );
         assert_eq!(decode_cursor("not base64!", &[PK]).unwrap_err().code, "INVALID_CURSOR");
     }
 

@@ -78,7 +78,11 @@ impl Layout {
     }
 
     /// A `Put` of the full item that only creates it (never overwrites).
-    pub fn put_new<T: Serialize>(&self, table: &str, body: &T) -> Result<aws_sdk_dynamodb::types::builders::PutBuilder, AppError> {
+    pub fn put_new<T: Serialize>(
+        &self,
+        table: &str,
+        body: &T,
+    ) -> Result<aws_sdk_dynamodb::types::builders::PutBuilder, AppError> {
         Ok(Put::builder().table_name(table).set_item(Some(self.item(body)?)).condition_expression(NOT_EXISTS))
     }
 

@@ -91,7 +91,11 @@ fn refused(code: &'static str, message: &str) -> AppError {
 
 impl Verifier {
     pub fn new(settings: JwtSettings) -> Self {
-        Self { settings, keys: Arc::new(RwLock::new(Keys { by_kid: HashMap::new(), attempted: None, failed: false })), refreshing: Arc::default() }
+        Self {
+            settings,
+            keys: Arc::new(RwLock::new(Keys { by_kid: HashMap::new(), attempted: None, failed: false })),
+            refreshing: Arc::default(),
+        }
     }
 
     pub fn settings(&self) -> &JwtSettings {
@@ -109,7 +113,8 @@ impl Verifier {
                 refused("TOKEN_MALFORMED", "the bearer token is not a JWT")
             });
         }
-        let header = jsonwebtoken::decode_header(token).map_err(|_| refused("TOKEN_MALFORMED", "the bearer token is not a JWT"))?;
+        let header = jsonwebtoken::decode_header(token)
+            .map_err(|_| refused("TOKEN_MALFORMED", "the bearer token is not a JWT"))?;
         if !matches!(header.alg, Algorithm::RS256 | Algorithm::ES256) {
             return Err(refused("TOKEN_ALGORITHM_REFUSED", "only RS256 and ES256 tokens are accepted"));
         }
@@ -118,7 +123,8 @@ impl Verifier {
             Some(found) => found,
             None => {
                 self.refresh(client, now, &kid).await?;
-                self.key(&kid).ok_or_else(|| refused("TOKEN_UNKNOWN_KEY", "the token's signing key is not the issuer's"))?
+                self.key(&kid)
+                    .ok_or_else(|| refused("TOKEN_UNKNOWN_KEY", "the token's signing key is not the issuer's"))?
             }
         };
         if alg != header.alg {
@@ -160,7 +166,9 @@ impl Verifier {
     /// Fetches the issuer's keys again, unless that was tried a moment ago
     /// (so a flood of junk `kid`s cannot hammer the issuer, up or down).
     async fn refresh(&self, client: &reqwest::Client, now: i64, kid: &str) -> Result<(), AppError> {
-        let unavailable = |e: String| AppError::unavailable("JWKS_UNAVAILABLE", format!("the issuer's keys could not be fetched: {e}"));
+        let unavailable = |e: String| {
+            AppError::unavailable("JWKS_UNAVAILABLE", format!("the issuer's keys could not be fetched: {e}"))
+        };
         let _one_at_a_time = self.refreshing.lock().await;
         if self.key(kid).is_some() {
             return Ok(()); // fetched by the request we waited for
@@ -168,7 +176,11 @@ impl Verifier {
         {
             let mut keys = self.keys.write().map_err(|_| AppError::internal("jwks lock poisoned"))?;
             if keys.attempted.is_some_and(|t| now.saturating_sub(t) < REFRESH_EVERY_SECS) {
-                return if keys.failed { Err(unavailable("the last attempt failed moments ago".into())) } else { Ok(()) };
+                return if keys.failed {
+                    Err(unavailable("the last attempt failed moments ago".into()))
+                } else {
+                    Ok(())
+                };
             }
             keys.attempted = Some(now);
         }
@@ -198,14 +210,19 @@ impl Verifier {
             let Some(kid) = jwk.common.key_id.clone() else { continue };
             let alg = match &jwk.algorithm {
                 jsonwebtoken::jwk::AlgorithmParameters::RSA(_) => Algorithm::RS256,
-                jsonwebtoken::jwk::AlgorithmParameters::EllipticCurve(ec) if ec.curve == jsonwebtoken::jwk::EllipticCurve::P256 => Algorithm::ES256,
+                jsonwebtoken::jwk::AlgorithmParameters::EllipticCurve(ec)
+                    if ec.curve == jsonwebtoken::jwk::EllipticCurve::P256 =>
+                {
+                    Algorithm::ES256
+                }
                 _ => continue, // HMAC, other curves: never accepted
             };
             if let Ok(key) = DecodingKey::from_jwk(jwk) {
                 by_kid.insert(kid, (alg, key));
             }
         }
-        *self.keys.write().map_err(|_| AppError::internal("jwks lock poisoned"))? = Keys { by_kid, attempted: Some(now), failed: false };
+        *self.keys.write().map_err(|_| AppError::internal("jwks lock poisoned"))? =
+            Keys { by_kid, attempted: Some(now), failed: false };
         Ok(())
     }
 }

@@ -80,7 +80,10 @@ fn emf_line(service: &str, timestamp_ms: i64, set: &BTreeMap<&'static str, (Kind
     if set.is_empty() {
         return None;
     }
-    let metrics: Vec<Value> = set.iter().map(|(name, (kind, _))| json!({ "Name": name, "Unit": if *kind == Kind::Count { "Count" } else { "None" } })).collect();
+    let metrics: Vec<Value> = set
+        .iter()
+        .map(|(name, (kind, _))| json!({ "Name": name, "Unit": if *kind == Kind::Count { "Count" } else { "None" } }))
+        .collect();
     let mut line = Map::new();
     line.insert("_aws".into(), json!({ "Timestamp": timestamp_ms, "CloudWatchMetrics": [{ "Namespace": NAMESPACE, "Dimensions": [["service"]], "Metrics": metrics }] }));
     line.insert("service".into(), json!(service));
@@ -93,7 +96,10 @@ fn emf_line(service: &str, timestamp_ms: i64, set: &BTreeMap<&'static str, (Kind
 /// The function's name as the `service` dimension: Lambda's, else the
 /// binary's.
 pub fn service() -> String {
-    std::env::var("AWS_LAMBDA_FUNCTION_NAME").ok().or_else(|| std::env::args().next().and_then(|a| a.rsplit('/').next().map(String::from))).unwrap_or_else(|| "unknown".into())
+    std::env::var("AWS_LAMBDA_FUNCTION_NAME")
+        .ok()
+        .or_else(|| std::env::args().next().and_then(|a| a.rsplit('/').next().map(String::from)))
+        .unwrap_or_else(|| "unknown".into())
 }
 
 /// Runs one invocation with a fresh metric set and prints its EMF line (on
@@ -148,8 +154,14 @@ mod tests {
         let line: Value = serde_json::from_str(&emf_line("cron", 1_700_000_000_000, &set).unwrap()).unwrap();
         assert_eq!(line["_aws"]["CloudWatchMetrics"][0]["Namespace"], "PartnerProgram");
         assert_eq!(line["_aws"]["CloudWatchMetrics"][0]["Dimensions"], json!([["service"]]));
-        assert_eq!(line["_aws"]["CloudWatchMetrics"][0]["Metrics"], json!([{ "Name": "PayoutsFailed", "Unit": "Count" }, { "Name": "SeatsOpen", "Unit": "None" }]));
-        assert_eq!((line["service"].as_str(), line["SeatsOpen"].as_f64(), line["PayoutsFailed"].as_f64()), (Some("cron"), Some(5.0), Some(1.0)));
+        assert_eq!(
+            line["_aws"]["CloudWatchMetrics"][0]["Metrics"],
+            json!([{ "Name": "PayoutsFailed", "Unit": "Count" }, { "Name": "SeatsOpen", "Unit": "None" }])
+        );
+        assert_eq!(
+            (line["service"].as_str(), line["SeatsOpen"].as_f64(), line["PayoutsFailed"].as_f64()),
+            (Some("cron"), Some(5.0), Some(1.0))
+        );
         assert!(emf_line("cron", 0, &Set::new()).is_none());
         // Outside an invocation nothing happens (and nothing panics).
         count(names::PAYOUTS_FAILED, 1);

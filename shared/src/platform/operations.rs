@@ -35,7 +35,8 @@ pub async fn in_function<F: Future>(name: &str, fut: F) -> F::Output {
 /// The folder the log goes to, read once.
 fn log_dir() -> Option<&'static std::path::Path> {
     static DIR: OnceLock<Option<std::path::PathBuf>> = OnceLock::new();
-    DIR.get_or_init(|| std::env::var_os("AWS_OPERATIONS_LOG").filter(|d| !d.is_empty()).map(std::path::PathBuf::from)).as_deref()
+    DIR.get_or_init(|| std::env::var_os("AWS_OPERATIONS_LOG").filter(|d| !d.is_empty()).map(std::path::PathBuf::from))
+        .as_deref()
 }
 
 fn current_function() -> Option<String> {
@@ -108,12 +109,20 @@ impl Intercept for OperationsRecorder {
 
     // Not `read_before_execution`: the operation's metadata joins the
     // config bag only after that hook.
-    fn read_before_serialization(&self, context: &BeforeSerializationInterceptorContextRef<'_>, _components: &RuntimeComponents, cfg: &mut ConfigBag) -> Result<(), BoxError> {
+    fn read_before_serialization(
+        &self,
+        context: &BeforeSerializationInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
         if log_dir().is_none() {
             return Ok(());
         }
         let (Some(function), Some(meta)) = (current_function(), cfg.load::<Metadata>()) else { return Ok(()) };
-        let lines = actions(meta.service(), meta.name(), context.input()).into_iter().map(|(action, resource)| format!("{function}\t{action}\t{resource}")).collect();
+        let lines = actions(meta.service(), meta.name(), context.input())
+            .into_iter()
+            .map(|(action, resource)| format!("{function}\t{action}\t{resource}"))
+            .collect();
         record(lines);
         Ok(())
     }

@@ -50,7 +50,13 @@ impl OutboxEvent {
     }
 
     pub fn from_source(app: &App, source: &str, detail_type: &str, detail: Value) -> Self {
-        OutboxEvent { event_id: new_id(), source: source.into(), detail_type: detail_type.into(), detail, created_at: rfc3339(app.clock.now()) }
+        OutboxEvent {
+            event_id: new_id(),
+            source: source.into(),
+            detail_type: detail_type.into(),
+            detail,
+            created_at: rfc3339(app.clock.now()),
+        }
     }
 
     fn key(&self) -> Key {
@@ -59,7 +65,10 @@ impl OutboxEvent {
 
     /// The item to add to the change's own transaction.
     pub fn transact_put(&self, app: &App) -> Result<TransactWriteItem, AppError> {
-        let layout = Layout::new("OUTBOX_EVENT", self.key()).gsi1(super::dynamo::shard_key(PENDING, &self.event_id, PENDING_SHARDS), format!("{}#{}", self.created_at, self.event_id));
+        let layout = Layout::new("OUTBOX_EVENT", self.key()).gsi1(
+            super::dynamo::shard_key(PENDING, &self.event_id, PENDING_SHARDS),
+            format!("{}#{}", self.created_at, self.event_id),
+        );
         tx_put(layout.put_new(app.table(), self)?)
     }
 
@@ -116,7 +125,14 @@ pub async fn drain(app: &App) -> Result<usize, AppError> {
     for partition in partitions {
         let mut cursor = None;
         loop {
-            let page = query_page::<OutboxEvent>(&app.db, app.table(), &Partition::index(GSI1, partition.clone()), Some(100), cursor.as_deref()).await?;
+            let page = query_page::<OutboxEvent>(
+                &app.db,
+                app.table(),
+                &Partition::index(GSI1, partition.clone()),
+                Some(100),
+                cursor.as_deref(),
+            )
+            .await?;
             for event in &page.items {
                 publish_one(app, event).await?;
                 published += 1;

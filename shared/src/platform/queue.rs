@@ -13,7 +13,12 @@ pub async fn send_json(sqs: &aws_sdk_sqs::Client, queue_url: &str, body: &Value)
 
 /// `send_json`, delivered no earlier than `delay_secs` from now (SQS allows
 /// up to 900 s): for a job that must be looked at again later.
-pub async fn send_json_after(sqs: &aws_sdk_sqs::Client, queue_url: &str, body: &Value, delay_secs: i32) -> Result<(), AppError> {
+pub async fn send_json_after(
+    sqs: &aws_sdk_sqs::Client,
+    queue_url: &str,
+    body: &Value,
+    delay_secs: i32,
+) -> Result<(), AppError> {
     sqs.send_message()
         .queue_url(queue_url)
         .message_body(body.to_string())
@@ -27,21 +32,40 @@ pub async fn send_json_after(sqs: &aws_sdk_sqs::Client, queue_url: &str, body: &
 /// Sends many JSON jobs: `SendMessageBatch` of 10, `concurrency` batches in
 /// flight. Returns how many were sent; a batch entry SQS refused is an
 /// error (the caller's next run sends it again).
-pub async fn send_json_many(sqs: &aws_sdk_sqs::Client, queue_url: &str, bodies: &[Value], concurrency: usize) -> Result<usize, AppError> {
+pub async fn send_json_many(
+    sqs: &aws_sdk_sqs::Client,
+    queue_url: &str,
+    bodies: &[Value],
+    concurrency: usize,
+) -> Result<usize, AppError> {
     use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
     use futures::stream::{self, StreamExt, TryStreamExt};
     // Owned batches, so the sends hold no borrow across their awaits.
     let mut batches: Vec<Vec<SendMessageBatchRequestEntry>> = Vec::new();
     for chunk in bodies.chunks(10) {
-        let entries = chunk.iter().enumerate().map(|(i, b)| SendMessageBatchRequestEntry::builder().id(i.to_string()).message_body(b.to_string()).build()).collect::<Result<Vec<_>, _>>().map_err(AppError::internal)?;
+        let entries = chunk
+            .iter()
+            .enumerate()
+            .map(|(i, b)| SendMessageBatchRequestEntry::builder().id(i.to_string()).message_body(b.to_string()).build())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(AppError::internal)?;
         batches.push(entries);
     }
     let sends = batches.into_iter().map(|entries| {
         let (sqs, url) = (sqs.clone(), queue_url.to_string());
         async move {
-            let out = sqs.send_message_batch().queue_url(url).set_entries(Some(entries)).send().await.map_err(|e| AppError::internal(aws_sdk_sqs::error::DisplayErrorContext(e)))?;
+            let out = sqs
+                .send_message_batch()
+                .queue_url(url)
+                .set_entries(Some(entries))
+                .send()
+                .await
+                .map_err(|e| AppError::internal(aws_sdk_sqs::error::DisplayErrorContext(e)))?;
             if let Some(failed) = out.failed.first() {
-                return Err(AppError::internal(format!("SQS refused a batch entry: {} {:?}", failed.code, failed.message)));
+                return Err(AppError::internal(format!(
+                    "SQS refused a batch entry: {} {:?}",
+                    failed.code, failed.message
+                )));
             }
             Ok::<usize, AppError>(out.successful.len())
         }

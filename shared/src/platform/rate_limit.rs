@@ -40,7 +40,11 @@ pub async fn take(app: &App, subject: &str, limit: u32, window_secs: i64, now: i
     }
     super::metrics::count(super::metrics::names::RATE_LIMITED, 1);
     let retry_after = (start + window_secs - now).max(1);
-    let mut refused = AppError::new(429, "RATE_LIMITED", format!("more than {limit} requests in {window_secs} s; retry in {retry_after} s"));
+    let mut refused = AppError::new(
+        429,
+        "RATE_LIMITED",
+        format!("more than {limit} requests in {window_secs} s; retry in {retry_after} s"),
+    );
     refused.retry_after_secs = Some(retry_after.unsigned_abs());
     Err(refused)
 }

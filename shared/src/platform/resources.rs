@@ -14,9 +14,24 @@ pub struct QueueSpec {
 }
 
 pub const QUEUES: &[QueueSpec] = &[
-    QueueSpec { name: "refund-payouts", dead_letter: "refund-payouts-dlq", max_receive_count: 5, visibility_timeout_secs: 180 },
-    QueueSpec { name: "paddle-webhooks", dead_letter: "paddle-webhooks-dlq", max_receive_count: 5, visibility_timeout_secs: 180 },
-    QueueSpec { name: "settlements", dead_letter: "settlements-dlq", max_receive_count: 5, visibility_timeout_secs: 720 },
+    QueueSpec {
+        name: "refund-payouts",
+        dead_letter: "refund-payouts-dlq",
+        max_receive_count: 5,
+        visibility_timeout_secs: 180,
+    },
+    QueueSpec {
+        name: "paddle-webhooks",
+        dead_letter: "paddle-webhooks-dlq",
+        max_receive_count: 5,
+        visibility_timeout_secs: 180,
+    },
+    QueueSpec {
+        name: "settlements",
+        dead_letter: "settlements-dlq",
+        max_receive_count: 5,
+        visibility_timeout_secs: 720,
+    },
 ];
 
 /// The custom EventBridge bus's suffix.

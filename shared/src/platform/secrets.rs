@@ -35,13 +35,23 @@ pub struct Secrets {
 /// empty or missing `previous` outside a rotation), or a plain string.
 fn paddle_values(text: &str) -> Vec<String> {
     match serde_json::from_str::<serde_json::Value>(text) {
-        Ok(serde_json::Value::Object(map)) => ["current", "previous"].iter().filter_map(|k| map.get(*k).and_then(|v| v.as_str())).filter(|s| !s.is_empty()).map(String::from).collect(),
+        Ok(serde_json::Value::Object(map)) => ["current", "previous"]
+            .iter()
+            .filter_map(|k| map.get(*k).and_then(|v| v.as_str()))
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect(),
         _ => vec![text.trim().to_string()].into_iter().filter(|s| !s.is_empty()).collect(),
     }
 }
 
 async fn read(client: &aws_sdk_secretsmanager::Client, id: &str) -> Result<String, String> {
-    let out = client.get_secret_value().secret_id(id).send().await.map_err(|e| format!("{id}: {}", aws_sdk_secretsmanager::error::DisplayErrorContext(e)))?;
+    let out = client
+        .get_secret_value()
+        .secret_id(id)
+        .send()
+        .await
+        .map_err(|e| format!("{id}: {}", aws_sdk_secretsmanager::error::DisplayErrorContext(e)))?;
     out.secret_string.ok_or_else(|| format!("{id} has no string value"))
 }
 
@@ -65,7 +75,11 @@ impl Secrets {
         if settings.paddle_secret_id.is_none() && settings.cron_secret_id.is_none() {
             return Ok(secrets);
         }
-        secrets.source = Some(Source { client: super::aws::secretsmanager(sdk), paddle_id: settings.paddle_secret_id.clone(), cron_id: settings.cron_secret_id.clone() });
+        secrets.source = Some(Source {
+            client: super::aws::secretsmanager(sdk),
+            paddle_id: settings.paddle_secret_id.clone(),
+            cron_id: settings.cron_secret_id.clone(),
+        });
         secrets.read_all().await.map_err(ConfigError)?;
         Ok(secrets)
     }
@@ -106,7 +120,11 @@ impl Secrets {
         if self.source.is_none() {
             return false;
         }
-        let due = self.last_read.lock().unwrap_or_else(|p| p.into_inner()).is_none_or(|at| at.elapsed() >= self.refresh_every);
+        let due = self
+            .last_read
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_none_or(|at| at.elapsed() >= self.refresh_every);
         if !due {
             return false;
         }

@@ -68,7 +68,11 @@ impl ConfigUpdate {
     pub fn apply(&self, before: &ProgramConfig, actor: &str, now: &str) -> ProgramConfig {
         let freeze = match self.refill_frozen {
             Some(true) => before.freeze.clone().or_else(|| {
-                Some(RefillFreeze { at: now.to_string(), by: actor.to_string(), reason: self.reason.clone().unwrap_or_default() })
+                Some(RefillFreeze {
+                    at: now.to_string(),
+                    by: actor.to_string(),
+                    reason: self.reason.clone().unwrap_or_default(),
+                })
             }),
             Some(false) => None,
             None => before.freeze.clone(),
@@ -114,7 +118,10 @@ impl ConfigUpdateRequest {
             other => other,
         };
         if self.refill_frozen.is_some() && reason.is_none() {
-            return Err(AppError::bad_request("MISSING_REASON", "freezing or unfreezing refill needs a reason (it is audited)"));
+            return Err(AppError::bad_request(
+                "MISSING_REASON",
+                "freezing or unfreezing refill needs a reason (it is audited)",
+            ));
         }
         Ok(ConfigUpdate { refill_price, refill_frozen: self.refill_frozen, reason })
     }
@@ -193,8 +200,12 @@ mod tests {
         let freeze = update(r#"{"refillFrozen":true,"reason":"rank dispute"}"#).unwrap();
         let open = config(None);
         let frozen = freeze.apply(&open, "admin-a", "2026-03-10T12:00:00Z");
-        let first = RefillFreeze { at: "2026-03-10T12:00:00Z".into(), by: "admin-a".into(), reason: "rank dispute".into() };
-        assert_eq!((frozen.refill_price, frozen.version, frozen.freeze.clone()), (UsdCents(100), 5, Some(first.clone())));
+        let first =
+            RefillFreeze { at: "2026-03-10T12:00:00Z".into(), by: "admin-a".into(), reason: "rank dispute".into() };
+        assert_eq!(
+            (frozen.refill_price, frozen.version, frozen.freeze.clone()),
+            (UsdCents(100), 5, Some(first.clone()))
+        );
         assert!(!freeze.is_noop(&open));
         // Freezing again changes nothing: the first freeze is kept.
         assert!(freeze.is_noop(&frozen));

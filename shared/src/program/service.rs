@@ -7,9 +7,9 @@ use super::domain::{ConfigUpdate, ProgramConfig, RefillFreeze, SeatStats, MAX_SE
 use super::money::{json_usd, UsdCents};
 use super::store;
 use crate::platform::audit::AuditEntry;
-use crate::platform::outbox::{self, OutboxEvent};
 use crate::platform::clock::rfc3339;
 use crate::platform::error::AppError;
+use crate::platform::outbox::{self, OutboxEvent};
 use crate::App;
 
 /// The config as operators read it (`stats.refill.openSeats`,
@@ -73,7 +73,10 @@ pub fn stats_view(stats: SeatStats, config: &ProgramConfig) -> StatsView {
 pub fn refill_frozen(freeze: &RefillFreeze) -> AppError {
     AppError::conflict(
         "REFILL_FROZEN",
-        format!("refill is frozen since {} by {}: {}; no seat can be taken until it is unfrozen", freeze.at, freeze.by, freeze.reason),
+        format!(
+            "refill is frozen since {} by {}: {}; no seat can be taken until it is unfrozen",
+            freeze.at, freeze.by, freeze.reason
+        ),
     )
 }
 
@@ -134,7 +137,9 @@ pub async fn update_config(
         }
         let now = rfc3339(app.clock.now());
         let after = update.apply(&before, actor, &now);
-        let audit = |action: &str, details| AuditEntry::new(actor, action, store::SUBJECT, &now, details).with_request_id(request_id.clone());
+        let audit = |action: &str, details| {
+            AuditEntry::new(actor, action, store::SUBJECT, &now, details).with_request_id(request_id.clone())
+        };
         let price_audit = audit(
             "program.config_updated",
             json!({
@@ -163,8 +168,14 @@ pub async fn update_config(
 /// consumers dedupe on (a retried request sends it again).
 fn freeze_event(app: &App, config: &ProgramConfig) -> OutboxEvent {
     let (detail_type, detail) = match &config.freeze {
-        Some(f) => ("RefillFrozen", json!({ "configVersion": config.version, "frozenAt": f.at, "frozenBy": f.by, "reason": f.reason })),
-        None => ("RefillUnfrozen", json!({ "configVersion": config.version, "unfrozenAt": config.updated_at, "unfrozenBy": config.updated_by })),
+        Some(f) => (
+            "RefillFrozen",
+            json!({ "configVersion": config.version, "frozenAt": f.at, "frozenBy": f.by, "reason": f.reason }),
+        ),
+        None => (
+            "RefillUnfrozen",
+            json!({ "configVersion": config.version, "unfrozenAt": config.updated_at, "unfrozenBy": config.updated_by }),
+        ),
     };
     OutboxEvent::from_source(app, "partner-program.program", detail_type, detail)
 }

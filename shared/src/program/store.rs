@@ -52,7 +52,8 @@ fn config_from_item(item: &Item) -> Result<ProgramConfig, AppError> {
     let text = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned();
     Ok(ProgramConfig {
         refill_price: UsdCents(
-            get_u64(item, "refillPriceCents")?.ok_or_else(|| AppError::internal("config item has no refillPriceCents"))?,
+            get_u64(item, "refillPriceCents")?
+                .ok_or_else(|| AppError::internal("config item has no refillPriceCents"))?,
         ),
         version: get_u64(item, "version")?.unwrap_or(0),
         updated_at: text("updatedAt"),
@@ -96,7 +97,9 @@ pub fn allocation_condition(app: &App, version: Option<u64>) -> Result<TransactW
         .expression_attribute_names("#frozen", REFILL_FROZEN)
         .expression_attribute_values(":false", AttributeValue::Bool(false));
     tx_check(match version {
-        Some(v) => check.condition_expression(format!("version = :v AND {not_frozen}")).expression_attribute_values(":v", n(v)),
+        Some(v) => {
+            check.condition_expression(format!("version = :v AND {not_frozen}")).expression_attribute_values(":v", n(v))
+        }
         None => check.condition_expression(not_frozen),
     })
 }

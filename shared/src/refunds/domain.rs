@@ -66,7 +66,14 @@ pub struct Refund {
 impl Refund {
     /// A new PENDING refund of `amount_cents` to `wallet`, created at `at`
     /// and due `REFUND_SLA` later.
-    pub fn pending(refund_id: String, seat_id: String, wallet: String, amount_cents: u64, month_key: String, at: OffsetDateTime) -> Self {
+    pub fn pending(
+        refund_id: String,
+        seat_id: String,
+        wallet: String,
+        amount_cents: u64,
+        month_key: String,
+        at: OffsetDateTime,
+    ) -> Self {
         Refund {
             refund_id,
             seat_id,
@@ -181,7 +188,10 @@ mod tests {
     /// A PENDING refund due at `deadline` (whatever its creation says).
     fn refund(deadline: &str) -> Refund {
         let created = datetime!(2026-02-28 00:00 UTC);
-        Refund { refund_deadline_at: deadline.into(), ..Refund::pending(format!("r-{deadline}"), "s".into(), "w".into(), 1, "2026-02".into(), created) }
+        Refund {
+            refund_deadline_at: deadline.into(),
+            ..Refund::pending(format!("r-{deadline}"), "s".into(), "w".into(), 1, "2026-02".into(), created)
+        }
     }
 
     #[test]
@@ -212,7 +222,10 @@ mod tests {
         assert_eq!(req(r#"{"refundId":"r","action":"FAILED"}"#).unwrap_err().code, "MISSING_REASON");
         assert_eq!(req(r#"{"refundId":"r","action":"EXPLODE"}"#).unwrap_err().code, "INVALID_ACTION");
         assert_eq!(req(r#"{"refundId":"","action":"RETRY"}"#).unwrap_err().code, "INVALID_REFUND_ID");
-        assert_eq!(req(r#"{"refundId":"r","action":"complete","txHash":"abc"}"#).unwrap().1, RefundAction::Complete { tx_hash: "abc".into() });
+        assert_eq!(
+            req(r#"{"refundId":"r","action":"complete","txHash":"abc"}"#).unwrap().1,
+            RefundAction::Complete { tx_hash: "abc".into() }
+        );
     }
 
     #[test]

@@ -98,9 +98,15 @@ impl PayoutProvider for HttpPayouts {
         }
         if status.is_client_error() {
             let body = resp.text().await.unwrap_or_default();
-            return Ok(PayoutOutcome::Rejected { reason: format!("payout service refused (HTTP {status}): {}", body.chars().take(200).collect::<String>()) });
+            return Ok(PayoutOutcome::Rejected {
+                reason: format!(
+                    "payout service refused (HTTP {status}): {}",
+                    body.chars().take(200).collect::<String>()
+                ),
+            });
         }
-        let body: PayoutResponse = resp.json().await.map_err(|e| TransientPayoutError(format!("unreadable answer: {e}")))?;
+        let body: PayoutResponse =
+            resp.json().await.map_err(|e| TransientPayoutError(format!("unreadable answer: {e}")))?;
         Ok(match (body.status.as_str(), body.tx_hash) {
             ("paid", Some(tx)) if !tx.is_empty() => PayoutOutcome::Paid { tx_hash: tx },
             ("paid", _) => return Err(TransientPayoutError("paid without a txHash".into())),

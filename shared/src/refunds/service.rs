@@ -6,14 +6,19 @@ use serde_json::json;
 use super::domain::{next_status, sla_report, Refund, RefundAction, RefundStatus, SlaReport};
 use super::payout::{PayoutOutcome, PayoutProvider};
 use super::store;
-use crate::platform::dynamo::Page;
 use crate::platform::audit::AuditEntry;
 use crate::platform::bus;
 use crate::platform::clock::rfc3339;
+use crate::platform::dynamo::Page;
 use crate::platform::error::AppError;
 use crate::App;
 
-pub async fn list(app: &App, status: RefundStatus, limit: Option<i32>, cursor: Option<&str>) -> Result<Page<Refund>, AppError> {
+pub async fn list(
+    app: &App,
+    status: RefundStatus,
+    limit: Option<i32>,
+    cursor: Option<&str>,
+) -> Result<Page<Refund>, AppError> {
     if let Some(l) = limit {
         if !(1..=100).contains(&l) {
             return Err(AppError::bad_request("INVALID_LIMIT", "limit must be between 1 and 100"));
@@ -23,7 +28,13 @@ pub async fn list(app: &App, status: RefundStatus, limit: Option<i32>, cursor: O
 }
 
 /// Applies an operator's (or the worker's) action to a refund.
-pub async fn act(app: &App, actor: &str, refund_id: &str, action: RefundAction, request_id: Option<String>) -> Result<Refund, AppError> {
+pub async fn act(
+    app: &App,
+    actor: &str,
+    refund_id: &str,
+    action: RefundAction,
+    request_id: Option<String>,
+) -> Result<Refund, AppError> {
     let refund = store::get(app, refund_id)
         .await?
         .ok_or_else(|| AppError::not_found("REFUND_NOT_FOUND", format!("no refund {refund_id}")))?;
@@ -47,7 +58,10 @@ pub async fn act(app: &App, actor: &str, refund_id: &str, action: RefundAction, 
         // current state, as if we had come second.
         let current = store::get(app, refund_id).await?.ok_or_else(|| AppError::internal("refund vanished"))?;
         next_status(current.status, &action)?;
-        return Err(AppError::conflict("REFUND_CHANGED_CONCURRENTLY", "the refund changed while updating; read it again"));
+        return Err(AppError::conflict(
+            "REFUND_CHANGED_CONCURRENTLY",
+            "the refund changed while updating; read it again",
+        ));
     }
     if to == RefundStatus::Pending {
         enqueue_payout(app, refund_id).await?;
@@ -62,11 +76,10 @@ pub async fn enqueue_payout(app: &App, refund_id: &str) -> Result<(), AppError> 
 }
 
 async fn enqueue_payout_after(app: &App, refund_id: &str, delay_secs: i32) -> Result<(), AppError> {
-    let queue = app
-        .settings
-        .refund_payout_queue_url
-        .as_deref()
-        .ok_or_else(|| AppError::unavailable("PAYOUT_QUEUE_NOT_CONFIGURED", "REFUND_PAYOUT_QUEUE_URL is not set"))?;
+    let queue =
+        app.settings.refund_payout_queue_url.as_deref().ok_or_else(|| {
+            AppError::unavailable("PAYOUT_QUEUE_NOT_CONFIGURED", "REFUND_PAYOUT_QUEUE_URL is not set")
+        })?;
     crate::platform::queue::send_json_after(&app.sqs, queue, &json!({ "refundId": refund_id }), delay_secs).await?;
     store::mark_payout_queued(app, refund_id, &rfc3339(app.clock.now())).await
 }

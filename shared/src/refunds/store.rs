@@ -36,7 +36,12 @@ pub async fn get(app: &App, refund_id: &str) -> Result<Option<Refund>, AppError>
 }
 
 /// Refunds of a status, oldest deadline first (GSI1).
-pub async fn list_by_status(app: &App, status: RefundStatus, limit: Option<i32>, cursor: Option<&str>) -> Result<Page<Refund>, AppError> {
+pub async fn list_by_status(
+    app: &App,
+    status: RefundStatus,
+    limit: Option<i32>,
+    cursor: Option<&str>,
+) -> Result<Page<Refund>, AppError> {
     query_page(&app.db, app.table(), &by_status(status), limit, cursor).await
 }
 

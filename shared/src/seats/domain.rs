@@ -11,7 +11,8 @@ pub struct Wallet(String);
 
 impl Wallet {
     pub fn parse(text: &str) -> Result<Self, AppError> {
-        let invalid = || AppError::bad_request("INVALID_WALLET", "wallet must be a base58 Solana address (32-byte public key)");
+        let invalid =
+            || AppError::bad_request("INVALID_WALLET", "wallet must be a base58 Solana address (32-byte public key)");
         if text.len() > 44 {
             return Err(invalid());
         }

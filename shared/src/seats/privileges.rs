@@ -27,7 +27,10 @@ mod tests {
     #[test]
     fn only_an_active_seat_grants_privileges() {
         assert_eq!(privileges_for(Some(SeatStatus::Active)), Privileges { v5_equivalent: true, partner_console: true });
-        assert_eq!(privileges_for(Some(SeatStatus::Eliminated)), Privileges { v5_equivalent: false, partner_console: false });
+        assert_eq!(
+            privileges_for(Some(SeatStatus::Eliminated)),
+            Privileges { v5_equivalent: false, partner_console: false }
+        );
         assert_eq!(privileges_for(None), Privileges { v5_equivalent: false, partner_console: false });
     }
 }

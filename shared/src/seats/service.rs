@@ -72,7 +72,12 @@ pub struct SeatList {
     pub stats: StatsView,
 }
 
-pub async fn list(app: &App, status: Option<SeatStatus>, limit: Option<i32>, cursor: Option<&str>) -> Result<SeatList, AppError> {
+pub async fn list(
+    app: &App,
+    status: Option<SeatStatus>,
+    limit: Option<i32>,
+    cursor: Option<&str>,
+) -> Result<SeatList, AppError> {
     let limit = limit.unwrap_or(DEFAULT_PAGE);
     if !(1..=MAX_PAGE).contains(&limit) {
         return Err(AppError::bad_request("INVALID_LIMIT", format!("limit must be between 1 and {MAX_PAGE}")));

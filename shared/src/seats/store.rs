@@ -103,7 +103,12 @@ pub fn allocation_refusal(refused: &Refused) -> Option<AllocateOutcome> {
     }
 }
 
-pub async fn allocate(app: &App, seat: &Seat, config_version: u64, audit: &AuditEntry) -> Result<AllocateOutcome, AppError> {
+pub async fn allocate(
+    app: &App,
+    seat: &Seat,
+    config_version: u64,
+    audit: &AuditEntry,
+) -> Result<AllocateOutcome, AppError> {
     let mut tx = Tx::new();
     add_allocation(&mut tx, app, seat, Some(config_version))?;
     tx.add(audit::TX_ITEM, audit.transact_put(app.table())?);
@@ -121,7 +126,14 @@ const TX_ELIMINATED_GUARD: &str = "seat.eliminated_guard";
 /// is ACTIVE: refused under [`TX_ELIMINATED_SEAT`]) and its wallet guard
 /// too, so the wallet may buy a seat again and `GET /api/partners/me` still
 /// finds its last seat.
-pub fn add_elimination(tx: &mut Tx, app: &App, seat_id: &str, wallet: &str, month: &str, now: &str) -> Result<(), AppError> {
+pub fn add_elimination(
+    tx: &mut Tx,
+    app: &App,
+    seat_id: &str,
+    wallet: &str,
+    month: &str,
+    now: &str,
+) -> Result<(), AppError> {
     let t = app.table();
     let seat = seat_key(seat_id)
         .update(t)
@@ -167,7 +179,12 @@ pub async fn latest_seat(app: &App, wallet: &Wallet) -> Result<Option<Seat>, App
 }
 
 /// Seats by join time, all (GSI1) or of one status (GSI2).
-pub async fn list(app: &App, status: Option<SeatStatus>, limit: i32, cursor: Option<&str>) -> Result<Page<Seat>, AppError> {
+pub async fn list(
+    app: &App,
+    status: Option<SeatStatus>,
+    limit: i32,
+    cursor: Option<&str>,
+) -> Result<Page<Seat>, AppError> {
     query_page(&app.db, app.table(), &listing(status), Some(limit), cursor).await
 }
 

@@ -206,7 +206,15 @@ pub struct PayoutAttempt {
 }
 
 impl Settlement {
-    pub fn from_tally(id: String, p: &crate::partnerships::domain::Partnership, period: &crate::partnerships::periods::Period, lines: &Tally, reconciliation: Reconciliation, calculated_at: String, review_ends_at: String) -> Settlement {
+    pub fn from_tally(
+        id: String,
+        p: &crate::partnerships::domain::Partnership,
+        period: &crate::partnerships::periods::Period,
+        lines: &Tally,
+        reconciliation: Reconciliation,
+        calculated_at: String,
+        review_ends_at: String,
+    ) -> Settlement {
         Settlement {
             id,
             partnership_id: p.partnership_id.clone(),
@@ -261,7 +269,10 @@ impl DisputeRequest {
             return Err(AppError::bad_request("INVALID_REASON", "reason must be 1 to 2000 characters"));
         }
         if self.lines.len() > 100 || !self.lines.iter().all(|l| crate::businesses::domain::is_business_id(l)) {
-            return Err(AppError::bad_request("INVALID_LINES", "lines names at most 100 transaction ids of this settlement"));
+            return Err(AppError::bad_request(
+                "INVALID_LINES",
+                "lines names at most 100 transaction ids of this settlement",
+            ));
         }
         // Each line once: a batch read refuses repeated keys.
         let mut lines: Vec<String> = Vec::new();
@@ -380,12 +391,20 @@ mod tests {
     }
 
     fn swapped(t: &PartnerTransaction) -> PartnerTransaction {
-        PartnerTransaction { net_a_to_b: -t.net_a_to_b, payer_business_id: t.payee_business_id.clone(), payee_business_id: t.payer_business_id.clone(), ..t.clone() }
+        PartnerTransaction {
+            net_a_to_b: -t.net_a_to_b,
+            payer_business_id: t.payee_business_id.clone(),
+            payee_business_id: t.payer_business_id.clone(),
+            ..t.clone()
+        }
     }
 
     fn lines() -> impl Strategy<Value = Vec<PartnerTransaction>> {
         prop::collection::vec((-1_000_000i64..=1_000_000, 0..10u8), 0..60).prop_map(|v| {
-            v.iter().enumerate().map(|(i, (net, k))| line(i, if *k == 0 { TxType::Reversal } else { TxType::Redeem }, *net)).collect()
+            v.iter()
+                .enumerate()
+                .map(|(i, (net, k))| line(i, if *k == 0 { TxType::Reversal } else { TxType::Redeem }, *net))
+                .collect()
         })
     }
 
@@ -413,9 +432,17 @@ mod tests {
     #[test]
     fn the_statement_is_csv_an_accountant_can_import() {
         let l = line(1, TxType::Redeem, 50);
-        assert_eq!(csv_line(&l), "t1,2026-03-10T00:00:00Z,2026-03-10T00:00:00Z,REDEEM,\"c,1\",a,a,b,10.00,0.50,0.50,2,false,");
+        assert_eq!(
+            csv_line(&l),
+            "t1,2026-03-10T00:00:00Z,2026-03-10T00:00:00Z,REDEEM,\"c,1\",a,a,b,10.00,0.50,0.50,2,false,"
+        );
         assert_eq!(dollars(-5), "-0.05");
-        let r = Reconciliation::of(&Tally { transactions: 2, a_owes: 50, b_owes: 0, late_items: 0, terms_versions: vec![1] }, 2, 50, 0);
+        let r = Reconciliation::of(
+            &Tally { transactions: 2, a_owes: 50, b_owes: 0, late_items: 0, terms_versions: vec![1] },
+            2,
+            50,
+            0,
+        );
         assert!(r.clean());
         assert!(!Reconciliation::of(&Tally::default(), 1, 0, 0).clean());
     }

@@ -40,7 +40,12 @@ pub trait SettlementPayouts {
     fn name(&self) -> &'static str;
     /// Pays `amount_cents` of `settlement` to `destination` (the payee's
     /// account at the provider, if it has one).
-    async fn transfer(&self, settlement: &Settlement, amount_cents: u64, destination: Option<&str>) -> Result<TransferOutcome, TransientTransferError>;
+    async fn transfer(
+        &self,
+        settlement: &Settlement,
+        amount_cents: u64,
+        destination: Option<&str>,
+    ) -> Result<TransferOutcome, TransientTransferError>;
     /// A transfer already made for `settlement` (a payout resumed after a
     /// crash, possibly after the provider forgot its idempotency key).
     async fn find(&self, settlement: &Settlement) -> Result<Option<String>, TransientTransferError>;
@@ -53,7 +58,12 @@ impl SettlementPayouts for ManualSettlementPayouts {
         "manual"
     }
 
-    async fn transfer(&self, _settlement: &Settlement, _amount_cents: u64, _destination: Option<&str>) -> Result<TransferOutcome, TransientTransferError> {
+    async fn transfer(
+        &self,
+        _settlement: &Settlement,
+        _amount_cents: u64,
+        _destination: Option<&str>,
+    ) -> Result<TransferOutcome, TransientTransferError> {
         Ok(TransferOutcome::External)
     }
 
@@ -98,7 +108,11 @@ pub fn idempotency_key(settlement: &Settlement) -> String {
 
 impl StripeConnectPayouts {
     pub fn new(base_url: &str, secret_key: &str) -> Self {
-        Self { client: crate::platform::outbound::client(Duration::from_secs(20)), base_url: base_url.trim_end_matches('/').to_string(), secret_key: secret_key.to_string() }
+        Self {
+            client: crate::platform::outbound::client(Duration::from_secs(20)),
+            base_url: base_url.trim_end_matches('/').to_string(),
+            secret_key: secret_key.to_string(),
+        }
     }
 }
 
@@ -107,7 +121,12 @@ impl SettlementPayouts for StripeConnectPayouts {
         "stripe"
     }
 
-    async fn transfer(&self, settlement: &Settlement, amount_cents: u64, destination: Option<&str>) -> Result<TransferOutcome, TransientTransferError> {
+    async fn transfer(
+        &self,
+        settlement: &Settlement,
+        amount_cents: u64,
+        destination: Option<&str>,
+    ) -> Result<TransferOutcome, TransientTransferError> {
         let Some(destination) = destination else {
             return Ok(TransferOutcome::Refused { reason: "the payee has no stripeAccountId on its profile".into() });
         };
@@ -135,10 +154,13 @@ impl SettlementPayouts for StripeConnectPayouts {
         }
         let text = resp.text().await.map_err(|e| TransientTransferError(e.to_string()))?;
         if status.is_client_error() {
-            let reason = serde_json::from_str::<StripeError>(&text).map(|e| format!("{} ({})", e.error.message, e.error.code.unwrap_or_default())).unwrap_or_else(|_| format!("HTTP {status}"));
+            let reason = serde_json::from_str::<StripeError>(&text)
+                .map(|e| format!("{} ({})", e.error.message, e.error.code.unwrap_or_default()))
+                .unwrap_or_else(|_| format!("HTTP {status}"));
             return Ok(TransferOutcome::Refused { reason });
         }
-        let transfer: StripeTransfer = serde_json::from_str(&text).map_err(|e| TransientTransferError(format!("unreadable answer: {e}")))?;
+        let transfer: StripeTransfer =
+            serde_json::from_str(&text).map_err(|e| TransientTransferError(format!("unreadable answer: {e}")))?;
         Ok(TransferOutcome::Paid { reference: transfer.id })
     }
 
@@ -154,7 +176,8 @@ impl SettlementPayouts for StripeConnectPayouts {
             .await
             .and_then(reqwest::Response::error_for_status)
             .map_err(|e| TransientTransferError(e.to_string()))?;
-        let list: StripeList = resp.json().await.map_err(|e| TransientTransferError(format!("unreadable answer: {e}")))?;
+        let list: StripeList =
+            resp.json().await.map_err(|e| TransientTransferError(format!("unreadable answer: {e}")))?;
         Ok(list.data.into_iter().next().map(|t| t.id))
     }
 }
@@ -168,7 +191,9 @@ pub enum ConfiguredSettlementPayouts {
 impl ConfiguredSettlementPayouts {
     pub fn from_settings(settings: &crate::platform::config::Settings) -> Self {
         match (settings.settlement_payout_provider.as_str(), &settings.stripe_secret_key) {
-            ("stripe", Some(key)) => ConfiguredSettlementPayouts::Stripe(StripeConnectPayouts::new(&settings.stripe_api_base, key)),
+            ("stripe", Some(key)) => {
+                ConfiguredSettlementPayouts::Stripe(StripeConnectPayouts::new(&settings.stripe_api_base, key))
+            }
             _ => ConfiguredSettlementPayouts::Manual(ManualSettlementPayouts),
         }
     }
@@ -182,7 +207,12 @@ impl SettlementPayouts for ConfiguredSettlementPayouts {
         }
     }
 
-    async fn transfer(&self, settlement: &Settlement, amount_cents: u64, destination: Option<&str>) -> Result<TransferOutcome, TransientTransferError> {
+    async fn transfer(
+        &self,
+        settlement: &Settlement,
+        amount_cents: u64,
+        destination: Option<&str>,
+    ) -> Result<TransferOutcome, TransientTransferError> {
         match self {
             ConfiguredSettlementPayouts::Manual(p) => p.transfer(settlement, amount_cents, destination).await,
             ConfiguredSettlementPayouts::Stripe(p) => p.transfer(settlement, amount_cents, destination).await,

@@ -6,7 +6,10 @@
 use serde::Serialize;
 use serde_json::json;
 
-use super::domain::{DisputeRequest, Dispute, Payment, PayoutAttempt, Proposal, Reconciliation, ResolveRequest, Resolution, Settlement, SettlementStatus, Tally, REVIEW_DAYS};
+use super::domain::{
+    Dispute, DisputeRequest, Payment, PayoutAttempt, Proposal, Reconciliation, Resolution, ResolveRequest, Settlement,
+    SettlementStatus, Tally, REVIEW_DAYS,
+};
 use super::payout::{SettlementPayouts, TransferOutcome};
 use super::store;
 use crate::businesses::store as businesses;
@@ -47,7 +50,8 @@ pub async fn tally(app: &App, partnership_id: &str, period_start: &str) -> Resul
     let mut tally = Tally::default();
     let mut cursor = None;
     loop {
-        let page = transaction_store::period_page(app, partnership_id, period_start, TALLY_PAGE, cursor.as_deref()).await?;
+        let page =
+            transaction_store::period_page(app, partnership_id, period_start, TALLY_PAGE, cursor.as_deref()).await?;
         for t in &page.items {
             tally.add(t);
         }
@@ -86,8 +90,17 @@ pub async fn calculate(app: &App, p: &Partnership, period: Period) -> Result<Cal
     if !period.ended_at(now) {
         let lines = tally(app, &p.partnership_id, &key).await?;
         let counters = transaction_store::period(app, &p.partnership_id, &key).await?.unwrap_or_default();
-        let reconciliation = Reconciliation::of(&lines, counters.transactions, counters.a_owes_cents, counters.b_owes_cents);
-        return Ok(Calculated::Preview(Settlement::from_tally("preview".into(), p, &period, &lines, reconciliation, now_text, review_ends)));
+        let reconciliation =
+            Reconciliation::of(&lines, counters.transactions, counters.a_owes_cents, counters.b_owes_cents);
+        return Ok(Calculated::Preview(Settlement::from_tally(
+            "preview".into(),
+            p,
+            &period,
+            &lines,
+            reconciliation,
+            now_text,
+            review_ends,
+        )));
     }
     transaction_store::close_period(app, &p.partnership_id, &key, &now_text).await?;
     let lines = tally(app, &p.partnership_id, &key).await?;
@@ -95,7 +108,8 @@ pub async fn calculate(app: &App, p: &Partnership, period: Period) -> Result<Cal
     if lines.transactions == 0 && counters.transactions == 0 {
         return Ok(Calculated::Empty);
     }
-    let reconciliation = Reconciliation::of(&lines, counters.transactions, counters.a_owes_cents, counters.b_owes_cents);
+    let reconciliation =
+        Reconciliation::of(&lines, counters.transactions, counters.a_owes_cents, counters.b_owes_cents);
     if !reconciliation.clean() {
         // The lines (read from an index, eventually consistent) and the
         // counters (written in each recording's transaction) disagree: a
@@ -106,18 +120,30 @@ pub async fn calculate(app: &App, p: &Partnership, period: Period) -> Result<Cal
         tracing::error!(partnership_id = %p.partnership_id, period = %key, drift_cents = reconciliation.drift_cents, drift_transactions = reconciliation.drift_transactions, "settlement drift");
         return Err(AppError::unavailable(
             "SETTLEMENT_DRIFT",
-            format!("the period's lines and counters disagree ({} cents, {} transactions); it stays due and is tried again", reconciliation.drift_cents, reconciliation.drift_transactions),
+            format!(
+                "the period's lines and counters disagree ({} cents, {} transactions); it stays due and is tried again",
+                reconciliation.drift_cents, reconciliation.drift_transactions
+            ),
         ));
     }
     let s = Settlement::from_tally(new_id(), p, &period, &lines, reconciliation, now_text.clone(), review_ends);
-    let audit = AuditEntry::new("system", "settlement.calculated", &store::subject(&s.partnership_id, &s.period_start), &now_text, event_detail(&s));
+    let audit = AuditEntry::new(
+        "system",
+        "settlement.calculated",
+        &store::subject(&s.partnership_id, &s.period_start),
+        &now_text,
+        event_detail(&s),
+    );
     let event = OutboxEvent::new(app, "partner.settlement.calculated", event_detail(&s));
     if store::create(app, &s, &audit, &event).await? {
         metrics::count(metrics::names::SETTLEMENTS_CALCULATED, 1);
         outbox::publish_now(app, std::slice::from_ref(&event)).await;
         return Ok(Calculated::Created(s));
     }
-    store::get(app, &p.partnership_id, &key).await?.map(Calculated::Existing).ok_or_else(|| AppError::internal("a settlement refused as existing is missing"))
+    store::get(app, &p.partnership_id, &key)
+        .await?
+        .map(Calculated::Existing)
+        .ok_or_else(|| AppError::internal("a settlement refused as existing is missing"))
 }
 
 /// The named period, or the last ended one.
@@ -125,7 +151,10 @@ fn period_of(p: &Partnership, text: Option<&str>, now: time::OffsetDateTime) -> 
     match text {
         None => {
             let schedule = p.schedule();
-            schedule.period_at(now).and_then(|open| schedule.previous(&open)).ok_or_else(|| AppError::internal("no period holds now"))
+            schedule
+                .period_at(now)
+                .and_then(|open| schedule.previous(&open))
+                .ok_or_else(|| AppError::internal("no period holds now"))
         }
         Some(t) => p.period_named(t),
     }
@@ -141,20 +170,30 @@ pub struct CalculationView {
 
 /// `POST .../settlements/calculate` by a party's owner: a closed period
 /// (the last one by default) is settled once; the open one is previewed.
-pub async fn calculate_for(app: &App, business_id: &str, partnership_id: &str, period_start: Option<&str>) -> Result<CalculationView, AppError> {
+pub async fn calculate_for(
+    app: &App,
+    business_id: &str,
+    partnership_id: &str,
+    period_start: Option<&str>,
+) -> Result<CalculationView, AppError> {
     let p = partnerships::mine(app, business_id, partnership_id).await?;
     let period = period_of(&p, period_start, app.clock.now())?;
     match calculate(app, &p, period).await? {
         Calculated::Created(s) => Ok(CalculationView { outcome: "CREATED", settlement: s }),
         Calculated::Existing(s) => Ok(CalculationView { outcome: "EXISTING", settlement: s }),
         Calculated::Preview(s) => Ok(CalculationView { outcome: "PREVIEW", settlement: s }),
-        Calculated::Empty => Err(AppError::not_found("NOTHING_TO_SETTLE", format!("the period starting {} had no transactions", period.key()))),
+        Calculated::Empty => Err(AppError::not_found(
+            "NOTHING_TO_SETTLE",
+            format!("the period starting {} had no transactions", period.key()),
+        )),
     }
 }
 
 /// Settles one due period (the queue worker's job, or inline).
 pub async fn calculate_due(app: &App, partnership_id: &str, period_start: &str) -> Result<&'static str, AppError> {
-    let p = partnership_store::get(app, partnership_id).await?.ok_or_else(|| AppError::not_found("PARTNERSHIP_NOT_FOUND", format!("no partnership {partnership_id}")))?;
+    let p = partnership_store::get(app, partnership_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("PARTNERSHIP_NOT_FOUND", format!("no partnership {partnership_id}")))?;
     let period = p.period_named(period_start)?;
     Ok(match calculate(app, &p, period).await? {
         Calculated::Created(_) => "created",
@@ -187,7 +226,10 @@ pub async fn run_due(app: &App, report: &mut RunReport) -> Result<(), AppError> 
         // 10 jobs a request, 8 requests in flight: 100,000 due periods are
         // queued in well under a minute.
         Some(url) => {
-            let jobs: Vec<serde_json::Value> = due.iter().map(|d| json!({ "partnershipId": d.partnership_id, "periodStart": d.period_start })).collect();
+            let jobs: Vec<serde_json::Value> = due
+                .iter()
+                .map(|d| json!({ "partnershipId": d.partnership_id, "periodStart": d.period_start }))
+                .collect();
             report.queued = crate::platform::queue::send_json_many(&app.sqs, url, &jobs, 8).await?;
         }
         None => {
@@ -208,7 +250,11 @@ const PAYOUT_CONCURRENCY: usize = 8;
 /// Processes every PENDING (or interrupted PAYING) settlement whose review
 /// is over, several at once: pays it through `provider` and marks it
 /// PROCESSED (`partner.settlement.processed`).
-pub async fn process_reviewed(app: &App, provider: &impl SettlementPayouts, report: &mut RunReport) -> Result<(), AppError> {
+pub async fn process_reviewed(
+    app: &App,
+    provider: &impl SettlementPayouts,
+    report: &mut RunReport,
+) -> Result<(), AppError> {
     use futures::StreamExt;
     let now = rfc3339(app.clock.now());
     let due = store::reviewed(app, &now).await?;
@@ -234,10 +280,15 @@ pub async fn process_reviewed(app: &App, provider: &impl SettlementPayouts, repo
 const PAYOUT_LEASE_SECS: i64 = 15 * 60;
 
 fn payout_abandoned(started_at: &str, now: time::OffsetDateTime) -> bool {
-    time::OffsetDateTime::parse(started_at, &time::format_description::well_known::Rfc3339).map_or(true, |started| (now - started).whole_seconds() > PAYOUT_LEASE_SECS)
+    time::OffsetDateTime::parse(started_at, &time::format_description::well_known::Rfc3339)
+        .map_or(true, |started| (now - started).whole_seconds() > PAYOUT_LEASE_SECS)
 }
 
-async fn process_one<P: SettlementPayouts>(app: &App, provider: &P, s: Settlement) -> (Settlement, Result<bool, AppError>) {
+async fn process_one<P: SettlementPayouts>(
+    app: &App,
+    provider: &P,
+    s: Settlement,
+) -> (Settlement, Result<bool, AppError>) {
     let outcome = process(app, provider, &s).await;
     (s, outcome)
 }
@@ -259,7 +310,11 @@ pub async fn process(app: &App, provider: &impl SettlementPayouts, listed: &Sett
         SettlementStatus::Pending if s.review_ends_at.as_str() <= now_text.as_str() => false,
         // Resumed only once it failed or its run must have ended: a payout
         // started moments ago is another run's, in flight.
-        SettlementStatus::Paying if s.payout.as_ref().is_some_and(|p| p.last_error.is_some() || payout_abandoned(&p.started_at, now)) => true,
+        SettlementStatus::Paying
+            if s.payout.as_ref().is_some_and(|p| p.last_error.is_some() || payout_abandoned(&p.started_at, now)) =>
+        {
+            true
+        }
         _ => return Ok(false),
     };
     if !resumed {
@@ -277,7 +332,13 @@ pub async fn process(app: &App, provider: &impl SettlementPayouts, listed: &Sett
             last_error: None,
         };
         let paying = Settlement { status: SettlementStatus::Paying, payout: Some(attempt), ..s.clone() };
-        let audit = AuditEntry::new("system", "settlement.payout_started", &store::subject(&s.partnership_id, &s.period_start), &now_text, json!({ "payout": paying.payout }));
+        let audit = AuditEntry::new(
+            "system",
+            "settlement.payout_started",
+            &store::subject(&s.partnership_id, &s.period_start),
+            &now_text,
+            json!({ "payout": paying.payout }),
+        );
         if !store::save(app, &s, &paying, &audit, &[], vec![]).await? {
             return Ok(false);
         }
@@ -292,7 +353,13 @@ pub async fn process(app: &App, provider: &impl SettlementPayouts, listed: &Sett
             if let Some(p) = failed.payout.as_mut() {
                 p.last_error = Some(e.message.clone());
             }
-            let audit = AuditEntry::new("system", "settlement.payout_failed", &store::subject(&s.partnership_id, &s.period_start), &now_text, json!({ "error": e.message }));
+            let audit = AuditEntry::new(
+                "system",
+                "settlement.payout_failed",
+                &store::subject(&s.partnership_id, &s.period_start),
+                &now_text,
+                json!({ "error": e.message }),
+            );
             store::save(app, &s, &failed, &audit, &[], vec![]).await?;
             return Err(e);
         }
@@ -306,8 +373,19 @@ pub async fn process(app: &App, provider: &impl SettlementPayouts, listed: &Sett
         payee_business_id: attempt.payee_business_id.clone(),
         recorded_at: now_text.clone(),
     };
-    let after = Settlement { status: SettlementStatus::Processed, processed_at: Some(now_text.clone()), payment: Some(payment), ..s.clone() };
-    let audit = AuditEntry::new("system", "settlement.processed", &store::subject(&s.partnership_id, &s.period_start), &now_text, json!({ "payment": after.payment }));
+    let after = Settlement {
+        status: SettlementStatus::Processed,
+        processed_at: Some(now_text.clone()),
+        payment: Some(payment),
+        ..s.clone()
+    };
+    let audit = AuditEntry::new(
+        "system",
+        "settlement.processed",
+        &store::subject(&s.partnership_id, &s.period_start),
+        &now_text,
+        json!({ "payment": after.payment }),
+    );
     let event = OutboxEvent::new(app, "partner.settlement.processed", event_detail(&after));
     if !store::save(app, &s, &after, &audit, std::slice::from_ref(&event), vec![]).await? {
         return Ok(false);
@@ -320,8 +398,15 @@ pub async fn process(app: &App, provider: &impl SettlementPayouts, listed: &Sett
 /// Sends (or, resumed, first finds) a PAYING settlement's transfer: the
 /// provider's reference, `None` for one left to external accounting or
 /// netting to zero.
-async fn pay(app: &App, provider: &impl SettlementPayouts, s: &Settlement, resumed: bool) -> Result<Option<String>, AppError> {
-    let unavailable = |e: crate::settlements::payout::TransientTransferError| AppError::unavailable("PAYOUT_UNAVAILABLE", e.to_string());
+async fn pay(
+    app: &App,
+    provider: &impl SettlementPayouts,
+    s: &Settlement,
+    resumed: bool,
+) -> Result<Option<String>, AppError> {
+    let unavailable = |e: crate::settlements::payout::TransientTransferError| {
+        AppError::unavailable("PAYOUT_UNAVAILABLE", e.to_string())
+    };
     let Some((_, payee, amount)) = s.transfer() else { return Ok(None) };
     if resumed {
         if let Some(reference) = provider.find(s).await.map_err(unavailable)? {
@@ -336,7 +421,12 @@ async fn pay(app: &App, provider: &impl SettlementPayouts, s: &Settlement, resum
     }
 }
 
-async fn settlement_of(app: &App, business_id: &str, partnership_id: &str, period_start: &str) -> Result<(Partnership, Settlement), AppError> {
+async fn settlement_of(
+    app: &App,
+    business_id: &str,
+    partnership_id: &str,
+    period_start: &str,
+) -> Result<(Partnership, Settlement), AppError> {
     let p = partnerships::mine(app, business_id, partnership_id).await?;
     let period = period_of(&p, Some(period_start), app.clock.now())?;
     let s = store::get(app, partnership_id, &period.key()).await?.ok_or_else(|| not_found(period_start))?;
@@ -345,15 +435,28 @@ async fn settlement_of(app: &App, business_id: &str, partnership_id: &str, perio
 
 /// A party disputes a PENDING settlement during its review: DISPUTED
 /// until resolved; it is not processed meanwhile.
-pub async fn dispute(app: &App, business_id: &str, user_id: &str, partnership_id: &str, period_start: &str, request: DisputeRequest) -> Result<Settlement, AppError> {
+pub async fn dispute(
+    app: &App,
+    business_id: &str,
+    user_id: &str,
+    partnership_id: &str,
+    period_start: &str,
+    request: DisputeRequest,
+) -> Result<Settlement, AppError> {
     let (reason, lines) = request.validate()?;
     let (_, s) = settlement_of(app, business_id, partnership_id, period_start).await?;
     let now = rfc3339(app.clock.now());
     if s.status != SettlementStatus::Pending || s.resolution.is_some() {
-        return Err(AppError::conflict("SETTLEMENT_NOT_DISPUTABLE", format!("the settlement is {}", s.status.as_str())));
+        return Err(AppError::conflict(
+            "SETTLEMENT_NOT_DISPUTABLE",
+            format!("the settlement is {}", s.status.as_str()),
+        ));
     }
     if now >= s.review_ends_at {
-        return Err(AppError::conflict("REVIEW_PERIOD_OVER", "the 7-day review ended; the settlement is being processed"));
+        return Err(AppError::conflict(
+            "REVIEW_PERIOD_OVER",
+            "the 7-day review ended; the settlement is being processed",
+        ));
     }
     // One read for all the disputed lines, each checked to be this
     // settlement's.
@@ -361,8 +464,24 @@ pub async fn dispute(app: &App, business_id: &str, user_id: &str, partnership_id
     if let Some(id) = lines.iter().find(|id| !found.iter().any(|l| &l.id == *id && l.period_start == s.period_start)) {
         return Err(AppError::bad_request("INVALID_LINES", format!("{id} is not a line of this settlement")));
     }
-    let after = Settlement { status: SettlementStatus::Disputed, dispute: Some(Dispute { business_id: business_id.into(), reason, lines, disputed_at: now.clone(), disputed_by: user_id.into() }), ..s.clone() };
-    let audit = AuditEntry::new(user_id, "settlement.disputed", &store::subject(partnership_id, &s.period_start), &now, json!({ "before": { "status": s.status }, "after": { "status": after.status, "dispute": after.dispute } }));
+    let after = Settlement {
+        status: SettlementStatus::Disputed,
+        dispute: Some(Dispute {
+            business_id: business_id.into(),
+            reason,
+            lines,
+            disputed_at: now.clone(),
+            disputed_by: user_id.into(),
+        }),
+        ..s.clone()
+    };
+    let audit = AuditEntry::new(
+        user_id,
+        "settlement.disputed",
+        &store::subject(partnership_id, &s.period_start),
+        &now,
+        json!({ "before": { "status": s.status }, "after": { "status": after.status, "dispute": after.dispute } }),
+    );
     if !store::save(app, &s, &after, &audit, &[], vec![]).await? {
         return Err(AppError::conflict("SETTLEMENT_CHANGED", "the settlement changed meanwhile; read it again"));
     }
@@ -383,12 +502,20 @@ pub enum Resolver<'a> {
 /// (if any) is carried into the open period as an ADJUSTMENT transaction,
 /// and the settlement returns to PENDING with its review over, so the next
 /// processing run pays it as calculated.
-pub async fn resolve(app: &App, resolver: Resolver<'_>, partnership_id: &str, period_start: &str, request: ResolveRequest) -> Result<Settlement, AppError> {
+pub async fn resolve(
+    app: &App,
+    resolver: Resolver<'_>,
+    partnership_id: &str,
+    period_start: &str,
+    request: ResolveRequest,
+) -> Result<Settlement, AppError> {
     let (outcome, adjustment) = request.validate()?;
     let (p, s) = match &resolver {
         Resolver::Party { business_id, .. } => settlement_of(app, business_id, partnership_id, period_start).await?,
         Resolver::Admin { .. } => {
-            let p = partnership_store::get(app, partnership_id).await?.ok_or_else(|| AppError::not_found("PARTNERSHIP_NOT_FOUND", format!("no partnership {partnership_id}")))?;
+            let p = partnership_store::get(app, partnership_id).await?.ok_or_else(|| {
+                AppError::not_found("PARTNERSHIP_NOT_FOUND", format!("no partnership {partnership_id}"))
+            })?;
             let period = period_of(&p, Some(period_start), app.clock.now())?;
             let s = store::get(app, partnership_id, &period.key()).await?.ok_or_else(|| not_found(period_start))?;
             (p, s)
@@ -405,9 +532,15 @@ pub async fn resolve(app: &App, resolver: Resolver<'_>, partnership_id: &str, pe
     let mut proposed = s.clone();
     if let Resolver::Party { business_id, .. } = &resolver {
         proposed.proposals.retain(|x| x.business_id != *business_id);
-        proposed.proposals.push(Proposal { business_id: business_id.to_string(), outcome: outcome.clone(), adjustment_cents: adjustment, proposed_at: now.clone() });
+        proposed.proposals.push(Proposal {
+            business_id: business_id.to_string(),
+            outcome: outcome.clone(),
+            adjustment_cents: adjustment,
+            proposed_at: now.clone(),
+        });
     }
-    let agreed = proposed.proposals.len() == 2 && proposed.proposals[0].adjustment_cents == proposed.proposals[1].adjustment_cents;
+    let agreed = proposed.proposals.len() == 2
+        && proposed.proposals[0].adjustment_cents == proposed.proposals[1].adjustment_cents;
     let resolved_by = resolved_by.or_else(|| agreed.then(|| "PARTIES".to_string()));
     // The adjustment is written in the resolution's own transaction: it
     // exists exactly when the resolution does, and a lost race leaves
@@ -417,7 +550,9 @@ pub async fn resolve(app: &App, resolver: Resolver<'_>, partnership_id: &str, pe
     for attempt in 1..=MAX_RESOLVE_ATTEMPTS {
         if attempt > 1 {
             tokio::time::sleep(crate::platform::dynamo::backoff(attempt)).await;
-            p = partnership_store::get(app, partnership_id).await?.ok_or_else(|| AppError::internal("the partnership vanished"))?;
+            p = partnership_store::get(app, partnership_id)
+                .await?
+                .ok_or_else(|| AppError::internal("the partnership vanished"))?;
         }
         let mut after = proposed.clone();
         let mut joined = crate::platform::dynamo::Tx::new();
@@ -425,7 +560,17 @@ pub async fn resolve(app: &App, resolver: Resolver<'_>, partnership_id: &str, pe
         if let Some(by) = &resolved_by {
             let planned = match adjustment {
                 0 => None,
-                cents => Some(transactions::plan_adjustment(app, &p, &format!("{}-r{}", s.id, s.revision), cents, &outcome, &actor).await?),
+                cents => Some(
+                    transactions::plan_adjustment(
+                        app,
+                        &p,
+                        &format!("{}-r{}", s.id, s.revision),
+                        cents,
+                        &outcome,
+                        &actor,
+                    )
+                    .await?,
+                ),
             };
             after.resolution = Some(Resolution {
                 outcome: outcome.clone(),
@@ -441,7 +586,13 @@ pub async fn resolve(app: &App, resolver: Resolver<'_>, partnership_id: &str, pe
             }
         }
         let action = if after.resolution.is_some() { "settlement.resolved" } else { "settlement.resolution_proposed" };
-        let audit = AuditEntry::new(&actor, action, &store::subject(partnership_id, &s.period_start), &now, json!({ "before": { "status": s.status }, "after": { "status": after.status, "resolution": after.resolution, "proposals": after.proposals } }));
+        let audit = AuditEntry::new(
+            &actor,
+            action,
+            &store::subject(partnership_id, &s.period_start),
+            &now,
+            json!({ "before": { "status": s.status }, "after": { "status": after.status, "resolution": after.resolution, "proposals": after.proposals } }),
+        );
         match store::save_joined(app, &s, &after, &audit, &[], joined).await? {
             Ok(()) => {
                 if let Some(event) = event {
@@ -449,7 +600,9 @@ pub async fn resolve(app: &App, resolver: Resolver<'_>, partnership_id: &str, pe
                 }
                 return Ok(after);
             }
-            Err(r) if r.failed(store::TX_SETTLEMENT) => return Err(AppError::conflict("SETTLEMENT_CHANGED", "the settlement changed meanwhile; read it again")),
+            Err(r) if r.failed(store::TX_SETTLEMENT) => {
+                return Err(AppError::conflict("SETTLEMENT_CHANGED", "the settlement changed meanwhile; read it again"))
+            }
             Err(r) if transactions::adjustment_contended(&r) => continue,
             Err(r) => return Err(r.unexpected("settlement resolution")),
         }
@@ -477,7 +630,14 @@ pub struct SettlementWithLines {
 
 /// One settlement and a page of its lines (the period's transactions,
 /// oldest first).
-pub async fn get(app: &App, business_id: &str, partnership_id: &str, period_start: &str, limit: i32, cursor: Option<&str>) -> Result<SettlementWithLines, AppError> {
+pub async fn get(
+    app: &App,
+    business_id: &str,
+    partnership_id: &str,
+    period_start: &str,
+    limit: i32,
+    cursor: Option<&str>,
+) -> Result<SettlementWithLines, AppError> {
     if !(1..=5_000).contains(&limit) {
         return Err(AppError::bad_request("INVALID_LIMIT", "limit must be between 1 and 5000"));
     }

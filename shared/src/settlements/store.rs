@@ -35,7 +35,10 @@ const PENDING_SHARDS: u32 = 8;
 fn layout(s: &Settlement) -> Layout {
     let layout = Layout::new("SETTLEMENT", key(&s.partnership_id, &s.period_start));
     if matches!(s.status, SettlementStatus::Pending | SettlementStatus::Paying) {
-        layout.gsi1(dynamo::shard_key("SETTLEMENTS_PENDING", &s.partnership_id, PENDING_SHARDS), format!("{}#{}#{}", s.review_ends_at, s.partnership_id, s.period_start))
+        layout.gsi1(
+            dynamo::shard_key("SETTLEMENTS_PENDING", &s.partnership_id, PENDING_SHARDS),
+            format!("{}#{}#{}", s.review_ends_at, s.partnership_id, s.period_start),
+        )
     } else {
         layout
     }
@@ -60,7 +63,14 @@ pub async fn create(app: &App, s: &Settlement, audit: &AuditEntry, event: &Outbo
 
 /// Writes `after` over `before` if nobody changed it since; with its audit,
 /// events and other items. `Ok(false)`: it changed meanwhile.
-pub async fn save(app: &App, before: &Settlement, after: &Settlement, audit: &AuditEntry, events: &[OutboxEvent], extra: Vec<(&'static str, TransactWriteItem)>) -> Result<bool, AppError> {
+pub async fn save(
+    app: &App,
+    before: &Settlement,
+    after: &Settlement,
+    audit: &AuditEntry,
+    events: &[OutboxEvent],
+    extra: Vec<(&'static str, TransactWriteItem)>,
+) -> Result<bool, AppError> {
     let mut joined = Tx::new();
     for (name, item) in extra {
         joined.add(name, item);
@@ -77,11 +87,22 @@ pub const TX_SETTLEMENT: &str = "settlement";
 
 /// Saves `after` (conditioned on `before`'s revision) together with
 /// `joined`, another context's items; the caller reads a refusal by name.
-pub async fn save_joined(app: &App, before: &Settlement, after: &Settlement, audit: &AuditEntry, events: &[OutboxEvent], joined: Tx) -> Result<Result<(), dynamo::Refused>, AppError> {
+pub async fn save_joined(
+    app: &App,
+    before: &Settlement,
+    after: &Settlement,
+    audit: &AuditEntry,
+    events: &[OutboxEvent],
+    joined: Tx,
+) -> Result<Result<(), dynamo::Refused>, AppError> {
     let t = app.table();
     let mut after = after.clone();
     after.revision = before.revision + 1;
-    let put = Put::builder().table_name(t).set_item(Some(layout(&after).item(&after)?)).condition_expression("revision = :seen").expression_attribute_values(":seen", n(before.revision));
+    let put = Put::builder()
+        .table_name(t)
+        .set_item(Some(layout(&after).item(&after)?))
+        .condition_expression("revision = :seen")
+        .expression_attribute_values(":seen", n(before.revision));
     let mut tx = Tx::new().with(TX_SETTLEMENT, tx_put(put)?).with(audit::TX_ITEM, audit.transact_put(t)?);
     for (i, event) in events.iter().enumerate() {
         tx.add(["settlement.outbox.0", "settlement.outbox.1"][i.min(1)], event.transact_put(app)?);
@@ -95,7 +116,12 @@ pub async fn get(app: &App, partnership_id: &str, period_start: &str) -> Result<
 
 /// A partnership's settlements, newest period first.
 pub async fn of_partnership(app: &App, partnership_id: &str) -> Result<Vec<Settlement>, AppError> {
-    let items = dynamo::query_all(&app.db, app.table(), &Partition::table(format!("PARTNERSHIP#{partnership_id}")).begins_with("SETTLEMENT#").newest_first()).await?;
+    let items = dynamo::query_all(
+        &app.db,
+        app.table(),
+        &Partition::table(format!("PARTNERSHIP#{partnership_id}")).begins_with("SETTLEMENT#").newest_first(),
+    )
+    .await?;
     Ok(items.into_iter().map(serde_dynamo::from_item).collect::<Result<_, _>>()?)
 }
 
@@ -103,7 +129,8 @@ pub async fn of_partnership(app: &App, partnership_id: &str) -> Result<Vec<Settl
 pub async fn reviewed(app: &App, now: &str) -> Result<Vec<Settlement>, AppError> {
     let mut out = Vec::new();
     for shard in 0..PENDING_SHARDS {
-        let part = Partition::index(GSI1, format!("SETTLEMENTS_PENDING#{shard}")).sort_key_range(None, Some(format!("{now}#~")));
+        let part = Partition::index(GSI1, format!("SETTLEMENTS_PENDING#{shard}"))
+            .sort_key_range(None, Some(format!("{now}#~")));
         let items = dynamo::query_all(&app.db, app.table(), &part).await?;
         out.extend(items.into_iter().map(serde_dynamo::from_item::<_, Settlement>).collect::<Result<Vec<_>, _>>()?);
     }

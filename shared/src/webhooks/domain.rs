@@ -165,7 +165,8 @@ impl Envelope {
     /// 3339 with microseconds, but nothing promises every event the same
     /// precision or offset, and `"…:49Z"` sorts after `"…:49.5Z"` as text.
     pub fn parse(raw: &[u8]) -> Result<Envelope, String> {
-        let mut envelope: Envelope = serde_json::from_slice(raw).map_err(|e| format!("not a Paddle event envelope: {e}"))?;
+        let mut envelope: Envelope =
+            serde_json::from_slice(raw).map_err(|e| format!("not a Paddle event envelope: {e}"))?;
         if envelope.event_id.is_empty() || envelope.event_id.len() > 100 {
             return Err("event_id must be 1 to 100 characters".into());
         }
@@ -177,7 +178,8 @@ impl Envelope {
 /// An RFC 3339 instant as `YYYY-MM-DDTHH:MM:SS.ffffffZ` (UTC, fixed width).
 pub fn normalize_instant(text: &str) -> Result<String, String> {
     use time::format_description::well_known::Rfc3339;
-    let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
+    let format =
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
     time::OffsetDateTime::parse(text, &Rfc3339)
         .ok()
         .and_then(|t| t.to_offset(time::UtcOffset::UTC).format(&format).ok())
@@ -187,10 +189,26 @@ pub fn normalize_instant(text: &str) -> Result<String, String> {
 /// What an event asks of us, decided from its type and data alone.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
-    Membership { customer_id: String, subscription_id: String, status: String },
-    Commission { transaction_id: String, partner_wallet: String, total_minor: u64, currency: String },
-    Dunning { customer_id: String, transaction_id: String },
-    ReverseCommission { transaction_id: String, adjustment_id: String, refunded_minor: u64 },
+    Membership {
+        customer_id: String,
+        subscription_id: String,
+        status: String,
+    },
+    Commission {
+        transaction_id: String,
+        partner_wallet: String,
+        total_minor: u64,
+        currency: String,
+    },
+    Dunning {
+        customer_id: String,
+        transaction_id: String,
+    },
+    ReverseCommission {
+        transaction_id: String,
+        adjustment_id: String,
+        refunded_minor: u64,
+    },
     /// Recorded and acknowledged; nothing to apply.
     Ignore,
 }
@@ -206,13 +224,16 @@ fn text(v: &serde_json::Value, path: &[&str]) -> Option<String> {
 /// Interprets an event. `Err` means the event is malformed for its type
 /// (it will fail and end in the dead-letter queue).
 pub fn effect_of(e: &Envelope) -> Result<Effect, String> {
-    let need = |path: &[&str]| text(&e.data, path).ok_or_else(|| format!("{} without data.{}", e.event_type, path.join(".")));
+    let need =
+        |path: &[&str]| text(&e.data, path).ok_or_else(|| format!("{} without data.{}", e.event_type, path.join(".")));
     Ok(match e.event_type.as_str() {
-        "subscription.created" | "subscription.updated" | "subscription.canceled" | "subscription.past_due" => Effect::Membership {
-            customer_id: need(&["customer_id"])?,
-            subscription_id: need(&["id"])?,
-            status: need(&["status"])?,
-        },
+        "subscription.created" | "subscription.updated" | "subscription.canceled" | "subscription.past_due" => {
+            Effect::Membership {
+                customer_id: need(&["customer_id"])?,
+                subscription_id: need(&["id"])?,
+                status: need(&["status"])?,
+            }
+        }
         "transaction.completed" => match text(&e.data, &["custom_data", "partner_wallet"]) {
             None => Effect::Ignore,
             Some(partner_wallet) => {
@@ -225,7 +246,9 @@ pub fn effect_of(e: &Envelope) -> Result<Effect, String> {
                 }
             }
         },
-        "transaction.payment_failed" => Effect::Dunning { customer_id: need(&["customer_id"])?, transaction_id: need(&["id"])? },
+        "transaction.payment_failed" => {
+            Effect::Dunning { customer_id: need(&["customer_id"])?, transaction_id: need(&["id"])? }
+        }
         "adjustment.created" | "adjustment.updated" => {
             // Only money that went back counts: an approved refund or a
             // chargeback. Pending, rejected and reversed adjustments, credits
@@ -266,7 +289,10 @@ mod tests {
     fn signs_as_an_independent_hmac_implementation_does() {
         // Python: hmac.new(secret, b'1671552777:' + body, hashlib.sha256).hexdigest()
         let body = br#"{"event_id":"evt_1"}"#;
-        assert_eq!(sign("pdl_ntfset_local_secret", 1671552777, body), "a5406b7608a738691f1da909621b40bfbc226d8a9dda87f5c585b1e9757bd321");
+        assert_eq!(
+            sign("pdl_ntfset_local_secret", 1671552777, body),
+            "a5406b7608a738691f1da909621b40bfbc226d8a9dda87f5c585b1e9757bd321"
+        );
     }
 
     #[test]
@@ -301,15 +327,28 @@ mod tests {
     fn effects_by_type() {
         use serde_json::json;
         assert_eq!(
-            effect_of(&env("subscription.past_due", json!({"id":"sub_1","customer_id":"ctm_1","status":"past_due"}))).unwrap(),
-            Effect::Membership { customer_id: "ctm_1".into(), subscription_id: "sub_1".into(), status: "past_due".into() }
+            effect_of(&env("subscription.past_due", json!({"id":"sub_1","customer_id":"ctm_1","status":"past_due"})))
+                .unwrap(),
+            Effect::Membership {
+                customer_id: "ctm_1".into(),
+                subscription_id: "sub_1".into(),
+                status: "past_due".into()
+            }
         );
         let txn = json!({"id":"txn_1","currency_code":"USD","custom_data":{"partner_wallet":"W"},"details":{"totals":{"grand_total":"12345"}}});
         assert_eq!(
             effect_of(&env("transaction.completed", txn)).unwrap(),
-            Effect::Commission { transaction_id: "txn_1".into(), partner_wallet: "W".into(), total_minor: 12345, currency: "USD".into() }
+            Effect::Commission {
+                transaction_id: "txn_1".into(),
+                partner_wallet: "W".into(),
+                total_minor: 12345,
+                currency: "USD".into()
+            }
         );
-        assert_eq!(effect_of(&env("transaction.completed", json!({"id":"txn_2","custom_data":null}))).unwrap(), Effect::Ignore);
+        assert_eq!(
+            effect_of(&env("transaction.completed", json!({"id":"txn_2","custom_data":null}))).unwrap(),
+            Effect::Ignore
+        );
         assert!(effect_of(&env("transaction.completed", json!({"id":"t","currency_code":"USD","custom_data":{"partner_wallet":"W"},"details":{"totals":{"grand_total":"12.5"}}}))).is_err());
         assert_eq!(
             effect_of(&env("adjustment.created", json!({"id":"adj_1","action":"refund","status":"approved","transaction_id":"txn_1","totals":{"total":"1250"}}))).unwrap(),
@@ -319,13 +358,33 @@ mod tests {
             effect_of(&env("adjustment.created", json!({"id":"adj_2","action":"chargeback","status":"approved","transaction_id":"txn_1","totals":{"total":"99"}}))).unwrap(),
             Effect::ReverseCommission { transaction_id: "txn_1".into(), adjustment_id: "adj_2".into(), refunded_minor: 99 }
         );
-        for (action, status) in [("refund", "reversed"), ("refund", "rejected"), ("chargeback_warning", "approved"), ("credit", "approved")] {
+        for (action, status) in
+            [("refund", "reversed"), ("refund", "rejected"), ("chargeback_warning", "approved"), ("credit", "approved")]
+        {
             let data = json!({"id":"a","action":action,"status":status,"transaction_id":"t","totals":{"total":"1"}});
             assert_eq!(effect_of(&env("adjustment.updated", data)).unwrap(), Effect::Ignore, "{action} {status}");
         }
-        assert!(effect_of(&env("adjustment.created", json!({"id":"a","action":"refund","status":"approved","transaction_id":"t"}))).is_err(), "no totals");
-        assert_eq!(effect_of(&env("adjustment.created", json!({"id":"adj_1","action":"refund","status":"pending_approval","transaction_id":"t"}))).unwrap(), Effect::Ignore);
-        assert_eq!(effect_of(&env("adjustment.created", json!({"id":"adj_1","action":"credit","transaction_id":"t"}))).unwrap(), Effect::Ignore);
+        assert!(
+            effect_of(&env(
+                "adjustment.created",
+                json!({"id":"a","action":"refund","status":"approved","transaction_id":"t"})
+            ))
+            .is_err(),
+            "no totals"
+        );
+        assert_eq!(
+            effect_of(&env(
+                "adjustment.created",
+                json!({"id":"adj_1","action":"refund","status":"pending_approval","transaction_id":"t"})
+            ))
+            .unwrap(),
+            Effect::Ignore
+        );
+        assert_eq!(
+            effect_of(&env("adjustment.created", json!({"id":"adj_1","action":"credit","transaction_id":"t"})))
+                .unwrap(),
+            Effect::Ignore
+        );
         assert_eq!(effect_of(&env("customer.updated", json!({}))).unwrap(), Effect::Ignore);
         assert!(effect_of(&env("subscription.updated", json!({"id":"sub_1"}))).is_err());
     }
@@ -337,7 +396,9 @@ mod tests {
         assert_eq!(normalize_instant("2026-03-10T11:59:49.621022Z").unwrap(), "2026-03-10T11:59:49.621022Z");
         // As sent, the first sorts after the second; normalised, before.
         assert!("2026-03-10T11:59:49Z" > "2026-03-10T11:59:49.5Z");
-        assert!(normalize_instant("2026-03-10T11:59:49Z").unwrap() < normalize_instant("2026-03-10T11:59:49.5Z").unwrap());
+        assert!(
+            normalize_instant("2026-03-10T11:59:49Z").unwrap() < normalize_instant("2026-03-10T11:59:49.5Z").unwrap()
+        );
         for junk in ["", "yesterday", "2026-03-10", "2026-03-10T11:59:49", "2026-13-10T11:59:49Z"] {
             assert!(normalize_instant(junk).is_err(), "{junk}");
         }
@@ -345,9 +406,12 @@ mod tests {
 
     #[test]
     fn an_envelope_needs_an_event_id_and_an_instant() {
-        let ok = Envelope::parse(br#"{"event_id":"evt_1","event_type":"x","occurred_at":"2026-03-10T11:59:49Z","data":{}}"#).unwrap();
+        let ok =
+            Envelope::parse(br#"{"event_id":"evt_1","event_type":"x","occurred_at":"2026-03-10T11:59:49Z","data":{}}"#)
+                .unwrap();
         assert_eq!(ok.occurred_at, "2026-03-10T11:59:49.000000Z");
-        assert!(Envelope::parse(br#"{"event_id":"","event_type":"x","occurred_at":"2026-03-10T11:59:49Z","data":{}}"#).is_err());
+        assert!(Envelope::parse(br#"{"event_id":"","event_type":"x","occurred_at":"2026-03-10T11:59:49Z","data":{}}"#)
+            .is_err());
         assert!(Envelope::parse(br#"{"event_id":"e","event_type":"x","occurred_at":"soon","data":{}}"#).is_err());
         assert!(Envelope::parse(br#"{"event_id":"e"}"#).is_err());
     }

@@ -11,9 +11,9 @@ use crate::commissions::{domain::Adjustment, domain::Sale, service as commission
 use crate::dunning::{domain::DunningRecord, service as dunning};
 use crate::memberships::{domain::MembershipChange, service as memberships};
 use crate::platform::audit::{self, AuditEntry, AuditFilter, AuditRow};
-use crate::platform::metrics;
 use crate::platform::clock::{rfc3339, Window};
 use crate::platform::error::AppError;
+use crate::platform::metrics;
 use crate::App;
 
 /// A received event not yet queued after this long is queued again on
@@ -38,17 +38,35 @@ pub struct Delivery<'a> {
 pub async fn ingest(app: &App, delivery: Delivery<'_>) -> Result<Ingested, AppError> {
     let Delivery { raw, signature, request_id } = delivery;
     let now = app.clock.now();
-    let mut verified = verify_signature(signature, raw, &app.secrets.paddle(), now.unix_timestamp(), app.settings.paddle_tolerance_secs);
+    let mut verified = verify_signature(
+        signature,
+        raw,
+        &app.secrets.paddle(),
+        now.unix_timestamp(),
+        app.settings.paddle_tolerance_secs,
+    );
     // A rotation may have happened since the secrets were read: read them
     // again (at most every 30 s) and check once more.
     if verified.is_err() && app.secrets.refresh().await {
-        verified = verify_signature(signature, raw, &app.secrets.paddle(), now.unix_timestamp(), app.settings.paddle_tolerance_secs);
+        verified = verify_signature(
+            signature,
+            raw,
+            &app.secrets.paddle(),
+            now.unix_timestamp(),
+            app.settings.paddle_tolerance_secs,
+        );
     }
     if let Err(e) = verified {
         if !app.settings.paddle_bypass_signature {
             metrics::count(metrics::names::WEBHOOK_INVALID_SIGNATURES, 1);
-            let audit = AuditEntry::new("paddle", "webhook.invalid_signature", store::UNVERIFIED_SUBJECT, &rfc3339(now), json!({ "reason": e.reason() }))
-                .with_request_id(request_id.clone());
+            let audit = AuditEntry::new(
+                "paddle",
+                "webhook.invalid_signature",
+                store::UNVERIFIED_SUBJECT,
+                &rfc3339(now),
+                json!({ "reason": e.reason() }),
+            )
+            .with_request_id(request_id.clone());
             audit.write(&app.db, app.table()).await?;
             return Err(AppError::unauthorized("WEBHOOK_INVALID_SIGNATURE", e.reason()));
         }
@@ -70,8 +88,9 @@ pub async fn ingest(app: &App, delivery: Delivery<'_>) -> Result<Ingested, AppEr
         attempts: 0,
     };
     let subject = store::subject(&event.event_id);
-    let received = AuditEntry::new("paddle", "webhook.received", &subject, &at, json!({ "eventType": event.event_type }))
-        .with_request_id(request_id.clone());
+    let received =
+        AuditEntry::new("paddle", "webhook.received", &subject, &at, json!({ "eventType": event.event_type }))
+            .with_request_id(request_id.clone());
     if store::record_received(app, &event, &received).await? {
         metrics::count(metrics::names::WEBHOOK_EVENTS_RECEIVED, 1);
         enqueue(app, &event.event_id).await?;
@@ -95,11 +114,10 @@ pub async fn ingest(app: &App, delivery: Delivery<'_>) -> Result<Ingested, AppEr
 }
 
 async fn enqueue(app: &App, event_id: &str) -> Result<(), AppError> {
-    let queue = app
-        .settings
-        .paddle_webhook_queue_url
-        .as_deref()
-        .ok_or_else(|| AppError::unavailable("WEBHOOK_QUEUE_NOT_CONFIGURED", "PADDLE_WEBHOOK_QUEUE_URL is not set"))?;
+    let queue =
+        app.settings.paddle_webhook_queue_url.as_deref().ok_or_else(|| {
+            AppError::unavailable("WEBHOOK_QUEUE_NOT_CONFIGURED", "PADDLE_WEBHOOK_QUEUE_URL is not set")
+        })?;
     crate::platform::queue::send_json(&app.sqs, queue, &json!({ "eventId": event_id })).await?;
     store::mark_queued(app, event_id, &rfc3339(app.clock.now())).await
 }
@@ -146,7 +164,8 @@ pub async fn process(app: &App, event_id: &str) -> Result<String, AppError> {
     let now = rfc3339(app.clock.now());
     match outcome {
         Ok(result) => {
-            let audit = AuditEntry::new("webhook-worker", "webhook.processed", &subject, &now, json!({ "result": result }));
+            let audit =
+                AuditEntry::new("webhook-worker", "webhook.processed", &subject, &now, json!({ "result": result }));
             store::finish(app, &event, WebhookStatus::Processed, Some(&result), None, &now, &audit).await?;
             Ok(result)
         }
@@ -160,21 +179,35 @@ pub async fn process(app: &App, event_id: &str) -> Result<String, AppError> {
 }
 
 async fn apply(app: &App, event: &StoredEvent) -> Result<String, AppError> {
-    let envelope = Envelope::parse(event.payload.as_bytes()).map_err(|e| AppError::bad_request("INVALID_WEBHOOK_PAYLOAD", e))?;
+    let envelope =
+        Envelope::parse(event.payload.as_bytes()).map_err(|e| AppError::bad_request("INVALID_WEBHOOK_PAYLOAD", e))?;
     let effect = effect_of(&envelope).map_err(|e| AppError::bad_request("INVALID_WEBHOOK_PAYLOAD", e))?;
     let subject = store::subject(&event.event_id);
     let (occurred_at, event_id) = (envelope.occurred_at.clone(), event.event_id.clone());
     match effect {
         Effect::Ignore => Ok("ignored".into()),
         Effect::Membership { customer_id, subscription_id, status } => {
-            memberships::apply(app, &MembershipChange { customer_id, subscription_id, status, occurred_at, event_id }).await
+            memberships::apply(app, &MembershipChange { customer_id, subscription_id, status, occurred_at, event_id })
+                .await
         }
-        Effect::Dunning { customer_id, transaction_id } => dunning::open(app, &DunningRecord::open(customer_id, transaction_id, occurred_at, event_id)).await,
+        Effect::Dunning { customer_id, transaction_id } => {
+            dunning::open(app, &DunningRecord::open(customer_id, transaction_id, occurred_at, event_id)).await
+        }
         Effect::Commission { transaction_id, partner_wallet, total_minor, currency } => {
-            commissions::credit(app, &Sale { transaction_id, partner_wallet, total_minor, currency, occurred_at, event_id }, &subject).await
+            commissions::credit(
+                app,
+                &Sale { transaction_id, partner_wallet, total_minor, currency, occurred_at, event_id },
+                &subject,
+            )
+            .await
         }
         Effect::ReverseCommission { transaction_id, adjustment_id, refunded_minor } => {
-            commissions::reverse(app, &Adjustment { transaction_id, adjustment_id, refunded_minor, occurred_at, event_id }, &subject).await
+            commissions::reverse(
+                app,
+                &Adjustment { transaction_id, adjustment_id, refunded_minor, occurred_at, event_id },
+                &subject,
+            )
+            .await
         }
     }
 }
@@ -190,7 +223,8 @@ pub async fn event_with_trail(app: &App, event_id: &str) -> Result<EventWithTrai
     let event = store::get_event(app, event_id)
         .await?
         .ok_or_else(|| AppError::not_found("WEBHOOK_EVENT_NOT_FOUND", format!("no webhook event {event_id}")))?;
-    let trail = audit::query(app, AuditFilter::Subject(&store::subject(event_id)), &Window::default(), 100, None).await?;
+    let trail =
+        audit::query(app, AuditFilter::Subject(&store::subject(event_id)), &Window::default(), 100, None).await?;
     Ok(EventWithTrail { event, audit: trail.items })
 }
 
@@ -203,7 +237,13 @@ pub struct EventPage {
 }
 
 /// Events of a status received within `window`, newest first.
-pub async fn list(app: &App, status: WebhookStatus, window: &Window, limit: Option<i32>, cursor: Option<&str>) -> Result<EventPage, AppError> {
+pub async fn list(
+    app: &App,
+    status: WebhookStatus,
+    window: &Window,
+    limit: Option<i32>,
+    cursor: Option<&str>,
+) -> Result<EventPage, AppError> {
     let limit = limit.unwrap_or(50);
     if !(1..=100).contains(&limit) {
         return Err(AppError::bad_request("INVALID_LIMIT", "limit must be between 1 and 100"));

@@ -42,7 +42,8 @@ fn status_shard(status: WebhookStatus, event_id: &str) -> String {
 }
 
 fn layout(e: &StoredEvent) -> Layout {
-    Layout::new("WEBHOOK_EVENT", key(&e.event_id)).gsi1(status_shard(e.status, &e.event_id), format!("{}#{}", e.received_at, e.event_id))
+    Layout::new("WEBHOOK_EVENT", key(&e.event_id))
+        .gsi1(status_shard(e.status, &e.event_id), format!("{}#{}", e.received_at, e.event_id))
 }
 
 /// Records a verified event once. `Ok(false)`: Paddle delivered it before.
@@ -63,9 +64,26 @@ pub async fn get_event(app: &App, event_id: &str) -> Result<Option<StoredEvent>,
 
 /// Events of a status received within `window`, newest first (a range on
 /// the `<receivedAt>#<eventId>` index sort key).
-pub async fn by_status_page(app: &App, status: WebhookStatus, window: &Window, limit: i32, cursor: Option<&str>) -> Result<Page<StoredEvent>, AppError> {
+pub async fn by_status_page(
+    app: &App,
+    status: WebhookStatus,
+    window: &Window,
+    limit: i32,
+    cursor: Option<&str>,
+) -> Result<Page<StoredEvent>, AppError> {
     let range = (window.from.clone(), window.to.clone());
-    dynamo::query_sharded_page(&app.db, app.table(), GSI1, &by_status(status), STATUS_SHARDS, range, true, limit, cursor).await
+    dynamo::query_sharded_page(
+        &app.db,
+        app.table(),
+        GSI1,
+        &by_status(status),
+        STATUS_SHARDS,
+        range,
+        true,
+        limit,
+        cursor,
+    )
+    .await
 }
 
 pub async fn mark_queued(app: &App, event_id: &str, now: &str) -> Result<(), AppError> {
@@ -81,8 +99,18 @@ pub async fn mark_queued(app: &App, event_id: &str, now: &str) -> Result<(), App
 }
 
 /// Moves the event to `status` (processed or error) with its audit row.
-pub async fn finish(app: &App, event: &StoredEvent, status: WebhookStatus, result: Option<&str>, error: Option<&str>, now: &str, audit: &AuditEntry) -> Result<(), AppError> {
-    let mut expr = "SET #status = :st, GSI1PK = :g, processedAt = :now, attempts = if_not_exists(attempts, :zero) + :one".to_string();
+pub async fn finish(
+    app: &App,
+    event: &StoredEvent,
+    status: WebhookStatus,
+    result: Option<&str>,
+    error: Option<&str>,
+    now: &str,
+    audit: &AuditEntry,
+) -> Result<(), AppError> {
+    let mut expr =
+        "SET #status = :st, GSI1PK = :g, processedAt = :now, attempts = if_not_exists(attempts, :zero) + :one"
+            .to_string();
     let mut update = key(&event.event_id)
         .update(app.table())
         .expression_attribute_names("#status", "status")

@@ -29,7 +29,11 @@ pub struct BatchResult {
 /// The first day of the month after the seeded one: the schedule's firing
 /// time that closes it.
 fn firing_time() -> String {
-    let (y, m) = month().to_string().split_once('-').map(|(y, m)| (y.parse::<i32>().unwrap(), m.parse::<u32>().unwrap())).unwrap();
+    let (y, m) = month()
+        .to_string()
+        .split_once('-')
+        .map(|(y, m)| (y.parse::<i32>().unwrap(), m.parse::<u32>().unwrap()))
+        .unwrap();
     let (y, m) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
     format!("{y:04}-{m:02}-01T00:05:00Z")
 }
@@ -77,13 +81,28 @@ pub async fn settlement(prefix: &str, n: usize) -> Result<BatchResult, String> {
         let profile: BusinessRequest = serde_json::from_value(json!({ "businessId": biz, "name": biz, "category": "cafe", "location": { "lat": 45.5, "lng": -73.57 }, "address": "", "availableForPartnership": true })).unwrap();
         businesses::register(&app, &format!("owner-{biz}"), profile).await.map_err(|e| e.to_string())?;
     }
-    let invite: InviteRequest = serde_json::from_value(json!({ "partnerBusinessId": "settle-b", "templateId": "cafe-bakery-coalition" })).unwrap();
+    let invite: InviteRequest =
+        serde_json::from_value(json!({ "partnerBusinessId": "settle-b", "templateId": "cafe-bakery-coalition" }))
+            .unwrap();
     let p = partnerships::invite(&app, "settle-a", "bench", invite).await.map_err(|e| e.to_string())?;
-    partnerships::answer(&app, "settle-b", "bench", &p.id, partnerships::Answer::Accept { terms_version: p.terms_version }).await.map_err(|e| e.to_string())?;
+    partnerships::answer(
+        &app,
+        "settle-b",
+        "bench",
+        &p.id,
+        partnerships::Answer::Accept { terms_version: p.terms_version },
+    )
+    .await
+    .map_err(|e| e.to_string())?;
     // Last month: ended, so the worker settles it.
     let now = SystemClock.now();
-    let open = Period::of(shared::partnerships::domain::SettlementFrequency::Monthly, now).ok_or("no period holds now")?;
-    let period = Period::of(shared::partnerships::domain::SettlementFrequency::Monthly, open.start_instant() - time::Duration::seconds(1)).ok_or("no period before now")?;
+    let open =
+        Period::of(shared::partnerships::domain::SettlementFrequency::Monthly, now).ok_or("no period holds now")?;
+    let period = Period::of(
+        shared::partnerships::domain::SettlementFrequency::Monthly,
+        open.start_instant() - time::Duration::seconds(1),
+    )
+    .ok_or("no period before now")?;
     let txs: Vec<PartnerTransaction> = (0..n)
         .map(|i| {
             let net: i64 = if i % 3 == 0 { -25 } else { 50 };
@@ -98,12 +117,17 @@ pub async fn settlement(prefix: &str, n: usize) -> Result<BatchResult, String> {
             .unwrap()
         })
         .collect();
-    shared::partner_transactions::store::bulk_load(&app, &p.id, &period.key(), &period.end.to_string(), &txs).await.map_err(|e| e.to_string())?;
+    shared::partner_transactions::store::bulk_load(&app, &p.id, &period.key(), &period.end.to_string(), &txs)
+        .await
+        .map_err(|e| e.to_string())?;
     let body = json!({ "partnershipId": p.id, "periodStart": period.key() }).to_string();
     let event = json!({ "Records": [{ "messageId": "bench-1", "receiptHandle": "r", "body": body, "attributes": {}, "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:bench-settlements", "awsRegion": "us-east-1" }] });
     let run = start_once("settlement-worker", &binary("settlement-worker"), &event.to_string(), &env).await?;
     let response: Value = serde_json::from_str(&run.response).unwrap_or(Value::Null);
-    let settled = shared::settlements::store::get(&app, &p.id, &period.key()).await.map_err(|e| e.to_string())?.ok_or_else(|| format!("no settlement made: {}", run.response))?;
+    let settled = shared::settlements::store::get(&app, &p.id, &period.key())
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("no settlement made: {}", run.response))?;
     let expected = txs.iter().map(|t| t.net_a_to_b).sum::<i64>();
     if settled.net_settlement != expected || settled.total_transactions != n as u64 || !settled.reconciliation.clean() {
         return Err(format!("settlement does not add up: {settled:?}"));

@@ -60,7 +60,9 @@ pub async fn start_once(name: &str, binary: &Path, event: &str, env: &[(String, 
     let api = OneShot::start(event.to_string()).await.map_err(|e| e.to_string())?;
     let t0 = Instant::now();
     let f = Function::spawn(name, binary, &format!("http://{}", api.addr), env).map_err(|e| format!("{name}: {e}"))?;
-    let served = tokio::time::timeout(Duration::from_secs(30), api.served()).await.map_err(|_| format!("{name}: no response in 30 s"))?;
+    let served = tokio::time::timeout(Duration::from_secs(30), api.served())
+        .await
+        .map_err(|_| format!("{name}: no response in 30 s"))?;
     let peak_rss_kib = f.peak_rss_kib();
     // The request line is printed right after the response is posted.
     for _ in 0..200 {
@@ -97,7 +99,13 @@ pub async fn start_once(name: &str, binary: &Path, event: &str, env: &[(String, 
     })
 }
 
-pub async fn measure(name: &str, binary: &Path, event_file: &str, event: &str, env: &[(String, String)]) -> Result<ColdStart, String> {
+pub async fn measure(
+    name: &str,
+    binary: &Path,
+    event_file: &str,
+    event: &str,
+    env: &[(String, String)],
+) -> Result<ColdStart, String> {
     let mut starts = Vec::new();
     for _ in 0..RUNS {
         starts.push(start_once(name, binary, event, env).await?);
@@ -137,14 +145,23 @@ pub fn sample_event(function: &str) -> Result<(String, String), String> {
 
 /// One start with every log line kept, each prefixed with the ms since the
 /// process started.
-pub async fn trace_once(name: &str, binary: &Path, event: &str, env: &[(String, String)]) -> Result<Vec<String>, String> {
+pub async fn trace_once(
+    name: &str,
+    binary: &Path,
+    event: &str,
+    env: &[(String, String)],
+) -> Result<Vec<String>, String> {
     let api = OneShot::start(event.to_string()).await.map_err(|e| e.to_string())?;
     let t0 = time::OffsetDateTime::now_utc();
     let f = Function::spawn(name, binary, &format!("http://{}", api.addr), env).map_err(|e| format!("{name}: {e}"))?;
-    tokio::time::timeout(Duration::from_secs(30), api.served()).await.map_err(|_| format!("{name}: no response in 30 s"))?;
+    tokio::time::timeout(Duration::from_secs(30), api.served())
+        .await
+        .map_err(|_| format!("{name}: no response in 30 s"))?;
     tokio::time::sleep(Duration::from_millis(100)).await;
     let since = |l: &Value| {
-        let at = l["timestamp"].as_str().and_then(|t| time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok());
+        let at = l["timestamp"]
+            .as_str()
+            .and_then(|t| time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok());
         at.map(|at| (at - t0).as_seconds_f64() * 1000.0).unwrap_or(f64::NAN)
     };
     Ok(f.stop().await.iter().map(|l| format!("{:8.3} ms {}", since(l), l)).collect())

@@ -61,7 +61,16 @@ impl Watch {
     pub async fn start(port: u16) -> std::io::Result<Self> {
         let root = crate::repo_root();
         let child = Command::new(root.join(".venv/bin/cargo-lambda"))
-            .args(["lambda", "watch", "--only-lambda-apis", "--ignore-changes", "-A", "127.0.0.1", "-P", &port.to_string()])
+            .args([
+                "lambda",
+                "watch",
+                "--only-lambda-apis",
+                "--ignore-changes",
+                "-A",
+                "127.0.0.1",
+                "-P",
+                &port.to_string(),
+            ])
             .current_dir(&root)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -118,7 +127,8 @@ pub async fn run(watch: &Watch, scenario: &Scenario, work: &Path) -> Result<Load
     let runtime_api = format!("http://127.0.0.1:{}/.rt/{}", watch.port, scenario.function);
     let mut instances = Vec::new();
     for _ in 0..INSTANCES {
-        let f = Function::spawn(scenario.function, &binary(scenario.function), &runtime_api, &scenario.env).map_err(|e| e.to_string())?;
+        let f = Function::spawn(scenario.function, &binary(scenario.function), &runtime_api, &scenario.env)
+            .map_err(|e| e.to_string())?;
         instances.push(f);
     }
     for f in &instances {
@@ -152,7 +162,9 @@ pub async fn run(watch: &Watch, scenario: &Scenario, work: &Path) -> Result<Load
         .map_err(|e| format!("wrk: {e} (is Debian's wrk installed?)"))?;
     // wrk runs for its whole -d even when every thread has stopped; once
     // the functions have served the pool, SIGINT makes it report at once.
-    let served = |instances: &[Function]| instances.iter().zip(&warm_lines).map(|(f, w)| f.logged("request").len() - w).sum::<usize>();
+    let served = |instances: &[Function]| {
+        instances.iter().zip(&warm_lines).map(|(f, w)| f.logged("request").len() - w).sum::<usize>()
+    };
     for _ in 0..24_000 {
         if served(&instances) >= count {
             break;
@@ -174,7 +186,8 @@ pub async fn run(watch: &Watch, scenario: &Scenario, work: &Path) -> Result<Load
     tokio::time::sleep(Duration::from_millis(200)).await;
     let mut lines = Vec::new();
     for (f, skip) in instances.into_iter().zip(warm_lines) {
-        let served = f.stop().await.into_iter().filter(|l| l["fields"]["message"] == "request").map(|l| l["fields"].clone());
+        let served =
+            f.stop().await.into_iter().filter(|l| l["fields"]["message"] == "request").map(|l| l["fields"].clone());
         lines.extend(served.skip(skip));
     }
     Ok(summarize(scenario, &wrk, &lines))

@@ -38,7 +38,9 @@ async fn warm(name: &str, program: &Path, event: &str, env: &[(String, String)])
     let events = vec![event.to_string(); WARM + 1];
     let api = OneShot::start_series(events).await.map_err(|e| e.to_string())?;
     let f = Function::spawn(name, program, &format!("http://{}", api.addr), env).map_err(|e| format!("{name}: {e}"))?;
-    let latencies = tokio::time::timeout(Duration::from_secs(120), api.latencies(WARM + 1)).await.map_err(|_| format!("{name}: the series did not finish"))?;
+    let latencies = tokio::time::timeout(Duration::from_secs(120), api.latencies(WARM + 1))
+        .await
+        .map_err(|_| format!("{name}: the series did not finish"))?;
     f.stop().await;
     Ok(Summary::of(&latencies[1..]))
 }
@@ -46,7 +48,9 @@ async fn warm(name: &str, program: &Path, event: &str, env: &[(String, String)])
 pub async fn config_read(env: &[(String, String)]) -> Result<PeerResult, String> {
     let bootstrap = crate::repo_root().join("scripts/bench/node-peer/bootstrap");
     if !crate::repo_root().join("scripts/bench/node-peer/node_modules/@aws-sdk/client-dynamodb").exists() {
-        return Err("the Node.js peer is not installed (scripts/bench.sh runs npm ci in scripts/bench/node-peer)".into());
+        return Err(
+            "the Node.js peer is not installed (scripts/bench.sh runs npm ci in scripts/bench/node-peer)".into()
+        );
     }
     let (file, event) = cold::sample_event("partners-config-get")?;
     let ours = cold::measure("partners-config-get", &binary("partners-config-get"), &file, &event, env).await?;

@@ -105,7 +105,11 @@ impl Results {
                 mib(largest.zipped_bytes),
                 mib(largest.unzipped_bytes),
                 mib(ZIP_BUDGET),
-                if over.is_empty() { "every function is within it".to_string() } else { format!("{} over", over.len()) }
+                if over.is_empty() {
+                    "every function is within it".to_string()
+                } else {
+                    format!("{} over", over.len())
+                }
             ));
             out.push_str("| function | zipped MiB | unzipped MiB |\n| --- | ---: | ---: |\n");
             for a in &self.artifacts {
@@ -176,7 +180,9 @@ impl Results {
         }
         out.push_str("\nAll latencies in ms.\n\n");
 
-        out.push_str("### 4. DynamoDB cost per operation (`ReturnConsumedCapacity=TOTAL`, as DynamoDB Local reports it)\n\n");
+        out.push_str(
+            "### 4. DynamoDB cost per operation (`ReturnConsumedCapacity=TOTAL`, as DynamoDB Local reports it)\n\n",
+        );
         out.push_str("| operation | function | requests | minimum | RCU | WCU | what the minimum is |\n| --- | --- | ---: | ---: | ---: | ---: | --- |\n");
         let mut row = |op: &str, function: &str, req: Option<f64>, rcu: Option<f64>, wcu: Option<f64>| {
             let (min, why) = minimum(function).map(|(n, w)| (format!("{n}"), w)).unwrap_or(("–".into(), ""));
@@ -184,10 +190,21 @@ impl Results {
                 (Some(r), Some((n, _))) if r > n => " ⚠",
                 _ => "",
             };
-            out.push_str(&format!("| {op} | {function} | {}{flag} | {min} | {} | {} | {why} |\n", opt(req), opt(rcu), opt(wcu)));
+            out.push_str(&format!(
+                "| {op} | {function} | {}{flag} | {min} | {} | {} | {why} |\n",
+                opt(req),
+                opt(rcu),
+                opt(wcu)
+            ));
         };
         for l in &self.load {
-            row(&format!("{} (median of the run)", l.scenario), &l.function, Some(l.ddb_requests), Some(l.ddb_rcu), Some(l.ddb_wcu));
+            row(
+                &format!("{} (median of the run)", l.scenario),
+                &l.function,
+                Some(l.ddb_requests),
+                Some(l.ddb_rcu),
+                Some(l.ddb_wcu),
+            );
         }
         for b in &self.batch {
             row(&format!("{} at {}", b.job, b.scale), &b.function, b.ddb_requests, b.ddb_rcu, b.ddb_wcu);
@@ -196,7 +213,13 @@ impl Results {
             if self.load.iter().any(|l| l.function == c.function) {
                 continue;
             }
-            row(&format!("sample event `{}` → {}", c.event, c.status), &c.function, c.ddb_requests, c.ddb_rcu, c.ddb_wcu);
+            row(
+                &format!("sample event `{}` → {}", c.event, c.status),
+                &c.function,
+                c.ddb_requests,
+                c.ddb_rcu,
+                c.ddb_wcu,
+            );
         }
         out.push_str("\n⚠ = above the minimum; see the findings below.\n\n");
 
@@ -219,9 +242,28 @@ impl Results {
             out.push_str("### 6. The peer: the same operation in Node.js 20 (goal: ours at least 20x faster to first response)\n\n");
             out.push_str("| | first response ms (cold) | warm p50 / p95 / p99 ms | peak RSS MiB |\n| --- | ---: | ---: | ---: |\n");
             let rss = |k: Option<u64>| k.map(|k| format!("{:.1}", k as f64 / 1024.0)).unwrap_or_default();
-            out.push_str(&format!("| {} | {} | {} / {} / {} | {} |\n", p.ours, ms(p.ours_first_response_ms), ms(p.ours_warm_ms.p50), ms(p.ours_warm_ms.p95), ms(p.ours_warm_ms.p99), rss(p.ours_peak_rss_kib)));
-            out.push_str(&format!("| {} | {} | {} / {} / {} | {} |\n", p.peer, ms(p.peer_first_response_ms), ms(p.peer_warm_ms.p50), ms(p.peer_warm_ms.p95), ms(p.peer_warm_ms.p99), rss(p.peer_peak_rss_kib)));
-            out.push_str(&format!("\n{}: ours is {:.1}x faster to first response and {:.1}x at warm p50.\n\n", p.operation, p.cold_ratio, p.warm_p50_ratio));
+            out.push_str(&format!(
+                "| {} | {} | {} / {} / {} | {} |\n",
+                p.ours,
+                ms(p.ours_first_response_ms),
+                ms(p.ours_warm_ms.p50),
+                ms(p.ours_warm_ms.p95),
+                ms(p.ours_warm_ms.p99),
+                rss(p.ours_peak_rss_kib)
+            ));
+            out.push_str(&format!(
+                "| {} | {} | {} / {} / {} | {} |\n",
+                p.peer,
+                ms(p.peer_first_response_ms),
+                ms(p.peer_warm_ms.p50),
+                ms(p.peer_warm_ms.p95),
+                ms(p.peer_warm_ms.p99),
+                rss(p.peer_peak_rss_kib)
+            ));
+            out.push_str(&format!(
+                "\n{}: ours is {:.1}x faster to first response and {:.1}x at warm p50.\n\n",
+                p.operation, p.cold_ratio, p.warm_p50_ratio
+            ));
         }
         out
     }

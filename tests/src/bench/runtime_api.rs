@@ -51,7 +51,12 @@ impl OneShot {
     pub async fn start_series(events: Vec<String>) -> std::io::Result<Self> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?.to_string();
-        let state = Arc::new(Mutex::new(State { events: events.into(), served: Served::default(), handed: Vec::new(), answered: Vec::new() }));
+        let state = Arc::new(Mutex::new(State {
+            events: events.into(),
+            served: Served::default(),
+            handed: Vec::new(),
+            answered: Vec::new(),
+        }));
         let done = Arc::new(Notify::new());
         let (s, d) = (state.clone(), done.clone());
         tokio::spawn(async move {

@@ -57,7 +57,9 @@ pub async fn app_on(env: &[(String, String)]) -> App {
     let sdk = aws::sdk_config().await;
     let lookup = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).or_else(|| std::env::var(k).ok());
     let settings = shared::platform::config::Settings::from_lookup(lookup).expect("bench settings");
-    table::ensure_table(&aws::dynamodb(&sdk), &settings.table_name).await.expect("create bench table on DynamoDB Local");
+    table::ensure_table(&aws::dynamodb(&sdk), &settings.table_name)
+        .await
+        .expect("create bench table on DynamoDB Local");
     App::new(settings, &sdk, Arc::new(SystemClock))
 }
 
@@ -79,9 +81,21 @@ fn now() -> i64 {
     SystemClock.now().unix_timestamp()
 }
 
-fn signed(key: &SigningKey, wallet_header: &str, method: &'static str, path: &str, body: Option<String>, ts: i64) -> HttpRequest {
+fn signed(
+    key: &SigningKey,
+    wallet_header: &str,
+    method: &'static str,
+    path: &str,
+    body: Option<String>,
+    ts: i64,
+) -> HttpRequest {
     let headers = signed_headers(key, wallet_header, method, path, body.as_deref(), ts);
-    HttpRequest { method, path: path.to_string(), headers: headers.into_iter().map(|(k, v)| (k.to_string(), v)).collect(), body }
+    HttpRequest {
+        method,
+        path: path.to_string(),
+        headers: headers.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+        body,
+    }
 }
 
 /// `n` admin requests, each with its own signature: the replay guard
@@ -151,7 +165,16 @@ pub async fn rankings_live(prefix: &str, n: usize) -> Scenario {
     let table = format!("{prefix}-full");
     let path = format!("/api/partners/rankings?monthKey={}&source=LIVE", month());
     let (warmup, measured) = split(admin_pool(n + 4 + SPARE, "GET", &path, None), 4);
-    Scenario { name: "rankings LIVE", function: "partners-rankings", route: "GET /api/partners/rankings", state: "100 seats", env: base_env(&table), table, warmup, measured }
+    Scenario {
+        name: "rankings LIVE",
+        function: "partners-rankings",
+        route: "GET /api/partners/rankings",
+        state: "100 seats",
+        env: base_env(&table),
+        table,
+        warmup,
+        measured,
+    }
 }
 
 pub async fn cycle_dry_run(prefix: &str, n: usize) -> Scenario {
@@ -206,11 +229,22 @@ pub async fn intent_verify(prefix: &str, n: usize) -> Scenario {
     let ts = now();
     let mut all = Vec::new();
     for i in 0..n + 4 + SPARE {
-        let intent = payments::create_intent(&app, &buyer_wallet, CreateIntentRequest { kind: IntentKind::Credits, credits: Some(25) })
-            .await
-            .expect("seed intent");
+        let intent = payments::create_intent(
+            &app,
+            &buyer_wallet,
+            CreateIntentRequest { kind: IntentKind::Credits, credits: Some(25) },
+        )
+        .await
+        .expect("seed intent");
         let signature = bs58::encode([(i % 251) as u8, (i / 251) as u8, 9, 9].repeat(16)).into_string();
-        let tx = solana_rpc::transfer(buyer_wallet.as_str(), TREASURY, MINT, &intent.reference, intent.amount_base_units, false);
+        let tx = solana_rpc::transfer(
+            buyer_wallet.as_str(),
+            TREASURY,
+            MINT,
+            &intent.reference,
+            intent.amount_base_units,
+            false,
+        );
         node.lock().unwrap().transactions.insert(signature.clone(), tx);
         let body = json!({ "intentId": intent.intent_id, "signature": signature }).to_string();
         all.push(signed(&buyer, "x-wallet", "POST", "/api/payments/intents/verify", Some(body), ts - i as i64));
@@ -277,7 +311,12 @@ pub fn network_env(table: &str, issuer: &crate::Issuer) -> Vec<(String, String)>
 }
 
 fn bearer_request(issuer: &crate::Issuer, business: &str, path: String) -> HttpRequest {
-    HttpRequest { method: "GET", path, headers: vec![("authorization".into(), issuer.bearer(business, "staff", now()))], body: None }
+    HttpRequest {
+        method: "GET",
+        path,
+        headers: vec![("authorization".into(), issuer.bearer(business, "staff", now()))],
+        body: None,
+    }
 }
 
 /// A deterministic spread of points over a metro area (~45 x 47 km).
@@ -325,7 +364,11 @@ pub async fn directory_search(prefix: &str, n: usize, issuer: &crate::Issuer) ->
     let all = (0..n + 4 + SPARE)
         .map(|i| {
             let (lat, lng) = metro_point(20_000 + i);
-            bearer_request(issuer, &format!("searcher-{i:05}"), format!("/api/v1/partners/directory?lat={lat:.5}&lng={lng:.5}&radiusKm=5&limit=20"))
+            bearer_request(
+                issuer,
+                &format!("searcher-{i:05}"),
+                format!("/api/v1/partners/directory?lat={lat:.5}&lng={lng:.5}&radiusKm=5&limit=20"),
+            )
         })
         .collect();
     let (warmup, measured) = split(all, 4);
@@ -357,9 +400,12 @@ pub async fn partnership_read(prefix: &str, n: usize, issuer: &crate::Issuer) ->
             let profile: BusinessRequest = serde_json::from_value(json!({ "businessId": biz, "name": biz, "category": "cafe", "location": { "lat": lat, "lng": lng }, "address": "", "availableForPartnership": true })).unwrap();
             businesses::register(&app, &format!("owner-{biz}"), profile).await.expect("seed a business");
         }
-        let invite: InviteRequest = serde_json::from_value(json!({ "partnerBusinessId": b, "templateId": "cafe-bakery-coalition" })).unwrap();
+        let invite: InviteRequest =
+            serde_json::from_value(json!({ "partnerBusinessId": b, "templateId": "cafe-bakery-coalition" })).unwrap();
         let p = partnerships::invite(&app, &a, "bench", invite).await.expect("seed an invitation");
-        partnerships::answer(&app, &b, "bench", &p.id, partnerships::Answer::Accept { terms_version: p.terms_version }).await.expect("seed an acceptance");
+        partnerships::answer(&app, &b, "bench", &p.id, partnerships::Answer::Accept { terms_version: p.terms_version })
+            .await
+            .expect("seed an acceptance");
         pairs.push((p.id, a, b));
     }
     let all = (0..n + 4 + SPARE)
@@ -369,7 +415,16 @@ pub async fn partnership_read(prefix: &str, n: usize, issuer: &crate::Issuer) ->
         })
         .collect();
     let (warmup, measured) = split(all, 4);
-    Scenario { name: "partnership read", function: "partnerships-get", route: "GET /api/v1/partnerships/{id}", state: "100 active partnerships", env, table, warmup, measured }
+    Scenario {
+        name: "partnership read",
+        function: "partnerships-get",
+        route: "GET /api/v1/partnerships/{id}",
+        state: "100 active partnerships",
+        env,
+        table,
+        warmup,
+        measured,
+    }
 }
 
 /// 50 ACTIVE partnerships whose A has a points program and 4 customers
@@ -389,21 +444,36 @@ pub async fn transaction_recording(prefix: &str, n: usize, issuer: &crate::Issue
             let profile: BusinessRequest = serde_json::from_value(json!({ "businessId": biz, "name": biz, "category": "cafe", "location": { "lat": 45.5, "lng": -73.57 }, "address": "", "availableForPartnership": true })).unwrap();
             businesses::register(&app, &format!("owner-{biz}"), profile).await.expect("seed a business");
         }
-        loyalty::set_program(&app, &a, "bench", ProgramRequest { points_per_dollar: 10, redemption_cents: 1_000, redemption_points: 100 }).await.expect("seed a program");
+        loyalty::set_program(
+            &app,
+            &a,
+            "bench",
+            ProgramRequest { points_per_dollar: 10, redemption_cents: 1_000, redemption_points: 100 },
+        )
+        .await
+        .expect("seed a program");
         for c in 0..4 {
-            let earn: EarnRequest = serde_json::from_value(json!({ "customerId": format!("rc{i:02}-{c}"), "amount": "1000.00" })).unwrap();
+            let earn: EarnRequest =
+                serde_json::from_value(json!({ "customerId": format!("rc{i:02}-{c}"), "amount": "1000.00" })).unwrap();
             loyalty::earn(&app, &a, "bench", &format!("seed-{i}-{c}"), earn).await.expect("seed points");
         }
-        let invite: InviteRequest = serde_json::from_value(json!({ "partnerBusinessId": b, "templateId": "cafe-bakery-coalition" })).unwrap();
+        let invite: InviteRequest =
+            serde_json::from_value(json!({ "partnerBusinessId": b, "templateId": "cafe-bakery-coalition" })).unwrap();
         let p = partnerships::invite(&app, &a, "bench", invite).await.expect("seed an invitation");
-        partnerships::answer(&app, &b, "bench", &p.id, partnerships::Answer::Accept { terms_version: p.terms_version }).await.expect("seed an acceptance");
+        partnerships::answer(&app, &b, "bench", &p.id, partnerships::Answer::Accept { terms_version: p.terms_version })
+            .await
+            .expect("seed an acceptance");
         ids.push((p.id, b));
     }
     let all = (0..n + 4 + SPARE)
         .map(|k| {
             let (id, b) = &ids[k % ids.len()];
             let customer = format!("rc{:02}-{}", k % ids.len(), (k / ids.len()) % 4);
-            let body = if k % 2 == 0 { json!({ "type": "REDEEM", "customerId": customer, "points": 10 }) } else { json!({ "type": "EARN", "customerId": customer, "amount": "12.50" }) };
+            let body = if k % 2 == 0 {
+                json!({ "type": "REDEEM", "customerId": customer, "points": 10 })
+            } else {
+                json!({ "type": "EARN", "customerId": customer, "amount": "12.50" })
+            };
             let mut req = bearer_request(issuer, b, format!("/api/v1/partnerships/{id}/transactions"));
             req.method = "POST";
             req.headers.push(("content-type".into(), "application/json".into()));

@@ -21,11 +21,16 @@ fn main() {
         println!("hint: {hint} by this run");
     }
     if !violations.is_empty() {
-        eprintln!("aws-ops-check: operations their function's policy does not allow (add them in infra/template.yaml):");
+        eprintln!(
+            "aws-ops-check: operations their function's policy does not allow (add them in infra/template.yaml):"
+        );
         for v in &violations {
             eprintln!("  {v}");
         }
         std::process::exit(1);
     }
-    println!("aws-ops-check: {} operations of {checked} functions, each allowed by its policy", performed.iter().filter(|(f, _, _)| known.contains_key(f)).count());
+    println!(
+        "aws-ops-check: {} operations of {checked} functions, each allowed by its policy",
+        performed.iter().filter(|(f, _, _)| known.contains_key(f)).count()
+    );
 }

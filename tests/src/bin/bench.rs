@@ -43,7 +43,11 @@ fn artifacts() -> Result<Vec<Artifact>, String> {
         .as_object()
         .ok_or("sizes.json is not an object")?
         .iter()
-        .map(|(k, s)| Artifact { function: k.clone(), unzipped_bytes: s["unzipped"].as_u64().unwrap_or(0), zipped_bytes: s["zipped"].as_u64().unwrap_or(0) })
+        .map(|(k, s)| Artifact {
+            function: k.clone(),
+            unzipped_bytes: s["unzipped"].as_u64().unwrap_or(0),
+            zipped_bytes: s["zipped"].as_u64().unwrap_or(0),
+        })
         .collect();
     out.sort_by_key(|b| std::cmp::Reverse(b.zipped_bytes));
     Ok(out)
@@ -55,7 +59,10 @@ async fn bench_secrets(prefix: &str) -> Option<Vec<(String, String)>> {
     let sdk = shared::platform::aws::sdk_config().await;
     let sm = aws_sdk_secretsmanager::Client::new(&sdk);
     let (paddle, cron) = (format!("{prefix}/paddle"), format!("{prefix}/cron"));
-    let paddle_value = format!(r#"{{"current":"{}","previous":""}}"#, std::env::var("PADDLE_WEBHOOK_SECRET_KEY").unwrap_or_else(|_| "pdl_ntfset_local_secret".into()));
+    let paddle_value = format!(
+        r#"{{"current":"{}","previous":""}}"#,
+        std::env::var("PADDLE_WEBHOOK_SECRET_KEY").unwrap_or_else(|_| "pdl_ntfset_local_secret".into())
+    );
     let cron_value = std::env::var("CRON_SECRET").unwrap_or_else(|_| "local-cron-secret".into());
     for (name, value) in [(&paddle, paddle_value), (&cron, cron_value)] {
         if let Err(e) = sm.create_secret().name(name).secret_string(value).send().await {
@@ -101,7 +108,9 @@ async fn main() {
         return;
     }
     let (_, health_event) = cold::sample_event("health").expect("events/health.json");
-    let floor = cold::measure("bench-floor", &procs::binary("bench-floor"), "events/health.json", &health_event, &cold_env).await;
+    let floor =
+        cold::measure("bench-floor", &procs::binary("bench-floor"), "events/health.json", &health_event, &cold_env)
+            .await;
     let floor = match floor {
         Ok(f) => Some(f),
         Err(e) => {
@@ -117,7 +126,10 @@ async fn main() {
         let mut env = cold_env.clone();
         if let Some(ids) = secret_ids.as_ref().filter(|_| ["webhooks-paddle", "cron"].contains(&name.as_str())) {
             env.retain(|(k, _)| k != "PADDLE_WEBHOOK_SECRET_KEY" && k != "CRON_SECRET");
-            env.extend([("PADDLE_WEBHOOK_SECRET_KEY".to_string(), String::new()), ("CRON_SECRET".to_string(), String::new())]);
+            env.extend([
+                ("PADDLE_WEBHOOK_SECRET_KEY".to_string(), String::new()),
+                ("CRON_SECRET".to_string(), String::new()),
+            ]);
             env.extend(ids.iter().cloned());
         }
         let result = match cold::sample_event(&name) {
@@ -129,7 +141,10 @@ async fn main() {
                 if let Some(f) = &floor {
                     c.ratio_to_floor = c.own_ms / f.first_response_ms;
                 }
-                eprintln!("[bench]   {name}: {:.1} ms, {:.1} ms without DynamoDB ({:.2}x)", c.first_response_ms, c.own_ms, c.ratio_to_floor);
+                eprintln!(
+                    "[bench]   {name}: {:.1} ms, {:.1} ms without DynamoDB ({:.2}x)",
+                    c.first_response_ms, c.own_ms, c.ratio_to_floor
+                );
                 cold_starts.push(c);
             }
             Err(e) => failures.push(format!("cold start of {name}: {e}")),
@@ -194,7 +209,16 @@ async fn main() {
         }
     }
 
-    let results = Results { machine: machine(), artifacts, floor, cold_starts, load: load_results, batch: batch_results, peer, failures };
+    let results = Results {
+        machine: machine(),
+        artifacts,
+        floor,
+        cold_starts,
+        load: load_results,
+        batch: batch_results,
+        peer,
+        failures,
+    };
     let json = serde_json::to_string_pretty(&results).expect("results serialize");
     std::fs::write(out_dir().join("results.json"), json).expect("write results.json");
     std::fs::write(out_dir().join("report.md"), results.markdown()).expect("write report.md");

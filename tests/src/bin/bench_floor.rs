@@ -7,7 +7,12 @@ use lambda_http::{run, service_fn, Body, Error, Request, Response};
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     run(service_fn(|_req: Request| async {
-        Ok::<_, Error>(Response::builder().status(200).header("content-type", "application/json").body(Body::from(r#"{"ok":true}"#))?)
+        Ok::<_, Error>(
+            Response::builder()
+                .status(200)
+                .header("content-type", "application/json")
+                .body(Body::from(r#"{"ok":true}"#))?,
+        )
     }))
     .await
 }

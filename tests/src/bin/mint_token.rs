@@ -41,7 +41,12 @@ fn pool_claims(api: &str, issuer: &str, sub: &str, email: Option<&str>, now: i64
     let url = format!("{}/2015-03-31/functions/auth-pre-token/invocations", api.trim_end_matches('/'));
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
     let answer: serde_json::Value = runtime.block_on(async {
-        let resp = reqwest::Client::new().post(&url).json(&event).send().await.map_err(|e| format!("{url}: {e} (is make dev running?)"))?;
+        let resp = reqwest::Client::new()
+            .post(&url)
+            .json(&event)
+            .send()
+            .await
+            .map_err(|e| format!("{url}: {e} (is make dev running?)"))?;
         let status = resp.status();
         let body = resp.text().await.map_err(|e| e.to_string())?;
         if !status.is_success() {
@@ -100,7 +105,9 @@ fn main() {
         (Some(c), _, _, _) => customer_claims(&issuer, c, now),
         (None, Some(b), Some(r), _) => business_claims(&issuer, b, r, now),
         (None, None, None, Some(user)) => {
-            let api = flag("--api").or_else(|| std::env::var("BASE_URL").ok()).unwrap_or_else(|| "http://127.0.0.1:9000".into());
+            let api = flag("--api")
+                .or_else(|| std::env::var("BASE_URL").ok())
+                .unwrap_or_else(|| "http://127.0.0.1:9000".into());
             pool_claims(&api, &issuer, user, flag("--email").as_deref(), now).unwrap_or_else(|e| {
                 eprintln!("mint-token: {e}");
                 std::process::exit(1);

@@ -13,7 +13,9 @@ fn fail(message: &str) -> ! {
 /// `partnerctl token ...`: a token of `make dev`'s local issuer.
 fn token(words: &[String]) {
     let dir = std::path::PathBuf::from(std::env::var("JWT_LOCAL_DIR").unwrap_or_else(|_| ".local/jwt".into()));
-    let bytes = std::fs::read(dir.join("key.pk8")).unwrap_or_else(|_| fail(&format!("no key in {}: start `make dev` once (it creates the local issuer)", dir.display())));
+    let bytes = std::fs::read(dir.join("key.pk8")).unwrap_or_else(|_| {
+        fail(&format!("no key in {}: start `make dev` once (it creates the local issuer)", dir.display()))
+    });
     let key = JwtKey::from_pkcs8("local-dev-1", bytes);
     let issuer = std::env::var("JWT_ISSUER").unwrap_or_else(|_| "http://127.0.0.1:9010".into());
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
@@ -26,10 +28,17 @@ fn token(words: &[String]) {
 }
 
 /// Sends a step signed now; its status and JSON answer.
-async fn send(client: &reqwest::Client, url: &str, step: &cli::Step, key: Option<&ed25519_dalek::SigningKey>, cron_secret: Option<&str>) -> (reqwest::StatusCode, serde_json::Value) {
+async fn send(
+    client: &reqwest::Client,
+    url: &str,
+    step: &cli::Step,
+    key: Option<&ed25519_dalek::SigningKey>,
+    cron_secret: Option<&str>,
+) -> (reqwest::StatusCode, serde_json::Value) {
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let headers = cli::headers(step, key, cron_secret, now).unwrap_or_else(|e| fail(&e));
-    let mut request = client.request(step.method.parse().expect("a method"), format!("{}{}", url.trim_end_matches('/'), step.path));
+    let mut request =
+        client.request(step.method.parse().expect("a method"), format!("{}{}", url.trim_end_matches('/'), step.path));
     for (k, v) in headers {
         request = request.header(k, v);
     }
@@ -45,14 +54,23 @@ async fn send(client: &reqwest::Client, url: &str, step: &cli::Step, key: Option
 #[tokio::main]
 async fn main() {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
-    let mut take = |name: &str| args.iter().position(|a| a == name).map(|i| args.drain(i..(i + 2).min(args.len())).nth(1));
-    let url = take("--url").flatten().or_else(|| std::env::var("BASE_URL").ok()).unwrap_or_else(|| "http://127.0.0.1:9000".into());
+    let mut take =
+        |name: &str| args.iter().position(|a| a == name).map(|i| args.drain(i..(i + 2).min(args.len())).nth(1));
+    let url = take("--url")
+        .flatten()
+        .or_else(|| std::env::var("BASE_URL").ok())
+        .unwrap_or_else(|| "http://127.0.0.1:9000".into());
     let key_file = take("--key").flatten().or_else(|| std::env::var("ADMIN_KEY_FILE").ok());
     let as_json = args.iter().position(|a| a == "--json").map(|i| args.remove(i)).is_some();
     if args.first().map(String::as_str) == Some("token") {
         return token(&args);
     }
-    let key = key_file.map(|f| std::fs::read_to_string(&f).map_err(|e| format!("{f}: {e}")).and_then(|t| cli::load_key(&t)).unwrap_or_else(|e| fail(&e)));
+    let key = key_file.map(|f| {
+        std::fs::read_to_string(&f)
+            .map_err(|e| format!("{f}: {e}"))
+            .and_then(|t| cli::load_key(&t))
+            .unwrap_or_else(|e| fail(&e))
+    });
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     if args.first().map(String::as_str) == Some("wallet") {
         let key = key.unwrap_or_else(|| fail("wallet needs --key FILE (or ADMIN_KEY_FILE)"));

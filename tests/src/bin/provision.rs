@@ -33,7 +33,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .create_queue()
             .queue_name(format!("{prefix}-{}", q.name))
             .attributes(aws_sdk_sqs::types::QueueAttributeName::RedrivePolicy, redrive.to_string())
-            .attributes(aws_sdk_sqs::types::QueueAttributeName::VisibilityTimeout, q.visibility_timeout_secs.to_string())
+            .attributes(
+                aws_sdk_sqs::types::QueueAttributeName::VisibilityTimeout,
+                q.visibility_timeout_secs.to_string(),
+            )
             .send()
             .await?
             .queue_url
