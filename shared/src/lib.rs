@@ -1,7 +1,7 @@
 //! Everything but the Lambda entry points.
 //!
 //! Layers, each importing only from the ones before it (checked by
-//! `tests/tests/layering.rs` in `make test`):
+//! `tests/tests/it/layering.rs` in `make test`):
 //!
 //! 1. `platform`: settings, AWS clients, the table, the entity layout,
 //!    audit log, clock, ids, errors. Imports no context and no `http`.

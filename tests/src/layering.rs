@@ -1,4 +1,4 @@
-//! The layering check that `make test` runs (`tests/tests/layering.rs`):
+//! The layering check that `make test` runs (`tests/tests/it/layering.rs`):
 //! reads the sources of `shared/src` and `functions/src` as text and reports
 //! every import that goes against the architecture's layering, and every
 //! table key attribute name spelled outside the modules that own them.

@@ -2,7 +2,7 @@
 //! (`functions::handlers::FUNCTIONS`) and the template: each function's
 //! one-line `functions/src/bin/<function>.rs`, and the `cargo lambda
 //! watch` router at the end of the root `Cargo.toml` (the HTTP API's
-//! routes, read from `infra/template.yaml`). `tests/tests/routes.rs`
+//! routes, read from `infra/template.yaml`). `tests/tests/it/routes.rs`
 //! checks that what is committed is what this writes.
 
 use std::collections::BTreeMap;

@@ -3,7 +3,7 @@
 //! From it come the handler modules, the list `FUNCTIONS`, the tests'
 //! dispatch by name, and (by `make routes`) the one-line `src/bin/` of each
 //! function and the `cargo lambda watch` router, whose paths are read from
-//! `infra/template.yaml`. `tests/tests/routes.rs` proves they all agree.
+//! `infra/template.yaml`. `tests/tests/it/routes.rs` proves they all agree.
 //!
 //! To add a function: write `handlers/<module>.rs`, add a line here,
 //! declare it in the template, add `events/<function>.json` and (for an

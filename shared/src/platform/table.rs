@@ -1,7 +1,7 @@
 //! The single table's definition, in one place.
 //!
 //! The local-stack provisioning tool creates the table from this, the tests
-//! use it, and `tests/tests/template.rs` proves `infra/template.yaml`
+//! use it, and `tests/tests/it/routes.rs` proves `infra/template.yaml`
 //! declares the same keys, indexes and TTL attribute.
 
 use aws_sdk_dynamodb::types::{

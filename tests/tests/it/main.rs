@@ -1,0 +1,33 @@
+//! Every integration test, in one binary (one link instead of one per
+//! file): each module was a test file of its own and still reads as one.
+//! They run against the local stack `make test` starts (DynamoDB Local,
+//! moto); `cargo test -p integration-tests --test it <module>::` runs one.
+
+mod auth;
+mod bad_input;
+mod config;
+mod cycle;
+mod ddb_metrics;
+mod directory;
+mod events;
+mod faults;
+mod iam;
+mod incident_window;
+mod layering;
+mod members;
+mod metrics;
+mod network_auth;
+mod network_transactions;
+mod outbox;
+mod partnerctl;
+mod partnerships;
+mod payments;
+mod payouts;
+mod reconciliation;
+mod refill_freeze;
+mod routes;
+mod seats;
+mod secrets;
+mod settlements;
+mod sweep;
+mod webhooks;
