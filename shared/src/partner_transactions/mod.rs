@@ -4,6 +4,7 @@
 
 pub mod analytics;
 pub mod domain;
+pub mod recording;
 pub mod service;
 pub mod sharing;
 pub mod store;

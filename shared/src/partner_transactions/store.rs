@@ -223,16 +223,16 @@ pub struct Recording<'a> {
     pub event: &'a OutboxEvent,
 }
 
-/// Names of a recording's items, for the caller's refusals.
-pub const TX_IDEMPOTENCY: &str = "ptx.idempotency";
-pub const TX_PARTNERSHIP: &str = "ptx.partnership_unchanged";
-pub const TX_PROGRAM: &str = "ptx.program_unchanged";
-pub const TX_BALANCE: &str = "ptx.balance";
-pub const TX_CAP: &str = "ptx.redemption_cap";
-pub const TX_PERIOD: &str = "ptx.period";
-pub const TX_SEEN_LIFE: &str = "ptx.seen_life";
-pub const TX_SEEN_MONTH: &str = "ptx.seen_month";
-pub const TX_ORIGINAL: &str = "ptx.original";
+/// Names of a recording's items, read back by `record`.
+const TX_IDEMPOTENCY: &str = "ptx.idempotency";
+const TX_PARTNERSHIP: &str = "ptx.partnership_unchanged";
+const TX_PROGRAM: &str = "ptx.program_unchanged";
+const TX_BALANCE: &str = "ptx.balance";
+const TX_CAP: &str = "ptx.redemption_cap";
+const TX_PERIOD: &str = "ptx.period";
+const TX_SEEN_LIFE: &str = "ptx.seen_life";
+const TX_SEEN_MONTH: &str = "ptx.seen_month";
+const TX_ORIGINAL: &str = "ptx.original";
 
 fn stats_update(app: &App, r: &Recording<'_>, scope: &str, first: bool) -> Result<TransactWriteItem, AppError> {
     let t = r.tx;
@@ -276,9 +276,74 @@ fn seen_put(app: &App, t: &PartnerTransaction, scope: &str) -> Result<TransactWr
     tx_put(put)
 }
 
-/// Writes one recording and all its effects at once, or nothing.
-pub async fn record(app: &App, r: Recording<'_>) -> Result<Result<(), dynamo::Refused>, AppError> {
-    dynamo::transact(&app.db, recording_items(app, &r)?).await
+/// What became of a recording's transaction. The store reads the failed
+/// items; the recording decides what each means for the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorded {
+    /// Written, with all its effects.
+    Done,
+    /// Its idempotency key was used first (by a retry of this request, or
+    /// by another): read the first recording.
+    KeyTaken,
+    /// The REVERSAL's original is reversed already.
+    AlreadyReversed,
+    /// The customer's balance refused the move: too few points (REDEEM),
+    /// the earned points spent (REVERSAL of an EARN), or an EARN's guess
+    /// about the balance's existence was wrong (`Recording::opening`).
+    BalanceRefused,
+    /// The customer reached the partnership's redemption cap.
+    CapReached,
+    /// Facts the plan rested on moved, or another transaction held the
+    /// same items: forget what is named and plan again.
+    Stale(Stale),
+}
+
+/// Which remembered or read facts a refused recording found moved.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stale {
+    pub partnership: bool,
+    pub program: bool,
+    pub period: bool,
+    pub seen_life: bool,
+    pub seen_month: bool,
+}
+
+/// Whether a joined recording (a settlement resolution's adjustment) was
+/// refused for what a fresh plan may clear: its key, the partnership or
+/// the period moved meanwhile.
+pub fn adjustment_contended(r: &dynamo::Refused) -> bool {
+    [TX_IDEMPOTENCY, TX_PARTNERSHIP, TX_PERIOD].iter().any(|n| r.failed(n))
+}
+
+/// Writes one recording and all its effects at once, or nothing. One
+/// attempt: the recording's own loop retries (one retry policy).
+pub async fn record(app: &App, r: Recording<'_>) -> Result<Recorded, AppError> {
+    let refused = match dynamo::transact_once(&app.db, &recording_items(app, &r)?).await? {
+        Ok(()) => return Ok(Recorded::Done),
+        Err(refused) => refused,
+    };
+    let outcome = if refused.failed(TX_IDEMPOTENCY) {
+        Recorded::KeyTaken
+    } else if refused.failed(TX_ORIGINAL) {
+        Recorded::AlreadyReversed
+    } else if refused.failed(TX_BALANCE) {
+        Recorded::BalanceRefused
+    } else if refused.failed(TX_CAP) {
+        Recorded::CapReached
+    } else {
+        let stale = Stale {
+            partnership: refused.failed(TX_PARTNERSHIP),
+            program: refused.failed(TX_PROGRAM),
+            period: refused.failed(TX_PERIOD),
+            seen_life: refused.failed(TX_SEEN_LIFE),
+            seen_month: refused.failed(TX_SEEN_MONTH),
+        };
+        if stale == Stale::default() && !refused.conflicted() {
+            return Err(refused.unexpected("partner transaction"));
+        }
+        Recorded::Stale(stale)
+    };
+    Ok(outcome)
 }
 
 /// The name of a recording's audit row (distinct from the `audit` of a

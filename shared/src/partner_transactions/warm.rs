@@ -7,11 +7,13 @@
 //! remembered fact (the partnership's `revision`, the program's `version`,
 //! a first-time mark's absence, the period's count), and a refusal makes
 //! the recording forget it and read again. Only facts that never become
-//! false are remembered as true ("this customer was seen"). Entries are
-//! keyed by table, so tests sharing a process never mix.
+//! false are remembered as true ("this customer was seen").
+//!
+//! One `Warm` per app (`App::memory`), built with it in the function's
+//! `main`: two apps (two tests in one process) never share one.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Mutex, MutexGuard};
 
 use crate::loyalty::domain::PointsProgram;
 use crate::partnerships::domain::Partnership;
@@ -21,17 +23,17 @@ const MAX_ENTRIES: usize = 20_000;
 
 #[derive(Default)]
 struct Memory {
-    partnerships: HashMap<(String, String), Partnership>,
-    programs: HashMap<(String, String), PointsProgram>,
-    seen: HashSet<(String, String, String, String)>,
-    qualifying: HashMap<(String, String, String), u64>,
+    partnerships: HashMap<String, Partnership>,
+    programs: HashMap<String, PointsProgram>,
+    /// (partnership, scope, customer)
+    seen: HashSet<(String, String, String)>,
+    /// (partnership, period start) -> qualifying count
+    qualifying: HashMap<(String, String), u64>,
 }
 
-fn memory() -> std::sync::MutexGuard<'static, Memory> {
-    static MEMORY: OnceLock<Mutex<Memory>> = OnceLock::new();
-    // A panic while holding it cannot leave it half-written in a way that
-    // matters: every entry is checked before use.
-    MEMORY.get_or_init(Mutex::default).lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+#[derive(Default)]
+pub struct Warm {
+    memory: Mutex<Memory>,
 }
 
 fn bounded<K: std::hash::Hash + Eq, V>(map: &mut HashMap<K, V>) {
@@ -40,59 +42,67 @@ fn bounded<K: std::hash::Hash + Eq, V>(map: &mut HashMap<K, V>) {
     }
 }
 
-pub fn partnership(table: &str, id: &str) -> Option<Partnership> {
-    memory().partnerships.get(&(table.into(), id.into())).cloned()
-}
-
-pub fn remember_partnership(table: &str, p: &Partnership) {
-    let mut m = memory();
-    bounded(&mut m.partnerships);
-    m.partnerships.insert((table.into(), p.partnership_id.clone()), p.clone());
-}
-
-pub fn forget_partnership(table: &str, id: &str) {
-    memory().partnerships.remove(&(table.into(), id.into()));
-}
-
-pub fn program(table: &str, business_id: &str) -> Option<PointsProgram> {
-    memory().programs.get(&(table.into(), business_id.into())).cloned()
-}
-
-pub fn remember_program(table: &str, p: &PointsProgram) {
-    let mut m = memory();
-    bounded(&mut m.programs);
-    m.programs.insert((table.into(), p.business_id.clone()), p.clone());
-}
-
-pub fn forget_program(table: &str, business_id: &str) {
-    memory().programs.remove(&(table.into(), business_id.into()));
-}
-
-/// Whether the customer is known to have a transaction in the partnership
-/// (`scope` LIFE) or in that month.
-pub fn seen(table: &str, partnership_id: &str, scope: &str, customer_id: &str) -> bool {
-    memory().seen.contains(&(table.into(), partnership_id.into(), scope.into(), customer_id.into()))
-}
-
-pub fn remember_seen(table: &str, partnership_id: &str, scope: &str, customer_id: &str) {
-    let mut m = memory();
-    if m.seen.len() >= MAX_ENTRIES {
-        m.seen.clear();
+impl Warm {
+    fn memory(&self) -> MutexGuard<'_, Memory> {
+        // A panic while holding it cannot leave it half-written in a way
+        // that matters: every entry is checked before use.
+        self.memory.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
-    m.seen.insert((table.into(), partnership_id.into(), scope.into(), customer_id.into()));
-}
 
-/// The last known count of a period's qualifying transactions.
-pub fn qualifying(table: &str, partnership_id: &str, period_start: &str) -> Option<u64> {
-    memory().qualifying.get(&(table.into(), partnership_id.into(), period_start.into())).copied()
-}
+    pub fn partnership(&self, id: &str) -> Option<Partnership> {
+        self.memory().partnerships.get(id).cloned()
+    }
 
-pub fn remember_qualifying(table: &str, partnership_id: &str, period_start: &str, count: u64) {
-    let mut m = memory();
-    bounded(&mut m.qualifying);
-    m.qualifying.insert((table.into(), partnership_id.into(), period_start.into()), count);
-}
+    pub fn remember_partnership(&self, p: &Partnership) {
+        let mut m = self.memory();
+        bounded(&mut m.partnerships);
+        m.partnerships.insert(p.partnership_id.clone(), p.clone());
+    }
 
-pub fn forget_qualifying(table: &str, partnership_id: &str, period_start: &str) {
-    memory().qualifying.remove(&(table.into(), partnership_id.into(), period_start.into()));
+    pub fn forget_partnership(&self, id: &str) {
+        self.memory().partnerships.remove(id);
+    }
+
+    pub fn program(&self, business_id: &str) -> Option<PointsProgram> {
+        self.memory().programs.get(business_id).cloned()
+    }
+
+    pub fn remember_program(&self, p: &PointsProgram) {
+        let mut m = self.memory();
+        bounded(&mut m.programs);
+        m.programs.insert(p.business_id.clone(), p.clone());
+    }
+
+    pub fn forget_program(&self, business_id: &str) {
+        self.memory().programs.remove(business_id);
+    }
+
+    /// Whether the customer is known to have a transaction in the
+    /// partnership (`scope` LIFE) or in that month.
+    pub fn seen(&self, partnership_id: &str, scope: &str, customer_id: &str) -> bool {
+        self.memory().seen.contains(&(partnership_id.into(), scope.into(), customer_id.into()))
+    }
+
+    pub fn remember_seen(&self, partnership_id: &str, scope: &str, customer_id: &str) {
+        let mut m = self.memory();
+        if m.seen.len() >= MAX_ENTRIES {
+            m.seen.clear();
+        }
+        m.seen.insert((partnership_id.into(), scope.into(), customer_id.into()));
+    }
+
+    /// The last known count of a period's qualifying transactions.
+    pub fn qualifying(&self, partnership_id: &str, period_start: &str) -> Option<u64> {
+        self.memory().qualifying.get(&(partnership_id.into(), period_start.into())).copied()
+    }
+
+    pub fn remember_qualifying(&self, partnership_id: &str, period_start: &str, count: u64) {
+        let mut m = self.memory();
+        bounded(&mut m.qualifying);
+        m.qualifying.insert((partnership_id.into(), period_start.into()), count);
+    }
+
+    pub fn forget_qualifying(&self, partnership_id: &str, period_start: &str) {
+        self.memory().qualifying.remove(&(partnership_id.into(), period_start.into()));
+    }
 }

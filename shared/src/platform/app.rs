@@ -20,7 +20,13 @@ pub struct App {
     /// For outside HTTP services (Solana RPC); built on first use so the
     /// functions that never call out do not pay for it at cold start.
     http: Arc<OnceLock<reqwest::Client>>,
+    /// What a warm container remembers between invocations, one value per
+    /// type (`memory`): built with the app in `main`, so it lives as long
+    /// as the container and is never shared between two apps (two tests).
+    memory: Arc<std::sync::Mutex<Memory>>,
 }
+
+type Memory = std::collections::HashMap<std::any::TypeId, Arc<dyn std::any::Any + Send + Sync>>;
 
 impl App {
     /// Clients are cheap handles over one shared SDK config; building all
@@ -37,6 +43,7 @@ impl App {
             jwt,
             clock,
             http: Arc::default(),
+            memory: Arc::default(),
         }
     }
 
@@ -66,6 +73,16 @@ impl App {
 
     pub fn http(&self) -> &reqwest::Client {
         self.http.get_or_init(|| super::outbound::client(std::time::Duration::from_secs(10)))
+    }
+
+    /// This app's one `T` (created on first use): a context's warm-container
+    /// memory, such as the recording's `partner_transactions::warm::Warm`.
+    pub fn memory<T: Default + Send + Sync + 'static>(&self) -> Arc<T> {
+        let mut slots = self.memory.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let slot = slots.entry(std::any::TypeId::of::<T>()).or_insert_with(|| Arc::new(T::default()));
+        // The slot of `T`'s TypeId holds a `T`: the downcast cannot fail,
+        // and a fresh one is harmless if it ever did.
+        Arc::clone(slot).downcast::<T>().unwrap_or_default()
     }
 
     pub fn table(&self) -> &str {

@@ -82,6 +82,17 @@ impl Refused {
         self.reasons.iter().any(|(n, code)| *n == name && code == "ConditionalCheckFailed")
     }
 
+    /// Whether another transaction on the same items caused it (trying
+    /// again may pass).
+    pub fn conflicted(&self) -> bool {
+        self.reasons.iter().any(|(_, code)| CONFLICTS.contains(&code.as_str()))
+    }
+
+    /// Whether conflicts alone caused it: no condition failed.
+    fn conflicted_only(&self) -> bool {
+        self.reasons.iter().all(|(_, code)| CONFLICTS.contains(&code.as_str()))
+    }
+
     /// The cancellation as an internal error, for refusals no caller expects.
     pub fn unexpected(&self, what: &str) -> AppError {
         AppError::internal(format!("{what} cancelled: {:?}", self.reasons))
@@ -105,6 +116,10 @@ pub fn tx_check(check: ConditionCheckBuilder) -> Result<TransactWriteItem, AppEr
 
 const MAX_ATTEMPTS: u32 = 40;
 
+/// The reason codes of a cancellation caused by other transactions, not by
+/// a condition: trying again may pass.
+const CONFLICTS: [&str; 2] = ["TransactionConflict", "TransactionInProgress"];
+
 /// Runs a transaction, retrying with jittered backoff while it is cancelled
 /// only because of conflicts with concurrent transactions on the same items
 /// (a hot counter under a burst of allocations does that). A failed
@@ -113,34 +128,37 @@ pub async fn transact(db: &aws_sdk_dynamodb::Client, tx: Tx) -> Result<Result<()
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let result = db.transact_write_items().set_transact_items(Some(tx.items.clone())).send().await;
-        let err = match result {
-            Ok(_) => return Ok(Ok(())),
-            Err(err) => err,
-        };
-        let retryable = match err.as_service_error() {
-            Some(TransactWriteItemsError::TransactionCanceledException(e)) => {
-                let reasons: Vec<Option<String>> = e
-                    .cancellation_reasons()
-                    .iter()
-                    .map(|r| r.code().filter(|c| *c != "None").map(String::from))
-                    .collect();
-                let conflict_only = reasons.iter().flatten().all(|c| c == "TransactionConflict");
-                if !conflict_only {
-                    return Ok(Err(tx.refused(reasons)));
+        match transact_once(db, &tx).await? {
+            Err(refused) if refused.conflicted_only() => {
+                if attempt >= MAX_ATTEMPTS {
+                    return Err(AppError::unavailable("BUSY_TRY_AGAIN", "too many concurrent updates; retry shortly"));
                 }
-                true
+                tokio::time::sleep(backoff(attempt)).await;
             }
-            Some(TransactWriteItemsError::TransactionInProgressException(_)) => true,
-            _ => false,
-        };
-        if !retryable || attempt >= MAX_ATTEMPTS {
-            if retryable {
-                return Err(AppError::unavailable("BUSY_TRY_AGAIN", "too many concurrent updates; retry shortly"));
-            }
-            return Err(err.into());
+            outcome => return Ok(outcome),
         }
-        tokio::time::sleep(backoff(attempt)).await;
+    }
+}
+
+/// One attempt at a transaction, for a caller whose own loop retries (so
+/// there is one retry policy, not two nested): every cancellation is
+/// returned, conflicts with concurrent transactions included
+/// (`Refused::conflicted`).
+pub async fn transact_once(db: &aws_sdk_dynamodb::Client, tx: &Tx) -> Result<Result<(), Refused>, AppError> {
+    let err = match db.transact_write_items().set_transact_items(Some(tx.items.clone())).send().await {
+        Ok(_) => return Ok(Ok(())),
+        Err(err) => err,
+    };
+    match err.as_service_error() {
+        Some(TransactWriteItemsError::TransactionCanceledException(e)) => {
+            let reasons =
+                e.cancellation_reasons().iter().map(|r| r.code().filter(|c| *c != "None").map(String::from)).collect();
+            Ok(Err(tx.refused(reasons)))
+        }
+        Some(TransactWriteItemsError::TransactionInProgressException(_)) => {
+            Ok(Err(Refused { reasons: vec![("*", "TransactionInProgress".into())] }))
+        }
+        _ => Err(err.into()),
     }
 }
 
