@@ -24,7 +24,7 @@ use crate::businesses::domain::GeoLocation;
 use crate::businesses::geo::haversine_km;
 use crate::loyalty::domain::{amount_cents, customer_id, PointsProgram};
 use crate::members::domain::Role;
-use crate::partnerships::domain::{Partnership, PartnershipStatus, PartnershipType, SharingModel};
+use crate::partnerships::domain::{Partnership, PartnershipStatus, PartnershipType};
 use crate::partnerships::periods::Period;
 use crate::platform::clock::rfc3339;
 use crate::platform::error::AppError;
@@ -477,8 +477,7 @@ pub fn plan(
 
 /// The share `payer` owes on `tx`, by the terms in force.
 fn charge(tx: &mut PartnerTransaction, p: &Partnership, payer: Side, qualifying_before: u64) {
-    let ordinal = if p.terms.model == SharingModel::Hybrid { qualifying_before + 1 } else { 0 };
-    let c = calculate(&p.terms, payer, tx.amount, ordinal);
+    let c = calculate(&p.terms, payer, tx.amount, super::sharing::ordinal(&p.terms, qualifying_before));
     tx.revenue_sharing_amount = c.amount_cents;
     tx.payer_business_id = Some(business_of(p, payer).to_string());
     tx.payee_business_id = Some(business_of(p, payer.other()).to_string());
@@ -624,13 +623,10 @@ mod tests {
             status: PartnershipStatus::Active,
             config: Config::default(),
             terms: Terms {
-                model: SharingModel::Percentage,
-                business_a_share_bps: Some(500),
-                business_b_share_bps: Some(300),
-                fixed_fee_cents: None,
-                base_bps: None,
-                bonus_threshold: None,
-                bonus_bps: None,
+                sharing: crate::partnerships::domain::Sharing::Percentage {
+                    business_a_share_bps: 500,
+                    business_b_share_bps: 300,
+                },
                 settlement_frequency: SettlementFrequency::Monthly,
             },
             terms_version: 2,

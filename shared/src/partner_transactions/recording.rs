@@ -188,7 +188,7 @@ impl Recorder<'_> {
         let p = terms_at(self.app, p, at).await?;
         let (period, late) = target_period(&p, at, now, |x| carried.closed.contains(x))?;
         // HYBRID needs the period's count for the ordinal; the transaction checks it.
-        let qualifying_seen = match (p.terms.model, warm.qualifying(self.partnership_id, &period.key())) {
+        let qualifying_seen = match (p.terms.model(), warm.qualifying(self.partnership_id, &period.key())) {
             (SharingModel::Hybrid, Some(n)) => Some(n),
             (SharingModel::Hybrid, None) => {
                 let counters = store::period(self.app, self.partnership_id, &period.key()).await?.unwrap_or_default();

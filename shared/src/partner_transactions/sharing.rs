@@ -9,7 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::partnerships::domain::{SharingModel, Terms};
+use crate::partnerships::domain::{Sharing, SharingModel, Terms};
 
 /// A party of a partnership: A invited, B was invited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -61,11 +61,21 @@ fn share_of(value_cents: u64, bps: u64) -> u64 {
     (exact / 10_000) as u64
 }
 
+/// A qualifying transaction's place in its period, from the period's
+/// count of qualifying ones before it: HYBRID's bonus starts after its
+/// threshold; the other models do not count (0).
+pub fn ordinal(terms: &Terms, qualifying_before: u64) -> u64 {
+    match terms.sharing {
+        Sharing::Hybrid { .. } => qualifying_before.saturating_add(1),
+        Sharing::Percentage { .. } | Sharing::FixedFee { .. } => 0,
+    }
+}
+
 /// The share `payer` owes on a qualifying transaction worth `value_cents`,
 /// the `ordinal`-th qualifying one of its period (1-based).
 pub fn calculate(terms: &Terms, payer: Side, value_cents: u64, ordinal: u64) -> Calculation {
     let base = Calculation {
-        model: terms.model,
+        model: terms.model(),
         payer,
         value_cents,
         ordinal,
@@ -74,13 +84,12 @@ pub fn calculate(terms: &Terms, payer: Side, value_cents: u64, ordinal: u64) -> 
         amount_cents: 0,
         formula: String::new(),
     };
-    match terms.model {
-        SharingModel::Percentage => {
+    match terms.sharing {
+        Sharing::Percentage { business_a_share_bps, business_b_share_bps } => {
             let bps = match payer {
-                Side::A => terms.business_a_share_bps,
-                Side::B => terms.business_b_share_bps,
-            }
-            .unwrap_or(0);
+                Side::A => business_a_share_bps,
+                Side::B => business_b_share_bps,
+            };
             let amount = share_of(value_cents, bps);
             let formula = format!(
                 "{} x {} (business{:?}Share), rounded half up = {}",
@@ -91,8 +100,7 @@ pub fn calculate(terms: &Terms, payer: Side, value_cents: u64, ordinal: u64) -> 
             );
             Calculation { rate_bps: Some(bps), amount_cents: amount, formula, ..base }
         }
-        SharingModel::FixedFee => {
-            let fee = terms.fixed_fee_cents.unwrap_or(0);
+        Sharing::FixedFee { fee_cents: fee } => {
             // A fee never exceeds what the transaction was worth.
             let amount = fee.min(value_cents);
             let formula = format!(
@@ -103,13 +111,9 @@ pub fn calculate(terms: &Terms, payer: Side, value_cents: u64, ordinal: u64) -> 
             );
             Calculation { fee_cents: Some(fee), amount_cents: amount, formula, ..base }
         }
-        SharingModel::Hybrid => {
-            let threshold = terms.bonus_threshold.unwrap_or(u64::MAX);
-            let (bps, which) = if ordinal > threshold {
-                (terms.bonus_bps.unwrap_or(0), "bonusPercentage")
-            } else {
-                (terms.base_bps.unwrap_or(0), "basePercentage")
-            };
+        Sharing::Hybrid { base_bps, bonus_threshold: threshold, bonus_bps } => {
+            let (bps, which) =
+                if ordinal > threshold { (bonus_bps, "bonusPercentage") } else { (base_bps, "basePercentage") };
             let amount = share_of(value_cents, bps);
             let formula = format!("transaction {ordinal} of the period (bonus after {threshold}): {} x {} ({which}), rounded half up = {}", dollars(value_cents), percent(bps), dollars(amount));
             Calculation { rate_bps: Some(bps), amount_cents: amount, formula, ..base }
@@ -167,39 +171,20 @@ mod tests {
     use crate::partnerships::domain::SettlementFrequency;
     use proptest::prelude::*;
 
+    fn terms(sharing: Sharing) -> Terms {
+        Terms { sharing, settlement_frequency: SettlementFrequency::Monthly }
+    }
+
     fn percentage(a: u64, b: u64) -> Terms {
-        Terms {
-            model: SharingModel::Percentage,
-            business_a_share_bps: Some(a),
-            business_b_share_bps: Some(b),
-            fixed_fee_cents: None,
-            base_bps: None,
-            bonus_threshold: None,
-            bonus_bps: None,
-            settlement_frequency: SettlementFrequency::Monthly,
-        }
+        terms(Sharing::Percentage { business_a_share_bps: a, business_b_share_bps: b })
     }
 
     fn fixed(fee: u64) -> Terms {
-        Terms {
-            model: SharingModel::FixedFee,
-            fixed_fee_cents: Some(fee),
-            business_a_share_bps: None,
-            business_b_share_bps: None,
-            ..percentage(0, 0)
-        }
+        terms(Sharing::FixedFee { fee_cents: fee })
     }
 
     fn hybrid(base: u64, threshold: u64, bonus: u64) -> Terms {
-        Terms {
-            model: SharingModel::Hybrid,
-            base_bps: Some(base),
-            bonus_threshold: Some(threshold),
-            bonus_bps: Some(bonus),
-            business_a_share_bps: None,
-            business_b_share_bps: None,
-            ..percentage(0, 0)
-        }
+        terms(Sharing::Hybrid { base_bps: base, bonus_threshold: threshold, bonus_bps: bonus })
     }
 
     #[test]

@@ -65,24 +65,105 @@ pub enum SettlementFrequency {
     Annual,
 }
 
-/// Revenue-sharing terms as stored: integers only.
+/// Revenue-sharing terms: how a qualifying transaction is shared, and how
+/// often the partnership settles. Integers only.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(into = "StoredTerms", try_from = "StoredTerms")]
 pub struct Terms {
-    pub model: SharingModel,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub business_a_share_bps: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub business_b_share_bps: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fixed_fee_cents: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub base_bps: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bonus_threshold: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bonus_bps: Option<u64>,
+    pub sharing: Sharing,
     pub settlement_frequency: SettlementFrequency,
+}
+
+/// One variant per model, each with exactly its fields: a HYBRID without
+/// its threshold cannot be written down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sharing {
+    /// Each side's share of a transaction it owes on, in basis points.
+    Percentage { business_a_share_bps: u64, business_b_share_bps: u64 },
+    /// A fee per qualifying transaction (capped at its value).
+    FixedFee { fee_cents: u64 },
+    /// `base_bps` for a period's first `bonus_threshold` qualifying
+    /// transactions, `bonus_bps` after.
+    Hybrid { base_bps: u64, bonus_threshold: u64, bonus_bps: u64 },
+}
+
+impl Terms {
+    pub fn model(&self) -> SharingModel {
+        match self.sharing {
+            Sharing::Percentage { .. } => SharingModel::Percentage,
+            Sharing::FixedFee { .. } => SharingModel::FixedFee,
+            Sharing::Hybrid { .. } => SharingModel::Hybrid,
+        }
+    }
+}
+
+/// Terms as stored (and as they have always been stored): the model and
+/// its fields, the others absent.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StoredTerms {
+    model: SharingModel,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    business_a_share_bps: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    business_b_share_bps: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    fixed_fee_cents: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    base_bps: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    bonus_threshold: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    bonus_bps: Option<u64>,
+    settlement_frequency: SettlementFrequency,
+}
+
+impl From<Terms> for StoredTerms {
+    fn from(t: Terms) -> Self {
+        let mut stored = StoredTerms {
+            model: t.model(),
+            business_a_share_bps: None,
+            business_b_share_bps: None,
+            fixed_fee_cents: None,
+            base_bps: None,
+            bonus_threshold: None,
+            bonus_bps: None,
+            settlement_frequency: t.settlement_frequency,
+        };
+        match t.sharing {
+            Sharing::Percentage { business_a_share_bps, business_b_share_bps } => {
+                (stored.business_a_share_bps, stored.business_b_share_bps) =
+                    (Some(business_a_share_bps), Some(business_b_share_bps));
+            }
+            Sharing::FixedFee { fee_cents } => stored.fixed_fee_cents = Some(fee_cents),
+            Sharing::Hybrid { base_bps, bonus_threshold, bonus_bps } => {
+                (stored.base_bps, stored.bonus_threshold, stored.bonus_bps) =
+                    (Some(base_bps), Some(bonus_threshold), Some(bonus_bps));
+            }
+        }
+        stored
+    }
+}
+
+impl TryFrom<StoredTerms> for Terms {
+    type Error = String;
+
+    fn try_from(t: StoredTerms) -> Result<Self, String> {
+        let missing = || format!("stored {:?} terms lack a field of their model", t.model);
+        let sharing = match t.model {
+            SharingModel::Percentage => Sharing::Percentage {
+                business_a_share_bps: t.business_a_share_bps.ok_or_else(missing)?,
+                business_b_share_bps: t.business_b_share_bps.ok_or_else(missing)?,
+            },
+            SharingModel::FixedFee => Sharing::FixedFee { fee_cents: t.fixed_fee_cents.ok_or_else(missing)? },
+            SharingModel::Hybrid => Sharing::Hybrid {
+                base_bps: t.base_bps.ok_or_else(missing)?,
+                bonus_threshold: t.bonus_threshold.ok_or_else(missing)?,
+                bonus_bps: t.bonus_bps.ok_or_else(missing)?,
+            },
+        };
+        Ok(Terms { sharing, settlement_frequency: t.settlement_frequency })
+    }
 }
 
 /// The spec's `RevenueSharingConfig`, as sent: percentages and the fee as
@@ -137,25 +218,17 @@ impl TermsRequest {
                 Ok(())
             }
         };
-        let mut terms = Terms {
-            model: self.model,
-            business_a_share_bps: None,
-            business_b_share_bps: None,
-            fixed_fee_cents: None,
-            base_bps: None,
-            bonus_threshold: None,
-            bonus_bps: None,
-            settlement_frequency: self.settlement_frequency,
-        };
         let percentage_fields = self.business_a_share.is_some() || self.business_b_share.is_some();
         let hybrid_fields =
             self.base_percentage.is_some() || self.bonus_threshold.is_some() || self.bonus_percentage.is_some();
-        match self.model {
+        let sharing = match self.model {
             SharingModel::Percentage => {
                 extra(self.fixed_fee_per_transaction.is_some(), "fixedFeePerTransaction")?;
                 extra(hybrid_fields, "basePercentage/bonusThreshold/bonusPercentage")?;
-                terms.business_a_share_bps = Some(percent(&self.business_a_share, "businessAShare")?);
-                terms.business_b_share_bps = Some(percent(&self.business_b_share, "businessBShare")?);
+                Sharing::Percentage {
+                    business_a_share_bps: percent(&self.business_a_share, "businessAShare")?,
+                    business_b_share_bps: percent(&self.business_b_share, "businessBShare")?,
+                }
             }
             SharingModel::FixedFee => {
                 extra(percentage_fields, "businessAShare/businessBShare")?;
@@ -170,23 +243,24 @@ impl TermsRequest {
                         "fixedFeePerTransaction must be above 0 and at most 10000.00",
                     ));
                 }
-                terms.fixed_fee_cents = Some(cents);
+                Sharing::FixedFee { fee_cents: cents }
             }
             SharingModel::Hybrid => {
                 extra(percentage_fields, "businessAShare/businessBShare")?;
                 extra(self.fixed_fee_per_transaction.is_some(), "fixedFeePerTransaction")?;
-                terms.base_bps = Some(percent(&self.base_percentage, "basePercentage")?);
-                terms.bonus_bps = Some(percent(&self.bonus_percentage, "bonusPercentage")?);
-                terms.bonus_threshold =
-                    Some(self.bonus_threshold.filter(|t| (1..=1_000_000).contains(t)).ok_or_else(|| {
+                Sharing::Hybrid {
+                    base_bps: percent(&self.base_percentage, "basePercentage")?,
+                    bonus_bps: percent(&self.bonus_percentage, "bonusPercentage")?,
+                    bonus_threshold: self.bonus_threshold.filter(|t| (1..=1_000_000).contains(t)).ok_or_else(|| {
                         AppError::bad_request(
                             "INVALID_TERMS",
                             "bonusThreshold must be a whole number from 1 to 1000000",
                         )
-                    })?);
+                    })?,
+                }
             }
-        }
-        Ok(terms)
+        };
+        Ok(Terms { sharing, settlement_frequency: self.settlement_frequency })
     }
 }
 
@@ -194,18 +268,18 @@ impl Terms {
     /// The spec's `RevenueSharingConfig` again: percentages and the fee as
     /// exact two-decimal numbers.
     pub fn view(&self) -> serde_json::Value {
-        let dec = |v: Option<u64>| v.map(|v| serde_json::to_value(json_usd(UsdCents(v))).unwrap_or_default());
-        let mut out = serde_json::json!({ "type": self.model, "settlementFrequency": self.settlement_frequency });
-        for (name, value) in [
-            ("businessAShare", dec(self.business_a_share_bps)),
-            ("businessBShare", dec(self.business_b_share_bps)),
-            ("fixedFeePerTransaction", dec(self.fixed_fee_cents)),
-            ("basePercentage", dec(self.base_bps)),
-            ("bonusThreshold", self.bonus_threshold.map(serde_json::Value::from)),
-            ("bonusPercentage", dec(self.bonus_bps)),
-        ] {
-            if let Some(v) = value {
-                out[name] = v;
+        let dec = |v: u64| serde_json::to_value(json_usd(UsdCents(v))).unwrap_or_default();
+        let mut out = serde_json::json!({ "type": self.model(), "settlementFrequency": self.settlement_frequency });
+        match self.sharing {
+            Sharing::Percentage { business_a_share_bps, business_b_share_bps } => {
+                out["businessAShare"] = dec(business_a_share_bps);
+                out["businessBShare"] = dec(business_b_share_bps);
+            }
+            Sharing::FixedFee { fee_cents } => out["fixedFeePerTransaction"] = dec(fee_cents),
+            Sharing::Hybrid { base_bps, bonus_threshold, bonus_bps } => {
+                out["basePercentage"] = dec(base_bps);
+                out["bonusThreshold"] = serde_json::Value::from(bonus_threshold);
+                out["bonusPercentage"] = dec(bonus_bps);
             }
         }
         out
@@ -701,12 +775,12 @@ mod tests {
     #[test]
     fn terms_are_complete_for_their_model_and_exact() {
         let t = terms(serde_json::json!({ "type": "PERCENTAGE", "businessAShare": 5, "businessBShare": "5.25", "settlementFrequency": "MONTHLY" })).unwrap();
-        assert_eq!((t.business_a_share_bps, t.business_b_share_bps), (Some(500), Some(525)));
+        assert_eq!(t.sharing, Sharing::Percentage { business_a_share_bps: 500, business_b_share_bps: 525 });
         assert_eq!(t.view()["businessBShare"], serde_json::json!(5.25));
         let f = terms(serde_json::json!({ "type": "FIXED_FEE", "fixedFeePerTransaction": 0.25, "settlementFrequency": "QUARTERLY" })).unwrap();
-        assert_eq!(f.fixed_fee_cents, Some(25));
+        assert_eq!(f.sharing, Sharing::FixedFee { fee_cents: 25 });
         let h = terms(serde_json::json!({ "type": "HYBRID", "basePercentage": 3, "bonusThreshold": 100, "bonusPercentage": 5, "settlementFrequency": "ANNUAL" })).unwrap();
-        assert_eq!((h.base_bps, h.bonus_threshold, h.bonus_bps), (Some(300), Some(100), Some(500)));
+        assert_eq!(h.sharing, Sharing::Hybrid { base_bps: 300, bonus_threshold: 100, bonus_bps: 500 });
         for bad in [
             serde_json::json!({ "type": "PERCENTAGE", "businessAShare": 5, "settlementFrequency": "MONTHLY" }),
             serde_json::json!({ "type": "PERCENTAGE", "businessAShare": 5, "businessBShare": 5.001, "settlementFrequency": "MONTHLY" }),
@@ -718,5 +792,24 @@ mod tests {
         ] {
             assert_eq!(terms(bad.clone()).unwrap_err().code, "INVALID_TERMS", "{bad}");
         }
+    }
+
+    /// Terms are stored as they always were (the model and its fields), and
+    /// stored terms missing a field of their model are refused, not guessed.
+    #[test]
+    fn terms_keep_their_stored_form_and_a_model_needs_its_fields() {
+        let h = Terms {
+            sharing: Sharing::Hybrid { base_bps: 300, bonus_threshold: 100, bonus_bps: 500 },
+            settlement_frequency: SettlementFrequency::Annual,
+        };
+        let stored = serde_json::to_value(&h).unwrap();
+        assert_eq!(
+            stored,
+            serde_json::json!({ "model": "HYBRID", "baseBps": 300, "bonusThreshold": 100, "bonusBps": 500, "settlementFrequency": "ANNUAL" })
+        );
+        assert_eq!(serde_json::from_value::<Terms>(stored).unwrap(), h);
+        let incomplete =
+            serde_json::json!({ "model": "HYBRID", "baseBps": 300, "bonusBps": 500, "settlementFrequency": "ANNUAL" });
+        assert!(serde_json::from_value::<Terms>(incomplete).is_err());
     }
 }

@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use super::domain::{Config, PartnershipType, SettlementFrequency, SharingModel, Terms};
+use super::domain::{Config, PartnershipType, SettlementFrequency, Sharing, SharingModel, Terms};
 
 /// One template. Shares in basis points, money in cents, as stored terms.
 #[derive(Debug, Clone, Copy)]
@@ -116,24 +116,18 @@ pub fn for_category(category: Option<&str>) -> Vec<&'static Template> {
 
 impl Template {
     pub fn terms(&self) -> Terms {
-        let some = |v: u64| Some(v).filter(|v| *v > 0);
-        let (a, b, fee, base, threshold, bonus) = match self.model {
-            SharingModel::Percentage => (some(self.a_share_bps), some(self.b_share_bps), None, None, None, None),
-            SharingModel::FixedFee => (None, None, some(self.fixed_fee_cents), None, None, None),
-            SharingModel::Hybrid => {
-                (None, None, None, some(self.a_share_bps), some(self.bonus_threshold), some(self.bonus_bps))
+        let sharing = match self.model {
+            SharingModel::Percentage => {
+                Sharing::Percentage { business_a_share_bps: self.a_share_bps, business_b_share_bps: self.b_share_bps }
             }
+            SharingModel::FixedFee => Sharing::FixedFee { fee_cents: self.fixed_fee_cents },
+            SharingModel::Hybrid => Sharing::Hybrid {
+                base_bps: self.a_share_bps,
+                bonus_threshold: self.bonus_threshold,
+                bonus_bps: self.bonus_bps,
+            },
         };
-        Terms {
-            model: self.model,
-            business_a_share_bps: a,
-            business_b_share_bps: b,
-            fixed_fee_cents: fee,
-            base_bps: base,
-            bonus_threshold: threshold,
-            bonus_bps: bonus,
-            settlement_frequency: self.frequency,
-        }
+        Terms { sharing, settlement_frequency: self.frequency }
     }
 
     pub fn config(&self) -> Config {

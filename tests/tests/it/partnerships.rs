@@ -474,7 +474,13 @@ async fn money_terms_change_only_by_agreement_and_every_version_is_kept() {
             .await
             .unwrap()
             .expect("version kept");
-        assert_eq!(v.terms.business_a_share_bps, Some(share), "v{version}");
+        let a_share = match v.terms.sharing {
+            shared::partnerships::domain::Sharing::Percentage { business_a_share_bps, .. } => {
+                Some(business_a_share_bps)
+            }
+            _ => None,
+        };
+        assert_eq!(a_share, Some(share), "v{version}");
     }
     assert!(shared::partnerships::store::terms_version(&net.env.app, &id, 4).await.unwrap().is_none());
     let audit = items_with_pk_prefix(&net.env.app, &format!("AUDIT#PARTNERSHIP#{id}")).await;
