@@ -9,7 +9,7 @@ use shared::{App, AppError};
 pub async fn handle(app: App, req: Request) -> Result<Response<Body>, AppError> {
     let raw = request::body_bytes(&req);
     if raw.len() > 256 * 1024 {
-        return Err(AppError::new(413, "BODY_TOO_LARGE", "webhook bodies are limited to 256 KiB"));
+        return Err(AppError::new(shared::platform::error::ErrorKind::TooLarge, "BODY_TOO_LARGE", "webhook bodies are limited to 256 KiB"));
     }
     // Verbatim (not trimmed): the signature check reports what was sent.
     let signature = req.headers().get("paddle-signature").and_then(|v| v.to_str().ok());

@@ -88,8 +88,7 @@ pub fn check_executable(month: MonthKey, now: OffsetDateTime, overridden: bool) 
     if month >= current.previous() || overridden {
         return Ok(());
     }
-    Err(AppError::new(
-        422,
+    Err(AppError::new(crate::platform::error::ErrorKind::NotAllowed,
         "CYCLE_MONTH_NOT_ALLOWED",
         format!(
             "only {} (the month that just ended) or {current} can be executed; an earlier month needs \"pastMonthOverride\": true with a reason",
@@ -329,7 +328,10 @@ mod tests {
         assert!(check_executable(m("2026-03"), now, false).is_ok());
         assert!(check_executable(m("2026-02"), now, false).is_ok());
         assert_eq!(check_executable(m("2026-01"), now, false).unwrap_err().code, "CYCLE_MONTH_NOT_ALLOWED");
-        assert_eq!(check_executable(m("2025-02"), now, false).unwrap_err().status, 422);
+        assert_eq!(
+            check_executable(m("2025-02"), now, false).unwrap_err().kind,
+            crate::platform::error::ErrorKind::NotAllowed
+        );
         assert!(check_executable(m("2025-02"), now, true).is_ok());
         assert_eq!(check_executable(m("2026-04"), now, true).unwrap_err().code, "MONTH_IN_FUTURE");
         // Across a year: in January, last December has just ended.

@@ -18,14 +18,18 @@ pub fn parse_json<T: DeserializeOwned>(req: &Request) -> Result<T, AppError> {
     let bytes = body_bytes(req);
     if bytes.len() > MAX_BODY_BYTES {
         return Err(AppError::new(
-            413,
+            crate::platform::error::ErrorKind::TooLarge,
             "BODY_TOO_LARGE",
             format!("request body is {} bytes; the limit is {MAX_BODY_BYTES}", bytes.len()),
         ));
     }
     if let Some(ct) = req.headers().get("content-type").and_then(|v| v.to_str().ok()) {
         if !ct.to_ascii_lowercase().starts_with("application/json") {
-            return Err(AppError::new(415, "UNSUPPORTED_MEDIA_TYPE", "content-type must be application/json"));
+            return Err(AppError::new(
+                crate::platform::error::ErrorKind::UnsupportedMediaType,
+                "UNSUPPORTED_MEDIA_TYPE",
+                "content-type must be application/json",
+            ));
         }
     }
     if bytes.iter().all(u8::is_ascii_whitespace) {

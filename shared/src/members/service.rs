@@ -151,7 +151,7 @@ pub async fn join(app: &App, user_id: &str, token_email: Option<&str>, code: &st
         RedeemOutcome::Joined => Ok(member),
         RedeemOutcome::Unknown => Err(unknown()),
         RedeemOutcome::Expired => Err(AppError::new(
-            410,
+            crate::platform::error::ErrorKind::Gone,
             "INVITATION_EXPIRED",
             format!("this invitation expired at {}; ask the owner for a new one", invitation.expires_at),
         )),

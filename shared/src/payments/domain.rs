@@ -186,24 +186,40 @@ impl TxProblem {
     pub fn to_error(&self) -> AppError {
         match self {
             TxProblem::NotFound => AppError::new(
-                422,
+                crate::platform::error::ErrorKind::NotAllowed,
                 "TX_NOT_FOUND",
                 "no finalized transaction with this signature (yet); retry once it is finalized",
             ),
-            TxProblem::Failed => AppError::new(422, "TX_FAILED", "the transaction failed on chain"),
-            TxProblem::WrongSender => {
-                AppError::new(422, "TX_WRONG_SENDER", "the transaction was not signed by the intent's wallet")
-            }
-            TxProblem::MissingReference => {
-                AppError::new(422, "TX_MISSING_REFERENCE", "the transaction does not carry the intent's reference")
-            }
-            TxProblem::WrongMint => {
-                AppError::new(422, "TX_WRONG_MINT", "the transaction does not pay the configured token to the treasury")
-            }
-            TxProblem::AmountTooSmall { paid, due } => {
-                AppError::new(422, "TX_AMOUNT_TOO_SMALL", format!("paid {paid} base units; {due} are due"))
-            }
-            TxProblem::Malformed(m) => AppError::new(502, "RPC_BAD_RESPONSE", format!("unreadable transaction: {m}")),
+            TxProblem::Failed => AppError::new(
+                crate::platform::error::ErrorKind::NotAllowed,
+                "TX_FAILED",
+                "the transaction failed on chain",
+            ),
+            TxProblem::WrongSender => AppError::new(
+                crate::platform::error::ErrorKind::NotAllowed,
+                "TX_WRONG_SENDER",
+                "the transaction was not signed by the intent's wallet",
+            ),
+            TxProblem::MissingReference => AppError::new(
+                crate::platform::error::ErrorKind::NotAllowed,
+                "TX_MISSING_REFERENCE",
+                "the transaction does not carry the intent's reference",
+            ),
+            TxProblem::WrongMint => AppError::new(
+                crate::platform::error::ErrorKind::NotAllowed,
+                "TX_WRONG_MINT",
+                "the transaction does not pay the configured token to the treasury",
+            ),
+            TxProblem::AmountTooSmall { paid, due } => AppError::new(
+                crate::platform::error::ErrorKind::NotAllowed,
+                "TX_AMOUNT_TOO_SMALL",
+                format!("paid {paid} base units; {due} are due"),
+            ),
+            TxProblem::Malformed(m) => AppError::new(
+                crate::platform::error::ErrorKind::BadUpstream,
+                "RPC_BAD_RESPONSE",
+                format!("unreadable transaction: {m}"),
+            ),
         }
     }
 }

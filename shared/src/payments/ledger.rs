@@ -93,7 +93,7 @@ pub async fn adjust(
     match write(app, &entry, allow_negative, Tx::new(), &audit).await? {
         None => Ok(entry),
         Some(r) if r.failed(TX_BALANCE) => Err(AppError::new(
-            422,
+            crate::platform::error::ErrorKind::NotAllowed,
             "INSUFFICIENT_BALANCE",
             "the balance would go negative; set allowNegative to do so explicitly",
         )),
@@ -153,7 +153,7 @@ pub async fn reverse(
             Err(AppError::conflict("ENTRY_ALREADY_REVERSED", "this entry was already reversed"))
         }
         Some(r) if r.failed(TX_BALANCE) => Err(AppError::new(
-            422,
+            crate::platform::error::ErrorKind::NotAllowed,
             "INSUFFICIENT_BALANCE",
             "the reversal would make the balance negative; set allowNegative to do so explicitly",
         )),

@@ -175,7 +175,11 @@ pub async fn verify(
     // time: the transaction's block time decides, so it is fetched anyway.
     let expired = rfc3339(now) > intent.expires_at;
     let expired_error = || {
-        AppError::new(422, "INTENT_EXPIRED", format!("the intent expired at {}; create a new one", intent.expires_at))
+        AppError::new(
+            crate::platform::error::ErrorKind::NotAllowed,
+            "INTENT_EXPIRED",
+            format!("the intent expired at {}; create a new one", intent.expires_at),
+        )
     };
     if let Some(owner) = store::signature_owner(app, signature).await? {
         if owner != intent.intent_id {
@@ -200,8 +204,7 @@ pub async fn verify(
             // refunds or credits it by hand), never silently dropped.
             let paid_at = block_time(&tx).map(|t| t.to_string()).unwrap_or_else(|| "unknown".into());
             store::record_late_payment(app, &intent.intent_id, signature, &paid_at).await?;
-            return Err(AppError::new(
-                422,
+            return Err(AppError::new(crate::platform::error::ErrorKind::NotAllowed,
                 "INTENT_EXPIRED",
                 format!("paid at block time {paid_at}, after the intent expired at {}; recorded for reconciliation, contact support", intent.expires_at),
             ));

@@ -5,47 +5,85 @@
 
 use std::fmt;
 
+/// What kind of refusal or failure an error is, in the service's terms.
+/// Which HTTP status each kind is answered with is the http edge's choice
+/// (`http::response::status_of`), made there alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The request is malformed or a value is out of range.
+    Invalid,
+    /// No (valid) credentials.
+    Unauthenticated,
+    /// The caller may not do this.
+    Forbidden,
+    NotFound,
+    /// The current state does not allow it (a race lost, a duplicate).
+    Conflict,
+    /// It existed once and is over (an expired invitation).
+    Gone,
+    TooLarge,
+    UnsupportedMediaType,
+    /// Well formed, but a business rule does not allow it.
+    NotAllowed,
+    /// Too many requests: come back after `retry_after_secs`.
+    Throttled,
+    /// An outside service answered something unreadable.
+    BadUpstream,
+    /// Not available now (configuration, an outside service down).
+    Unavailable,
+    /// A bug or an unexpected AWS failure.
+    Internal,
+}
+
+impl ErrorKind {
+    /// Whether the fault is ours or an outside service's (a client may
+    /// retry the same request), not the request's.
+    pub fn is_server_side(self) -> bool {
+        matches!(self, ErrorKind::BadUpstream | ErrorKind::Unavailable | ErrorKind::Internal)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppError {
-    pub status: u16,
+    pub kind: ErrorKind,
     pub code: &'static str,
     pub message: String,
-    /// For a 429: when to come back (the `Retry-After` header).
+    /// For `Throttled`: when to come back (the `Retry-After` header).
     pub retry_after_secs: Option<u64>,
 }
 
 impl AppError {
-    pub fn new(status: u16, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), retry_after_secs: None }
+    pub fn new(kind: ErrorKind, code: &'static str, message: impl Into<String>) -> Self {
+        Self { kind, code, message: message.into(), retry_after_secs: None }
     }
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
-        Self::new(400, code, message)
+        Self::new(ErrorKind::Invalid, code, message)
     }
     pub fn unauthorized(code: &'static str, message: impl Into<String>) -> Self {
-        Self::new(401, code, message)
+        Self::new(ErrorKind::Unauthenticated, code, message)
     }
     pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
-        Self::new(403, code, message)
+        Self::new(ErrorKind::Forbidden, code, message)
     }
     pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
-        Self::new(404, code, message)
+        Self::new(ErrorKind::NotFound, code, message)
     }
     pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
-        Self::new(409, code, message)
+        Self::new(ErrorKind::Conflict, code, message)
     }
-    /// 422: well formed, but the partnership's rules do not allow it.
+    /// Well formed, but the rules (a partnership's, the program's) do not allow it.
     pub fn unprocessable(code: &'static str, message: impl Into<String>) -> Self {
-        Self::new(422, code, message)
+        Self::new(ErrorKind::NotAllowed, code, message)
     }
 
     pub fn unavailable(code: &'static str, message: impl Into<String>) -> Self {
-        Self::new(503, code, message)
+        Self::new(ErrorKind::Unavailable, code, message)
     }
     /// An unexpected failure (AWS error, corrupt item). The detail is logged,
     /// never sent to the client.
     pub fn internal(detail: impl fmt::Display) -> Self {
         tracing::error!(error = %detail, "internal error");
-        Self::new(500, "INTERNAL_ERROR", "internal error; see logs for the request id")
+        Self::new(ErrorKind::Internal, "INTERNAL_ERROR", "internal error; see logs for the request id")
     }
 
     pub fn body(&self) -> serde_json::Value {
@@ -55,7 +93,7 @@ impl AppError {
 
 impl fmt::Display for AppError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}: {}", self.status, self.code, self.message)
+        write!(f, "{:?} {}: {}", self.kind, self.code, self.message)
     }
 }
 

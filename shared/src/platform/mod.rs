@@ -18,6 +18,7 @@ pub mod ids;
 pub mod jwt;
 pub mod logging;
 pub mod metrics;
+pub mod money;
 pub mod operations;
 pub mod outbound;
 pub mod outbox;

@@ -41,7 +41,7 @@ pub async fn take(app: &App, subject: &str, limit: u32, window_secs: i64, now: i
     super::metrics::count(super::metrics::names::RATE_LIMITED, 1);
     let retry_after = (start + window_secs - now).max(1);
     let mut refused = AppError::new(
-        429,
+        crate::platform::error::ErrorKind::Throttled,
         "RATE_LIMITED",
         format!("more than {limit} requests in {window_secs} s; retry in {retry_after} s"),
     );

@@ -3,8 +3,8 @@
 
 use serde::Deserialize;
 
-use super::money::{MoneyError, UsdCents};
 use crate::platform::error::AppError;
+use crate::platform::money::{MoneyError, UsdCents};
 
 /// Fixed at 100 by policy; not configurable, not even by an admin.
 pub const MAX_SEATS: u32 = 100;

@@ -2,6 +2,5 @@
 //! its seat statistics.
 
 pub mod domain;
-pub mod money;
 pub mod service;
 pub mod store;

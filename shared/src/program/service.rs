@@ -4,11 +4,11 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::domain::{ConfigUpdate, ProgramConfig, RefillFreeze, SeatStats, MAX_SEATS};
-use super::money::{json_usd, UsdCents};
 use super::store;
 use crate::platform::audit::AuditEntry;
 use crate::platform::clock::rfc3339;
 use crate::platform::error::AppError;
+use crate::platform::money::{json_usd, UsdCents};
 use crate::platform::outbox::{self, OutboxEvent};
 use crate::App;
 

@@ -4,11 +4,11 @@
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 
 use super::domain::{ProgramConfig, RefillFreeze, SeatStats, MAX_SEATS};
-use super::money::UsdCents;
 use crate::platform::audit::{self, AuditEntry};
 use crate::platform::dynamo::{self, get_u64, n, query_all, s, tx_check, tx_put, tx_update, Item, Partition, Tx};
 use crate::platform::entity::{sort_key_of, Key, Layout};
 use crate::platform::error::AppError;
+use crate::platform::money::UsdCents;
 use crate::platform::outbox::OutboxEvent;
 use crate::App;
 

@@ -152,7 +152,7 @@ pub async fn process_payout(app: &App, provider: &impl PayoutProvider, refund_id
     match act(app, "payout-worker", refund_id, action, None).await {
         Ok(_) => Ok(if paid { JobResult::Paid } else { JobResult::Failed }),
         // Completed meanwhile (a duplicate job, or an operator): fine.
-        Err(e) if e.status == 409 => Ok(JobResult::NothingToDo),
+        Err(e) if e.kind == crate::platform::error::ErrorKind::Conflict => Ok(JobResult::NothingToDo),
         Err(e) => Err(e),
     }
 }

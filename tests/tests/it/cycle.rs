@@ -291,7 +291,7 @@ async fn racing_executes_run_the_month_once() {
     let ok = results.iter().filter(|r| matches!(r, Ok(Ok(_)))).count();
     let refused = results
         .iter()
-        .filter(|r| matches!(r, Ok(Err(e)) if e.code == "CYCLE_ALREADY_EXECUTED" && e.status == 409))
+        .filter(|r| matches!(r, Ok(Err(e)) if e.code == "CYCLE_ALREADY_EXECUTED" && e.kind == shared::platform::error::ErrorKind::Conflict))
         .count();
     assert_eq!((ok, refused), (1, 7));
     assert_eq!(count_with_pk_prefix(&env.app, "REFUND#").await, 10);
@@ -587,7 +587,11 @@ async fn the_schedule_fails_loudly_on_an_unfinished_run_until_it_is_finished() {
     // An invocation died after 4 seats, holding its lease.
     cycle::execute_steps(&env.app, month, "scheduler", "monthly-bottom-10", None, 4).await.unwrap();
     let retry = cycle_scheduled::handle(env.app.clone(), month_end_event()).await.unwrap_err();
-    assert_eq!((retry.status, retry.code), (409, "CYCLE_IN_PROGRESS"), "an unfinished run is never reported as done");
+    assert_eq!(
+        (retry.kind, retry.code),
+        (shared::platform::error::ErrorKind::Conflict, "CYCLE_IN_PROGRESS"),
+        "an unfinished run is never reported as done"
+    );
     // Once the dead invocation's lease runs out, the next retry resumes it.
     env.clock.advance(time::Duration::seconds(cycle::LEASE_SECS + 1));
     let done = cycle_scheduled::handle(env.app.clone(), month_end_event()).await.unwrap();

@@ -285,7 +285,7 @@ async fn two_hundred_verifications_under_faults_credit_exactly_once_each() {
             for _ in 0..40 {
                 match payments::verify(&faulty, &rpc, &buyer, &intent_id, &signature).await {
                     Ok(v) => return Ok(v.credited),
-                    Err(e) if e.status >= 500 => continue,
+                    Err(e) if e.kind.is_server_side() => continue,
                     Err(e) => return Err(e),
                 }
             }

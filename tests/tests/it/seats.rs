@@ -27,7 +27,7 @@ async fn two_hundred_fifty_racing_allocations_fill_exactly_one_hundred_seats() {
     assert!(other.is_empty(), "unexpected errors: {other:?}");
     assert_eq!((allocated, cap_reached), (100, 150));
     for e in results.iter().filter_map(|r| r.as_ref().err()) {
-        assert_eq!(e.status, 409);
+        assert_eq!(e.kind, shared::platform::error::ErrorKind::Conflict);
     }
 
     // The counter, the seat items and the wallet guards agree.
