@@ -184,6 +184,7 @@ impl Verifier {
             }
             keys.attempted = Some(now);
         }
+        let started = std::time::Instant::now();
         let fetched: Result<JwkSet, String> = async {
             client
                 .get(&self.settings.jwks_url)
@@ -196,6 +197,10 @@ impl Verifier {
                 .map_err(|e| e.to_string())
         }
         .await;
+        // One line per fetch, so a cold start's key fetch can be told apart
+        // from the rest of its first request (`make bench` reports it).
+        let fetch_ms = started.elapsed().as_secs_f64() * 1000.0;
+        tracing::info!(fetch_ms, ok = fetched.is_ok(), "jwks fetch");
         let set = match fetched {
             Ok(set) => set,
             Err(e) => {

@@ -27,6 +27,9 @@ pub struct Start {
     pub ddb: Option<(f64, f64, f64, f64)>,
     /// HTTP status (API functions) or `ok` as 200/500 (event functions).
     pub status: u16,
+    /// The issuer's key fetch (`jwks fetch` line), ms, for a function
+    /// whose first request carried a token.
+    pub jwks_fetch_ms: Option<f64>,
     pub peak_rss_kib: Option<u64>,
     /// Runtime init done to response posted, ms.
     pub invocation_ms: f64,
@@ -48,6 +51,8 @@ pub struct ColdStart {
     pub settings_ms: Option<f64>,
     pub sdk_config_ms: Option<f64>,
     pub clients_ms: Option<f64>,
+    /// Fetching the token issuer's keys, within the first response, ms.
+    pub jwks_fetch_ms: Option<f64>,
     pub status: u16,
     pub ddb_requests: Option<f64>,
     pub ddb_rcu: Option<f64>,
@@ -82,6 +87,7 @@ pub async fn start_once(name: &str, binary: &Path, event: &str, env: &[(String, 
         .iter()
         .find(|l| l["fields"]["message"] == "request" || l["fields"]["message"] == "invocation")
         .map(|l| (field(l, "ddb_requests"), field(l, "ddb_rcu"), field(l, "ddb_wcu"), field(l, "ddb_ms")));
+    let jwks_fetch_ms = lines.iter().find(|l| l["fields"]["message"] == "jwks fetch").map(|l| field(l, "fetch_ms"));
     let status = serde_json::from_str::<Value>(&served.body)
         .ok()
         .and_then(|b| b["statusCode"].as_u64())
@@ -93,6 +99,7 @@ pub async fn start_once(name: &str, binary: &Path, event: &str, env: &[(String, 
         phases,
         ddb,
         status,
+        jwks_fetch_ms,
         peak_rss_kib,
         invocation_ms: ms(served.responded) - ms(served.first_poll),
         response: served.body,
@@ -126,6 +133,7 @@ pub async fn measure(
         settings_ms: med(&|s| s.phases.map(|p| p.0)),
         sdk_config_ms: med(&|s| s.phases.map(|p| p.1)),
         clients_ms: med(&|s| s.phases.map(|p| p.2)),
+        jwks_fetch_ms: med(&|s| s.jwks_fetch_ms),
         // The first start meets the state the event was written for; later
         // ones may meet its effects (a seat already taken, say).
         status: first.status,
@@ -134,6 +142,27 @@ pub async fn measure(
         ddb_wcu: first.ddb.map(|d| d.2),
         peak_rss_kib: starts.iter().filter_map(|s| s.peak_rss_kib).max(),
     })
+}
+
+/// `event` with each Partner Network token (a JWT bearer) replaced by one
+/// `issuer` signs now for the same business and role, so a cold start
+/// fetches the issuer's keys and verifies it as in AWS.
+pub fn with_fresh_token(event: &str, issuer: &crate::Issuer) -> String {
+    let Ok(mut v) = serde_json::from_str::<Value>(event) else { return event.to_string() };
+    let Some(auth) = v["headers"]["authorization"].as_str().filter(|a| a.starts_with("Bearer eyJ")) else {
+        return event.to_string();
+    };
+    let claims = auth
+        .split('.')
+        .nth(1)
+        .and_then(|p| base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, p).ok())
+        .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+        .unwrap_or_default();
+    let business = claims["businessId"].as_str().unwrap_or("biz-a");
+    let role = claims["role"].as_str().unwrap_or("owner");
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    v["headers"]["authorization"] = Value::String(issuer.bearer(business, role, now));
+    v.to_string()
 }
 
 /// The sample event for `function`: `events/<function>.json`.
@@ -165,4 +194,36 @@ pub async fn trace_once(
         at.map(|at| (at - t0).as_seconds_f64() * 1000.0).unwrap_or(f64::NAN)
     };
     Ok(f.stop().await.iter().map(|l| format!("{:8.3} ms {}", since(l), l)).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claims(event: &str) -> (String, Value) {
+        let v: Value = serde_json::from_str(event).unwrap();
+        let auth = v["headers"]["authorization"].as_str().unwrap().to_string();
+        let part = |n: usize| {
+            let raw = auth.trim_start_matches("Bearer ").split('.').nth(n).unwrap().to_string();
+            let bytes = base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, raw).unwrap();
+            serde_json::from_slice::<Value>(&bytes).unwrap()
+        };
+        (part(0)["kid"].as_str().unwrap().to_string(), part(1))
+    }
+
+    /// A sample's placeholder token becomes one the bench's issuer signed,
+    /// for the same business and role; other samples are left alone.
+    #[tokio::test]
+    async fn a_samples_token_is_signed_again_by_the_benchs_issuer() {
+        let issuer = crate::Issuer::start().await;
+        let (_, sample) = sample_event("partnerships-get").unwrap();
+        let (kid_before, before) = claims(&sample);
+        let (kid_after, after) = claims(&with_fresh_token(&sample, &issuer));
+        assert_eq!(kid_before, "sample-key");
+        assert_ne!(kid_after, kid_before, "signed by the issuer's key");
+        assert_eq!((&after["businessId"], &after["role"]), (&before["businessId"], &before["role"]));
+        assert!(after["exp"].as_i64() > Some(time::OffsetDateTime::now_utc().unix_timestamp()), "not expired");
+        let (_, health) = sample_event("health").unwrap();
+        assert_eq!(with_fresh_token(&health, &issuer), health);
+    }
 }

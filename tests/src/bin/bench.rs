@@ -93,6 +93,10 @@ async fn main() {
     cold_env.retain(|(k, _)| k != "ADMIN_WALLETS");
     cold_env.push(("ADMIN_WALLETS".into(), format!("{},{LOCAL_ADMIN_WALLET}", integration_tests::admin_wallet())));
     cold_env.push(("ALLOW_UNSIGNED_ADMIN".into(), "true".into()));
+    // The Partner Network functions verify a real token: the issuer's keys
+    // are served by this process, and each sample's token is re-signed.
+    let cold_issuer = integration_tests::Issuer::start().await;
+    cold_env.extend(cold_issuer.settings().into_iter().map(|(k, v)| (k.to_string(), v)));
     seed_full_program(&app_on(&cold_env).await).await;
     // `BENCH_TRACE=<function>`: one cold start of that function with every
     // log line (RUST_LOG=trace) kept in target/bench/trace-<function>.log,
@@ -133,7 +137,10 @@ async fn main() {
             env.extend(ids.iter().cloned());
         }
         let result = match cold::sample_event(&name) {
-            Ok((file, event)) => cold::measure(&name, &procs::binary(&name), &file, &event, &env).await,
+            Ok((file, event)) => {
+                let event = cold::with_fresh_token(&event, &cold_issuer);
+                cold::measure(&name, &procs::binary(&name), &file, &event, &env).await
+            }
             Err(e) => Err(e),
         };
         match result {
