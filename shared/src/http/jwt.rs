@@ -6,6 +6,7 @@ use super::request::header;
 use super::Request;
 use crate::businesses::domain::is_business_id;
 use crate::platform::error::AppError;
+use crate::platform::ids::BusinessId;
 use crate::platform::rate_limit;
 use crate::App;
 
@@ -13,7 +14,7 @@ use crate::App;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BusinessCaller {
     pub user_id: String,
-    pub business_id: String,
+    pub business_id: BusinessId,
     pub role: BusinessRole,
 }
 
@@ -63,7 +64,7 @@ pub async fn require_business(app: &App, req: &Request) -> Result<BusinessCaller
         .filter(|b| is_business_id(b))
         .ok_or_else(|| AppError::forbidden("NOT_A_BUSINESS_USER", "the token carries no valid businessId claim"))?;
     rate_limit::take(app, &format!("BUSINESS#{business_id}"), REQUESTS_PER_MINUTE, 60, now).await?;
-    Ok(BusinessCaller { user_id: claims.sub, business_id, role })
+    Ok(BusinessCaller { user_id: claims.sub, business_id: BusinessId::known(business_id), role })
 }
 
 /// A signed-in user of the business side who may or may not belong to a

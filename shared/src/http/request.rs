@@ -2,6 +2,8 @@
 //! and a message that says what to fix; nothing here can panic or 500.
 
 use lambda_http::{Request, RequestExt};
+
+use crate::platform::ids::{BusinessId, PartnershipId};
 use serde::de::DeserializeOwned;
 
 use crate::platform::error::AppError;
@@ -127,24 +129,22 @@ pub fn bounded_id<'a>(value: &'a str, field: &str, code: &'static str) -> Result
 }
 
 /// The `{id}` of `/api/v1/partnerships/{id}[/...]`.
-pub fn partnership_id(req: &Request) -> Result<String, AppError> {
+pub fn partnership_id(req: &Request) -> Result<PartnershipId, AppError> {
     let from_path = || {
         req.uri().path().strip_prefix("/api/v1/partnerships/").and_then(|rest| rest.split('/').next()).map(String::from)
     };
     let id = path_param(req, "id", "/api/v1/partnerships/").or_else(from_path).filter(|i| !i.is_empty());
     let id = id.ok_or_else(|| AppError::bad_request("INVALID_PARTNERSHIP_ID", "the path needs a partnership id"))?;
-    bounded_id(&id, "id", "INVALID_PARTNERSHIP_ID")?;
-    Ok(id)
+    PartnershipId::parse(&id)
 }
 
 /// The `{businessId}` of `/api/v1/partners/{businessId}[/...]`.
-pub fn business_id(req: &Request) -> Result<String, AppError> {
+pub fn business_id(req: &Request) -> Result<BusinessId, AppError> {
     let from_path =
         || req.uri().path().strip_prefix("/api/v1/partners/").and_then(|rest| rest.split('/').next()).map(String::from);
     let id = path_param(req, "businessId", "/api/v1/partners/").or_else(from_path).filter(|i| !i.is_empty());
     let id = id.ok_or_else(|| AppError::bad_request("INVALID_BUSINESS_ID", "the path needs a business id"))?;
-    bounded_id(&id, "businessId", "INVALID_BUSINESS_ID")?;
-    Ok(id)
+    BusinessId::parse(&id)
 }
 
 /// The `{periodStart}` of `/api/v1/partnerships/{id}/settlements/{periodStart}[/...]`.

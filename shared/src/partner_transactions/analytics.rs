@@ -11,6 +11,7 @@ use crate::partnerships::domain::{PartnershipStatus, PartnershipType};
 use crate::partnerships::service as partnerships;
 use crate::partnerships::store as partnership_store;
 use crate::platform::error::AppError;
+use crate::platform::ids::{BusinessId, PartnershipId};
 use crate::App;
 
 /// One scope's numbers, from the caller's side.
@@ -83,7 +84,11 @@ fn side(business_a_id: &str, me: &str) -> Side {
 }
 
 /// One partnership's analytics, for one of its parties.
-pub async fn partnership(app: &App, business_id: &str, partnership_id: &str) -> Result<PartnershipAnalytics, AppError> {
+pub async fn partnership(
+    app: &App,
+    business_id: &BusinessId,
+    partnership_id: &PartnershipId,
+) -> Result<PartnershipAnalytics, AppError> {
     let p = partnerships::mine(app, business_id, partnership_id).await?;
     let me = side(&p.business_a_id, business_id);
     let stats = store::stats(app, partnership_id).await?;

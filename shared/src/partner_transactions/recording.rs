@@ -31,6 +31,7 @@ use crate::platform::audit::AuditEntry;
 use crate::platform::dynamo::backoff;
 use crate::platform::error::AppError;
 use crate::platform::ids::new_id;
+use crate::platform::ids::{BusinessId, PartnershipId};
 use crate::platform::outbox::{self, OutboxEvent};
 use crate::App;
 
@@ -40,10 +41,10 @@ const MAX_ATTEMPTS: u32 = 60;
 /// Who records, where.
 pub struct Recorder<'a> {
     pub app: &'a App,
-    pub business_id: &'a str,
+    pub business_id: &'a BusinessId,
     pub user_id: &'a str,
     pub role: Role,
-    pub partnership_id: &'a str,
+    pub partnership_id: &'a PartnershipId,
 }
 
 /// What one attempt leaves the next: periods found closed (count in the

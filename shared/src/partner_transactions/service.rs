@@ -18,6 +18,7 @@ use crate::partnerships::store as partnership_store;
 use crate::platform::audit::AuditEntry;
 use crate::platform::error::AppError;
 use crate::platform::ids::new_id;
+use crate::platform::ids::{BusinessId, PartnershipId};
 use crate::platform::outbox::OutboxEvent;
 use crate::App;
 
@@ -30,10 +31,10 @@ use crate::App;
 /// transaction's conditions, and what a refusal shows stale is read again.
 pub async fn record(
     app: &App,
-    business_id: &str,
+    business_id: &BusinessId,
     user_id: &str,
     role: Role,
-    partnership_id: &str,
+    partnership_id: &PartnershipId,
     header_key: Option<&str>,
     request: RecordRequest,
 ) -> Result<(PartnerTransaction, bool), AppError> {
@@ -52,8 +53,8 @@ pub struct TransactionList {
 #[allow(clippy::too_many_arguments)]
 pub async fn list(
     app: &App,
-    business_id: &str,
-    partnership_id: &str,
+    business_id: &BusinessId,
+    partnership_id: &PartnershipId,
     kind: Option<TxType>,
     customer: Option<&str>,
     period: Option<&str>,

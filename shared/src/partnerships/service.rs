@@ -17,6 +17,7 @@ use crate::platform::audit::AuditEntry;
 use crate::platform::clock::rfc3339;
 use crate::platform::error::AppError;
 use crate::platform::ids::new_id;
+use crate::platform::ids::{BusinessId, PartnershipId};
 use crate::platform::outbox::{self, OutboxEvent};
 use crate::App;
 
@@ -182,13 +183,13 @@ pub async fn invite(
 }
 
 /// One partnership, for its parties only.
-pub async fn get(app: &App, business_id: &str, id: &str) -> Result<PartnershipView, AppError> {
+pub async fn get(app: &App, business_id: &BusinessId, id: &PartnershipId) -> Result<PartnershipView, AppError> {
     Ok(mine(app, business_id, id).await?.into())
 }
 
 /// The partnership, if the caller's business is a party to it; for
 /// anyone else it does not exist.
-pub async fn mine(app: &App, business_id: &str, id: &str) -> Result<Partnership, AppError> {
+pub async fn mine(app: &App, business_id: &BusinessId, id: &PartnershipId) -> Result<Partnership, AppError> {
     store::get(app, id).await?.filter(|p| p.is_party(business_id)).ok_or_else(|| not_found(id))
 }
 
@@ -250,13 +251,13 @@ pub enum Answer {
 /// DECLINED`) and frees the pair for a later invitation.
 pub async fn answer(
     app: &App,
-    business_id: &str,
+    business_id: &BusinessId,
     user_id: &str,
-    id: &str,
+    id: &PartnershipId,
     answer: Answer,
 ) -> Result<PartnershipView, AppError> {
     let before = mine(app, business_id, id).await?;
-    if before.business_b_id != business_id {
+    if before.business_b_id != business_id.as_str() {
         return Err(AppError::forbidden("INVITEE_ONLY", "only the invited business accepts or declines"));
     }
     if before.status != PartnershipStatus::Pending {
@@ -305,9 +306,9 @@ pub async fn answer(
 /// `domain::status_move` for who may do what).
 pub async fn change_status(
     app: &App,
-    business_id: &str,
+    business_id: &BusinessId,
     user_id: &str,
-    id: &str,
+    id: &PartnershipId,
     request: StatusRequest,
 ) -> Result<PartnershipView, AppError> {
     let before = mine(app, business_id, id).await?;
@@ -341,9 +342,9 @@ pub async fn change_status(
 /// change unilaterally.
 pub async fn update(
     app: &App,
-    business_id: &str,
+    business_id: &BusinessId,
     user_id: &str,
-    id: &str,
+    id: &PartnershipId,
     request: UpdateRequest,
 ) -> Result<PartnershipView, AppError> {
     if request.config.is_none() && request.revenue_sharing_terms.is_none() {
@@ -361,7 +362,7 @@ pub async fn update(
         PartnershipStatus::Terminated => {
             return Err(AppError::conflict("PARTNERSHIP_TERMINATED", "a terminated partnership does not change"))
         }
-        PartnershipStatus::Pending if before.business_a_id != business_id => {
+        PartnershipStatus::Pending if before.business_a_id != business_id.as_str() => {
             return Err(AppError::forbidden(
                 "INVITER_ONLY",
                 "the invitee accepts or declines a pending invitation; only its inviter edits it",
@@ -408,9 +409,9 @@ pub async fn update(
 /// Accepted terms take effect at once as the new `termsVersion`.
 pub async fn answer_terms(
     app: &App,
-    business_id: &str,
+    business_id: &BusinessId,
     user_id: &str,
-    id: &str,
+    id: &PartnershipId,
     request: TermsAnswer,
 ) -> Result<PartnershipView, AppError> {
     let accept = request.accept()?;
@@ -421,7 +422,7 @@ pub async fn answer_terms(
             format!("no open terms proposal {} on this partnership", request.version),
         )
     })?;
-    if accept && proposal.proposed_by == business_id {
+    if accept && proposal.proposed_by == business_id.as_str() {
         return Err(AppError::forbidden(
             "PROPOSER_CANNOT_ACCEPT",
             "the other business accepts your proposal; you may withdraw it with REJECT",

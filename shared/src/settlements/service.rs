@@ -24,6 +24,7 @@ use crate::platform::audit::AuditEntry;
 use crate::platform::clock::rfc3339;
 use crate::platform::error::AppError;
 use crate::platform::ids::new_id;
+use crate::platform::ids::{BusinessId, PartnershipId};
 use crate::platform::metrics;
 use crate::platform::outbox::{self, OutboxEvent};
 use crate::App;
@@ -172,8 +173,8 @@ pub struct CalculationView {
 /// (the last one by default) is settled once; the open one is previewed.
 pub async fn calculate_for(
     app: &App,
-    business_id: &str,
-    partnership_id: &str,
+    business_id: &BusinessId,
+    partnership_id: &PartnershipId,
     period_start: Option<&str>,
 ) -> Result<CalculationView, AppError> {
     let p = partnerships::mine(app, business_id, partnership_id).await?;
@@ -423,8 +424,8 @@ async fn pay(
 
 async fn settlement_of(
     app: &App,
-    business_id: &str,
-    partnership_id: &str,
+    business_id: &BusinessId,
+    partnership_id: &PartnershipId,
     period_start: &str,
 ) -> Result<(Partnership, Settlement), AppError> {
     let p = partnerships::mine(app, business_id, partnership_id).await?;
@@ -437,9 +438,9 @@ async fn settlement_of(
 /// until resolved; it is not processed meanwhile.
 pub async fn dispute(
     app: &App,
-    business_id: &str,
+    business_id: &BusinessId,
     user_id: &str,
-    partnership_id: &str,
+    partnership_id: &PartnershipId,
     period_start: &str,
     request: DisputeRequest,
 ) -> Result<Settlement, AppError> {
@@ -467,7 +468,7 @@ pub async fn dispute(
     let after = Settlement {
         status: SettlementStatus::Disputed,
         dispute: Some(Dispute {
-            business_id: business_id.into(),
+            business_id: business_id.to_string(),
             reason,
             lines,
             disputed_at: now.clone(),
@@ -495,7 +496,7 @@ pub enum Resolver<'a> {
     Admin { wallet: &'a str },
     /// A party's owner: resolved once both parties propose the same
     /// adjustment.
-    Party { business_id: &'a str, user_id: &'a str },
+    Party { business_id: &'a BusinessId, user_id: &'a str },
 }
 
 /// Resolves a DISPUTED settlement: the outcome is recorded, an adjustment
@@ -505,7 +506,7 @@ pub enum Resolver<'a> {
 pub async fn resolve(
     app: &App,
     resolver: Resolver<'_>,
-    partnership_id: &str,
+    partnership_id: &PartnershipId,
     period_start: &str,
     request: ResolveRequest,
 ) -> Result<Settlement, AppError> {
@@ -531,7 +532,7 @@ pub async fn resolve(
     };
     let mut proposed = s.clone();
     if let Resolver::Party { business_id, .. } = &resolver {
-        proposed.proposals.retain(|x| x.business_id != *business_id);
+        proposed.proposals.retain(|x| x.business_id != business_id.as_str());
         proposed.proposals.push(Proposal {
             business_id: business_id.to_string(),
             outcome: outcome.clone(),
@@ -615,7 +616,11 @@ pub async fn resolve(
 const MAX_RESOLVE_ATTEMPTS: u32 = 25;
 
 /// A partnership's settlements, newest first.
-pub async fn list(app: &App, business_id: &str, partnership_id: &str) -> Result<serde_json::Value, AppError> {
+pub async fn list(
+    app: &App,
+    business_id: &BusinessId,
+    partnership_id: &PartnershipId,
+) -> Result<serde_json::Value, AppError> {
     partnerships::mine(app, business_id, partnership_id).await?;
     Ok(json!({ "settlements": store::of_partnership(app, partnership_id).await? }))
 }
@@ -632,8 +637,8 @@ pub struct SettlementWithLines {
 /// oldest first).
 pub async fn get(
     app: &App,
-    business_id: &str,
-    partnership_id: &str,
+    business_id: &BusinessId,
+    partnership_id: &PartnershipId,
     period_start: &str,
     limit: i32,
     cursor: Option<&str>,

@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 use serde_json::{json, Value};
+use shared::platform::ids::{BusinessId, PartnershipId};
 
 use super::cold::start_once;
 use super::procs::binary;
@@ -87,9 +88,9 @@ pub async fn settlement(prefix: &str, n: usize) -> Result<BatchResult, String> {
     let p = partnerships::invite(&app, "settle-a", "bench", invite).await.map_err(|e| e.to_string())?;
     partnerships::answer(
         &app,
-        "settle-b",
+        &BusinessId::known("settle-b"),
         "bench",
-        &p.id,
+        &PartnershipId::known(p.id.clone()),
         partnerships::Answer::Accept { terms_version: p.terms_version },
     )
     .await

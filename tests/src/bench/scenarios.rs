@@ -3,6 +3,7 @@
 //! (signatures are single-use, seats and events are once-only), so no
 //! request of the measured run is refused as a replay.
 
+use shared::platform::ids::{BusinessId, PartnershipId};
 use std::sync::Arc;
 
 use ed25519_dalek::SigningKey;
@@ -403,9 +404,15 @@ pub async fn partnership_read(prefix: &str, n: usize, issuer: &crate::Issuer) ->
         let invite: InviteRequest =
             serde_json::from_value(json!({ "partnerBusinessId": b, "templateId": "cafe-bakery-coalition" })).unwrap();
         let p = partnerships::invite(&app, &a, "bench", invite).await.expect("seed an invitation");
-        partnerships::answer(&app, &b, "bench", &p.id, partnerships::Answer::Accept { terms_version: p.terms_version })
-            .await
-            .expect("seed an acceptance");
+        partnerships::answer(
+            &app,
+            &BusinessId::known(b.clone()),
+            "bench",
+            &PartnershipId::known(p.id.clone()),
+            partnerships::Answer::Accept { terms_version: p.terms_version },
+        )
+        .await
+        .expect("seed an acceptance");
         pairs.push((p.id, a, b));
     }
     let all = (0..n + 4 + SPARE)
@@ -460,9 +467,15 @@ pub async fn transaction_recording(prefix: &str, n: usize, issuer: &crate::Issue
         let invite: InviteRequest =
             serde_json::from_value(json!({ "partnerBusinessId": b, "templateId": "cafe-bakery-coalition" })).unwrap();
         let p = partnerships::invite(&app, &a, "bench", invite).await.expect("seed an invitation");
-        partnerships::answer(&app, &b, "bench", &p.id, partnerships::Answer::Accept { terms_version: p.terms_version })
-            .await
-            .expect("seed an acceptance");
+        partnerships::answer(
+            &app,
+            &BusinessId::known(b.clone()),
+            "bench",
+            &PartnershipId::known(p.id.clone()),
+            partnerships::Answer::Accept { terms_version: p.terms_version },
+        )
+        .await
+        .expect("seed an acceptance");
         ids.push((p.id, b));
     }
     let all = (0..n + 4 + SPARE)

@@ -36,14 +36,16 @@ async fn a_recorded_partner_transaction_is_counted_once() {
     }
     net.program("biz-a", 10).await;
     let id = net.partnership("biz-a", "biz-b", "POINTS_COALITION", percentage("5", "5")).await;
+    let (biz_b, pid) =
+        (shared::platform::ids::BusinessId::known("biz-b"), shared::platform::ids::PartnershipId::known(id.clone()));
     let record = || {
         let body = serde_json::from_value(json!({ "type": "EARN", "customerId": "cust-m", "amount": 10 })).unwrap();
         shared::partner_transactions::service::record(
             &net.env.app,
-            "biz-b",
+            &biz_b,
             "user-b",
             shared::members::domain::Role::Staff,
-            &id,
+            &pid,
             Some("m-1"),
             body,
         )

@@ -390,14 +390,16 @@ async fn a_warm_recording_reads_nothing_and_writes_one_transaction() {
     let id = net.partnership("biz-a", "biz-b", "POINTS_COALITION", percentage("5", "5")).await;
     net.earn_at_home("biz-a", "cust-w", "100.00", "home-w").await;
     // The service alone (the handler adds the rate-limit write before it).
+    let (biz_b, pid) =
+        (shared::platform::ids::BusinessId::known("biz-b"), shared::platform::ids::PartnershipId::known(id.clone()));
     let record = |key: &'static str| {
         let body = serde_json::from_value(json!({ "type": "REDEEM", "customerId": "cust-w", "points": 10 })).unwrap();
         shared::partner_transactions::service::record(
             &net.env.app,
-            "biz-b",
+            &biz_b,
             "user-b",
             shared::members::domain::Role::Staff,
-            &id,
+            &pid,
             Some(key),
             body,
         )

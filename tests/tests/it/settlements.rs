@@ -289,7 +289,7 @@ async fn a_dispute_holds_processing_until_both_parties_agree_and_the_adjustment_
     let resolved = service::resolve(
         &net.env.app,
         service::Resolver::Admin { wallet: "admin" },
-        &id,
+        &shared::platform::ids::PartnershipId::known(id.clone()),
         "2026-03-01",
         serde_json::from_value(json!({ "outcome": "x" })).unwrap(),
     )
@@ -513,7 +513,14 @@ async fn racing_resolutions_leave_exactly_the_winners_adjustment() {
                     .unwrap();
             (
                 *cents,
-                service::resolve(&app, service::Resolver::Admin { wallet: "admin" }, &id, "2026-03-01", request).await,
+                service::resolve(
+                    &app,
+                    service::Resolver::Admin { wallet: "admin" },
+                    &shared::platform::ids::PartnershipId::known(id.clone()),
+                    "2026-03-01",
+                    request,
+                )
+                .await,
             )
         }
     }))
