@@ -15,7 +15,9 @@ MOTO_PORT=${BENCH_MOTO_PORT:-5200}
 export BENCH_API_PORT=${BENCH_API_PORT:-9200}
 LOG_DIR="$ROOT/.local/bench-logs"; mkdir -p "$LOG_DIR"
 OUT="$ROOT/target/bench"; mkdir -p "$OUT"
-trap stop_all EXIT INT TERM
+# A signal stops what was started and ends the script (a trap alone would
+# carry on after it, with the stack gone).
+trap stop_all EXIT; trap "exit 143" INT TERM
 started=$(date +%s)
 
 ensure_tools

@@ -17,7 +17,9 @@ DDB_PORT=${DDB_PORT:-8000}
 MOTO_PORT=${MOTO_PORT:-5000}
 API_PORT=${API_PORT:-9000}
 LOG_DIR="${DEV_LOG_DIR:-$ROOT/.local/logs}"; mkdir -p "$LOG_DIR"
-trap stop_all EXIT INT TERM
+# A signal stops what was started and ends the script (a trap alone would
+# carry on after it, with the stack gone).
+trap stop_all EXIT; trap "exit 143" INT TERM
 
 ensure_tools
 start_dynamodb "$DDB_PORT" "${DEV_DATA_DIR-$ROOT/.local/dynamodb}"

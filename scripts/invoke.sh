@@ -18,7 +18,9 @@ fi
 
 DDB_PORT=8400 MOTO_PORT=5400 PORT=9400
 LOG_DIR="$ROOT/.local/invoke-logs"; mkdir -p "$LOG_DIR"
-trap stop_all EXIT INT TERM
+# A signal stops what was started and ends the script (a trap alone would
+# carry on after it, with the stack gone).
+trap stop_all EXIT; trap "exit 143" INT TERM
 start_dynamodb "$DDB_PORT"
 start_moto "$MOTO_PORT"
 export_stack_env "$DDB_PORT" "$MOTO_PORT" invoke

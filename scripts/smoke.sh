@@ -18,7 +18,10 @@ export JWT_LOCAL_DIR="$SMOKE_DIR/jwt" JWT_ISSUER="http://127.0.0.1:${SMOKE_JWKS_
 unset JWT_JWKS_URL JWT_AUDIENCE
 export PADDLE_WEBHOOK_SECRET_KEY="${PADDLE_WEBHOOK_SECRET_KEY:-pdl_ntfset_local_secret}" CRON_SECRET="${CRON_SECRET:-local-cron-secret}"
 
-cargo build -q -p functions -p integration-tests --bins || exit 1
+# Built as `make dev` builds them (`-p functions` alone: another package set
+# unifies features differently and would make dev.sh build it all again).
+cargo build -q -p functions || exit 1
+cargo build -q -p integration-tests --bins || exit 1
 BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug"
 
 DEV=""
@@ -29,7 +32,9 @@ start_dev() {
     JWKS_PORT="${SMOKE_JWKS_PORT:-9110}" DEV_DATA_DIR= DEV_LOG_DIR="$SMOKE_DIR/$name-logs" DEV_IGNORE_CHANGES=1 RUST_LOG=warn \
     setsid bash "$ROOT/scripts/dev.sh" >"$SMOKE_DIR/$name.log" 2>&1 &
   DEV=$!
-  for _ in $(seq 1 600); do
+  # Up to 10 minutes: on a busy 2-core machine a first build can take a while;
+  # a `make dev` that dies is noticed at once.
+  for _ in $(seq 1 3000); do
     (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && return 0
     kill -0 "$DEV" 2>/dev/null || break
     sleep 0.2
@@ -38,11 +43,11 @@ start_dev() {
 }
 stop_dev() {
   [ -n "$DEV" ] || return 0
-  kill -TERM "$DEV" 2>/dev/null; wait "$DEV" 2>/dev/null
-  # Its process group: DynamoDB Local, moto, the emulator, the poller.
-  kill -TERM -- "-$DEV" 2>/dev/null; sleep 1; DEV=""
+  # Its process group: dev.sh, DynamoDB Local, moto, the emulator, the
+  # poller, and a build it may be running.
+  kill -TERM -- "-$DEV" 2>/dev/null; wait "$DEV" 2>/dev/null; sleep 1; DEV=""
 }
-trap stop_dev EXIT INT TERM
+trap stop_dev EXIT; trap "exit 143" INT TERM
 
 passed=0; failed=0
 pass() { passed=$((passed+1)); echo "ok   $1"; }

@@ -12,7 +12,9 @@ DDB_PORT=${TEST_DDB_PORT:-8100}
 MOTO_PORT=${TEST_MOTO_PORT:-5100}
 API_PORT=${TEST_API_PORT:-9100}
 LOG_DIR="$ROOT/.local/test-logs"; mkdir -p "$LOG_DIR"
-trap stop_all EXIT INT TERM
+# A signal stops what was started and ends the script (a trap alone would
+# carry on after it, with the stack gone).
+trap stop_all EXIT; trap "exit 143" INT TERM
 # A clean CI clone gains nothing from incremental artifacts; they only cost disk.
 [[ "${CI:-}" == "true" ]] && export CARGO_INCREMENTAL=0
 
