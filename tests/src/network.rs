@@ -156,6 +156,17 @@ impl Net {
         .await
     }
 
+    /// A partnership's stored transactions, read straight from the table
+    /// (for recounts that do not trust the API's own counters).
+    pub async fn stored_transactions(&self, partnership: &str) -> Vec<Value> {
+        crate::items_with_pk_prefix(&self.env.app, &format!("PARTNERSHIP#{partnership}"))
+            .await
+            .into_iter()
+            .filter(|i| i["SK"].as_s().is_ok_and(|sk| sk.starts_with("TX#")))
+            .map(|i| serde_dynamo::from_item(i).expect("a stored transaction"))
+            .collect()
+    }
+
     pub async fn balance(&self, customer: &str, program: &str) -> u64 {
         let view = self.call("GET", "/api/v1/customers/me", customer, "customer", None, &[]).await;
         assert_eq!(view.status, 200, "{}", view.json);

@@ -554,12 +554,7 @@ async fn the_network_under_faults_records_settles_and_pays_exactly_once() {
     let mut owed: BTreeMap<String, (i64, i64)> = BTreeMap::new();
     let mut transaction_ids = BTreeSet::new();
     for (id, _, _) in &partnerships {
-        let txs: Vec<serde_json::Value> = items_with_pk_prefix(&net.env.app, &format!("PARTNERSHIP#{id}"))
-            .await
-            .into_iter()
-            .filter(|i| i["SK"].as_s().unwrap().starts_with("TX#"))
-            .map(|i| serde_dynamo::from_item(i).unwrap())
-            .collect();
+        let txs = net.stored_transactions(id).await;
         assert_eq!(txs.len(), 20, "{id}: each of its 20 recordings stored once");
         let keys: BTreeSet<&str> = txs.iter().map(|t| t["idempotencyKey"].as_str().unwrap()).collect();
         assert_eq!(keys.len(), 20, "{id}");

@@ -155,12 +155,7 @@ async fn a_thousand_concurrent_recordings_over_fifty_partnerships_add_up() {
     let mut points: HashMap<(String, String), i64> = HashMap::new();
     let mut total = 0;
     for (id, a, b) in &partnerships {
-        let txs: Vec<serde_json::Value> = items_with_pk_prefix(&net.env.app, &format!("PARTNERSHIP#{id}"))
-            .await
-            .into_iter()
-            .filter(|i| i["SK"].as_s().unwrap().starts_with("TX#"))
-            .map(|i| serde_dynamo::from_item(i).unwrap())
-            .collect();
+        let txs = net.stored_transactions(id).await;
         assert_eq!(txs.len(), 20, "{id}");
         total += txs.len();
         let (mut a_owes, mut b_owes, mut customers) = (0i64, 0i64, std::collections::BTreeSet::new());
