@@ -307,7 +307,12 @@ impl TestEnv {
     /// The same app (table, queues, bus, clock) with its DynamoDB, SQS and
     /// EventBridge requests going through fault proxies that fail
     /// `per_mille` of them (see `faults`). The SDK keeps its standard retry
-    /// mode, with short backoffs so a test does not sleep for long.
+    /// mode, with short backoffs so a test does not sleep for long, in retry
+    /// partitions of its own: the SDK keeps one retry quota per partition
+    /// name for the whole process, and the faults would otherwise drain the
+    /// quota every other test's clients draw on, turning their rare
+    /// transient errors (a pooled connection closed by the server) into
+    /// failures.
     pub async fn faulty_app(&self, per_mille: u64, seed: u64) -> (App, [faults::FaultProxy; 2]) {
         use faults::{FaultProxy, Flavor};
         let ddb = std::env::var("AWS_ENDPOINT_URL_DYNAMODB").expect("run under make test");
@@ -319,18 +324,33 @@ impl TestEnv {
             .with_max_attempts(3)
             .with_initial_backoff(std::time::Duration::from_millis(5))
             .with_max_backoff(std::time::Duration::from_millis(50));
+        let partition = |service: &str| {
+            aws_sdk_dynamodb::config::retry::RetryPartition::new(format!(
+                "faulty-{service}-{seed}-{}",
+                self.app.table()
+            ))
+        };
         let mut app = self.app.clone();
         app.db = aws_sdk_dynamodb::Client::from_conf(
             aws_sdk_dynamodb::config::Builder::from(&sdk)
                 .endpoint_url(&db_proxy.url)
                 .retry_config(retry.clone())
+                .retry_partition(partition("dynamodb"))
                 .build(),
         );
         app.sqs = aws_sdk_sqs::Client::from_conf(
-            aws_sdk_sqs::config::Builder::from(&sdk).endpoint_url(&moto_proxy.url).retry_config(retry.clone()).build(),
+            aws_sdk_sqs::config::Builder::from(&sdk)
+                .endpoint_url(&moto_proxy.url)
+                .retry_config(retry.clone())
+                .retry_partition(partition("sqs"))
+                .build(),
         );
         app.events = aws_sdk_eventbridge::Client::from_conf(
-            aws_sdk_eventbridge::config::Builder::from(&sdk).endpoint_url(&moto_proxy.url).retry_config(retry).build(),
+            aws_sdk_eventbridge::config::Builder::from(&sdk)
+                .endpoint_url(&moto_proxy.url)
+                .retry_config(retry)
+                .retry_partition(partition("eventbridge"))
+                .build(),
         );
         (app, [db_proxy, moto_proxy])
     }

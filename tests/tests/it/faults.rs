@@ -655,3 +655,37 @@ async fn the_network_under_faults_records_settles_and_pays_exactly_once() {
         assert_eq!(event_ids.len(), 1, "{subject:?} published under one id: {event_ids:?}");
     }
 }
+
+/// The SDK keeps one retry quota per partition name for the whole process.
+/// A faulty app drains its own, never the one every other client draws on:
+/// otherwise the faults of one test turn another test's rare transient
+/// error into a failure (as CI once saw, with two unrelated tests failing
+/// while the fault tests ran).
+#[tokio::test]
+async fn injected_faults_leave_the_other_clients_retry_quota_alone() {
+    use integration_tests::faults::{FaultProxy, Flavor};
+    let env = env().await;
+    // Every request of the faulty app fails: each call spends its retries.
+    let (faulty, _proxies) = env.faulty_app(1_000, 11).await;
+    for _ in 0..300 {
+        let r = faulty.db.describe_table().table_name(faulty.table()).send().await;
+        assert!(r.is_err(), "every request of this app fails");
+    }
+    // A client of the default partition, 20% of whose requests fail, still
+    // gets each call through on its retries.
+    let ddb = std::env::var("AWS_ENDPOINT_URL_DYNAMODB").unwrap();
+    let proxy = FaultProxy::start(&ddb, Flavor::DynamoDb, 200, 5).await;
+    let sdk = shared::platform::aws::sdk_config().await;
+    let retry = aws_config::retry::RetryConfig::standard()
+        .with_max_attempts(10)
+        .with_initial_backoff(Duration::from_millis(1))
+        .with_max_backoff(Duration::from_millis(5));
+    let db = aws_sdk_dynamodb::Client::from_conf(
+        aws_sdk_dynamodb::config::Builder::from(&sdk).endpoint_url(&proxy.url).retry_config(retry).build(),
+    );
+    for i in 0..40 {
+        let r = db.describe_table().table_name(env.app.table()).send().await;
+        assert!(r.is_ok(), "call {i}: {:?}", r.err());
+    }
+    assert!(proxy.counters.faults() > 0, "the victim's requests met faults and retried them");
+}
