@@ -1,14 +1,14 @@
 # Thin wrappers over scripts/: see README.md.
 .PHONY: dev test build bench deploy lint package invoke routes
 
-dev:   ## local stack + API on http://127.0.0.1:9000
+dev:   ## local stack + API on http://127.0.0.1:9000 + web app on http://127.0.0.1:8080
 	bash scripts/dev.sh
 
 test:  ## every test, against its own local stack
 	bash scripts/test.sh
 
-build: ## deployable arm64 artifacts (needs zig, installed by cargo-lambda's pip package)
-	bash -c 'source scripts/lib.sh && ensure_tools && cargo lambda build --release --arm64 -p functions'
+build: ## deployable arm64 artifacts (needs zig, installed by cargo-lambda's pip package) and the web app's build in web/dist
+	bash -c 'source scripts/lib.sh && ensure_tools && cargo lambda build --release --arm64 -p functions && (cd web && npx vite build)'
 
 bench: ## release builds measured on their own local stack -> docs/benchmarks.md, target/bench/results.json
 	bash scripts/bench.sh
@@ -22,10 +22,10 @@ routes: ## after editing the route table (functions/src/handlers/mod.rs) or the 
 invoke: ## one function on a sample event, through cargo lambda against the local stack: make invoke FN=health [EVENT=events/health.json]
 	FN="$(FN)" EVENT="$(EVENT)" bash scripts/invoke.sh
 
-lint:  ## rustfmt and clippy (-D warnings) on every target, cfn-lint and sam validate --lint on the template, openapi-spec-validator on docs/api/openapi.yaml
+lint:  ## rustfmt and clippy (-D warnings) on every target, cfn-lint and sam validate --lint on the template, openapi-spec-validator on docs/api/openapi.yaml, the web app's API types regenerated and compared
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets --locked -q -- -D warnings
-	bash -c 'source scripts/lib.sh && ensure_tools && lint_template && openapi-spec-validator docs/api/openapi.yaml'
+	bash -c 'source scripts/lib.sh && ensure_tools && lint_template && openapi-spec-validator docs/api/openapi.yaml && lint_web'
 
 deploy: ## sam build + sam deploy with samconfig.toml (needs AWS credentials; the SAM CLI comes with the tools)
 	bash -c 'source scripts/lib.sh && ensure_tools && sam build --beta-features --template-file infra/template.yaml && sam deploy'

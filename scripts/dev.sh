@@ -13,7 +13,8 @@
 # DDB_PORT, MOTO_PORT, API_PORT, JWKS_PORT (the OIDC provider), WEB_PORT,
 # JWT_LOCAL_DIR, DEV_DATA_DIR ("" keeps DynamoDB in memory), DEV_LOG_DIR,
 # DEV_IGNORE_CHANGES=1 (no rebuild on edits), DEV_WEB=preview (serve the
-# production build instead of Vite's dev server; the browser tests do).
+# production build instead of Vite's dev server; the browser tests do) or
+# DEV_WEB=off (no web app).
 source "$(dirname "$0")/lib.sh"
 
 DDB_PORT=${DDB_PORT:-8000}
@@ -47,7 +48,7 @@ export RUST_LOG="${RUST_LOG:-info}"
 
 log "building functions"
 cargo build -q -p functions
-port_free "$WEB_PORT" || { log "port $WEB_PORT is taken (is another stack running?)"; exit 1; }
+[ "${DEV_WEB:-}" = "off" ] || port_free "$WEB_PORT" || { log "port $WEB_PORT is taken (is another stack running?)"; exit 1; }
 echo
 echo "Web app: http://127.0.0.1:$WEB_PORT  (sign in with any user name)"
 echo "API: http://127.0.0.1:$API_PORT  (try: curl -s http://127.0.0.1:$API_PORT/api/partners/config -H 'x-admin-wallet: ${ADMIN_WALLETS%%,*}')"
@@ -61,6 +62,14 @@ echo
 # the emulator (`blocking waitpid returned pid=0`, no route answered). From
 # a folder of links to the sources alone, each watches about 25 folders,
 # and an edit to them still rebuilds.
+# Each running function still holds one inotify instance (71 at most): say
+# so when this user's limit leaves too few (another stack running, say).
+functions=$(ls "$ROOT/functions/src/bin" | wc -l)
+in_use=$( (find /proc/[0-9]*/fd -lname 'anon_inode:inotify' 2>/dev/null || true) | wc -l)
+limit=$(cat /proc/sys/fs/inotify/max_user_instances 2>/dev/null || echo 1024)
+if [ $((limit - in_use)) -lt $((functions + 8)) ]; then
+  log "warning: $in_use of $limit inotify instances in use and up to $functions functions to start; if functions stop answering, stop the other stack or raise the limit: sudo sysctl fs.inotify.max_user_instances=512"
+fi
 WATCH_ROOT="$ROOT/.local/watch"; mkdir -p "$WATCH_ROOT"
 for src in functions shared Cargo.toml Cargo.lock; do ln -sfn "$ROOT/$src" "$WATCH_ROOT/$src"; done
 (cd "$WATCH_ROOT" && exec cargo lambda watch ${DEV_IGNORE_CHANGES:+--ignore-changes} --manifest-path "$ROOT/Cargo.toml" \
@@ -72,7 +81,9 @@ wait_port "$API_PORT" "cargo lambda watch"
 # served by `vite preview`; both proxy /api to the functions, at most
 # API_CONCURRENCY requests at a time.
 export API_URL="http://127.0.0.1:$API_PORT" OIDC_ISSUER="$JWT_ISSUER" OIDC_CLIENT_ID="$JWT_AUDIENCE"
-if [ "${DEV_WEB:-}" = "preview" ]; then
+if [ "${DEV_WEB:-}" = "off" ]; then
+  :
+elif [ "${DEV_WEB:-}" = "preview" ]; then
   (cd "$ROOT/web" && npx vite build --logLevel warn && exec npx vite preview --port "$WEB_PORT") >"$LOG_DIR/web.log" 2>&1 &
 else
   (cd "$ROOT/web" && exec npx vite --port "$WEB_PORT") >"$LOG_DIR/web.log" 2>&1 &

@@ -52,6 +52,29 @@ ensure_tools() {
   export SAM_CLI_TELEMETRY=0
 }
 
+# The web app's API client types are generated from docs/api/openapi.yaml
+# and committed; a stale copy fails (`cd web && npm run api-types`).
+lint_web() {
+  local fresh; fresh=$(mktemp --suffix .d.ts)
+  (cd "$ROOT/web" && npx openapi-typescript ../docs/api/openapi.yaml -o "$fresh" >/dev/null 2>&1)
+  if ! diff -q "$fresh" "$ROOT/web/src/lib/api/schema.d.ts" >/dev/null; then
+    { diff -u "$ROOT/web/src/lib/api/schema.d.ts" "$fresh" || true; } | head -n 40
+    rm -f "$fresh"
+    log "web/src/lib/api/schema.d.ts is stale: run (cd web && npm run api-types)"; return 1
+  fi
+  rm -f "$fresh"
+}
+
+# Debian's Chromium for the browser tests (Playwright drives it; its own
+# browser download is not reachable from here).
+ensure_chromium() {
+  command -v chromium >/dev/null 2>&1 && return 0
+  log "installing Chromium (apt)"
+  local sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+}
+
 # The template as SAM reads it: its transform and cfn-lint's rules, offline.
 lint_template() {
   cfn-lint "$ROOT/infra/template.yaml"

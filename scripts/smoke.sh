@@ -29,7 +29,7 @@ DEV=""
 start_dev() {
   local name=$1; shift
   env "$@" DDB_PORT="${SMOKE_DDB_PORT:-8120}" MOTO_PORT="${SMOKE_MOTO_PORT:-5120}" API_PORT="$PORT" \
-    JWKS_PORT="${SMOKE_JWKS_PORT:-9110}" DEV_DATA_DIR= DEV_LOG_DIR="$SMOKE_DIR/$name-logs" DEV_IGNORE_CHANGES=1 RUST_LOG=warn \
+    JWKS_PORT="${SMOKE_JWKS_PORT:-9110}" WEB_PORT="${SMOKE_WEB_PORT:-8190}" DEV_WEB=off DEV_DATA_DIR= DEV_LOG_DIR="$SMOKE_DIR/$name-logs" DEV_IGNORE_CHANGES=1 RUST_LOG=warn \
     setsid bash "$ROOT/scripts/dev.sh" >"$SMOKE_DIR/$name.log" 2>&1 &
   DEV=$!
   # Up to 10 minutes: on a busy 2-core machine a first build can take a while;

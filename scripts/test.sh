@@ -2,7 +2,8 @@
 # `make test`: starts its own stack on other ports than `make dev` (so both
 # can run at once), lints the SAM template, runs every Rust test against
 # DynamoDB Local and moto, runs the runbooks' smoke test against `make dev`
-# (on other ports, in memory), runs `make invoke` on its own throw-away
+# (on other ports, in memory), runs the web app's unit and browser tests
+# against its own `make dev` (scripts/web-test.sh), runs `make invoke` on its own throw-away
 # stack for an HTTP, a scheduled and an SQS function, checks that every
 # AWS operation a function performed meanwhile is allowed by its policy in
 # the template, stops what it started, and fails on any failure.
@@ -38,6 +39,9 @@ stop_all; PIDS=()
 
 log "running the runbooks' smoke test against make dev"
 bash "$ROOT/scripts/smoke.sh" "$API_PORT"
+
+log "the web app: unit tests, a burst against make dev, the browser suite"
+bash "$ROOT/scripts/web-test.sh"
 
 log "make invoke without make dev: one HTTP, one scheduled, one SQS function"
 # FN and what its answer to its sample must hold.

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The web app's tests (called by `make test`):
+#  1. unit: svelte-check (types against the generated API client) and vitest;
+#  2. against `make dev` (on this script's ports, in memory, the production
+#     build served by `vite preview`): a burst of 115 concurrent requests
+#     over every route, then a normal request, which must be answered, with
+#     no file-watcher failure in the emulator's log; then the Playwright
+#     suite in Debian's Chromium (installed here with apt if missing).
+# Usage: web-test.sh   (ports: WEB_TEST_{DDB,MOTO,API,OIDC,WEB}_PORT)
+source "$(dirname "$0")/lib.sh"
+
+DDB=${WEB_TEST_DDB_PORT:-8130} MOTO=${WEB_TEST_MOTO_PORT:-5130} API=${WEB_TEST_API_PORT:-9130}
+OIDC=${WEB_TEST_OIDC_PORT:-9131} WEB=${WEB_TEST_WEB_PORT:-8180}
+DIR="$ROOT/.local/web-test"; rm -rf "$DIR"; mkdir -p "$DIR"
+
+ensure_tools
+ensure_chromium
+
+log "web unit tests: svelte-check, vitest"
+(cd "$ROOT/web" && npx svelte-check --tsconfig ./tsconfig.json --fail-on-warnings --output machine >"$DIR/svelte-check.log" 2>&1) \
+  || { tail -n 30 "$DIR/svelte-check.log"; exit 1; }
+(cd "$ROOT/web" && npx vitest run)
+
+DEV=""
+stop_dev() {
+  [ -n "$DEV" ] || return 0
+  kill -TERM -- "-$DEV" 2>/dev/null || true; wait "$DEV" 2>/dev/null || true; sleep 1; DEV=""
+}
+trap stop_dev EXIT; trap "exit 143" INT TERM
+
+log "make dev for the browser (in memory, production build)"
+unset JWT_ISSUER JWT_AUDIENCE JWT_JWKS_URL
+env DDB_PORT="$DDB" MOTO_PORT="$MOTO" API_PORT="$API" JWKS_PORT="$OIDC" WEB_PORT="$WEB" JWT_LOCAL_DIR="$DIR/jwt" \
+  DEV_DATA_DIR= DEV_LOG_DIR="$DIR/logs" DEV_IGNORE_CHANGES=1 DEV_WEB=preview RUST_LOG=warn \
+  setsid bash "$ROOT/scripts/dev.sh" >"$DIR/dev.log" 2>&1 &
+DEV=$!
+for _ in $(seq 1 3000); do
+  curl -sf -o /dev/null "http://127.0.0.1:$WEB/config.json" && curl -s -o /dev/null "http://127.0.0.1:$API/api/health" && break
+  kill -0 "$DEV" 2>/dev/null || { echo "make dev did not start:"; tail -n 30 "$DIR/dev.log"; exit 1; }
+  sleep 0.2
+done
+
+log "a burst of 115 concurrent requests over every route, then a normal one"
+python3 "$ROOT/scripts/burst.py" "http://127.0.0.1:$API" 115 || { tail -n 30 "$DIR/dev.log"; exit 1; }
+if grep -Ei "waitpid|fs watcher error|MaxFilesWatch" "$DIR/dev.log"; then
+  log "the emulator's file watchers failed under the burst"; exit 1
+fi
+
+log "Playwright in Chromium against http://127.0.0.1:$WEB"
+(cd "$ROOT/web" && WEB_URL="http://127.0.0.1:$WEB" npx playwright test)
