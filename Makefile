@@ -27,5 +27,5 @@ lint:  ## rustfmt and clippy (-D warnings) on every target, cfn-lint and sam val
 	cargo clippy --workspace --all-targets --locked -q -- -D warnings
 	bash -c 'source scripts/lib.sh && ensure_tools && lint_template && openapi-spec-validator docs/api/openapi.yaml && lint_web'
 
-deploy: ## sam build + sam deploy with samconfig.toml (needs AWS credentials; the SAM CLI comes with the tools)
-	bash -c 'source scripts/lib.sh && ensure_tools && sam build --beta-features --template-file infra/template.yaml && sam deploy'
+deploy: ## sam build + sam deploy with samconfig.toml, then the web app to its bucket (scripts/deploy_web.py; needs AWS credentials; the SAM CLI comes with the tools)
+	bash -c 'source scripts/lib.sh && ensure_tools && sam build --beta-features --template-file infra/template.yaml && sam deploy && (cd web && npx vite build) && python scripts/deploy_web.py "$$(sed -nE "s/^stack_name = \"(.*)\"/\\1/p" samconfig.toml | head -n1)"'

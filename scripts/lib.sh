@@ -79,6 +79,7 @@ ensure_chromium() {
 lint_template() {
   cfn-lint "$ROOT/infra/template.yaml"
   sam validate --lint --template-file "$ROOT/infra/template.yaml" --region us-east-1 >/dev/null
+  "$VENV/bin/python" "$ROOT/scripts/template_cycles.py" "$ROOT/infra/template.yaml"
 }
 
 dynamodb_local_dir() {

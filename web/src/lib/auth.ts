@@ -31,8 +31,18 @@ export async function currentUser(): Promise<User | null> {
   return user && !user.expired && user.id_token ? user : null;
 }
 
+/**
+ * The API's bearer: the ID token, renewed with the refresh token when it has
+ * expired (the user pool's ID tokens last 15 minutes; a renewed one also
+ * carries a membership changed since).
+ */
 export async function bearer(): Promise<string | null> {
-  return (await currentUser())?.id_token ?? null;
+  const m = await userManager();
+  let user = await m.getUser();
+  if (user?.expired && user.refresh_token) {
+    user = await m.signinSilent().catch(() => null);
+  }
+  return user && !user.expired ? (user.id_token ?? null) : null;
 }
 
 /** To the provider's sign-in page; back at `returnTo` afterwards. */
