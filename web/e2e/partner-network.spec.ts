@@ -8,9 +8,17 @@
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { accessible, onboard, run, shot, signIn } from './helpers';
 
+// Script errors and anything the Content Security Policy blocked, on any page.
+const problems: string[] = [];
+
 async function person(browser: Browser): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  return context.newPage();
+  const page = await context.newPage();
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) problems.push(m.text());
+  });
+  return page;
 }
 
 test('two owners partner through the web app; staff and outsiders are held back', async ({ browser }) => {
@@ -111,4 +119,5 @@ test('two owners partner through the web app; staff and outsiders are held back'
   await expect(c.getByRole('heading', { name: 'Not found' })).toBeVisible();
   await expect(c.getByText('Not found: this partnership does not exist or is not one of yours.')).toBeVisible();
   await accessible(c, 'not-found');
+  expect(problems).toEqual([]);
 });

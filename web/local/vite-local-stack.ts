@@ -29,10 +29,22 @@ export function localStack(): Plugin {
       res.end(JSON.stringify(appConfig()));
     });
   };
+  // The production build is served with the CSP CloudFront sends (with
+  // the local issuer in place of the user pool), so the browser tests would
+  // see what it blocks.
+  const csp = () =>
+    `default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' ${appConfig().authority}; ` +
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'";
   return {
     name: 'partner-network-local-stack',
     config: () => ({ server: { proxy: apiProxy() }, preview: { proxy: apiProxy() } }),
     configureServer: serveConfig,
-    configurePreviewServer: serveConfig,
+    configurePreviewServer(server) {
+      server.middlewares.use((_req, res, next) => {
+        res.setHeader('content-security-policy', csp());
+        next();
+      });
+      serveConfig(server);
+    },
   };
 }
