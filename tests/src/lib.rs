@@ -547,8 +547,18 @@ pub mod stub_http {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     pub type Handler = Arc<dyn Fn(&str, &[u8]) -> (u16, String) + Send + Sync>;
+    /// A handler that also names headers of its answer.
+    pub type HandlerWithHeaders = Arc<dyn Fn(&str, &[u8]) -> (u16, Vec<(String, String)>, String) + Send + Sync>;
 
     pub async fn start(handler: Handler) -> String {
+        start_with_headers(Arc::new(move |head: &str, body: &[u8]| {
+            let (status, json) = handler(head, body);
+            (status, Vec::new(), json)
+        }))
+        .await
+    }
+
+    pub async fn start_with_headers(handler: HandlerWithHeaders) -> String {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move {
@@ -582,9 +592,10 @@ pub mod stub_http {
                         buf.extend_from_slice(&chunk[..n]);
                     }
                     let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
-                    let (status, body) = handler(&head, &buf[head_end..]);
+                    let (status, headers, body) = handler(&head, &buf[head_end..]);
+                    let extra: String = headers.iter().map(|(k, v)| format!("{k}: {v}\r\n")).collect();
                     let resp = format!(
-                        "HTTP/1.1 {status} Status\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                        "HTTP/1.1 {status} Status\r\ncontent-type: application/json\r\n{extra}content-length: {}\r\nconnection: close\r\n\r\n{body}",
                         body.len()
                     );
                     let _ = sock.write_all(resp.as_bytes()).await;

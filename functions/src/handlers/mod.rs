@@ -63,6 +63,7 @@ routes! {
     http  customers_me,
     event cycle_scheduled,
     event dunning_scheduled,
+    http  geocode,
     http  health,
     http  me,
     http  members_invite,

@@ -5,5 +5,6 @@
 pub mod directory;
 pub mod domain;
 pub mod geo;
+pub mod geocoding;
 pub mod service;
 pub mod store;

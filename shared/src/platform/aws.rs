@@ -77,6 +77,13 @@ pub fn secretsmanager(config: &aws_config::SdkConfig) -> aws_sdk_secretsmanager:
     )
 }
 
+/// Amazon Location's Places API (geocoding; operations recorded when asked).
+pub fn geo_places(config: &aws_config::SdkConfig) -> aws_sdk_geoplaces::Client {
+    aws_sdk_geoplaces::Client::from_conf(
+        aws_sdk_geoplaces::config::Builder::from(config).interceptor(super::operations::OperationsRecorder).build(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

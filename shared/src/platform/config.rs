@@ -71,6 +71,10 @@ pub struct Settings {
     /// The Partner Network's token issuer; `None` until all three
     /// `JWT_ISSUER`, `JWT_AUDIENCE` and `JWT_JWKS_URL` are set.
     pub jwt: Option<super::jwt::JwtSettings>,
+    /// Address lookup through Amazon Location (`GEOCODING=amazon-location`,
+    /// as deployed); off by default, as on the local stack, where owners
+    /// place the point by hand.
+    pub geocoding: bool,
     /// Local-only: accept webhooks without a valid signature.
     pub paddle_bypass_signature: bool,
     pub paddle_webhook_queue_url: Option<String>,
@@ -207,6 +211,11 @@ impl Settings {
             paddle_secrets,
             paddle_tolerance_secs: parse_num(get("PADDLE_WEBHOOK_TOLERANCE_SECS"), 5, "PADDLE_WEBHOOK_TOLERANCE_SECS")?,
             jwt: jwt_settings(&get)?,
+            geocoding: match get("GEOCODING").as_deref().unwrap_or("off") {
+                "amazon-location" => true,
+                "off" | "" => false,
+                other => return Err(ConfigError(format!("GEOCODING must be amazon-location or off, not {other:?}"))),
+            },
             paddle_bypass_signature,
             paddle_webhook_queue_url: get("PADDLE_WEBHOOK_QUEUE_URL").filter(|s| !s.is_empty()),
             commission_bps,

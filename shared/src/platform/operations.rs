@@ -80,6 +80,8 @@ pub fn actions(service: &str, operation: &str, input: &Input) -> Vec<(String, &'
             vec![(format!("dynamodb:{operation}"), if index { INDEX } else { TABLE })]
         }
         "eventbridge" | "events" => vec![(format!("events:{operation}"), ANY)],
+        // The SDK's service id for Amazon Location's Places API; IAM's prefix.
+        "geoplaces" | "geo places" => vec![(format!("geo-places:{operation}"), ANY)],
         other => vec![(format!("{}:{operation}", other.replace(' ', "")), ANY)],
     }
 }

@@ -11,6 +11,7 @@ mod ddb_metrics;
 mod directory;
 mod events;
 mod faults;
+mod geocoding;
 mod iam;
 mod incident_window;
 mod layering;

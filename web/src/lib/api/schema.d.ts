@@ -1506,6 +1506,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/geocode": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Candidate points for an address, best first, from Amazon Location (any signed-in user: onboarding); nothing is stored
+         * @description Off on the local stack (`GEOCODING_UNAVAILABLE`): the owner places the point by hand there, as it may anywhere.
+         */
+        get: {
+            parameters: {
+                query: {
+                    address: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The candidates (empty when nothing matches) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            places: {
+                                label: string;
+                                location: components["schemas"]["GeoLocation"];
+                            }[];
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                429: components["responses"]["RateLimited"];
+                503: components["responses"]["Unavailable"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/businesses/me/members": {
         parameters: {
             query?: never;
