@@ -10,7 +10,7 @@
 source "$(dirname "$0")/lib.sh"
 
 DDB=${WEB_TEST_DDB_PORT:-8130} MOTO=${WEB_TEST_MOTO_PORT:-5130} API=${WEB_TEST_API_PORT:-9130}
-OIDC=${WEB_TEST_OIDC_PORT:-9131} WEB=${WEB_TEST_WEB_PORT:-8180}
+OIDC=${WEB_TEST_OIDC_PORT:-9131} WEB=${WEB_TEST_WEB_PORT:-8180} PLACES=${WEB_TEST_PLACES_PORT:-9132}
 DIR="$ROOT/.local/web-test"; rm -rf "$DIR"; mkdir -p "$DIR"
 
 ensure_tools
@@ -26,11 +26,13 @@ stop_dev() {
   [ -n "$DEV" ] || return 0
   kill -TERM -- "-$DEV" 2>/dev/null || true; wait "$DEV" 2>/dev/null || true; sleep 1; DEV=""
 }
-trap stop_dev EXIT; trap "exit 143" INT TERM
+trap 'stop_dev; stop_all' EXIT; trap "exit 143" INT TERM
 
-log "make dev for the browser (in memory, production build)"
+log "make dev for the browser (in memory, production build; geocoding from a local server in Amazon Location's format)"
 unset JWT_ISSUER JWT_AUDIENCE JWT_JWKS_URL
-env DDB_PORT="$DDB" MOTO_PORT="$MOTO" API_PORT="$API" JWKS_PORT="$OIDC" WEB_PORT="$WEB" JWT_LOCAL_DIR="$DIR/jwt" \
+node "$ROOT/web/e2e/places-server.mjs" "$PLACES" >"$DIR/places.log" 2>&1 &
+PIDS+=($!)
+env GEOCODING=amazon-location AWS_ENDPOINT_URL_GEO_PLACES="http://127.0.0.1:$PLACES" DDB_PORT="$DDB" MOTO_PORT="$MOTO" API_PORT="$API" JWKS_PORT="$OIDC" WEB_PORT="$WEB" JWT_LOCAL_DIR="$DIR/jwt" \
   DEV_DATA_DIR= DEV_LOG_DIR="$DIR/logs" DEV_IGNORE_CHANGES=1 DEV_WEB=preview RUST_LOG=warn \
   setsid bash "$ROOT/scripts/dev.sh" >"$DIR/dev.log" 2>&1 &
 DEV=$!

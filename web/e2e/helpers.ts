@@ -15,13 +15,24 @@ export async function signIn(page: Page, user: string) {
 }
 
 /** Registers a business for the signed-in user and sets its points program. */
-export async function onboard(page: Page, b: { name: string; handle: string; category: string; lat: string; lng: string }) {
+export async function onboard(
+  page: Page,
+  b: { name: string; handle: string; category: string } & ({ lat: string; lng: string } | { address: string }),
+) {
   await expect(page.getByRole('heading', { name: 'Set up your business' })).toBeVisible();
   await page.getByLabel('Business name').fill(b.name);
   await page.getByLabel('Handle (optional, permanent)').fill(b.handle);
   await page.getByLabel('Main category').fill(b.category);
-  await page.getByLabel('Latitude').fill(b.lat);
-  await page.getByLabel('Longitude').fill(b.lng);
+  if ('address' in b) {
+    // The point from the address (Amazon Location's format, served locally by the tests).
+    await page.getByLabel('Address').fill(b.address);
+    await page.getByRole('button', { name: 'Find location from address' }).click();
+    await page.getByRole('list', { name: 'Places found' }).getByRole('button', { name: 'Use this place' }).first().click();
+    await expect(page.getByText(/^Location set to /)).toBeVisible();
+  } else {
+    await page.getByLabel('Latitude').fill(b.lat);
+    await page.getByLabel('Longitude').fill(b.lng);
+  }
   await page.getByRole('button', { name: 'Register business' }).click();
   await expect(page.getByRole('heading', { name: 'Your points program' })).toBeVisible();
   await page.getByRole('button', { name: 'Save program' }).click();

@@ -33,7 +33,10 @@ test('two owners partner through the web app; staff and outsiders are held back'
   await onboard(b, { name: `Ben's Bakery ${run}`, handle: bId, category: 'bakery', lat: '45.5080', lng: '-73.5610' });
 
   await signIn(a, `ana-${run}`);
-  await onboard(a, { name: `Ana's Cafe ${run}`, handle: aId, category: 'cafe', lat: '45.5017', lng: '-73.5673' });
+  await onboard(a, { name: `Ana's Cafe ${run}`, handle: aId, category: 'cafe', address: '1 Main St, Montreal' });
+  await a.goto(`/partners/${aId}`);
+  await expect(a.getByText('1 Main St, Montreal')).toBeVisible();
+  await a.goto('/directory');
 
   // The directory: by category and radius.
   await a.getByLabel('Category').fill('bakery');

@@ -24,6 +24,9 @@ const MESSAGES: Record<string, string> = {
   INVITATION_EXPIRED: 'That invitation has expired. Ask the owner for a new one.',
   INVITATION_FOR_ANOTHER_EMAIL: 'That invitation was sent to another email address.',
   LAST_OWNER: 'A business keeps at least one owner.',
+  GEOCODING_UNAVAILABLE: 'Address lookup is not available here. Enter the latitude and longitude below.',
+  GEOCODING_FAILED: 'The address lookup failed. Try again, or enter the latitude and longitude below.',
+  INVALID_ADDRESS: 'Enter an address of 3 to 300 characters.',
   NOT_PARTNERED: 'You can review a business only after partnering with it.',
 };
 
