@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make bench`: release builds, then artifact sizes, cold starts, warm
 # latency under load, DynamoDB cost per operation and the monthly batch job,
+# then the web app (JS/CSS shipped, time to a usable page in Chromium),
 # on a stack of its own (ports 8200/5200/9200, so `make dev` can keep
 # running). Writes target/bench/results.json and adds the run's tables to
 # docs/benchmarks.md. Never part of `make test`: it measures, it does not
@@ -76,6 +77,12 @@ log "measuring (target/release/bench)"
 status=0
 rm -f "$OUT/report.md"
 "$ROOT/target/release/bench" || status=$?
+
+# The web app: sizes shipped and time to a usable page, on its own stack.
+log "measuring the web app (scripts/web-bench.sh)"
+if [ -f "$OUT/report.md" ]; then
+  { echo; bash "$ROOT/scripts/web-bench.sh"; } >>"$OUT/report.md" || status=$?
+fi
 
 # Newest run first, under the marker line of docs/benchmarks.md.
 if [ -f "$OUT/report.md" ]; then

@@ -25,7 +25,7 @@ start_dynamodb "$DDB_PORT"
 start_moto "$MOTO_PORT"
 export_stack_env "$DDB_PORT" "$MOTO_PORT" invoke
 provision >&2
-local_jwt_issuer 9410 "$ROOT/.local/jwt" >&2
+local_jwt_issuer 9410 "$ROOT/.local/jwt" "$PORT" 8480 >&2
 # The samples' admin header is the local one (as under `make dev`).
 export ADMIN_WALLETS=ALAYoJpabALEEt7czrdMm9Du5dWybtyCC4jJ3GXynz24 ALLOW_UNSIGNED_ADMIN=true
 cargo lambda watch --ignore-changes --invoke-address 127.0.0.1 --invoke-port "$PORT" >"$LOG_DIR/watch.log" 2>&1 &
