@@ -92,6 +92,35 @@ test('two owners partner through the web app; staff and outsiders are held back'
   await a.goto(partnershipUrl);
   await expect(a.getByTestId('status')).toHaveText('ACTIVE');
 
+  // New terms: A proposes, B sees them beside the terms in force and accepts that version.
+  await a.getByRole('button', { name: 'Propose new terms' }).click();
+  await a.getByLabel('You pay (% of reward value)').fill('6');
+  await expect(a.getByTestId('preview-you-owe')).toHaveText('You owe partner: $0.30 (6% of $5)');
+  await a.getByRole('button', { name: 'Send proposal' }).click();
+  await expect(a.getByText('Terms proposed: your partner will be asked to accept them.')).toBeVisible();
+  await expect(a.getByRole('button', { name: 'Withdraw proposal' })).toBeVisible();
+  await b.reload();
+  await expect(b.getByRole('heading', { name: 'Proposed terms (version 2)' })).toBeVisible();
+  await expect(b.getByTestId('terms-in-force')).toHaveText('You pay 5% of reward value; partner pays 5%; settled monthly');
+  await b.getByRole('button', { name: 'Accept proposal (version 2)' }).click();
+  await expect(b.getByText('New terms accepted: they are in force.')).toBeVisible();
+  await expect(b.getByTestId('terms-in-force')).toHaveText('You pay 5% of reward value; partner pays 6%; settled monthly');
+
+  // Pause with a reason (confirmed); only the business that paused resumes.
+  await a.reload();
+  await a.getByRole('button', { name: 'Pause' }).click();
+  await a.getByRole('dialog').getByLabel('Reason (your partner sees it)').fill('Closed for renovation');
+  await a.getByRole('dialog').getByRole('button', { name: 'Pause' }).click();
+  await expect(a.getByTestId('status')).toHaveText('PAUSED');
+  await b.reload();
+  await expect(b.getByTestId('status')).toHaveText('PAUSED');
+  await expect(b.getByText('(Closed for renovation)')).toBeVisible();
+  await expect(b.getByRole('button', { name: 'Resume' })).toHaveCount(0);
+  await a.getByRole('button', { name: 'Resume' }).click();
+  await a.getByRole('dialog').getByLabel('Reason (your partner sees it)').fill('Open again');
+  await a.getByRole('dialog').getByRole('button', { name: 'Resume' }).click();
+  await expect(a.getByTestId('status')).toHaveText('ACTIVE');
+
   // A invites staff; the staff member joins with the code and sees no owner actions.
   await a.goto('/team');
   await a.getByLabel('Email').fill(`sam-${run}@example.com`);
@@ -113,6 +142,15 @@ test('two owners partner through the web app; staff and outsiders are held back'
   await staff.goto('/team');
   await expect(staff.getByRole('heading', { name: 'Members' })).toBeVisible();
   await expect(staff.getByRole('button', { name: 'Create invitation' })).toHaveCount(0);
+  await expect(staff.getByRole('button', { name: /^Remove / })).toHaveCount(0);
+
+  // The owner removes the staff member, after confirming.
+  await a.reload();
+  await a.getByRole('button', { name: `Remove sam-${run}` }).click();
+  await expect(a.getByRole('dialog')).toContainText('This cannot be undone');
+  await a.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();
+  await expect(a.getByText(`sam-${run} no longer belongs to ${aId}.`)).toBeVisible();
+  await expect(a.getByRole('button', { name: `Remove sam-${run}` })).toHaveCount(0);
 
   // A third business cannot open the partnership: the API's 404, shown as not found.
   const c = await person(browser);
