@@ -5,7 +5,8 @@
 #     build served by `vite preview`): a burst of 115 concurrent requests
 #     over every route, then a normal request, which must be answered, with
 #     no file-watcher failure in the emulator's log; then the Playwright
-#     suite in Debian's Chromium (installed here with apt if missing).
+#     suite in Debian's Chromium (installed here with apt if missing);
+#  3. make deploy's web step against moto (scripts/test_deploy_web.py).
 # Usage: web-test.sh   (ports: WEB_TEST_{DDB,MOTO,API,OIDC,WEB}_PORT)
 source "$(dirname "$0")/lib.sh"
 
@@ -47,6 +48,10 @@ python3 "$ROOT/scripts/burst.py" "http://127.0.0.1:$API" 115 || { tail -n 30 "$D
 if grep -Ei "waitpid|fs watcher error|MaxFilesWatch" "$DIR/dev.log"; then
   log "the emulator's file watchers failed under the burst"; exit 1
 fi
+
+log "make deploy's web step (scripts/deploy_web.py) against moto's S3, CloudFormation, Cognito and CloudFront"
+AWS_ENDPOINT_URL="http://127.0.0.1:$MOTO" AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION=us-east-1 \
+  "$VENV/bin/python" "$ROOT/scripts/test_deploy_web.py"
 
 log "Playwright in Chromium against http://127.0.0.1:$WEB"
 (cd "$ROOT/web" && WEB_URL="http://127.0.0.1:$WEB" npx playwright test)
