@@ -19,7 +19,8 @@ pub async fn handle(app: App, event: SqsEvent) -> Result<SqsBatchResponse, AppEr
     Ok(crate::sqs::each_job(event, "settlement", |job: SettlementJob| {
         let app = app.clone();
         async move {
-            let outcome = service::calculate_due(&app, &job.partnership_id, &job.period_start).await?;
+            let partnership_id = shared::platform::ids::PartnershipId::parse(&job.partnership_id)?;
+            let outcome = service::calculate_due(&app, &partnership_id, &job.period_start).await?;
             tracing::info!(partnership_id = %job.partnership_id, period = %job.period_start, outcome, "settlement job done");
             Ok(())
         }

@@ -3,6 +3,7 @@
 //! caller's criteria, sorted, and paged. No Scan: at most the profiles of
 //! the covered cells are read.
 
+use crate::platform::ids::BusinessId;
 use base64::Engine;
 use serde::Serialize;
 
@@ -158,13 +159,13 @@ fn matches(q: &DirectoryQuery, b: &Business) -> bool {
 }
 
 /// Partners within the radius, never the caller itself.
-pub async fn search(app: &App, caller_business_id: &str, q: &DirectoryQuery) -> Result<DirectoryPage, AppError> {
+pub async fn search(app: &App, caller_business_id: &BusinessId, q: &DirectoryQuery) -> Result<DirectoryPage, AppError> {
     let ranges = geo::covering_ranges(q.center.lat, q.center.lng, q.radius_km);
     let found = futures::future::try_join_all(ranges.iter().map(|range| store::in_range(app, range))).await?;
     let mut rows: Vec<DirectoryEntry> = found
         .into_iter()
         .flatten()
-        .filter(|b| b.business_id != caller_business_id && matches(q, b))
+        .filter(|b| *caller_business_id != *b.business_id && matches(q, b))
         .filter_map(|b| {
             let d = haversine_km(q.center.lat, q.center.lng, b.location.lat, b.location.lng);
             (d <= q.radius_km).then(|| DirectoryEntry {

@@ -1,6 +1,7 @@
 //! Business profile use cases. The caller's business is always the one its
 //! token names (the handler passes it); nothing here takes it from a body.
 
+use crate::platform::ids::BusinessId;
 use serde::Serialize;
 use serde_json::json;
 
@@ -131,11 +132,11 @@ pub async fn register(app: &App, owner_user_id: &str, request: BusinessRequest) 
 /// Changes the caller's business profile (its owner's call).
 pub async fn update(
     app: &App,
-    business_id: &str,
+    business_id: &BusinessId,
     user_id: &str,
     request: BusinessRequest,
 ) -> Result<PartnerProfile, AppError> {
-    if request.wanted_id()?.is_some_and(|id| id != business_id) {
+    if request.wanted_id()?.is_some_and(|id| *business_id != *id) {
         return Err(AppError::bad_request("BUSINESS_ID_IMMUTABLE", "a business's id is fixed at registration"));
     }
     let fields = request.validate()?;
@@ -151,7 +152,7 @@ pub async fn update(
 }
 
 /// Any business's profile, with its latest reviews.
-pub async fn profile(app: &App, business_id: &str) -> Result<PartnerProfile, AppError> {
+pub async fn profile(app: &App, business_id: &BusinessId) -> Result<PartnerProfile, AppError> {
     let business = store::get(app, business_id)
         .await?
         .ok_or_else(|| AppError::not_found("BUSINESS_NOT_FOUND", format!("no business {business_id}")))?;

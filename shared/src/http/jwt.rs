@@ -6,7 +6,7 @@ use super::request::header;
 use super::Request;
 use crate::businesses::domain::is_business_id;
 use crate::platform::error::AppError;
-use crate::platform::ids::BusinessId;
+use crate::platform::ids::{BusinessId, CustomerId};
 use crate::platform::rate_limit;
 use crate::App;
 
@@ -93,7 +93,7 @@ pub async fn require_user(app: &App, req: &Request) -> Result<SignedInUser, AppE
 /// network-wide customer id).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CustomerCaller {
-    pub customer_id: String,
+    pub customer_id: CustomerId,
 }
 
 /// Verifies the bearer token of a customer and counts the request against
@@ -107,5 +107,5 @@ pub async fn require_customer(app: &App, req: &Request) -> Result<CustomerCaller
         ));
     }
     rate_limit::take(app, &format!("CUSTOMER#{}", claims.sub), REQUESTS_PER_MINUTE, 60, now).await?;
-    Ok(CustomerCaller { customer_id: claims.sub })
+    Ok(CustomerCaller { customer_id: CustomerId::known(claims.sub) })
 }

@@ -2,6 +2,7 @@
 //! rewards, credits purchases at home; a customer reads its balances and
 //! what it can redeem across the network.
 
+use crate::platform::ids::CustomerId;
 use serde::Serialize;
 use serde_json::json;
 
@@ -224,7 +225,7 @@ async fn redeemable_at(app: &App, program_business_id: &str) -> Result<Vec<Strin
 
 /// A customer's balances in every program, and the rewards it can redeem
 /// across the network with them.
-pub async fn customer_view(app: &App, customer: &str) -> Result<CustomerView, AppError> {
+pub async fn customer_view(app: &App, customer: &CustomerId) -> Result<CustomerView, AppError> {
     let balances: Vec<Balance> = store::balances(app, customer).await?;
     let programs =
         store::programs(app, &balances.iter().map(|b| b.program_business_id.clone()).collect::<Vec<_>>()).await?;

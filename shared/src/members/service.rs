@@ -3,6 +3,7 @@
 //! The caller's business is always its own membership's (the handler
 //! passes what the verified token says, which the trigger took from here).
 
+use crate::platform::ids::BusinessId;
 use serde::Serialize;
 use serde_json::json;
 
@@ -97,7 +98,7 @@ pub async fn invite(
 }
 
 /// The members and pending invitations of a business.
-pub async fn roster(app: &App, business_id: &str) -> Result<Roster, AppError> {
+pub async fn roster(app: &App, business_id: &BusinessId) -> Result<Roster, AppError> {
     let (members, invitations) = tokio::try_join!(store::list(app, business_id), store::invitations(app, business_id))?;
     let now = app.clock.now().unix_timestamp();
     let invitations = invitations
@@ -160,11 +161,16 @@ pub async fn join(app: &App, user_id: &str, token_email: Option<&str>, code: &st
 }
 
 /// An owner removes a member (itself included, unless it is the last owner).
-pub async fn remove(app: &App, business_id: &str, owner_user_id: &str, member_user_id: &str) -> Result<(), AppError> {
+pub async fn remove(
+    app: &App,
+    business_id: &BusinessId,
+    owner_user_id: &str,
+    member_user_id: &str,
+) -> Result<(), AppError> {
     let not_member =
         || AppError::not_found("MEMBER_NOT_FOUND", format!("{member_user_id} is not a member of this business"));
     let member =
-        store::get(app, member_user_id).await?.filter(|m| m.business_id == business_id).ok_or_else(not_member)?;
+        store::get(app, member_user_id).await?.filter(|m| *business_id == *m.business_id).ok_or_else(not_member)?;
     let now = rfc3339(app.clock.now());
     let audit = AuditEntry::new(
         owner_user_id,

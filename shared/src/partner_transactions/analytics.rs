@@ -138,7 +138,7 @@ const MAX_PARTNERSHIPS: usize = 500;
 
 /// The dashboard: the caller's live partnerships (ACTIVE or PAUSED) with
 /// their numbers, and the totals over them.
-pub async fn network(app: &App, business_id: &str) -> Result<NetworkOverview, AppError> {
+pub async fn network(app: &App, business_id: &BusinessId) -> Result<NetworkOverview, AppError> {
     let month = crate::platform::clock::rfc3339(app.clock.now())[..7].to_string();
     let mut rows = Vec::new();
     let mut cursor = None;

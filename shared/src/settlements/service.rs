@@ -47,7 +47,7 @@ fn not_found(period: &str) -> AppError {
 }
 
 /// Counts a period's lines a page at a time.
-pub async fn tally(app: &App, partnership_id: &str, period_start: &str) -> Result<Tally, AppError> {
+pub async fn tally(app: &App, partnership_id: &PartnershipId, period_start: &str) -> Result<Tally, AppError> {
     let mut tally = Tally::default();
     let mut cursor = None;
     loop {
@@ -89,7 +89,7 @@ pub async fn calculate(app: &App, p: &Partnership, period: Period) -> Result<Cal
     let now = app.clock.now();
     let (now_text, review_ends) = (rfc3339(now), rfc3339(now + time::Duration::days(REVIEW_DAYS)));
     if !period.ended_at(now) {
-        let lines = tally(app, &p.partnership_id, &key).await?;
+        let lines = tally(app, &PartnershipId::known(p.partnership_id.as_str()), &key).await?;
         let counters = transaction_store::period(app, &p.partnership_id, &key).await?.unwrap_or_default();
         let reconciliation =
             Reconciliation::of(&lines, counters.transactions, counters.a_owes_cents, counters.b_owes_cents);
@@ -104,7 +104,7 @@ pub async fn calculate(app: &App, p: &Partnership, period: Period) -> Result<Cal
         )));
     }
     transaction_store::close_period(app, &p.partnership_id, &key, &now_text).await?;
-    let lines = tally(app, &p.partnership_id, &key).await?;
+    let lines = tally(app, &PartnershipId::known(p.partnership_id.as_str()), &key).await?;
     let counters = transaction_store::period(app, &p.partnership_id, &key).await?.unwrap_or_default();
     if lines.transactions == 0 && counters.transactions == 0 {
         return Ok(Calculated::Empty);
@@ -191,7 +191,11 @@ pub async fn calculate_for(
 }
 
 /// Settles one due period (the queue worker's job, or inline).
-pub async fn calculate_due(app: &App, partnership_id: &str, period_start: &str) -> Result<&'static str, AppError> {
+pub async fn calculate_due(
+    app: &App,
+    partnership_id: &PartnershipId,
+    period_start: &str,
+) -> Result<&'static str, AppError> {
     let p = partnership_store::get(app, partnership_id)
         .await?
         .ok_or_else(|| AppError::not_found("PARTNERSHIP_NOT_FOUND", format!("no partnership {partnership_id}")))?;
@@ -235,7 +239,7 @@ pub async fn run_due(app: &App, report: &mut RunReport) -> Result<(), AppError> 
         }
         None => {
             for d in due {
-                match calculate_due(app, &d.partnership_id, &d.period_start).await {
+                match calculate_due(app, &PartnershipId::known(d.partnership_id.as_str()), &d.period_start).await {
                     Ok(_) => report.calculated += 1,
                     Err(e) => report.failures.push(format!("{} {}: {}", d.partnership_id, d.period_start, e.message)),
                 }

@@ -150,7 +150,9 @@ async fn racing_runs_and_repeated_jobs_make_one_settlement() {
     net.env.clock.set(datetime!(2026-04-01 00:15 UTC));
     let outcomes = join_all((0..12).map(|_| {
         let (app, id) = (net.env.app.clone(), id.clone());
-        tokio::spawn(async move { service::calculate_due(&app, &id, "2026-03-01").await.unwrap() })
+        tokio::spawn(async move {
+            service::calculate_due(&app, &shared::platform::ids::PartnershipId::known(id), "2026-03-01").await.unwrap()
+        })
     }))
     .await;
     let created = outcomes.iter().filter(|o| *o.as_ref().unwrap() == "created").count();
