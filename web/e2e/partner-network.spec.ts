@@ -121,6 +121,15 @@ test('two owners partner through the web app; staff and outsiders are held back'
   await a.getByRole('dialog').getByRole('button', { name: 'Resume' }).click();
   await expect(a.getByTestId('status')).toHaveText('ACTIVE');
 
+  // The dashboard: the overview and a card for B.
+  await a.getByRole('link', { name: 'My Partner Network' }).click();
+  await expect(a.getByText('1 active partnership', { exact: true })).toBeVisible();
+  const partnerCard = a.getByRole('list', { name: 'Partners' }).getByRole('listitem').filter({ has: a.getByRole('heading', { name: bId }) });
+  await expect(partnerCard).toContainText('0 cross-transactions');
+  await expect(partnerCard).toContainText('Net: $0.00');
+  await accessible(a, 'dashboard');
+  await shot(a, 'dashboard');
+
   // A invites staff; the staff member joins with the code and sees no owner actions.
   await a.goto('/team');
   await a.getByLabel('Email').fill(`sam-${run}@example.com`);

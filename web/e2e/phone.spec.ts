@@ -21,6 +21,9 @@ test('every screen fits a phone', async ({ page }) => {
   await expect(page.getByRole('heading', { name: 'My Partnerships' })).toBeVisible();
   await expect(page.getByText("You haven't partnered with any businesses yet.")).toBeVisible();
   await fits(page, 'partnerships');
+  await page.goto('/dashboard');
+  await expect(page.getByRole('heading', { name: 'My Partner Network' })).toBeVisible();
+  await fits(page, 'dashboard');
   await page.goto('/team');
   await expect(page.getByRole('heading', { name: 'Members' })).toBeVisible();
   await fits(page, 'team');

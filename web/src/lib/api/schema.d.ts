@@ -2699,7 +2699,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": components["schemas"]["PartnershipAnalytics"];
                     };
                 };
                 400: components["responses"]["BadRequest"];
@@ -2740,7 +2740,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": components["schemas"]["NetworkOverview"];
                     };
                 };
                 401: components["responses"]["Unauthorized"];
@@ -3279,6 +3279,52 @@ export interface components {
             /** Format: date-time */
             processedAt?: string;
             payment?: Record<string, never>;
+        };
+        /** @description A partnership's numbers from the caller's side; money in cents */
+        PartnershipFigures: {
+            transactions: number;
+            earnTransactions?: number;
+            redeemTransactions?: number;
+            referralTransactions?: number;
+            reversals?: number;
+            pointsEarned?: number;
+            pointsRedeemed?: number;
+            /** @description cents the partner owes the caller */
+            revenueEarnedFromPartner: number;
+            /** @description cents the caller owes the partner */
+            revenuePaidToPartner: number;
+            /** @description signed cents: earned minus paid */
+            net: number;
+            sharedCustomers: number;
+        };
+        PartnershipAnalytics: {
+            partnershipId: string;
+            partnerBusinessId: string;
+            /** @enum {string} */
+            status: "PENDING" | "ACTIVE" | "PAUSED" | "TERMINATED";
+            life: components["schemas"]["PartnershipFigures"];
+            months: (components["schemas"]["PartnershipFigures"] & {
+                /** @example 2026-03 */
+                month: string;
+            })[];
+        };
+        NetworkOverview: {
+            /** @example 2026-03 */
+            month: string;
+            activePartnerships: number;
+            sharedCustomers: number;
+            /** @description signed cents, from the caller's side */
+            netRevenueThisMonth: number;
+            partners: {
+                partnershipId: string;
+                partnerBusinessId: string;
+                /** @enum {string} */
+                type: "POINTS_COALITION" | "CROSS_REDEMPTION" | "REFERRAL_ONLY";
+                /** @enum {string} */
+                status: "ACTIVE" | "PAUSED";
+                life: components["schemas"]["PartnershipFigures"];
+                thisMonth: components["schemas"]["PartnershipFigures"];
+            }[];
         };
         PartnershipTemplate: {
             id: string;
