@@ -2,6 +2,7 @@
 //! removes) performance points for an active seat's month, with a
 //! required reason; audited. `entryId` makes a retry count once.
 
+use shared::platform::ids::SeatId;
 use serde::Deserialize;
 use serde_json::json;
 use shared::cycle::{domain::points_adjustment, domain::MonthKey, service};
@@ -31,6 +32,6 @@ pub async fn handle(app: App, req: Request) -> Result<Response<Body>, AppError> 
         return Err(AppError::bad_request("INVALID_FIELD", "seatId and entryId must be 1 to 64 characters"));
     }
     let recorded =
-        service::add_points(&app, &admin, &a.seat_id, month, points, "admin_adjustment", reason, a.entry_id, request::request_id(&req)).await?;
+        service::add_points(&app, &admin, &SeatId::known(a.seat_id.as_str()), month, points, "admin_adjustment", reason, a.entry_id, request::request_id(&req)).await?;
     response::json(if recorded { 201 } else { 200 }, &json!({ "recorded": recorded, "duplicate": !recorded, "monthKey": month.to_string() }))
 }

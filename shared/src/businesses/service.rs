@@ -173,7 +173,7 @@ pub async fn review(
     app: &App,
     reviewer: &str,
     user_id: &str,
-    business_id: &str,
+    business_id: &BusinessId,
     request: ReviewRequest,
 ) -> Result<(ReviewView, bool), AppError> {
     let (rating, text) = request.validate()?;

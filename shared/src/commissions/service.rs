@@ -139,7 +139,7 @@ async fn seat_points(app: &App, wallet: &str, occurred_at: &str, points: i64, en
     match cycle::add_points(
         app,
         ACTOR,
-        &seat.seat_id,
+        &crate::platform::ids::SeatId::known(seat.seat_id.as_str()),
         month,
         points,
         "paddle_commission",

@@ -1,5 +1,6 @@
 //! Cycle use cases: points, rankings, preview, dry run and execution.
 
+use crate::platform::ids::SeatId;
 use serde::Serialize;
 use serde_json::json;
 
@@ -27,7 +28,7 @@ pub const LEASE_SECS: i64 = 120;
 pub async fn add_points(
     app: &App,
     actor: &str,
-    seat_id: &str,
+    seat_id: &SeatId,
     month: MonthKey,
     points: i64,
     source: &str,

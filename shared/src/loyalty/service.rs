@@ -2,6 +2,7 @@
 //! rewards, credits purchases at home; a customer reads its balances and
 //! what it can redeem across the network.
 
+use crate::platform::ids::BusinessId;
 use crate::platform::ids::CustomerId;
 use serde::Serialize;
 use serde_json::json;
@@ -26,7 +27,7 @@ fn no_program() -> AppError {
 /// time; transactions record the version they converted by.
 pub async fn set_program(
     app: &App,
-    business_id: &str,
+    business_id: &BusinessId,
     user_id: &str,
     request: ProgramRequest,
 ) -> Result<PointsProgram, AppError> {
@@ -67,7 +68,7 @@ pub async fn set_program(
 /// Publishes a reward of the caller's business (its owner's call).
 pub async fn add_reward(
     app: &App,
-    business_id: &str,
+    business_id: &BusinessId,
     user_id: &str,
     request: RewardRequest,
 ) -> Result<Reward, AppError> {
@@ -122,7 +123,7 @@ impl From<EarnRecord> for EarnView {
 /// the first result, `false`; a key reused for another purchase is 409).
 pub async fn earn(
     app: &App,
-    business_id: &str,
+    business_id: &BusinessId,
     user_id: &str,
     idempotency_key: &str,
     request: EarnRequest,

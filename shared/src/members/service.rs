@@ -67,7 +67,7 @@ pub async fn token_claims(app: &App, user_id: &str) -> Result<MembershipClaims, 
 /// returned once, for the owner to pass on.
 pub async fn invite(
     app: &App,
-    business_id: &str,
+    business_id: &BusinessId,
     owner_user_id: &str,
     request: InviteRequest,
 ) -> Result<CreatedInvitation, AppError> {

@@ -103,7 +103,7 @@ fn changed_meanwhile() -> AppError {
 /// Invites `request.partner_business_id` (the caller's owner's call).
 pub async fn invite(
     app: &App,
-    business_id: &str,
+    business_id: &BusinessId,
     user_id: &str,
     request: InviteRequest,
 ) -> Result<PartnershipView, AppError> {
@@ -115,7 +115,7 @@ pub async fn invite(
             "partnerBusinessId must be 1 to 64 of A-Z, a-z, 0-9, - and _",
         ));
     }
-    if partner == business_id {
+    if *business_id == *partner {
         return Err(AppError::bad_request("INVALID_PARTNER", "a business cannot partner with itself"));
     }
     // Read only to word a refusal; the transaction decides.
@@ -466,7 +466,7 @@ pub struct PartnershipList {
 /// role (filters apply to each page, so a page may hold fewer rows).
 pub async fn list(
     app: &App,
-    business_id: &str,
+    business_id: &BusinessId,
     status: Option<PartnershipStatus>,
     role: Option<&str>,
     limit: Option<i32>,

@@ -85,7 +85,8 @@ pub async fn settlement(prefix: &str, n: usize) -> Result<BatchResult, String> {
     let invite: InviteRequest =
         serde_json::from_value(json!({ "partnerBusinessId": "settle-b", "templateId": "cafe-bakery-coalition" }))
             .unwrap();
-    let p = partnerships::invite(&app, "settle-a", "bench", invite).await.map_err(|e| e.to_string())?;
+    let p =
+        partnerships::invite(&app, &BusinessId::known("settle-a"), "bench", invite).await.map_err(|e| e.to_string())?;
     partnerships::answer(
         &app,
         &BusinessId::known("settle-b"),

@@ -73,7 +73,19 @@ pub async fn seed_full_program(app: &App) -> Vec<String> {
     }
     for (i, id) in ids.iter().enumerate() {
         let points = if i < 90 { 100 + (i as i64 % 7) } else { 1 + (i as i64 % 2) };
-        cycle::add_points(app, "bench", id, month(), points, "bench", "seed", None, None).await.expect("seed points");
+        cycle::add_points(
+            app,
+            "bench",
+            &shared::platform::ids::SeatId::known(id.as_str()),
+            month(),
+            points,
+            "bench",
+            "seed",
+            None,
+            None,
+        )
+        .await
+        .expect("seed points");
     }
     ids
 }
@@ -403,7 +415,9 @@ pub async fn partnership_read(prefix: &str, n: usize, issuer: &crate::Issuer) ->
         }
         let invite: InviteRequest =
             serde_json::from_value(json!({ "partnerBusinessId": b, "templateId": "cafe-bakery-coalition" })).unwrap();
-        let p = partnerships::invite(&app, &a, "bench", invite).await.expect("seed an invitation");
+        let p = partnerships::invite(&app, &BusinessId::known(a.as_str()), "bench", invite)
+            .await
+            .expect("seed an invitation");
         partnerships::answer(
             &app,
             &BusinessId::known(b.clone()),
@@ -453,7 +467,7 @@ pub async fn transaction_recording(prefix: &str, n: usize, issuer: &crate::Issue
         }
         loyalty::set_program(
             &app,
-            &a,
+            &BusinessId::known(a.as_str()),
             "bench",
             ProgramRequest { points_per_dollar: 10, redemption_cents: 1_000, redemption_points: 100 },
         )
@@ -462,11 +476,15 @@ pub async fn transaction_recording(prefix: &str, n: usize, issuer: &crate::Issue
         for c in 0..4 {
             let earn: EarnRequest =
                 serde_json::from_value(json!({ "customerId": format!("rc{i:02}-{c}"), "amount": "1000.00" })).unwrap();
-            loyalty::earn(&app, &a, "bench", &format!("seed-{i}-{c}"), earn).await.expect("seed points");
+            loyalty::earn(&app, &BusinessId::known(a.as_str()), "bench", &format!("seed-{i}-{c}"), earn)
+                .await
+                .expect("seed points");
         }
         let invite: InviteRequest =
             serde_json::from_value(json!({ "partnerBusinessId": b, "templateId": "cafe-bakery-coalition" })).unwrap();
-        let p = partnerships::invite(&app, &a, "bench", invite).await.expect("seed an invitation");
+        let p = partnerships::invite(&app, &BusinessId::known(a.as_str()), "bench", invite)
+            .await
+            .expect("seed an invitation");
         partnerships::answer(
             &app,
             &BusinessId::known(b.clone()),

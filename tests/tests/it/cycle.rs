@@ -30,7 +30,19 @@ async fn fill_month(env: &TestEnv) -> Vec<String> {
     let month = MonthKey::parse(MONTH).unwrap();
     for (i, id) in ids.iter().enumerate() {
         let points = if i < 90 { 100 + (i as i64 % 7) } else { 1 + (i as i64 % 2) };
-        cycle::add_points(&env.app, "admin", id, month, points, "test", "seed", None, None).await.unwrap();
+        cycle::add_points(
+            &env.app,
+            "admin",
+            &shared::platform::ids::SeatId::known(id.as_str()),
+            month,
+            points,
+            "test",
+            "seed",
+            None,
+            None,
+        )
+        .await
+        .unwrap();
     }
     ids
 }

@@ -319,7 +319,7 @@ async fn hundred_seats(env: &TestEnv, month: MonthKey) {
         cycle::add_points(
             &env.app,
             "admin",
-            &seat_of(env, i).await,
+            &shared::platform::ids::SeatId::known(seat_of(env, i).await),
             month,
             i64::from(i) + 1,
             "perf",

@@ -124,7 +124,7 @@ async fn the_emf_lines_of_a_cycle_a_webhook_and_a_settlement_carry_what_happened
         shared::cycle::service::add_points(
             &env.app,
             "admin",
-            &seat.seat_id,
+            &shared::platform::ids::SeatId::known(seat.seat_id.as_str()),
             month,
             i64::from(i) + 1,
             "test",

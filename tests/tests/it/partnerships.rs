@@ -204,7 +204,14 @@ async fn every_change_reaches_the_bus_through_the_outbox_even_when_its_writer_di
     let mut dying = net.env.app.clone();
     dying.settings = std::sync::Arc::new(settings);
     let request = serde_json::from_value(json!({ "partnerBusinessId": "biz-b", "type": "POINTS_COALITION", "revenueSharingTerms": { "type": "PERCENTAGE", "businessAShare": 5, "businessBShare": 5, "settlementFrequency": "MONTHLY" } })).unwrap();
-    let p = shared::partnerships::service::invite(&dying, "biz-a", "user-a", request).await.unwrap();
+    let p = shared::partnerships::service::invite(
+        &dying,
+        &shared::platform::ids::BusinessId::known("biz-a"),
+        "user-a",
+        request,
+    )
+    .await
+    .unwrap();
     assert!(net.env.drain_events(&sink).await.is_empty(), "nothing published yet");
     // The drain publishes it, once.
     assert_eq!(shared::platform::outbox::drain(&net.env.app).await.unwrap(), 1);
