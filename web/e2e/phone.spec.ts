@@ -24,6 +24,9 @@ test('every screen fits a phone', async ({ page }) => {
   await page.goto('/dashboard');
   await expect(page.getByRole('heading', { name: 'My Partner Network' })).toBeVisible();
   await fits(page, 'dashboard');
+  await page.goto('/pos');
+  await expect(page.getByRole('heading', { name: 'Point of sale' })).toBeVisible();
+  await fits(page, 'point of sale');
   await page.goto('/team');
   await expect(page.getByRole('heading', { name: 'Members' })).toBeVisible();
   await fits(page, 'team');

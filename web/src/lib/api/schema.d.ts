@@ -2592,7 +2592,10 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": {
+                            transactions: components["schemas"]["PartnerTransaction"][];
+                            nextCursor: string | null;
+                        };
                     };
                 };
                 400: components["responses"]["BadRequest"];
@@ -3223,6 +3226,8 @@ export interface components {
             /** @enum {string} */
             transactionType?: "EARN" | "REDEEM" | "REFERRAL" | "REVERSAL";
             customerId?: string;
+            /** @description the business whose user recorded it (only it reverses it) */
+            recordedByBusinessId?: string;
             originBusinessId?: string;
             redeemingBusinessId?: string;
             /** @description cents */

@@ -1,0 +1,70 @@
+// Web app II's point of sale (issue 25, in part): the spec's end-to-end
+// example at the counter. A and B partner at 5%; a customer earns 100
+// points at A's point of sale for a $10 purchase and redeems them at B's
+// for the $10 reward; B's screen shows the $0.50 share. A double-clicked
+// record makes one transaction; a recording made while the API is
+// unreachable is kept and synced once when it returns.
+import { expect, test, type Browser, type Page } from '@playwright/test';
+import { accessible, onboard, run, shot, signIn } from './helpers';
+
+async function person(browser: Browser): Promise<Page> {
+  return (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+}
+
+test("the spec's example at the point of sale, with a double tap and the network gone", async ({ browser }) => {
+  const a = await person(browser);
+  const b = await person(browser);
+  const [aId, bId, customer] = [`posa-${run}`, `posb-${run}`, `cust-${run}`];
+  await signIn(a, `posana-${run}`);
+  await onboard(a, { name: `Counter A ${run}`, handle: aId, category: 'cafe', lat: '45.52', lng: '-73.58' });
+  await signIn(b, `posben-${run}`);
+  await onboard(b, { name: `Counter B ${run}`, handle: bId, category: 'bakery', lat: '45.521', lng: '-73.581' });
+
+  // Partnered at 5% both ways.
+  await a.goto(`/partners/${bId}/invite`);
+  await a.getByLabel('Points Coalition (earn/redeem at both)').check();
+  await a.getByRole('button', { name: 'Send Invitation' }).click();
+  await expect(a.getByText("Partnership invitation sent! You'll be notified when they respond.")).toBeVisible();
+  await b.goto(a.url().replace(/\?.*$/, ''));
+  await b.getByRole('button', { name: 'Accept terms (version 1)' }).click();
+  await expect(b.getByTestId('status')).toHaveText('ACTIVE');
+
+  // 100 points for a $10 purchase at A (its program: 10 points a dollar).
+  await a.getByRole('link', { name: 'Point of Sale' }).click();
+  await a.getByLabel('Customer id').fill(customer);
+  await a.getByLabel('Purchase ($)').fill('10.00');
+  await a.getByRole('button', { name: 'Record' }).click();
+  await expect(a.getByText(`Recorded: 100 points earned by ${customer}.`)).toBeVisible();
+  await accessible(a, 'point of sale');
+  await shot(a, 'point-of-sale');
+
+  // Redeemed at B for the $10 reward, double-clicked: one transaction, the $0.50 share.
+  await b.getByRole('link', { name: 'Point of Sale' }).click();
+  await b.getByLabel('Record').selectOption({ label: `With partner ${aId}` });
+  await b.getByLabel(/Redeem \(the partner/).check();
+  await b.getByLabel('Customer id').fill(customer);
+  await b.getByLabel('Points', { exact: true }).fill('100');
+  await b.getByRole('button', { name: 'Record' }).dblclick();
+  await expect(b.getByText('Recorded REDEEM: partner owes you $0.50.')).toBeVisible();
+  const recent = b.getByRole('list', { name: 'Recent transactions' }).getByRole('listitem');
+  await expect(recent).toHaveCount(1);
+  await expect(recent.first()).toContainText(`REDEEM for ${customer}: partner owes you $0.50`);
+
+  // The network goes: the recording waits on the device, then syncs once.
+  await b.getByLabel(/Earn \(a purchase here/).check();
+  await b.getByLabel('Customer id').fill(customer);
+  await b.getByLabel('Purchase ($)').fill('5.00');
+  await b.context().setOffline(true);
+  await b.getByRole('button', { name: 'Record' }).click();
+  await expect(b.getByText('The network is unreachable: the recording is saved on this device')).toBeVisible();
+  await expect(b.getByRole('heading', { name: 'Waiting to sync (1)' })).toBeVisible();
+  await b.context().setOffline(false);
+  await b.evaluate(() => dispatchEvent(new Event('online')));
+  await expect(b.getByText('Synced 1 saved recording(s).')).toBeVisible();
+  await expect(b.getByRole('heading', { name: /Waiting to sync/ })).toHaveCount(0);
+  await expect(recent).toHaveCount(2);
+  await expect(recent.first()).toContainText(`EARN for ${customer}`);
+  // A reload sends nothing again.
+  await b.reload();
+  await expect(b.getByRole('heading', { name: /Waiting to sync/ })).toHaveCount(0);
+});
