@@ -19,6 +19,8 @@ export async function onboard(
   page: Page,
   b: { name: string; handle: string; category: string } & ({ lat: string; lng: string } | { address: string }),
 ) {
+  // A signed-in person without a business lands on its customer page.
+  await page.goto('/onboarding');
   await expect(page.getByRole('heading', { name: 'Set up your business' })).toBeVisible();
   await page.getByLabel('Business name').fill(b.name);
   await page.getByLabel('Handle (optional, permanent)').fill(b.handle);

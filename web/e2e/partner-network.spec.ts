@@ -28,6 +28,7 @@ test('two owners partner through the web app; staff and outsiders are held back'
 
   // B first, so A can find it: a bakery about a kilometre from A.
   await signIn(b, `ben-${run}`);
+  await b.goto('/onboarding');
   await accessible(b, 'onboarding');
   await shot(b, 'onboarding');
   await onboard(b, { name: `Ben's Bakery ${run}`, handle: bId, category: 'bakery', lat: '45.5080', lng: '-73.5610' });
@@ -140,6 +141,7 @@ test('two owners partner through the web app; staff and outsiders are held back'
   await shot(a, 'team');
   const staff = await person(browser);
   await signIn(staff, `sam-${run}`);
+  await staff.goto('/onboarding');
   await staff.getByRole('textbox', { name: 'Invitation code' }).fill(code);
   await staff.getByRole('button', { name: 'Join business' }).click();
   await expect(staff.getByText(`staff of ${aId}`)).toBeVisible();

@@ -13,6 +13,9 @@ test.use({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true
 
 test('every screen fits a phone', async ({ page }) => {
   await signIn(page, `phone-${run}`);
+  await expect(page.getByRole('heading', { name: 'My points' })).toBeVisible();
+  await fits(page, 'my points');
+  await page.goto('/onboarding');
   await fits(page, 'onboarding');
   await onboard(page, { name: `Phone Cafe ${run}`, handle: `phone-${run}`, category: 'cafe', lat: '45.49', lng: '-73.58' });
   await fits(page, 'directory');

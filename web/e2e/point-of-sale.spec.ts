@@ -67,4 +67,15 @@ test("the spec's example at the point of sale, with a double tap and the network
   // A reload sends nothing again.
   await b.reload();
   await expect(b.getByRole('heading', { name: /Waiting to sync/ })).toHaveCount(0);
+
+  // The customer's page: 100 - 100 + 50 (the $5 earned at B) of A's points, worth $5; its QR code.
+  const c = await person(browser);
+  await signIn(c, customer);
+  await expect(c.getByRole('heading', { name: 'My points' })).toBeVisible();
+  await expect(c.getByTestId('customer-id')).toHaveText(customer);
+  await expect(c.getByRole('list', { name: 'Balances' })).toContainText(`${aId}: 50 points, worth $5.00`);
+  await expect(c.getByRole('img', { name: `QR code of customer id ${customer}` })).toBeVisible();
+  await expect(c.getByRole('list', { name: 'Rewards' })).toContainText('$10 off');
+  await accessible(c, 'my points');
+  await shot(c, 'my-points');
 });

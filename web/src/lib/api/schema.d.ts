@@ -2544,7 +2544,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": components["schemas"]["CustomerView"];
                     };
                 };
                 401: components["responses"]["Unauthorized"];
@@ -3284,6 +3284,26 @@ export interface components {
             /** Format: date-time */
             processedAt?: string;
             payment?: Record<string, never>;
+        };
+        CustomerView: {
+            customerId: string;
+            balances: {
+                programBusinessId: string;
+                points: number;
+                /** @description what the points are worth when redeemed */
+                valueCents: number;
+            }[];
+            /** @description rewards the customer's points can pay for, at their own business or a partner's */
+            rewards: {
+                rewardId: string;
+                /** @description where it is redeemed */
+                businessId: string;
+                name: string;
+                points: number;
+                valueCents: number;
+                /** @description the program whose points pay for it */
+                programBusinessId: string;
+            }[];
         };
         /** @description A partnership's numbers from the caller's side; money in cents */
         PartnershipFigures: {
