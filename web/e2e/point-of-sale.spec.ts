@@ -68,6 +68,25 @@ test("the spec's example at the point of sale, with a double tap and the network
   await b.reload();
   await expect(b.getByRole('heading', { name: /Waiting to sync/ })).toHaveCount(0);
 
+  // The partnership's activity: this month's numbers, filters, and the filtered list as CSV.
+  await b.goto('/partnerships');
+  await b.getByRole('link', { name: aId }).click();
+  const months = b.getByRole('table', { name: 'Per month, from your side' });
+  await expect(months.getByRole('row', { name: /All time/ })).toContainText('$0.50');
+  await b.getByLabel('Type').selectOption('REDEEM');
+  await b.getByRole('button', { name: 'Filter' }).click();
+  const listed = b.getByRole('list', { name: 'Transactions' }).getByRole('listitem');
+  await expect(listed).toHaveCount(1);
+  await expect(listed.first()).toContainText('REDEEM for');
+  const [download] = await Promise.all([b.waitForEvent('download'), b.getByRole('button', { name: 'Export CSV' }).click()]);
+  expect(download.suggestedFilename()).toMatch(/^partnership-.*-transactions\.csv$/);
+  const text = await (await import('node:fs/promises')).readFile(await download.path(), 'utf8');
+  const lines = text.trim().split('\r\n');
+  expect(lines[0]).toBe('id,time,type,customer,amount_usd,points_earned,points_redeemed,share_usd,payer,payee,share_to_you_usd,terms_version,period_start');
+  expect(lines).toHaveLength(2);
+  expect(lines[1]).toContain(`,REDEEM,${customer},10.00,,100,0.50,${aId},${bId},0.50,1,`);
+  await accessible(b, 'partnership activity');
+
   // The customer's page: 100 - 100 + 50 (the $5 earned at B) of A's points, worth $5; its QR code.
   const c = await person(browser);
   await signIn(c, customer);
