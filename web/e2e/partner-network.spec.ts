@@ -125,7 +125,8 @@ test('two owners partner through the web app; staff and outsiders are held back'
   // The dashboard: the overview and a card for B.
   await a.getByRole('link', { name: 'My Partner Network' }).click();
   await expect(a.getByText('1 active partnership', { exact: true })).toBeVisible();
-  const partnerCard = a.getByRole('list', { name: 'Partners' }).getByRole('listitem').filter({ has: a.getByRole('heading', { name: bId }) });
+  const partnerCard = a.getByRole('list', { name: 'Partners' }).getByRole('listitem').filter({ has: a.getByRole('heading', { name: `Ben's Bakery ${run}` }) });
+  await expect(partnerCard.getByTestId('live-for')).toHaveText('(less than a month)');
   await expect(partnerCard).toContainText('0 cross-transactions');
   await expect(partnerCard).toContainText('Net: $0.00');
   await accessible(a, 'dashboard');

@@ -256,3 +256,10 @@ pub async fn recent_reviews(app: &App, business_id: &str, limit: i32) -> Result<
 pub async fn get(app: &App, business_id: &str) -> Result<Option<Business>, AppError> {
     dynamo::get_as(&app.db, app.table(), &key(business_id)).await
 }
+
+/// The profiles of `business_ids` that exist, in no order (BatchGetItem).
+pub async fn many(app: &App, business_ids: &[String]) -> Result<Vec<Business>, AppError> {
+    let keys: Vec<Key> = business_ids.iter().map(|id| key(id)).collect();
+    let items = dynamo::batch_get(&app.db, app.table(), &keys).await?;
+    Ok(items.into_iter().map(serde_dynamo::from_item).collect::<Result<_, _>>()?)
+}

@@ -116,6 +116,10 @@ pub struct PartnerRow {
     #[serde(rename = "type")]
     pub kind: PartnershipType,
     pub status: PartnershipStatus,
+    /// The partner's name, as its profile says now.
+    pub partner_name: Option<String>,
+    /// When the partnership went live.
+    pub activated_at: Option<String>,
     pub life: Figures,
     pub this_month: Figures,
 }
@@ -156,6 +160,8 @@ pub async fn network(app: &App, business_id: &BusinessId) -> Result<NetworkOverv
     }
     let ids: Vec<String> = rows.iter().map(|r| r.partnership_id.clone()).collect();
     let stats = store::stats_of(app, &ids, &month).await?;
+    let partner_ids: Vec<String> = rows.iter().map(|r| r.partner_business_id.clone()).collect();
+    let profiles = crate::businesses::store::many(app, &partner_ids).await?;
     let mut partners = Vec::new();
     for r in rows {
         // The party row says whether the caller invited (A) or was invited (B).
@@ -167,9 +173,12 @@ pub async fn network(app: &App, business_id: &BusinessId) -> Result<NetworkOverv
                 .map(|s| Figures::of(s, me))
                 .unwrap_or_default()
         };
+        let partner_name = profiles.iter().find(|b| b.business_id == r.partner_business_id).map(|b| b.name.clone());
         partners.push(PartnerRow {
             life: find("LIFE"),
             this_month: find(&month),
+            partner_name,
+            activated_at: r.activated_at,
             partnership_id: r.partnership_id,
             partner_business_id: r.partner_business_id,
             kind: r.kind,

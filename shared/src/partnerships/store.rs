@@ -70,6 +70,10 @@ pub struct PartyRow {
     pub kind: PartnershipType,
     pub status: PartnershipStatus,
     pub invited_at: String,
+    /// When it went live (rows written before this field have none until
+    /// their partnership next changes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activated_at: Option<String>,
 }
 
 fn party_rows(p: &Partnership) -> [(String, PartyRow); 2] {
@@ -83,6 +87,7 @@ fn party_rows(p: &Partnership) -> [(String, PartyRow); 2] {
                 kind: p.kind,
                 status: p.status,
                 invited_at: p.invited_at.clone(),
+                activated_at: p.activated_at.clone(),
             },
         )
     };
@@ -171,11 +176,17 @@ pub async fn save(
     let mut tx = Tx::new().with("partnership", tx_put(put)?).with(audit::TX_ITEM, effects.audit.transact_put(t)?);
     if after.status != before.status {
         for (i, (business, _)) in party_rows(&after).iter().enumerate() {
-            let party = party_key(business, &after)
+            let mut party = party_key(business, &after)
                 .update(t)
                 .update_expression("SET #status = :to")
                 .expression_attribute_names("#status", "status")
                 .expression_attribute_values(":to", s(after.status.as_str()));
+            // The list and the dashboard show how long it has been live.
+            if let Some(at) = after.activated_at.as_deref().filter(|_| before.activated_at.is_none()) {
+                party = party
+                    .update_expression("SET #status = :to, activatedAt = :activated")
+                    .expression_attribute_values(":activated", s(at));
+            }
             tx.add(["party.a", "party.b"][i], tx_update(party)?);
         }
     }

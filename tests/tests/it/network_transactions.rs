@@ -64,6 +64,11 @@ async fn the_specs_example_a_customer_of_a_redeems_at_b_and_a_owes_b_fifty_cents
         "{dashboard}"
     );
     assert_eq!(dashboard["partners"][0]["partnerBusinessId"], "biz-b");
+    // The card's name and age come with it (the profile's name; when it went live).
+    assert_eq!(dashboard["partners"][0]["partnerName"], "biz-b");
+    let live = net.get(&format!("/api/v1/partnerships/{id}"), "biz-a").await.json;
+    assert_eq!(dashboard["partners"][0]["activatedAt"], live["activatedAt"], "{dashboard}");
+    assert!(live["activatedAt"].is_string());
     // Listed for both parties; recorded once on the bus.
     let listed = net.get(&format!("/api/v1/partnerships/{id}/transactions?type=REDEEM"), "biz-a").await;
     assert_eq!(listed.json["transactions"].as_array().unwrap().len(), 1, "{}", listed.json);

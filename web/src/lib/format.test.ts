@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countOf, milesAway, ratingText } from './format';
+import { countOf, liveFor, milesAway, ratingText } from './format';
 
 describe('format', () => {
   it('shows distances in miles as the wireframe does', () => {
@@ -13,5 +13,14 @@ describe('format', () => {
     expect(ratingText(0, 0)).toBe('No reviews yet');
     expect(countOf(1234, 'loyal customer', 'loyal customers')).toBe('1,234 loyal customers');
     expect(countOf(1, 'loyal customer', 'loyal customers')).toBe('1 loyal customer');
+  });
+  it('says how long a partnership has been live', () => {
+    const now = new Date('2026-06-15T12:00:00Z');
+    expect(liveFor('2026-03-10T00:00:00Z', now)).toBe('3 months');
+    expect(liveFor('2026-03-20T00:00:00Z', now)).toBe('2 months');
+    expect(liveFor('2026-05-15T00:00:00Z', now)).toBe('1 month');
+    expect(liveFor('2026-06-01T00:00:00Z', now)).toBe('less than a month');
+    expect(liveFor(null, now)).toBeNull();
+    expect(liveFor('nonsense', now)).toBeNull();
   });
 });

@@ -30,3 +30,14 @@ export const TYPE_LABELS = {
   CROSS_REDEMPTION: 'Cross-Redemption Only (redeem only)',
   REFERRAL_ONLY: 'Referral Only (reward for referrals)',
 } as const;
+
+/** How long a partnership has been live, in whole calendar months: "3 months", "less than a month". */
+export function liveFor(activatedAt: string | null | undefined, now: Date): string | null {
+  if (!activatedAt) return null;
+  const since = new Date(activatedAt);
+  if (Number.isNaN(since.getTime())) return null;
+  let months = (now.getUTCFullYear() - since.getUTCFullYear()) * 12 + (now.getUTCMonth() - since.getUTCMonth());
+  if (now.getUTCDate() < since.getUTCDate()) months -= 1;
+  if (months < 1) return 'less than a month';
+  return `${months} ${months === 1 ? 'month' : 'months'}`;
+}

@@ -1923,6 +1923,11 @@ export interface paths {
                                 status: "PENDING" | "ACTIVE" | "PAUSED" | "TERMINATED";
                                 /** Format: date-time */
                                 invitedAt: string;
+                                /**
+                                 * Format: date-time
+                                 * @description when it went live (absent before)
+                                 */
+                                activatedAt?: string;
                             }[];
                             nextCursor: string | null;
                         };
@@ -3347,6 +3352,13 @@ export interface components {
                 type: "POINTS_COALITION" | "CROSS_REDEMPTION" | "REFERRAL_ONLY";
                 /** @enum {string} */
                 status: "ACTIVE" | "PAUSED";
+                /** @description the partner's name, as its profile says now */
+                partnerName?: string | null;
+                /**
+                 * Format: date-time
+                 * @description when it went live
+                 */
+                activatedAt?: string | null;
                 life: components["schemas"]["PartnershipFigures"];
                 thisMonth: components["schemas"]["PartnershipFigures"];
             }[];
