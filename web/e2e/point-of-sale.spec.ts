@@ -71,6 +71,7 @@ test("the spec's example at the point of sale, with a double tap and the network
   // The partnership's activity: this month's numbers, filters, and the filtered list as CSV.
   await b.goto('/partnerships');
   await b.getByRole('link', { name: aId }).click();
+  await expect(b.getByRole('img', { name: /per month/ }).locator('canvas')).toBeVisible();
   const months = b.getByRole('table', { name: 'Per month, from your side' });
   await expect(months.getByRole('row', { name: /All time/ })).toContainText('$0.50');
   await b.getByLabel('Type').selectOption('REDEEM');
@@ -86,6 +87,7 @@ test("the spec's example at the point of sale, with a double tap and the network
   expect(lines).toHaveLength(2);
   expect(lines[1]).toContain(`,REDEEM,${customer},10.00,,100,0.50,${aId},${bId},0.50,1,`);
   await accessible(b, 'partnership activity');
+  await shot(b, 'partnership-activity');
 
   // The customer's page: 100 - 100 + 50 (the $5 earned at B) of A's points, worth $5; its QR code.
   const c = await person(browser);
