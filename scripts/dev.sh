@@ -62,7 +62,7 @@ echo
 # the emulator (`blocking waitpid returned pid=0`, no route answered). From
 # a folder of links to the sources alone, each watches about 25 folders,
 # and an edit to them still rebuilds.
-# Each running function still holds one inotify instance (71 at most): say
+# Each running function still holds one inotify instance (one per function): say
 # so when this user's limit leaves too few (another stack running, say).
 functions=$(ls "$ROOT/functions/src/bin" | wc -l)
 in_use=$( (find /proc/[0-9]*/fd -lname 'anon_inode:inotify' 2>/dev/null || true) | wc -l)

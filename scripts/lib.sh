@@ -162,6 +162,29 @@ local_jwt_issuer() { # port dir api_port web_port
   export JWT_ISSUER="http://127.0.0.1:$1" JWT_AUDIENCE=partner-network-local JWT_JWKS_URL="http://127.0.0.1:$1/jwks"
 }
 
+# start_web_stack DIR DDB MOTO API OIDC WEB [VAR=value...]: `make dev` for a
+# browser (in memory, the production build, its own process group, logs in
+# DIR) until its web app and API answer; up to 10 minutes, as a first build
+# on a busy 2-core machine can take. Sets DEV; stop_web_stack stops it.
+DEV=""
+start_web_stack() {
+  local dir=$1 ddb=$2 moto=$3 api=$4 oidc=$5 web=$6; shift 6
+  env -u JWT_ISSUER -u JWT_AUDIENCE -u JWT_JWKS_URL "$@" DDB_PORT="$ddb" MOTO_PORT="$moto" API_PORT="$api" JWKS_PORT="$oidc" \
+    WEB_PORT="$web" JWT_LOCAL_DIR="$dir/jwt" DEV_DATA_DIR= DEV_LOG_DIR="$dir/logs" DEV_IGNORE_CHANGES=1 DEV_WEB=preview \
+    RUST_LOG=warn setsid bash "$ROOT/scripts/dev.sh" >"$dir/dev.log" 2>&1 &
+  DEV=$!
+  for _ in $(seq 1 3000); do
+    curl -sf -o /dev/null "http://127.0.0.1:$web/config.json" && curl -s -o /dev/null "http://127.0.0.1:$api/api/health" && return 0
+    kill -0 "$DEV" 2>/dev/null || break
+    sleep 0.2
+  done
+  log "make dev did not start:"; tail -n 30 "$dir/dev.log" >&2; return 1
+}
+stop_web_stack() {
+  [ -n "$DEV" ] || return 0
+  kill -TERM -- "-$DEV" 2>/dev/null || true; wait "$DEV" 2>/dev/null || true; sleep 1; DEV=""
+}
+
 provision() {
   cargo run -q -p integration-tests --bin provision-local-stack
 }

@@ -8,22 +8,8 @@ DIR="$ROOT/.local/web-bench"; rm -rf "$DIR"; mkdir -p "$DIR"
 OUT="$ROOT/target/bench"; mkdir -p "$OUT"
 ensure_tools >&2
 ensure_chromium >&2
-DEV=""
-stop_dev() {
-  [ -n "$DEV" ] || return 0
-  kill -TERM -- "-$DEV" 2>/dev/null || true; wait "$DEV" 2>/dev/null || true; sleep 1; DEV=""
-}
-trap stop_dev EXIT; trap "exit 143" INT TERM
-unset JWT_ISSUER JWT_AUDIENCE JWT_JWKS_URL
-env DDB_PORT=8240 MOTO_PORT=5240 API_PORT=9240 JWKS_PORT=9241 WEB_PORT=8290 JWT_LOCAL_DIR="$DIR/jwt" \
-  DEV_DATA_DIR= DEV_LOG_DIR="$DIR/logs" DEV_IGNORE_CHANGES=1 DEV_WEB=preview RUST_LOG=warn \
-  setsid bash "$ROOT/scripts/dev.sh" >"$DIR/dev.log" 2>&1 &
-DEV=$!
-for _ in $(seq 1 3000); do
-  curl -sf -o /dev/null "http://127.0.0.1:8290/config.json" && curl -s -o /dev/null "http://127.0.0.1:9240/api/health" && break
-  kill -0 "$DEV" 2>/dev/null || { tail -n 30 "$DIR/dev.log" >&2; exit 1; }
-  sleep 0.2
-done
+trap stop_web_stack EXIT; trap "exit 143" INT TERM
+start_web_stack "$DIR" 8240 5240 9240 9241 8290 >&2
 log "measuring the web app in Chromium" >&2
 (cd "$ROOT/web" && WEB_URL=http://127.0.0.1:8290 node bench/page-load.mjs "$OUT/web.json" >/dev/null)
 python3 - "$OUT/web.json" <<'PY'

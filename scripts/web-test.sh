@@ -7,7 +7,7 @@
 #     no file-watcher failure in the emulator's log; then the Playwright
 #     suite in Debian's Chromium (installed here with apt if missing);
 #  3. make deploy's web step against moto (scripts/test_deploy_web.py).
-# Usage: web-test.sh   (ports: WEB_TEST_{DDB,MOTO,API,OIDC,WEB}_PORT)
+# Usage: web-test.sh   (ports: WEB_TEST_{DDB,MOTO,API,OIDC,WEB,PLACES}_PORT)
 source "$(dirname "$0")/lib.sh"
 
 DDB=${WEB_TEST_DDB_PORT:-8130} MOTO=${WEB_TEST_MOTO_PORT:-5130} API=${WEB_TEST_API_PORT:-9130}
@@ -22,26 +22,13 @@ log "web unit tests: svelte-check, vitest"
   || { tail -n 30 "$DIR/svelte-check.log"; exit 1; }
 (cd "$ROOT/web" && npx vitest run)
 
-DEV=""
-stop_dev() {
-  [ -n "$DEV" ] || return 0
-  kill -TERM -- "-$DEV" 2>/dev/null || true; wait "$DEV" 2>/dev/null || true; sleep 1; DEV=""
-}
-trap 'stop_dev; stop_all' EXIT; trap "exit 143" INT TERM
+trap 'stop_web_stack; stop_all' EXIT; trap "exit 143" INT TERM
 
 log "make dev for the browser (in memory, production build; geocoding from a local server in Amazon Location's format)"
-unset JWT_ISSUER JWT_AUDIENCE JWT_JWKS_URL
 node "$ROOT/web/e2e/places-server.mjs" "$PLACES" >"$DIR/places.log" 2>&1 &
 PIDS+=($!)
-env GEOCODING=amazon-location AWS_ENDPOINT_URL_GEO_PLACES="http://127.0.0.1:$PLACES" DDB_PORT="$DDB" MOTO_PORT="$MOTO" API_PORT="$API" JWKS_PORT="$OIDC" WEB_PORT="$WEB" JWT_LOCAL_DIR="$DIR/jwt" \
-  DEV_DATA_DIR= DEV_LOG_DIR="$DIR/logs" DEV_IGNORE_CHANGES=1 DEV_WEB=preview RUST_LOG=warn \
-  setsid bash "$ROOT/scripts/dev.sh" >"$DIR/dev.log" 2>&1 &
-DEV=$!
-for _ in $(seq 1 3000); do
-  curl -sf -o /dev/null "http://127.0.0.1:$WEB/config.json" && curl -s -o /dev/null "http://127.0.0.1:$API/api/health" && break
-  kill -0 "$DEV" 2>/dev/null || { echo "make dev did not start:"; tail -n 30 "$DIR/dev.log"; exit 1; }
-  sleep 0.2
-done
+start_web_stack "$DIR" "$DDB" "$MOTO" "$API" "$OIDC" "$WEB" \
+  GEOCODING=amazon-location AWS_ENDPOINT_URL_GEO_PLACES="http://127.0.0.1:$PLACES"
 
 log "a burst of 115 concurrent requests over every route, then a normal one"
 python3 "$ROOT/scripts/burst.py" "http://127.0.0.1:$API" 115 || { tail -n 30 "$DIR/dev.log"; exit 1; }

@@ -70,8 +70,8 @@ pub struct PartyRow {
     pub kind: PartnershipType,
     pub status: PartnershipStatus,
     pub invited_at: String,
-    /// When it went live (rows written before this field have none until
-    /// their partnership next changes).
+    /// When it went live (items written before this field get it at their
+    /// partnership's next status change).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activated_at: Option<String>,
 }
@@ -176,16 +176,18 @@ pub async fn save(
     let mut tx = Tx::new().with("partnership", tx_put(put)?).with(audit::TX_ITEM, effects.audit.transact_put(t)?);
     if after.status != before.status {
         for (i, (business, _)) in party_rows(&after).iter().enumerate() {
+            // The list and the dashboard show how long it has been live; a
+            // party item written before it carried the date gets it here.
             let mut party = party_key(business, &after)
                 .update(t)
-                .update_expression("SET #status = :to")
+                .update_expression(match after.activated_at {
+                    Some(_) => "SET #status = :to, activatedAt = :activated",
+                    None => "SET #status = :to",
+                })
                 .expression_attribute_names("#status", "status")
                 .expression_attribute_values(":to", s(after.status.as_str()));
-            // The list and the dashboard show how long it has been live.
-            if let Some(at) = after.activated_at.as_deref().filter(|_| before.activated_at.is_none()) {
-                party = party
-                    .update_expression("SET #status = :to, activatedAt = :activated")
-                    .expression_attribute_values(":activated", s(at));
+            if let Some(at) = after.activated_at.as_deref() {
+                party = party.expression_attribute_values(":activated", s(at));
             }
             tx.add(["party.a", "party.b"][i], tx_update(party)?);
         }

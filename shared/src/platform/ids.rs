@@ -91,18 +91,6 @@ id_type!(
     "INVALID_CUSTOMER_ID"
 );
 id_type!(
-    /// A settlement of one partnership's period.
-    SettlementId,
-    "settlementId",
-    "INVALID_SETTLEMENT_ID"
-);
-id_type!(
-    /// A partner transaction.
-    TransactionId,
-    "transactionId",
-    "INVALID_TRANSACTION_ID"
-);
-id_type!(
     /// A seat of the Global Partner Program.
     SeatId,
     "seatId",

@@ -397,11 +397,29 @@ pub async fn directory_search(prefix: &str, n: usize, issuer: &crate::Issuer) ->
     }
 }
 
+/// A invites B with the cafe-bakery template and B accepts: an ACTIVE
+/// partnership, its id.
+async fn seed_partnership(app: &App, a: &str, b: &str) -> String {
+    use shared::partnerships::{domain::InviteRequest, service as partnerships};
+    let invite: InviteRequest =
+        serde_json::from_value(json!({ "partnerBusinessId": b, "templateId": "cafe-bakery-coalition" })).unwrap();
+    let p = partnerships::invite(app, &BusinessId::known(a), "bench", invite).await.expect("seed an invitation");
+    partnerships::answer(
+        app,
+        &BusinessId::known(b),
+        "bench",
+        &PartnershipId::known(p.id.as_str()),
+        partnerships::Answer::Accept { terms_version: p.terms_version },
+    )
+    .await
+    .expect("seed an acceptance");
+    p.id
+}
+
 /// 100 active partnerships between 200 businesses; each request reads one
 /// by one of its parties.
 pub async fn partnership_read(prefix: &str, n: usize, issuer: &crate::Issuer) -> Scenario {
     use shared::businesses::{domain::BusinessRequest, service as businesses};
-    use shared::partnerships::{domain::InviteRequest, service as partnerships};
     let table = format!("{prefix}-partnerships");
     let env = network_env(&table, issuer);
     let app = app_on(&env).await;
@@ -413,21 +431,7 @@ pub async fn partnership_read(prefix: &str, n: usize, issuer: &crate::Issuer) ->
             let profile: BusinessRequest = serde_json::from_value(json!({ "businessId": biz, "name": biz, "category": "cafe", "location": { "lat": lat, "lng": lng }, "address": "", "availableForPartnership": true })).unwrap();
             businesses::register(&app, &format!("owner-{biz}"), profile).await.expect("seed a business");
         }
-        let invite: InviteRequest =
-            serde_json::from_value(json!({ "partnerBusinessId": b, "templateId": "cafe-bakery-coalition" })).unwrap();
-        let p = partnerships::invite(&app, &BusinessId::known(a.as_str()), "bench", invite)
-            .await
-            .expect("seed an invitation");
-        partnerships::answer(
-            &app,
-            &BusinessId::known(b.clone()),
-            "bench",
-            &PartnershipId::known(p.id.clone()),
-            partnerships::Answer::Accept { terms_version: p.terms_version },
-        )
-        .await
-        .expect("seed an acceptance");
-        pairs.push((p.id, a, b));
+        pairs.push((seed_partnership(&app, &a, &b).await, a, b));
     }
     let all = (0..n + 4 + SPARE)
         .map(|i| {
@@ -454,7 +458,6 @@ pub async fn partnership_read(prefix: &str, n: usize, issuer: &crate::Issuer) ->
 pub async fn transaction_recording(prefix: &str, n: usize, issuer: &crate::Issuer) -> Scenario {
     use shared::businesses::{domain::BusinessRequest, service as businesses};
     use shared::loyalty::{domain::EarnRequest, domain::ProgramRequest, service as loyalty};
-    use shared::partnerships::{domain::InviteRequest, service as partnerships};
     let table = format!("{prefix}-transactions");
     let env = network_env(&table, issuer);
     let app = app_on(&env).await;
@@ -480,21 +483,7 @@ pub async fn transaction_recording(prefix: &str, n: usize, issuer: &crate::Issue
                 .await
                 .expect("seed points");
         }
-        let invite: InviteRequest =
-            serde_json::from_value(json!({ "partnerBusinessId": b, "templateId": "cafe-bakery-coalition" })).unwrap();
-        let p = partnerships::invite(&app, &BusinessId::known(a.as_str()), "bench", invite)
-            .await
-            .expect("seed an invitation");
-        partnerships::answer(
-            &app,
-            &BusinessId::known(b.clone()),
-            "bench",
-            &PartnershipId::known(p.id.clone()),
-            partnerships::Answer::Accept { terms_version: p.terms_version },
-        )
-        .await
-        .expect("seed an acceptance");
-        ids.push((p.id, b));
+        ids.push((seed_partnership(&app, &a, &b).await, b));
     }
     let all = (0..n + 4 + SPARE)
         .map(|k| {
