@@ -1,5 +1,5 @@
 # Thin wrappers over scripts/: see README.md.
-.PHONY: dev test build bench deploy lint package invoke routes
+.PHONY: dev test build bench deploy lint package invoke routes clock
 
 dev:   ## local stack + API on http://127.0.0.1:9000 + web app on http://127.0.0.1:8080
 	bash scripts/dev.sh
@@ -18,6 +18,9 @@ package: ## sam build of every function (rust-cargolambda, arm64): .aws-sam/buil
 
 routes: ## after editing the route table (functions/src/handlers/mod.rs) or the template's routes: writes functions/src/bin/ and the Cargo.toml router
 	cargo run -q -p integration-tests --bin routes
+
+clock: ## show or move the local stack's clock: make clock AT=2027-01-01T01:00:00Z (or AT="+32 days", AT=now to reset)
+	AT="$(AT)" bash scripts/clock.sh
 
 invoke: ## one function on a sample event, through cargo lambda against the local stack: make invoke FN=health [EVENT=events/health.json]
 	FN="$(FN)" EVENT="$(EVENT)" bash scripts/invoke.sh

@@ -14,7 +14,8 @@
 # JWT_LOCAL_DIR, DEV_DATA_DIR ("" keeps DynamoDB in memory), DEV_LOG_DIR,
 # DEV_IGNORE_CHANGES=1 (no rebuild on edits), DEV_WEB=preview (serve the
 # production build instead of Vite's dev server; the browser tests do) or
-# DEV_WEB=off (no web app).
+# DEV_WEB=off (no web app), DEV_CLOCK_FILE (the stack's clock offset,
+# .local/clock; `make clock` moves it).
 source "$(dirname "$0")/lib.sh"
 
 DDB_PORT=${DDB_PORT:-8000}
@@ -30,6 +31,12 @@ ensure_tools
 start_dynamodb "$DDB_PORT" "${DEV_DATA_DIR-$ROOT/.local/dynamodb}"
 start_moto "$MOTO_PORT"
 export_stack_env "$DDB_PORT" "$MOTO_PORT" local
+# The stack's clock: the system's plus the offset in this file (`make clock
+# AT=2027-01-01T01:00:00Z` ends a month; `make clock AT=now` puts it back).
+# Kept beside the data, which was written on it.
+export CLOCK_FILE="${DEV_CLOCK_FILE:-$ROOT/.local/clock}"
+mkdir -p "$(dirname "$CLOCK_FILE")"
+[ -s "$CLOCK_FILE" ] && log "the stack's clock is $(cat "$CLOCK_FILE") s ahead ($CLOCK_FILE; make clock AT=now resets it)"
 local_jwt_issuer "${JWKS_PORT:-9010}" "${JWT_LOCAL_DIR:-$ROOT/.local/jwt}" "$API_PORT" "$WEB_PORT"
 provision
 

@@ -13,7 +13,7 @@
 // - its signing key is `.local/jwt/key.pk8`, the one `mint-token` signs
 //   with, so tokens minted for curl verify against the same issuer.
 //
-// Settings (environment): OIDC_PORT (9010), JWT_LOCAL_DIR (.local/jwt),
+// Settings (environment): CLOCK_FILE (the stack's clock, see below), OIDC_PORT (9010), JWT_LOCAL_DIR (.local/jwt),
 // OIDC_API (the emulator, http://127.0.0.1:9000), OIDC_CLIENT_ID
 // (partner-network-local), OIDC_REDIRECT_ORIGINS (comma-separated origins
 // of the web app, http://127.0.0.1:8080).
@@ -22,6 +22,23 @@ import { createPrivateKey, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Provider from 'oidc-provider';
+
+// The local stack's clock (`make clock`): tokens are issued on the same
+// moved clock the functions verify them by, so signing in still works after
+// a month has been made to end. The file holds whole seconds of offset.
+const clockFile = process.env.CLOCK_FILE;
+if (clockFile) {
+  const systemNow = Date.now.bind(Date);
+  const offsetMs = () => {
+    try {
+      const text = readFileSync(clockFile, 'utf8').trim();
+      return /^-?\d+$/.test(text) ? Number(text) * 1000 : 0;
+    } catch {
+      return 0;
+    }
+  };
+  Date.now = () => systemNow() + offsetMs();
+}
 
 const port = Number(process.env.OIDC_PORT ?? 9010);
 const issuer = `http://127.0.0.1:${port}`;

@@ -71,6 +71,7 @@ routes! {
     http  members_list,
     http  members_remove,
     http  network_analytics,
+    http  network_settlements,
     event outbox_drain,
     http  partners_commissions,
     http  partners_config_get,

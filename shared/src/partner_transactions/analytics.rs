@@ -35,7 +35,7 @@ pub struct Figures {
 }
 
 impl Figures {
-    fn of(s: &Stats, me: Side) -> Figures {
+    pub fn of(s: &Stats, me: Side) -> Figures {
         let (mine_owed, theirs_owed) = match me {
             Side::A => (s.a_owes_cents, s.b_owes_cents),
             Side::B => (s.b_owes_cents, s.a_owes_cents),
@@ -144,20 +144,11 @@ const MAX_PARTNERSHIPS: usize = 500;
 /// their numbers, and the totals over them.
 pub async fn network(app: &App, business_id: &BusinessId) -> Result<NetworkOverview, AppError> {
     let month = crate::platform::clock::rfc3339(app.clock.now())[..7].to_string();
-    let mut rows = Vec::new();
-    let mut cursor = None;
-    while rows.len() < MAX_PARTNERSHIPS {
-        let page = partnership_store::of_business(app, business_id, 100, cursor.as_deref()).await?;
-        rows.extend(
-            page.items
-                .into_iter()
-                .filter(|r| matches!(r.status, PartnershipStatus::Active | PartnershipStatus::Paused)),
-        );
-        match page.next_cursor {
-            Some(c) => cursor = Some(c),
-            None => break,
-        }
-    }
+    let rows: Vec<_> = partnership_store::all_of_business(app, business_id, MAX_PARTNERSHIPS)
+        .await?
+        .into_iter()
+        .filter(|r| matches!(r.status, PartnershipStatus::Active | PartnershipStatus::Paused))
+        .collect();
     let ids: Vec<String> = rows.iter().map(|r| r.partnership_id.clone()).collect();
     let stats = store::stats_of(app, &ids, &month).await?;
     let partner_ids: Vec<String> = rows.iter().map(|r| r.partner_business_id.clone()).collect();

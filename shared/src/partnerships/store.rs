@@ -221,6 +221,30 @@ pub async fn get(app: &App, id: &str) -> Result<Option<Partnership>, AppError> {
     dynamo::get_as(&app.db, app.table(), &key(id)).await
 }
 
+/// The partnerships of `ids` that exist, in no order (BatchGetItem).
+pub async fn many(app: &App, ids: &[String]) -> Result<Vec<Partnership>, AppError> {
+    let keys: Vec<Key> = ids.iter().map(|id| key(id)).collect();
+    let items = dynamo::batch_get(&app.db, app.table(), &keys).await?;
+    Ok(items.into_iter().map(serde_dynamo::from_item).collect::<Result<_, _>>()?)
+}
+
+/// A business's partnerships (every status), newest invitation first, at
+/// most `max` of them: what a dashboard or a month's balances cover.
+pub async fn all_of_business(app: &App, business_id: &str, max: usize) -> Result<Vec<PartyRow>, AppError> {
+    let mut rows = Vec::new();
+    let mut cursor = None;
+    while rows.len() < max {
+        let page = of_business(app, business_id, 100, cursor.as_deref()).await?;
+        rows.extend(page.items);
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    rows.truncate(max);
+    Ok(rows)
+}
+
 /// One version of a partnership's terms.
 pub async fn terms_version(app: &App, id: &str, version: u32) -> Result<Option<TermsVersion>, AppError> {
     dynamo::get_as(&app.db, app.table(), &terms_key(id, version)).await

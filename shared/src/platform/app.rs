@@ -3,7 +3,7 @@
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
-use super::clock::{Clock, SystemClock};
+use super::clock::{Clock, OffsetClock, SystemClock};
 use super::config::{ConfigError, Settings};
 
 #[derive(Clone)]
@@ -58,7 +58,13 @@ impl App {
         let sdk = super::aws::sdk_config().await;
         let sdk_done = Instant::now();
         let secrets = super::secrets::Secrets::load(&settings, &sdk).await?;
-        let mut app = Self::new(settings, &sdk, Arc::new(SystemClock));
+        // The local stack's clock can be moved (`CLOCK_FILE`, refused
+        // outside STAGE=local by the settings).
+        let clock: Arc<dyn Clock> = match &settings.clock_file {
+            Some(file) => Arc::new(OffsetClock::new(file)),
+            None => Arc::new(SystemClock),
+        };
+        let mut app = Self::new(settings, &sdk, clock);
         app.secrets = Arc::new(secrets);
         let done = Instant::now();
         let ms = |a: Instant, b: Instant| (b - a).as_secs_f64() * 1000.0;

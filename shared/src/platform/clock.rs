@@ -17,6 +17,48 @@ impl Clock for SystemClock {
     }
 }
 
+/// The local stack's clock (`CLOCK_FILE`, STAGE=local only): the system's,
+/// moved by the whole seconds the file holds (none, an empty or a missing
+/// file: no offset). Read at every call, so every function of a running
+/// stack moves at once when the file changes; a file that does not parse
+/// is logged and ignored rather than stopping the stack.
+#[derive(Debug, Clone)]
+pub struct OffsetClock {
+    file: std::path::PathBuf,
+}
+
+impl OffsetClock {
+    pub fn new(file: impl Into<std::path::PathBuf>) -> Self {
+        Self { file: file.into() }
+    }
+
+    /// The offset the file holds now.
+    pub fn offset(&self) -> time::Duration {
+        let Ok(text) = std::fs::read_to_string(&self.file) else { return time::Duration::ZERO };
+        parse_offset(&text).unwrap_or_else(|| {
+            tracing::warn!(file = %self.file.display(), "CLOCK_FILE does not hold whole seconds; no offset");
+            time::Duration::ZERO
+        })
+    }
+}
+
+/// An offset as the file writes it: signed whole seconds, blank for none,
+/// at most about 100 years either way.
+pub fn parse_offset(text: &str) -> Option<time::Duration> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Some(time::Duration::ZERO);
+    }
+    let secs: i64 = text.parse().ok()?;
+    (secs.unsigned_abs() <= 100 * 366 * 86_400).then(|| time::Duration::seconds(secs))
+}
+
+impl Clock for OffsetClock {
+    fn now(&self) -> OffsetDateTime {
+        OffsetDateTime::now_utc() + self.offset()
+    }
+}
+
 /// A clock that stands still until told to move; for tests.
 #[derive(Debug, Clone)]
 pub struct FixedClock(Arc<Mutex<OffsetDateTime>>);
@@ -92,6 +134,27 @@ impl Window {
 mod tests {
     use super::*;
     use time::macros::datetime;
+
+    #[test]
+    fn an_offset_file_moves_the_clock_and_anything_else_leaves_it() {
+        assert_eq!(parse_offset(" 2764800\n"), Some(time::Duration::days(32)));
+        assert_eq!(parse_offset("-60"), Some(time::Duration::seconds(-60)));
+        assert_eq!(parse_offset(""), Some(time::Duration::ZERO));
+        for bad in ["1.5", "32d", "99999999999999999999", "4000000000"] {
+            assert_eq!(parse_offset(bad), None, "{bad}");
+        }
+        let dir = std::env::temp_dir().join(format!("clock-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("clock");
+        let clock = OffsetClock::new(&file);
+        assert_eq!(clock.offset(), time::Duration::ZERO, "no file: no offset");
+        std::fs::write(&file, "86400").unwrap();
+        let ahead = clock.now() - OffsetDateTime::now_utc();
+        assert!(ahead > time::Duration::hours(23) && ahead <= time::Duration::days(1), "{ahead}");
+        std::fs::write(&file, "garbage").unwrap();
+        assert_eq!(clock.offset(), time::Duration::ZERO);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn rfc3339_is_utc_and_whole_seconds() {

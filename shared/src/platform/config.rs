@@ -46,6 +46,10 @@ pub struct Settings {
     /// Local only: any past month may be executed (so the runbook's example
     /// month works verbatim under `make dev`).
     pub cycle_allow_past_months: bool,
+    /// Local only (`CLOCK_FILE`): the stack's clock runs this file's offset
+    /// (whole seconds) ahead of the system's, so a month can end on
+    /// `make dev` (`make clock AT=...`; the browser tests settle a month).
+    pub clock_file: Option<std::path::PathBuf>,
     /// How long an invocation owns a cycle run (`CYCLE_LEASE_SECS`, default
     /// 120): longer than the cycle function's timeout, so a live invocation
     /// is never overtaken.
@@ -150,6 +154,10 @@ impl Settings {
         if cycle_allow_past_months && stage != Stage::Local {
             return Err(ConfigError("CYCLE_ALLOW_PAST_MONTHS is a local-only setting: it needs STAGE=local".into()));
         }
+        let clock_file = get("CLOCK_FILE").filter(|s| !s.trim().is_empty()).map(std::path::PathBuf::from);
+        if clock_file.is_some() && stage != Stage::Local {
+            return Err(ConfigError("CLOCK_FILE is a local-only setting: it needs STAGE=local".into()));
+        }
         let cycle_lease_secs = parse_num(get("CYCLE_LEASE_SECS"), 120, "CYCLE_LEASE_SECS")?;
         if !(1..=3600).contains(&cycle_lease_secs) {
             return Err(ConfigError("CYCLE_LEASE_SECS must be between 1 and 3600".into()));
@@ -200,6 +208,7 @@ impl Settings {
             admin_wallets,
             allow_unsigned_admin,
             cycle_allow_past_months,
+            clock_file,
             cycle_lease_secs,
             signature_window_secs,
             default_refill_price_cents,
@@ -333,8 +342,16 @@ mod tests {
                     .is_err(),
                 "{stage}"
             );
+            assert!(
+                settings(&[("TABLE_NAME", "t"), ("STAGE", stage), ("CLOCK_FILE", "/tmp/clock")])
+                    .unwrap_err()
+                    .0
+                    .contains("CLOCK_FILE is a local-only setting"),
+                "{stage}"
+            );
             assert!(settings(&[("TABLE_NAME", "t"), ("STAGE", stage)]).is_ok(), "{stage}");
         }
+        assert!(settings(&[("TABLE_NAME", "t"), ("CLOCK_FILE", "/tmp/clock")]).unwrap().clock_file.is_some());
         assert!(
             settings(&[("TABLE_NAME", "t"), ("PADDLE_WEBHOOK_BYPASS_SIGNATURE_IN_DEV", "true")])
                 .unwrap()

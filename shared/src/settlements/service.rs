@@ -148,16 +148,26 @@ pub async fn calculate(app: &App, p: &Partnership, period: Period) -> Result<Cal
 }
 
 /// The named period, or the last ended one.
-fn period_of(p: &Partnership, text: Option<&str>, now: time::OffsetDateTime) -> Result<Period, AppError> {
-    match text {
-        None => {
-            let schedule = p.schedule();
-            schedule
-                .period_at(now)
-                .and_then(|open| schedule.previous(&open))
-                .ok_or_else(|| AppError::internal("no period holds now"))
-        }
-        Some(t) => p.period_named(t),
+/// Which of a partnership's periods a calculation is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Which<'a> {
+    /// The last period that has ended (the default).
+    LastEnded,
+    /// The period open now: a preview.
+    Open,
+    /// One period, by its `YYYY-MM-DD` start.
+    Named(&'a str),
+}
+
+fn period_of(p: &Partnership, which: Which<'_>, now: time::OffsetDateTime) -> Result<Period, AppError> {
+    let schedule = p.schedule();
+    match which {
+        Which::LastEnded => schedule
+            .period_at(now)
+            .and_then(|open| schedule.previous(&open))
+            .ok_or_else(|| AppError::internal("no period holds now")),
+        Which::Open => p.period_at(now),
+        Which::Named(t) => p.period_named(t),
     }
 }
 
@@ -175,10 +185,10 @@ pub async fn calculate_for(
     app: &App,
     business_id: &BusinessId,
     partnership_id: &PartnershipId,
-    period_start: Option<&str>,
+    which: Which<'_>,
 ) -> Result<CalculationView, AppError> {
     let p = partnerships::mine(app, business_id, partnership_id).await?;
-    let period = period_of(&p, period_start, app.clock.now())?;
+    let period = period_of(&p, which, app.clock.now())?;
     match calculate(app, &p, period).await? {
         Calculated::Created(s) => Ok(CalculationView { outcome: "CREATED", settlement: s }),
         Calculated::Existing(s) => Ok(CalculationView { outcome: "EXISTING", settlement: s }),
@@ -433,7 +443,7 @@ async fn settlement_of(
     period_start: &str,
 ) -> Result<(Partnership, Settlement), AppError> {
     let p = partnerships::mine(app, business_id, partnership_id).await?;
-    let period = period_of(&p, Some(period_start), app.clock.now())?;
+    let period = period_of(&p, Which::Named(period_start), app.clock.now())?;
     let s = store::get(app, partnership_id, &period.key()).await?.ok_or_else(|| not_found(period_start))?;
     Ok((p, s))
 }
@@ -521,7 +531,7 @@ pub async fn resolve(
             let p = partnership_store::get(app, partnership_id).await?.ok_or_else(|| {
                 AppError::not_found("PARTNERSHIP_NOT_FOUND", format!("no partnership {partnership_id}"))
             })?;
-            let period = period_of(&p, Some(period_start), app.clock.now())?;
+            let period = period_of(&p, Which::Named(period_start), app.clock.now())?;
             let s = store::get(app, partnership_id, &period.key()).await?.ok_or_else(|| not_found(period_start))?;
             (p, s)
         }

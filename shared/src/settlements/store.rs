@@ -114,6 +114,14 @@ pub async fn get(app: &App, partnership_id: &str, period_start: &str) -> Result<
     dynamo::get_as(&app.db, app.table(), &key(partnership_id, period_start)).await
 }
 
+/// The settlements of `(partnership, period start)` pairs that exist, in
+/// no order (BatchGetItem).
+pub async fn many(app: &App, periods: &[(String, String)]) -> Result<Vec<Settlement>, AppError> {
+    let keys: Vec<Key> = periods.iter().map(|(p, start)| key(p, start)).collect();
+    let items = dynamo::batch_get(&app.db, app.table(), &keys).await?;
+    Ok(items.into_iter().map(serde_dynamo::from_item).collect::<Result<_, _>>()?)
+}
+
 /// A partnership's settlements, newest period first.
 pub async fn of_partnership(app: &App, partnership_id: &str) -> Result<Vec<Settlement>, AppError> {
     let items = dynamo::query_all(

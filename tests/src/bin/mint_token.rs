@@ -27,6 +27,8 @@ const KID: &str = "local-dev-1";
 
 /// Asks the pre token generation function, as the user pool does, what
 /// `sub`'s token carries; returns the claims with its answer applied.
+use shared::platform::clock::Clock;
+
 fn pool_claims(api: &str, issuer: &str, sub: &str, email: Option<&str>, now: i64) -> Result<serde_json::Value, String> {
     let mut attributes = serde_json::json!({ "sub": sub });
     if let Some(e) = email {
@@ -100,7 +102,12 @@ fn main() {
     });
     let key = SigningKey::from_pkcs8(KID, bytes);
     let issuer = std::env::var("JWT_ISSUER").unwrap_or_else(|_| "http://127.0.0.1:9010".into());
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    // The stack's clock: moved by `make clock` on the local stack (CLOCK_FILE).
+    let now = match std::env::var("CLOCK_FILE") {
+        Ok(file) if !file.is_empty() => shared::platform::clock::OffsetClock::new(file).now(),
+        _ => time::OffsetDateTime::now_utc(),
+    }
+    .unix_timestamp();
     let mut claims = match (&customer, &business, &role, &sub) {
         (Some(c), _, _, _) => customer_claims(&issuer, c, now),
         (None, Some(b), Some(r), _) => business_claims(&issuer, b, r, now),

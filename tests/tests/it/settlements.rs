@@ -701,3 +701,99 @@ async fn a_period_whose_lines_disagree_with_its_counters_stays_due_until_they_ag
     assert_eq!((report.due, report.calculated), (1, 1), "{report:?}");
     assert_eq!(run(&net).await.due, 0);
 }
+
+#[tokio::test]
+async fn a_months_balances_show_what_each_business_owes_and_is_owed_by_each_partner() {
+    let net = Net::start().await;
+    // A owes B $0.50 (the spec's example, A invited B) and C $0.25 (C
+    // invited A: A is C's side B there); D has no partner.
+    let ab = spec_example(&net).await;
+    for biz in ["biz-c", "biz-d"] {
+        net.register(biz).await;
+    }
+    let ca = net.partnership("biz-c", "biz-a", "POINTS_COALITION", percentage("5", "5")).await;
+    assert_eq!(net.earn_at_home("biz-a", "cust-2", "5.00", "home-2").await.status, 201);
+    let r = net.record(&ca, "biz-c", "pos-2", json!({ "type": "REDEEM", "customerId": "cust-2", "points": 50 })).await;
+    assert_eq!(r.status, 201, "{}", r.json);
+
+    let march = "/api/v1/network/settlements?month=2026-03";
+    let a = net.get(march, "biz-a").await;
+    assert_eq!(a.status, 200, "{}", a.json);
+    assert_eq!(
+        (a.json["youOwe"].as_i64(), a.json["owedToYou"].as_i64(), a.json["net"].as_i64()),
+        (Some(75), Some(0), Some(-75))
+    );
+    let row = |body: &serde_json::Value, id: &str| {
+        body["partners"].as_array().unwrap().iter().find(|p| p["partnershipId"] == id).cloned().unwrap_or_default()
+    };
+    let (to_b, to_c) = (row(&a.json, &ab), row(&a.json, &ca));
+    assert_eq!(
+        (to_b["partnerName"].as_str(), to_b["youOwe"].as_i64(), to_b["owedToYou"].as_i64()),
+        (Some("biz-b"), Some(50), Some(0))
+    );
+    assert_eq!(
+        (to_c["partnerBusinessId"].as_str(), to_c["youOwe"].as_i64(), to_c["net"].as_i64()),
+        (Some("biz-c"), Some(25), Some(-25))
+    );
+    assert_eq!((to_b["periodStart"].as_str(), to_b["periodEnd"].as_str()), (Some("2026-03-01"), Some("2026-04-01")));
+    assert!(to_b["settlement"].is_null(), "not calculated yet: {to_b}");
+    // B's side of the same month: owed $0.50 by A, and nothing about C.
+    let b = net.get(march, "biz-b").await;
+    assert_eq!((b.json["owedToYou"].as_i64(), b.json["youOwe"].as_i64()), (Some(50), Some(0)), "{}", b.json);
+    assert_eq!(b.json["partners"].as_array().map(Vec::len), Some(1));
+    // A business with no partner: an empty month, not an error.
+    let d = net.get(march, "biz-d").await;
+    assert_eq!(
+        (d.status, d.json["partners"].as_array().map(Vec::len), d.json["net"].as_i64()),
+        (200, Some(0), Some(0))
+    );
+    // Another month: the live partnerships, with nothing owed.
+    let feb = net.get("/api/v1/network/settlements?month=2026-02", "biz-a").await;
+    assert_eq!(
+        (feb.json["youOwe"].as_i64(), feb.json["partners"].as_array().map(Vec::len)),
+        (Some(0), Some(2)),
+        "{}",
+        feb.json
+    );
+
+    // The open period's preview needs no date from the caller.
+    let calculate = format!("/api/v1/partnerships/{ab}/settlements/calculate");
+    let open = net.owner("POST", &calculate, "biz-b", json!({ "openPeriod": true })).await;
+    assert_eq!(
+        (
+            open.status,
+            open.json["outcome"].as_str(),
+            open.json["settlement"]["periodStart"].as_str(),
+            open.json["settlement"]["netSettlement"].as_i64()
+        ),
+        (200, Some("PREVIEW"), Some("2026-03-01"), Some(50)),
+        "{}",
+        open.json
+    );
+    let both = net.owner("POST", &calculate, "biz-b", json!({ "openPeriod": true, "periodStart": "2026-03-01" })).await;
+    assert_eq!((both.status, both.code()), (400, "INVALID_FIELD"));
+
+    // After the month's run each row carries its settlement, from each side.
+    net.env.clock.set(datetime!(2026-04-01 00:15 UTC));
+    run(&net).await;
+    let a = net.get(march, "biz-a").await;
+    let s = &row(&a.json, &ab)["settlement"];
+    assert_eq!(
+        (s["status"].as_str(), s["netToYou"].as_i64(), s["reviewEndsAt"].as_str()),
+        (Some("PENDING"), Some(-50), Some("2026-04-08T00:15:00Z")),
+        "{s}"
+    );
+    let b = net.get(march, "biz-b").await;
+    assert_eq!(row(&b.json, &ab)["settlement"]["netToYou"].as_i64(), Some(50));
+    // Without a month: the clock's (April: nothing yet).
+    let now = net.get("/api/v1/network/settlements", "biz-a").await;
+    assert_eq!((now.json["month"].as_str(), now.json["youOwe"].as_i64()), (Some("2026-04"), Some(0)));
+
+    // Bad months are a 400 with a stable code; no token is a 401.
+    for bad in ["2026-13", "9999-12", "march", "2026-03-01"] {
+        let r = net.get(&format!("/api/v1/network/settlements?month={bad}"), "biz-a").await;
+        assert_eq!((r.status, r.code()), (400, "INVALID_MONTH"), "{bad}: {}", r.json);
+    }
+    let anonymous = serve_routed(net.env.app.clone(), unsigned("GET", march, &[], None)).await;
+    assert_eq!(anonymous.status, 401);
+}
