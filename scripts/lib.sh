@@ -164,13 +164,13 @@ local_jwt_issuer() { # port dir api_port web_port
 
 # start_web_stack DIR DDB MOTO API OIDC WEB [VAR=value...]: `make dev` for a
 # browser (in memory, the production build, its own process group, logs in
-# DIR) until its web app and API answer; up to 10 minutes, as a first build
+# DIR; its clock in DIR/clock) until its web app and API answer; up to 10 minutes, as a first build
 # on a busy 2-core machine can take. Sets DEV; stop_web_stack stops it.
 DEV=""
 start_web_stack() {
   local dir=$1 ddb=$2 moto=$3 api=$4 oidc=$5 web=$6; shift 6
   env -u JWT_ISSUER -u JWT_AUDIENCE -u JWT_JWKS_URL "$@" DDB_PORT="$ddb" MOTO_PORT="$moto" API_PORT="$api" JWKS_PORT="$oidc" \
-    WEB_PORT="$web" JWT_LOCAL_DIR="$dir/jwt" DEV_DATA_DIR= DEV_LOG_DIR="$dir/logs" DEV_IGNORE_CHANGES=1 DEV_WEB=preview \
+    WEB_PORT="$web" JWT_LOCAL_DIR="$dir/jwt" DEV_CLOCK_FILE="$dir/clock" DEV_DATA_DIR= DEV_LOG_DIR="$dir/logs" DEV_IGNORE_CHANGES=1 DEV_WEB=preview \
     RUST_LOG=warn setsid bash "$ROOT/scripts/dev.sh" >"$dir/dev.log" 2>&1 &
   DEV=$!
   for _ in $(seq 1 3000); do

@@ -41,4 +41,5 @@ AWS_ENDPOINT_URL="http://127.0.0.1:$MOTO" AWS_ACCESS_KEY_ID=local AWS_SECRET_ACC
   "$VENV/bin/python" "$ROOT/scripts/test_deploy_web.py"
 
 log "Playwright in Chromium against http://127.0.0.1:$WEB"
-(cd "$ROOT/web" && WEB_URL="http://127.0.0.1:$WEB" npx playwright test)
+# CLOCK_FILE: the settlement test ends a month on the stack's clock.
+(cd "$ROOT/web" && WEB_URL="http://127.0.0.1:$WEB" CLOCK_FILE="$DIR/clock" npx playwright test)

@@ -1,6 +1,6 @@
 import AxeBuilder from '@axe-core/playwright';
 import { expect, type Page } from '@playwright/test';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 /** A name unique to this run, so the suite can run again on a stack that keeps its data. */
 export const run = Date.now().toString(36);
@@ -52,4 +52,30 @@ export async function accessible(page: Page, screen: string) {
 export async function shot(page: Page, name: string) {
   mkdirSync('test-results/screens', { recursive: true });
   await page.screenshot({ path: `test-results/screens/${name}.png`, fullPage: true });
+}
+
+/**
+ * The local stack's clock (`make clock`): the file `make dev` reads, whole
+ * seconds ahead of the system's. The functions, the sign-in provider and
+ * mint-token all read it at every request.
+ */
+const clockFile = process.env.CLOCK_FILE ?? '../.local/clock';
+
+export function stackNow(): Date {
+  let offset = 0;
+  try {
+    offset = Number(readFileSync(clockFile, 'utf8').trim()) || 0;
+  } catch {
+    offset = 0;
+  }
+  return new Date(Date.now() + offset * 1000);
+}
+
+/** Moves the stack's clock to `at` (it keeps ticking from there). */
+export function setStackClock(at: Date) {
+  writeFileSync(clockFile, `${Math.round((at.getTime() - Date.now()) / 1000)}\n`);
+}
+
+export function resetStackClock() {
+  writeFileSync(clockFile, '0\n');
 }

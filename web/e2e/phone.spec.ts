@@ -30,6 +30,9 @@ test('every screen fits a phone', async ({ page }) => {
   await page.goto('/pos');
   await expect(page.getByRole('heading', { name: 'Point of sale' })).toBeVisible();
   await fits(page, 'point of sale');
+  await page.goto('/settlements');
+  await expect(page.getByText('No partners this month.')).toBeVisible();
+  await fits(page, 'settlements');
   await page.goto('/team');
   await expect(page.getByRole('heading', { name: 'Members' })).toBeVisible();
   await fits(page, 'team');

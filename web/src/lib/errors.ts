@@ -27,6 +27,15 @@ const MESSAGES: Record<string, string> = {
   GEOCODING_UNAVAILABLE: 'Address lookup is not available here. Enter the latitude and longitude below.',
   GEOCODING_FAILED: 'The address lookup failed. Try again, or enter the latitude and longitude below.',
   INVALID_ADDRESS: 'Enter an address of 3 to 300 characters.',
+  NOTHING_TO_SETTLE: 'The last ended period had no transactions: there is nothing to settle.',
+  SETTLEMENT_NOT_FOUND: 'Not found: there is no settlement for this period.',
+  SETTLEMENT_NOT_DISPUTABLE: 'This settlement can no longer be disputed.',
+  REVIEW_PERIOD_OVER: 'The 7-day review is over: the settlement is being paid as calculated.',
+  SETTLEMENT_CHANGED: 'The settlement changed while you were reading it. Reload the page and try again.',
+  SETTLEMENT_NOT_DISPUTED: 'This settlement is not disputed.',
+  SETTLEMENT_DRIFT: "The period's lines and totals disagree; it stays unsettled until they are reconciled. Try again later.",
+  INVALID_LINES: 'One of the chosen lines is not part of this settlement.',
+  INVALID_MONTH: 'Choose a month such as 2026-12.',
   NOT_PARTNERED: 'You can review a business only after partnering with it.',
 };
 

@@ -2764,6 +2764,49 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/network/settlements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the caller owes and is owed by each partner in a month (a business user), from the counters kept at record time, with the settlement of the period holding the month once calculated */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description YYYY-MM; the current month by default */
+                    month?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The month's balances */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MonthBalances"];
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                429: components["responses"]["RateLimited"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/revenue-sharing/preview": {
         parameters: {
             query?: never;
@@ -2824,7 +2867,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Settle a closed period once (a party's owner; the last ended period by default; the existing settlement after that), or preview the open one (not stored) */
+        /** Settle a closed period once (a party's owner; the last ended period by default; the existing settlement after that), or preview the open one (openPeriod, not stored) */
         post: {
             parameters: {
                 query?: never;
@@ -2839,6 +2882,8 @@ export interface paths {
                     "application/json": {
                         /** Format: date */
                         periodStart?: string;
+                        /** @description preview the period open now (not with periodStart) */
+                        openPeriod?: boolean;
                     };
                 };
             };
@@ -2849,7 +2894,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": components["schemas"]["SettlementCalculation"];
                     };
                 };
                 /** @description outcome CREATED: the settlement made now */
@@ -2858,7 +2903,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": components["schemas"]["SettlementCalculation"];
                     };
                 };
                 400: components["responses"]["BadRequest"];
@@ -2900,7 +2945,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": components["schemas"]["SettlementList"];
                     };
                 };
                 400: components["responses"]["BadRequest"];
@@ -2947,7 +2992,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": components["schemas"]["SettlementWithLines"];
                     };
                 };
                 400: components["responses"]["BadRequest"];
@@ -3257,38 +3302,132 @@ export interface components {
         };
         /** @description The spec's Settlement: amounts in cents; netSettlement positive when A pays B */
         Settlement: {
-            id?: string;
-            partnershipId?: string;
+            id: string;
+            partnershipId: string;
+            /** @description the business that invited */
+            businessAId: string;
+            businessBId: string;
             /** Format: date */
-            periodStart?: string;
+            periodStart: string;
             /**
              * Format: date
              * @description exclusive
              */
-            periodEnd?: string;
-            totalTransactions?: number;
+            periodEnd: string;
+            totalTransactions: number;
             /** @description A owes B */
-            businessAOwed?: number;
+            businessAOwed: number;
             /** @description B owes A */
-            businessBOwed?: number;
-            netSettlement?: number;
+            businessBOwed: number;
+            netSettlement: number;
+            /** @description lines recorded after the period ended (offline sales) */
+            lateItems?: number;
             /**
              * @description PAYING: the payout was started (its attempt is in payout) and is finished by the next run
              * @enum {string}
              */
-            status?: "PENDING" | "DISPUTED" | "PAYING" | "PROCESSED";
+            status: "PENDING" | "DISPUTED" | "PAYING" | "PROCESSED";
             /** Format: date-time */
-            calculatedAt?: string;
-            /** Format: date-time */
-            reviewEndsAt?: string;
-            termsVersions?: number[];
+            calculatedAt: string;
+            /**
+             * Format: date-time
+             * @description the end of the 7-day review: disputable until then
+             */
+            reviewEndsAt: string;
+            termsVersions: number[];
             /** @description the lines counted against the counters kept at record time; driftCents 0 */
             reconciliation?: Record<string, never>;
-            dispute?: Record<string, never>;
-            resolution?: Record<string, never>;
+            dispute?: {
+                businessId: string;
+                reason: string;
+                lines: string[];
+                /** Format: date-time */
+                disputedAt: string;
+                disputedBy?: string;
+            };
+            /** @description each party's proposed resolution; two equal adjustments resolve the dispute */
+            proposals?: {
+                businessId: string;
+                outcome: string;
+                adjustmentCents: number;
+                /** Format: date-time */
+                proposedAt: string;
+            }[];
+            resolution?: {
+                outcome: string;
+                /** @description positive: A owes B more; carried into the open period */
+                adjustmentCents: number;
+                /** @description PARTIES or ADMIN:<wallet> */
+                resolvedBy: string;
+                /** Format: date-time */
+                resolvedAt: string;
+                adjustmentTransactionId?: string;
+            };
             /** Format: date-time */
             processedAt?: string;
             payment?: Record<string, never>;
+            payout?: Record<string, never>;
+            revision?: number;
+        };
+        SettlementCalculation: {
+            /**
+             * @description PREVIEW: the open period so far, not stored
+             * @enum {string}
+             */
+            outcome: "CREATED" | "EXISTING" | "PREVIEW";
+            settlement: components["schemas"]["Settlement"];
+        };
+        SettlementList: {
+            settlements: components["schemas"]["Settlement"][];
+        };
+        SettlementWithLines: {
+            settlement: components["schemas"]["Settlement"];
+            lines: components["schemas"]["PartnerTransaction"][];
+            nextCursor?: string | null;
+        };
+        /** @description One month across all of a business's partnerships, from the caller's side; money in cents */
+        MonthBalances: {
+            /** @description YYYY-MM */
+            month: string;
+            youOwe: number;
+            owedToYou: number;
+            /** @description owedToYou - youOwe */
+            net: number;
+            partners: {
+                partnershipId: string;
+                partnerBusinessId: string;
+                partnerName?: string | null;
+                status: string;
+                /** @description what the partner owes the caller that month */
+                owedToYou: number;
+                /** @description what the caller owes the partner that month */
+                youOwe: number;
+                net: number;
+                transactions: number;
+                /**
+                 * Format: date
+                 * @description the settlement period holding the month
+                 */
+                periodStart: string;
+                /**
+                 * Format: date
+                 * @description exclusive
+                 */
+                periodEnd: string;
+                /** @description that period's settlement, once calculated */
+                settlement?: null | {
+                    /** @enum {string} */
+                    status: "PENDING" | "DISPUTED" | "PAYING" | "PROCESSED";
+                    /** Format: date-time */
+                    calculatedAt: string;
+                    /** Format: date-time */
+                    reviewEndsAt: string;
+                    /** @description positive when the partner pays the caller */
+                    netToYou: number;
+                    /** Format: date-time */
+                    processedAt?: string;
+                };
+            }[];
         };
         CustomerView: {
             customerId: string;
