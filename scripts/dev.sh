@@ -99,6 +99,7 @@ PIDS+=($!)
 # Feed the queues to their workers, as Lambda's event source mappings do.
 "$VENV/bin/python" "$ROOT/scripts/sqs_poller.py" "$API_PORT" \
   "$REFUND_PAYOUT_QUEUE_URL=refund-payout-worker" \
-  "$PADDLE_WEBHOOK_QUEUE_URL=webhooks-paddle-worker" "$SETTLEMENT_QUEUE_URL=settlement-worker" >"$LOG_DIR/sqs-poller.log" 2>&1 &
+  "$PADDLE_WEBHOOK_QUEUE_URL=webhooks-paddle-worker" "$SETTLEMENT_QUEUE_URL=settlement-worker" \
+  "$NOTIFICATIONS_QUEUE_URL=notifications-worker" >"$LOG_DIR/sqs-poller.log" 2>&1 &
 PIDS+=($!)
 wait "$WATCH_PID"

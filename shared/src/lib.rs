@@ -26,6 +26,7 @@ pub mod dunning;
 pub mod loyalty;
 pub mod members;
 pub mod memberships;
+pub mod notifications;
 pub mod partner_transactions;
 pub mod partnerships;
 pub mod payments;

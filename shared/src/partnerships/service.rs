@@ -76,8 +76,11 @@ impl From<Partnership> for PartnershipView {
 }
 
 /// What a `partner.partnership.*` event says.
-fn event_detail(p: &Partnership) -> serde_json::Value {
-    json!({ "partnershipId": p.partnership_id, "businessAId": p.business_a_id, "businessBId": p.business_b_id, "type": p.kind, "status": p.status, "termsVersion": p.terms_version, "endReason": p.end_reason, "reason": p.status_reason })
+/// An event's detail: the partnership as it is now and `change`, the
+/// audited action that made it so (an acceptance and a resumption both
+/// activate; a decline, a withdrawal and a termination all terminate).
+fn event_detail(p: &Partnership, change: &str) -> serde_json::Value {
+    json!({ "change": change, "partnershipId": p.partnership_id, "businessAId": p.business_a_id, "businessBId": p.business_b_id, "type": p.kind, "status": p.status, "termsVersion": p.terms_version, "endReason": p.end_reason, "reason": p.status_reason })
 }
 
 /// What the audit keeps of a partnership, before and after a change.
@@ -165,7 +168,7 @@ pub async fn invite(
         &now,
         json!({ "before": null, "after": audit_state(&p) }),
     );
-    let event = OutboxEvent::new(app, "partner.partnership.created", event_detail(&p));
+    let event = OutboxEvent::new(app, "partner.partnership.created", event_detail(&p, "partnership.created"));
     match store::invite(app, &p, businesses::available_condition(app, &partner)?, &audit, &event).await? {
         Ok(()) => {
             outbox::publish_now(app, std::slice::from_ref(&event)).await;
@@ -212,7 +215,8 @@ async fn commit(
         &after.updated_at,
         json!({ "before": audit_state(before), "after": audit_state(after) }),
     );
-    let events: Vec<OutboxEvent> = events.iter().map(|name| OutboxEvent::new(app, name, event_detail(after))).collect();
+    let events: Vec<OutboxEvent> =
+        events.iter().map(|name| OutboxEvent::new(app, name, event_detail(after, action))).collect();
     let mut extra = Vec::new();
     let (a, b) = (after.business_a_id.as_str(), after.business_b_id.as_str());
     if !before.is_live() && after.is_live() {

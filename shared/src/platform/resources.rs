@@ -32,7 +32,28 @@ pub const QUEUES: &[QueueSpec] = &[
         max_receive_count: 5,
         visibility_timeout_secs: 720,
     },
+    QueueSpec {
+        name: "notifications",
+        dead_letter: "notifications-dlq",
+        max_receive_count: 5,
+        visibility_timeout_secs: 180,
+    },
 ];
+
+/// A rule on the bus that sends the events it matches to one of `QUEUES`.
+pub struct RuleSpec {
+    /// Suffix after `<prefix>-`.
+    pub name: &'static str,
+    /// The EventBridge event pattern (JSON).
+    pub pattern: &'static str,
+    /// The target queue's suffix.
+    pub queue: &'static str,
+}
+
+/// Every Partner Network event reaches the notifications worker, which
+/// decides who hears of it.
+pub const RULES: &[RuleSpec] =
+    &[RuleSpec { name: "notifications", pattern: r#"{"source":["partner-network"]}"#, queue: "notifications" }];
 
 /// The custom EventBridge bus's suffix.
 pub const EVENT_BUS: &str = "events";

@@ -50,5 +50,22 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         events.create_event_bus().name(&bus).send().await?;
     }
     println!("event bus {bus}");
+    for rule in resources::RULES {
+        let queue = sqs.get_queue_url().queue_name(format!("{prefix}-{}", rule.queue)).send().await?.queue_url;
+        let arn = sqs
+            .get_queue_attributes()
+            .queue_url(queue.unwrap_or_default())
+            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+            .send()
+            .await?
+            .attributes
+            .and_then(|a| a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn).cloned())
+            .ok_or("queue has no ARN")?;
+        let name = format!("{prefix}-{}", rule.name);
+        events.put_rule().name(&name).event_bus_name(&bus).event_pattern(rule.pattern).send().await?;
+        let target = aws_sdk_eventbridge::types::Target::builder().id(rule.queue).arn(arn).build()?;
+        events.put_targets().rule(&name).event_bus_name(&bus).targets(target).send().await?;
+        println!("rule {name} -> {}", rule.queue);
+    }
     Ok(())
 }

@@ -19,6 +19,7 @@ mod members;
 mod metrics;
 mod network_auth;
 mod network_transactions;
+mod notifications;
 mod outbox;
 mod partnerctl;
 mod partnerships;
