@@ -25,10 +25,10 @@ clock: ## show or move the local stack's clock: make clock AT=2027-01-01T01:00:0
 invoke: ## one function on a sample event, through cargo lambda against the local stack: make invoke FN=health [EVENT=events/health.json]
 	FN="$(FN)" EVENT="$(EVENT)" bash scripts/invoke.sh
 
-lint:  ## rustfmt and clippy (-D warnings) on every target, cfn-lint and sam validate --lint on the template, openapi-spec-validator on docs/api/openapi.yaml, the web app's API types regenerated and compared
+lint:  ## rustfmt and clippy (-D warnings) on every target, cfn-lint and sam validate --lint on the template, openapi-spec-validator on docs/api/openapi.yaml, the web app's API types regenerated and compared, docs/api/asyncapi.yaml against AsyncAPI 3.0.0's schema
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets --locked -q -- -D warnings
-	bash -c 'source scripts/lib.sh && ensure_tools && lint_template && openapi-spec-validator docs/api/openapi.yaml && lint_web'
+	bash -c 'source scripts/lib.sh && ensure_tools && lint_template && openapi-spec-validator docs/api/openapi.yaml && lint_web && lint_asyncapi'
 
 deploy: ## sam build + sam deploy with samconfig.toml, then the web app to its bucket (scripts/deploy_web.py; needs AWS credentials; the SAM CLI comes with the tools)
 	bash -c 'source scripts/lib.sh && ensure_tools && sam build --beta-features --template-file infra/template.yaml && sam deploy && (cd web && npx vite build) && python scripts/deploy_web.py "$$(sed -nE "s/^stack_name = \"(.*)\"/\\1/p" samconfig.toml | head -n1)"'

@@ -65,6 +65,13 @@ lint_web() {
   rm -f "$fresh"
 }
 
+# The events' contract against AsyncAPI 3.0.0's JSON Schema (from npm
+# @asyncapi/specs, a web devDependency).
+lint_asyncapi() {
+  "$VENV/bin/python" "$ROOT/scripts/lint_asyncapi.py" "$ROOT/docs/api/asyncapi.yaml" \
+    "$ROOT/web/node_modules/@asyncapi/specs/schemas/3.0.0.json"
+}
+
 # Debian's Chromium for the browser tests (Playwright drives it; its own
 # browser download is not reachable from here).
 ensure_chromium() {

@@ -391,6 +391,7 @@ impl TestEnv {
             }
             for m in messages {
                 let event: Value = serde_json::from_str(m.body.as_deref().unwrap()).unwrap();
+                crate::contract::check(&event);
                 events.push((event["detail-type"].as_str().unwrap_or("").to_string(), event["detail"].clone()));
                 self.app
                     .sqs
@@ -474,6 +475,7 @@ async fn dispatch_named(name: &str, app: App, req: Request) -> Option<Response<B
 /// The repository root (the workspace), for tests that read its files.
 pub mod bench;
 pub mod cli;
+pub mod contract;
 pub mod faults;
 pub mod iam;
 pub mod layering;

@@ -42,7 +42,21 @@ test("the spec's example settled at the month's end: Business A owes Business B 
   await a.getByRole('button', { name: 'Send Invitation' }).click();
   await expect(a.getByText("Partnership invitation sent! You'll be notified when they respond.")).toBeVisible();
   const partnershipUrl = a.url().replace(/\?.*$/, '');
-  await b.goto(partnershipUrl);
+  // B hears of it: the bell counts the invitation, which leads to the partnership.
+  await b.goto('/dashboard');
+  const bell = b.getByRole('link', { name: /^Notifications/ });
+  await expect(async () => {
+    await b.reload();
+    await expect(bell).toHaveAccessibleName('Notifications, 1 unread', { timeout: 2_000 });
+  }).toPass({ timeout: 30_000 });
+  await bell.click();
+  const invitation = b.getByRole('list', { name: 'Notifications' }).getByRole('listitem').first();
+  await expect(invitation).toContainText(`${aName} invited you to partner.`);
+  await accessible(b, 'notifications');
+  await shot(b, 'notifications');
+  await invitation.getByRole('link', { name: /New partnership invitation/ }).click();
+  await expect(b).toHaveURL(partnershipUrl);
+  await expect(bell).toHaveAccessibleName('Notifications');
   await b.getByRole('button', { name: 'Accept terms (version 1)' }).click();
   await expect(b.getByTestId('status')).toHaveText('ACTIVE');
 

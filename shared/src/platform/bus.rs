@@ -8,10 +8,22 @@ use serde_json::Value;
 use super::error::AppError;
 use crate::App;
 
+fn versioned(detail: &Value) -> Value {
+    let mut detail = detail.clone();
+    if let Some(map) = detail.as_object_mut() {
+        map.entry("version").or_insert(DETAIL_VERSION.into());
+    }
+    detail
+}
+
 /// PutEvents takes at most 10 entries a call.
 const BATCH: usize = 10;
 
-/// Publishes one event per `details` entry; fails unless all were accepted.
+/// The version of every event's detail (docs/api/asyncapi.yaml).
+pub const DETAIL_VERSION: u32 = 1;
+
+/// Publishes one event per `details` entry, each stamped with
+/// `DETAIL_VERSION`; fails unless all were accepted.
 pub async fn publish(app: &App, source: &str, detail_type: &str, details: &[Value]) -> Result<(), AppError> {
     if details.is_empty() {
         return Ok(());
@@ -29,7 +41,7 @@ pub async fn publish(app: &App, source: &str, detail_type: &str, details: &[Valu
                     .event_bus_name(bus)
                     .source(source)
                     .detail_type(detail_type)
-                    .detail(detail.to_string())
+                    .detail(versioned(detail).to_string())
                     .build()
             })
             .collect();

@@ -459,6 +459,9 @@ async fn sla_audit_at_exact_instants_publishes_overdue_refunds() {
     }
     assert_eq!(events.len(), 2, "{events:?}");
     assert!(events.iter().all(|e| e.contains("RefundOverdue") && !e.contains(&first)));
+    for e in &events {
+        integration_tests::contract::check(&serde_json::from_str(e).unwrap());
+    }
 }
 
 #[tokio::test]

@@ -9,6 +9,7 @@ mod config;
 mod cycle;
 mod ddb_metrics;
 mod directory;
+mod event_contract;
 mod events;
 mod faults;
 mod geocoding;

@@ -4,6 +4,7 @@
 //! third business hears nothing; each user reads and clears only its own
 //! inbox.
 
+use integration_tests::contract;
 use integration_tests::network::{percentage, Net};
 use integration_tests::*;
 use serde_json::{json, Value};
@@ -32,6 +33,7 @@ async fn take(net: &Net, queue: &str) -> aws_lambda_events::sqs::SqsEvent {
             break;
         }
         for m in messages {
+            contract::check(&serde_json::from_str(m.body.as_deref().unwrap()).unwrap());
             records.push(json!({ "messageId": m.message_id, "body": m.body }));
             let handle = m.receipt_handle.unwrap();
             net.env.app.sqs.delete_message().queue_url(queue).receipt_handle(handle).send().await.unwrap();

@@ -407,6 +407,7 @@ async fn sunk(env: &TestEnv, url: &str) -> Vec<serde_json::Value> {
         }
         for m in msgs {
             let event: serde_json::Value = serde_json::from_str(m.body.as_deref().unwrap()).unwrap();
+            integration_tests::contract::check(&event);
             details.push(event["detail"].clone());
             env.app.sqs.delete_message().queue_url(url).receipt_handle(m.receipt_handle.unwrap()).send().await.unwrap();
         }

@@ -1506,6 +1506,96 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's own inbox, newest first, with its unread count (any signed-in user) */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The inbox */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Inbox"];
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                429: components["responses"]["RateLimited"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark the caller's own notifications read: the named ones, or all (any signed-in user); answers the inbox's first page */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        ids?: string[];
+                        all?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description The inbox after */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Inbox"];
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                429: components["responses"]["RateLimited"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/geocode": {
         parameters: {
             query?: never;
@@ -3427,6 +3517,29 @@ export interface components {
                     /** Format: date-time */
                     processedAt?: string;
                 };
+            }[];
+        };
+        Inbox: {
+            unread: number;
+            nextCursor?: string | null;
+            notifications: {
+                /** @description <occurredAt>#<eventId> */
+                id: string;
+                userId?: string;
+                /** @description the business the caller was told about as a member of */
+                businessId: string;
+                /** @description the domain event it comes from */
+                eventId: string;
+                /** @enum {string} */
+                kind: "INVITATION_RECEIVED" | "INVITATION_ACCEPTED" | "INVITATION_DECLINED" | "INVITATION_WITHDRAWN" | "PARTNERSHIP_PAUSED" | "PARTNERSHIP_RESUMED" | "PARTNERSHIP_TERMINATED" | "SETTLEMENT_CALCULATED" | "SETTLEMENT_PROCESSED";
+                title: string;
+                body: string;
+                /** @description a path of the web app */
+                link: string;
+                /** Format: date-time */
+                createdAt: string;
+                /** Format: date-time */
+                readAt?: string;
             }[];
         };
         CustomerView: {
