@@ -44,7 +44,12 @@ pub enum Kind {
     PartnershipPaused,
     PartnershipResumed,
     PartnershipTerminated,
+    TermsProposed,
+    TermsAccepted,
+    TermsRejected,
     SettlementCalculated,
+    SettlementDisputed,
+    SettlementResolved,
     SettlementProcessed,
 }
 
@@ -168,6 +173,65 @@ pub fn messages(event: &BusEvent, names: &dyn Fn(&str) -> String) -> Vec<Message
                 &to_partnership,
             ),
         },
+        "partner.partnership.terms_proposed" => {
+            let actor = field(d, "actorBusinessId");
+            let version = d.pointer("/termsProposal/version").and_then(Value::as_u64).unwrap_or(0);
+            vec![one(
+                other(actor),
+                Kind::TermsProposed,
+                "New terms proposed",
+                format!("{} proposed new terms (version {version}). Review them, then accept or reject.", names(actor)),
+                &to_partnership,
+            )]
+        }
+        "partner.partnership.terms_answered" => {
+            let actor = field(d, "actorBusinessId");
+            let (kind, title, body) = if change == "partnership.terms_accepted" {
+                let version = d.get("termsVersion").and_then(Value::as_u64).unwrap_or(0);
+                (
+                    Kind::TermsAccepted,
+                    "Terms accepted",
+                    format!("{} accepted the proposed terms: version {version} is in force.", names(actor)),
+                )
+            } else {
+                (
+                    Kind::TermsRejected,
+                    "Terms not accepted",
+                    format!(
+                        "{} closed the terms proposal without accepting it; the terms in force are unchanged.",
+                        names(actor)
+                    ),
+                )
+            };
+            vec![one(other(actor), kind, title, body, &to_partnership)]
+        }
+        "partner.settlement.disputed" => {
+            let period = field(d, "periodStart");
+            let by = d.pointer("/dispute/businessId").and_then(Value::as_str).unwrap_or("");
+            let why = d.pointer("/dispute/reason").and_then(Value::as_str).unwrap_or("");
+            vec![one(
+                other(by),
+                Kind::SettlementDisputed,
+                "Settlement disputed",
+                format!("{} disputed the settlement of the period from {period}: \u{201c}{why}\u{201d} It is not paid until you both agree on an outcome.", names(by)),
+                &format!("{to_partnership}/settlements/{period}"),
+            )]
+        }
+        "partner.settlement.resolved" => {
+            let period = field(d, "periodStart");
+            let adjustment = d.pointer("/resolution/adjustmentCents").and_then(Value::as_i64).unwrap_or(0);
+            let outcome = match adjustment {
+                0 => "no adjustment".to_string(),
+                n if n > 0 => format!("{} owes {} more, carried into the open period", names(a), dollars(n)),
+                n => format!("{} owes {} more, carried into the open period", names(b), dollars(n.saturating_neg())),
+            };
+            both(
+                Kind::SettlementResolved,
+                "Dispute resolved",
+                &|_| format!("The dispute over the settlement of the period from {period} is resolved: {outcome}."),
+                &format!("{to_partnership}/settlements/{period}"),
+            )
+        }
         "partner.settlement.calculated" => {
             let (period, net) = (field(d, "periodStart"), cents(d, "netSettlement"));
             let owes = owe_sentence(&names(a), &names(b), net);
@@ -298,6 +362,33 @@ mod tests {
         assert_eq!(
             m[0].body,
             "Settlement of the period from 2026-12-01 is processed: Name of b paid Name of a $1,234.56."
+        );
+    }
+
+    #[test]
+    fn terms_and_disputes_tell_the_other_party() {
+        let d = pair(json!({ "actorBusinessId": "a", "termsProposal": { "version": 2, "proposedBy": "a" } }));
+        let m = messages(&event("partner.partnership.terms_proposed", d), &names);
+        assert_eq!((m.len(), m[0].business_id.as_str(), m[0].kind), (1, "b", Kind::TermsProposed));
+        assert_eq!(m[0].body, "Name of a proposed new terms (version 2). Review them, then accept or reject.");
+        let d = pair(json!({ "actorBusinessId": "b", "change": "partnership.terms_accepted", "termsVersion": 2 }));
+        let m = messages(&event("partner.partnership.terms_answered", d), &names);
+        assert_eq!((m[0].business_id.as_str(), m[0].kind), ("a", Kind::TermsAccepted));
+        let d = pair(json!({ "actorBusinessId": "b", "change": "partnership.terms_rejected" }));
+        assert_eq!(messages(&event("partner.partnership.terms_answered", d), &names)[0].kind, Kind::TermsRejected);
+        let d = pair(json!({ "periodStart": "2026-12-01", "dispute": { "businessId": "b", "reason": "wrong share" } }));
+        let m = messages(&event("partner.settlement.disputed", d), &names);
+        assert_eq!((m.len(), m[0].business_id.as_str()), (1, "a"));
+        assert!(m[0].body.starts_with(
+            "Name of b disputed the settlement of the period from 2026-12-01: \u{201c}wrong share\u{201d}"
+        ));
+        let d = pair(json!({ "periodStart": "2026-12-01", "resolution": { "adjustmentCents": -25 } }));
+        let m = messages(&event("partner.settlement.resolved", d), &names);
+        assert_eq!(m.len(), 2);
+        assert!(
+            m[0].body.ends_with("resolved: Name of b owes $0.25 more, carried into the open period."),
+            "{}",
+            m[0].body
         );
     }
 

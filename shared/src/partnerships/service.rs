@@ -79,8 +79,9 @@ impl From<Partnership> for PartnershipView {
 /// An event's detail: the partnership as it is now and `change`, the
 /// audited action that made it so (an acceptance and a resumption both
 /// activate; a decline, a withdrawal and a termination all terminate).
-fn event_detail(p: &Partnership, change: &str) -> serde_json::Value {
-    json!({ "change": change, "partnershipId": p.partnership_id, "businessAId": p.business_a_id, "businessBId": p.business_b_id, "type": p.kind, "status": p.status, "termsVersion": p.terms_version, "endReason": p.end_reason, "reason": p.status_reason })
+fn event_detail(p: &Partnership, change: &str, actor: &str) -> serde_json::Value {
+    let proposal = p.terms_proposal.as_ref().map(|t| json!({ "version": t.version, "proposedBy": t.proposed_by }));
+    json!({ "change": change, "actorBusinessId": actor, "termsProposal": proposal, "partnershipId": p.partnership_id, "businessAId": p.business_a_id, "businessBId": p.business_b_id, "type": p.kind, "status": p.status, "termsVersion": p.terms_version, "endReason": p.end_reason, "reason": p.status_reason })
 }
 
 /// What the audit keeps of a partnership, before and after a change.
@@ -168,7 +169,8 @@ pub async fn invite(
         &now,
         json!({ "before": null, "after": audit_state(&p) }),
     );
-    let event = OutboxEvent::new(app, "partner.partnership.created", event_detail(&p, "partnership.created"));
+    let event =
+        OutboxEvent::new(app, "partner.partnership.created", event_detail(&p, "partnership.created", business_id));
     match store::invite(app, &p, businesses::available_condition(app, &partner)?, &audit, &event).await? {
         Ok(()) => {
             outbox::publish_now(app, std::slice::from_ref(&event)).await;
@@ -202,7 +204,7 @@ pub async fn mine(app: &App, business_id: &BusinessId, id: &PartnershipId) -> Re
 /// counting). `Ok(false)`: it changed meanwhile.
 async fn commit(
     app: &App,
-    user_id: &str,
+    (actor, user_id): (&str, &str),
     action: &str,
     before: &Partnership,
     after: &Partnership,
@@ -216,7 +218,7 @@ async fn commit(
         json!({ "before": audit_state(before), "after": audit_state(after) }),
     );
     let events: Vec<OutboxEvent> =
-        events.iter().map(|name| OutboxEvent::new(app, name, event_detail(after, action))).collect();
+        events.iter().map(|name| OutboxEvent::new(app, name, event_detail(after, action, actor))).collect();
     let mut extra = Vec::new();
     let (a, b) = (after.business_a_id.as_str(), after.business_b_id.as_str());
     if !before.is_live() && after.is_live() {
@@ -291,7 +293,7 @@ pub async fn answer(
         after.moved_to(PartnershipStatus::Terminated, &now);
         ("partnership.declined", &["partner.partnership.terminated"])
     };
-    if !commit(app, user_id, action, &before, &after, events).await? {
+    if !commit(app, (business_id, user_id), action, &before, &after, events).await? {
         // Whatever changed (an edit, a withdrawal), what the invitee read is
         // no longer what would be accepted.
         return Err(match answer {
@@ -333,7 +335,7 @@ pub async fn change_status(
             after.terms_proposal = None;
         }
     }
-    if !commit(app, user_id, step.action, &before, &after, &[step.event]).await? {
+    if !commit(app, (business_id, user_id), step.action, &before, &after, &[step.event]).await? {
         return Err(changed_meanwhile());
     }
     Ok(after.into())
@@ -402,7 +404,9 @@ pub async fn update(
     } else {
         "partnership.updated"
     };
-    if !commit(app, user_id, action, &before, &after, &[]).await? {
+    let events: &[&str] =
+        if action == "partnership.terms_proposed" { &["partner.partnership.terms_proposed"] } else { &[] };
+    if !commit(app, (business_id, user_id), action, &before, &after, events).await? {
         return Err(changed_meanwhile());
     }
     Ok(after.into())
@@ -448,7 +452,7 @@ pub async fn answer_terms(
         (after.terms, after.terms_version) = (proposal.terms, proposal.version);
     }
     let action = if accept { "partnership.terms_accepted" } else { "partnership.terms_rejected" };
-    if !commit(app, user_id, action, &before, &after, &[]).await? {
+    if !commit(app, (business_id, user_id), action, &before, &after, &["partner.partnership.terms_answered"]).await? {
         return Err(changed_meanwhile());
     }
     Ok(after.into())

@@ -39,6 +39,8 @@ fn event_detail(s: &Settlement) -> serde_json::Value {
         "periodStart": s.period_start, "periodEnd": s.period_end, "totalTransactions": s.total_transactions,
         "businessAOwed": s.business_a_owed, "businessBOwed": s.business_b_owed, "netSettlement": s.net_settlement,
         "status": s.status, "reviewEndsAt": s.review_ends_at, "payment": s.payment,
+        "dispute": s.dispute.as_ref().map(|d| json!({ "businessId": d.business_id, "reason": d.reason, "lines": d.lines })),
+        "resolution": s.resolution.as_ref().map(|r| json!({ "outcome": r.outcome, "adjustmentCents": r.adjustment_cents, "resolvedBy": r.resolved_by })),
     })
 }
 
@@ -497,9 +499,11 @@ pub async fn dispute(
         &now,
         json!({ "before": { "status": s.status }, "after": { "status": after.status, "dispute": after.dispute } }),
     );
-    if !store::save(app, &s, &after, &audit, &[], vec![]).await? {
+    let event = OutboxEvent::new(app, "partner.settlement.disputed", event_detail(&after));
+    if !store::save(app, &s, &after, &audit, std::slice::from_ref(&event), vec![]).await? {
         return Err(AppError::conflict("SETTLEMENT_CHANGED", "the settlement changed meanwhile; read it again"));
     }
+    outbox::publish_now(app, std::slice::from_ref(&event)).await;
     metrics::count(metrics::names::SETTLEMENTS_DISPUTED, 1);
     Ok(after)
 }
@@ -608,8 +612,15 @@ pub async fn resolve(
             &now,
             json!({ "before": { "status": s.status }, "after": { "status": after.status, "resolution": after.resolution, "proposals": after.proposals } }),
         );
-        match store::save_joined(app, &s, &after, &audit, &[], joined).await? {
+        let resolved: Vec<OutboxEvent> = after
+            .resolution
+            .is_some()
+            .then(|| OutboxEvent::new(app, "partner.settlement.resolved", event_detail(&after)))
+            .into_iter()
+            .collect();
+        match store::save_joined(app, &s, &after, &audit, &resolved, joined).await? {
             Ok(()) => {
+                outbox::publish_now(app, &resolved).await;
                 if let Some(event) = event {
                     outbox::publish_now(app, std::slice::from_ref(&event)).await;
                 }

@@ -60,9 +60,34 @@ async fn the_partner_networks_lifecycle_emits_each_of_its_events_as_documented()
     net.env.clock.set(datetime!(2026-03-20 10:00 UTC));
     assert_eq!(net.owner("PATCH", &status, "biz-a", json!({ "status": "PAUSED", "reason": "r" })).await.status, 200);
     assert_eq!(net.owner("PATCH", &status, "biz-a", json!({ "status": "ACTIVE", "reason": "r" })).await.status, 200);
+    // New terms proposed by A and accepted by B.
+    let path = format!("/api/v1/partnerships/{id}");
+    let proposed = net.owner("PUT", &path, "biz-a", json!({ "revenueSharingTerms": percentage("6", "6") })).await;
+    assert_eq!(proposed.status, 200, "{}", proposed.json);
+    let version = proposed.json["termsProposal"]["version"].clone();
+    let answered = net
+        .owner("PATCH", &format!("{path}/terms"), "biz-b", json!({ "version": version, "decision": "ACCEPT" }))
+        .await;
+    assert_eq!(answered.status, 200, "{}", answered.json);
     net.env.clock.set(datetime!(2026-04-01 00:15 UTC));
     let mut report = RunReport::default();
     service::run_due(&net.env.app, &mut report).await.unwrap();
+    // B disputes March; both owners agree to keep it: resolved.
+    let settlement = format!("{path}/settlements/2026-03-01");
+    let disputed =
+        net.owner("POST", &format!("{settlement}/dispute"), "biz-b", json!({ "reason": "check the share" })).await;
+    assert_eq!(disputed.status, 200, "{}", disputed.json);
+    for biz in ["biz-a", "biz-b"] {
+        let r = net
+            .owner(
+                "POST",
+                &format!("{settlement}/resolve"),
+                biz,
+                json!({ "outcome": "as calculated", "adjustmentCents": 0 }),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.json);
+    }
     net.env.clock.set(datetime!(2026-04-09 00:15 UTC));
     service::process_reviewed(&net.env.app, &ManualSettlementPayouts, &mut report).await.unwrap();
     assert_eq!((report.calculated, report.processed), (1, 1), "{report:?}");
