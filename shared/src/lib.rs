@@ -19,6 +19,7 @@
 pub mod http;
 pub mod platform;
 
+pub mod business_webhooks;
 pub mod businesses;
 pub mod commissions;
 pub mod cycle;

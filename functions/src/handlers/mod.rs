@@ -126,6 +126,11 @@ routes! {
     http  settlements_statement,
     event sweep_scheduled,
     http  webhooks_events,
+    http  webhook_endpoints_create,
+    http  webhook_endpoints_delete,
+    http  webhook_endpoints_list,
+    http  webhook_endpoints_rotate,
+    http  webhook_endpoints_update,
     http  webhooks_paddle,
     event webhooks_paddle_worker,
 }

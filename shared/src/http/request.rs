@@ -138,6 +138,22 @@ pub fn partnership_id(req: &Request) -> Result<PartnershipId, AppError> {
     PartnershipId::parse(&id)
 }
 
+/// The `{id}` of `/api/v1/webhooks/endpoints/{id}[/...]`: `ep_` and
+/// letters and digits, so it always fits a key.
+pub fn endpoint_id(req: &Request) -> Result<String, AppError> {
+    const PREFIX: &str = "/api/v1/webhooks/endpoints/";
+    let from_path = || req.uri().path().strip_prefix(PREFIX).and_then(|rest| rest.split('/').next()).map(String::from);
+    let id = path_param(req, "id", PREFIX).or_else(from_path).unwrap_or_default();
+    let well_formed = id.len() <= 64
+        && id
+            .strip_prefix("ep_")
+            .is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_alphanumeric()));
+    if !well_formed {
+        return Err(AppError::bad_request("INVALID_ENDPOINT_ID", "the path needs an endpoint id such as ep_01j..."));
+    }
+    Ok(id)
+}
+
 /// The `{businessId}` of `/api/v1/partners/{businessId}[/...]`.
 pub fn business_id(req: &Request) -> Result<BusinessId, AppError> {
     let from_path =

@@ -46,6 +46,10 @@ pub struct Settings {
     /// Local only: any past month may be executed (so the runbook's example
     /// month works verbatim under `make dev`).
     pub cycle_allow_past_months: bool,
+    /// Local only (`WEBHOOKS_ALLOW_LOCAL_RECEIVERS`): business webhooks may
+    /// be delivered over http to loopback, where the tests' receivers
+    /// listen. Private, link-local and metadata addresses stay refused.
+    pub webhooks_allow_local_receivers: bool,
     /// Local only (`CLOCK_FILE`): the stack's clock runs this file's offset
     /// (whole seconds) ahead of the system's, so a month can end on
     /// `make dev` (`make clock AT=...`; the browser tests settle a month).
@@ -154,6 +158,13 @@ impl Settings {
         if cycle_allow_past_months && stage != Stage::Local {
             return Err(ConfigError("CYCLE_ALLOW_PAST_MONTHS is a local-only setting: it needs STAGE=local".into()));
         }
+        let webhooks_allow_local_receivers =
+            parse_bool(get("WEBHOOKS_ALLOW_LOCAL_RECEIVERS").as_deref(), "WEBHOOKS_ALLOW_LOCAL_RECEIVERS")?;
+        if webhooks_allow_local_receivers && stage != Stage::Local {
+            return Err(ConfigError(
+                "WEBHOOKS_ALLOW_LOCAL_RECEIVERS is a local-only setting: it needs STAGE=local".into(),
+            ));
+        }
         let clock_file = get("CLOCK_FILE").filter(|s| !s.trim().is_empty()).map(std::path::PathBuf::from);
         if clock_file.is_some() && stage != Stage::Local {
             return Err(ConfigError("CLOCK_FILE is a local-only setting: it needs STAGE=local".into()));
@@ -209,6 +220,7 @@ impl Settings {
             allow_unsigned_admin,
             cycle_allow_past_months,
             clock_file,
+            webhooks_allow_local_receivers,
             cycle_lease_secs,
             signature_window_secs,
             default_refill_price_cents,
@@ -347,6 +359,10 @@ mod tests {
                     .unwrap_err()
                     .0
                     .contains("CLOCK_FILE is a local-only setting"),
+                "{stage}"
+            );
+            assert!(
+                settings(&[("TABLE_NAME", "t"), ("STAGE", stage), ("WEBHOOKS_ALLOW_LOCAL_RECEIVERS", "true")]).is_err(),
                 "{stage}"
             );
             assert!(settings(&[("TABLE_NAME", "t"), ("STAGE", stage)]).is_ok(), "{stage}");

@@ -5,6 +5,7 @@
 
 mod auth;
 mod bad_input;
+mod business_webhooks;
 mod config;
 mod cycle;
 mod ddb_metrics;
