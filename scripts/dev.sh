@@ -49,6 +49,9 @@ else
   # (refused outside STAGE=local).
   export ADMIN_WALLETS="${ADMIN_WALLETS:-ALAYoJpabALEEt7czrdMm9Du5dWybtyCC4jJ3GXynz24}" ALLOW_UNSIGNED_ADMIN=true
 fi
+# Business webhooks may go to a receiver on this machine (loopback over
+# http; refused outside STAGE=local).
+export WEBHOOKS_ALLOW_LOCAL_RECEIVERS=true
 # The runbooks execute their example month (2026-02), a past one.
 export CYCLE_ALLOW_PAST_MONTHS=true
 export RUST_LOG="${RUST_LOG:-info}"
@@ -100,6 +103,6 @@ PIDS+=($!)
 "$VENV/bin/python" "$ROOT/scripts/sqs_poller.py" "$API_PORT" \
   "$REFUND_PAYOUT_QUEUE_URL=refund-payout-worker" \
   "$PADDLE_WEBHOOK_QUEUE_URL=webhooks-paddle-worker" "$SETTLEMENT_QUEUE_URL=settlement-worker" \
-  "$NOTIFICATIONS_QUEUE_URL=notifications-worker" >"$LOG_DIR/sqs-poller.log" 2>&1 &
+  "$NOTIFICATIONS_QUEUE_URL=notifications-worker" "$WEBHOOK_DELIVERY_QUEUE_URL=webhooks-delivery-worker" >"$LOG_DIR/sqs-poller.log" 2>&1 &
 PIDS+=($!)
 wait "$WATCH_PID"

@@ -140,6 +140,7 @@ export_stack_env() { # dynamodb_port moto_port name
   export PADDLE_WEBHOOK_QUEUE_URL="http://127.0.0.1:$2/123456789012/$RESOURCE_PREFIX-paddle-webhooks"
   export SETTLEMENT_QUEUE_URL="http://127.0.0.1:$2/123456789012/$RESOURCE_PREFIX-settlements"
   # Fed by the bus's notifications rule; only the local poller reads it.
+  export WEBHOOK_DELIVERY_QUEUE_URL="http://127.0.0.1:$2/123456789012/$RESOURCE_PREFIX-webhook-deliveries"
   export NOTIFICATIONS_QUEUE_URL="http://127.0.0.1:$2/123456789012/$RESOURCE_PREFIX-notifications"
   # Local-only secrets; deployed stages resolve them from Secrets Manager.
   export PADDLE_WEBHOOK_SECRET_KEY="${PADDLE_WEBHOOK_SECRET_KEY:-pdl_ntfset_local_secret}"

@@ -128,9 +128,12 @@ routes! {
     http  webhooks_events,
     http  webhook_endpoints_create,
     http  webhook_endpoints_delete,
+    http  webhook_endpoints_deliveries,
     http  webhook_endpoints_list,
     http  webhook_endpoints_rotate,
     http  webhook_endpoints_update,
     http  webhooks_paddle,
     event webhooks_paddle_worker,
+    event webhooks_delivery_worker,
+    event webhooks_retry_scheduled,
 }

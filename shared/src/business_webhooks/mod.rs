@@ -4,6 +4,8 @@
 //! again before every delivery.
 
 pub mod address;
+pub mod deliveries;
+pub mod delivery;
 pub mod domain;
 pub mod service;
 pub mod store;

@@ -110,3 +110,82 @@ pub async fn of_business(app: &App, business_id: &str) -> Result<Vec<Endpoint>, 
     endpoints.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.endpoint_id.cmp(&b.endpoint_id)));
     Ok(endpoints)
 }
+
+// Deliveries: one item per (endpoint, event) under the endpoint,
+// `WEBHOOK_ENDPOINT#<id>` / `DELIVERY#<occurredAt>#<eventId>`, created once;
+// while PENDING it sits in a sharded GSI1 index by its next attempt, which
+// the retry schedule reads.
+
+use super::delivery::{Delivery, DeliveryStatus};
+
+const DELIVERY: &str = "DELIVERY#";
+const RETRY_SHARDS: u32 = 4;
+const RETRY: &str = "WEBHOOK_RETRY";
+
+fn delivery_key(endpoint_id: &str, delivery_id: &str) -> Key {
+    Key::new(format!("WEBHOOK_ENDPOINT#{endpoint_id}"), format!("{DELIVERY}{delivery_id}"))
+}
+
+fn delivery_layout(d: &Delivery) -> Layout {
+    let layout = Layout::new("WEBHOOK_DELIVERY", delivery_key(&d.endpoint_id, &d.delivery_id));
+    match (&d.status, &d.next_attempt_at) {
+        (DeliveryStatus::Pending, Some(at)) => layout.gsi1(
+            dynamo::shard_key(RETRY, &d.delivery_id, RETRY_SHARDS),
+            format!("{at}#{}#{}", d.endpoint_id, d.delivery_id),
+        ),
+        _ => layout,
+    }
+}
+
+/// Creates the delivery unless it exists; `Ok(false)`: it did.
+pub async fn create_delivery(app: &App, d: &Delivery) -> Result<bool, AppError> {
+    let put = delivery_layout(d).put_new(app.table(), d)?;
+    match dynamo::transact(&app.db, Tx::new().with("webhook.delivery", tx_put(put)?)).await? {
+        Ok(()) => Ok(true),
+        Err(r) if r.failed("webhook.delivery") => Ok(false),
+        Err(r) => Err(r.unexpected("webhook delivery")),
+    }
+}
+
+pub async fn delivery(app: &App, endpoint_id: &str, delivery_id: &str) -> Result<Option<Delivery>, AppError> {
+    dynamo::get_as(&app.db, app.table(), &delivery_key(endpoint_id, delivery_id)).await
+}
+
+/// Replaces the delivery as read; `Ok(false)`: another attempt got there first.
+pub async fn save_delivery(app: &App, before: &Delivery, after: &Delivery) -> Result<bool, AppError> {
+    let mut after = after.clone();
+    after.revision = before.revision + 1;
+    let put = Put::builder()
+        .table_name(app.table())
+        .set_item(Some(delivery_layout(&after).item(&after)?))
+        .condition_expression("revision = :seen")
+        .expression_attribute_values(":seen", n(before.revision));
+    match dynamo::transact(&app.db, Tx::new().with("webhook.delivery", tx_put(put)?)).await? {
+        Ok(()) => Ok(true),
+        Err(r) if r.failed("webhook.delivery") => Ok(false),
+        Err(r) => Err(r.unexpected("webhook delivery")),
+    }
+}
+
+/// A page of an endpoint's deliveries, newest first.
+pub async fn deliveries(
+    app: &App,
+    endpoint_id: &str,
+    limit: i32,
+    cursor: Option<&str>,
+) -> Result<dynamo::Page<Delivery>, AppError> {
+    let part = Partition::table(format!("WEBHOOK_ENDPOINT#{endpoint_id}")).begins_with(DELIVERY).newest_first();
+    dynamo::query_page(&app.db, app.table(), &part, Some(limit), cursor).await
+}
+
+/// PENDING deliveries whose next attempt is due at `now` (RFC 3339).
+pub async fn due(app: &App, now: &str) -> Result<Vec<Delivery>, AppError> {
+    let mut out = Vec::new();
+    for shard in 0..RETRY_SHARDS {
+        let part = Partition::index(crate::platform::table::GSI1, format!("{RETRY}#{shard}"))
+            .sort_key_range(None, Some(format!("{now}#~")));
+        let items = query_all(&app.db, app.table(), &part).await?;
+        out.extend(items.into_iter().map(serde_dynamo::from_item::<_, Delivery>).collect::<Result<Vec<_>, _>>()?);
+    }
+    Ok(out)
+}

@@ -99,6 +99,8 @@ pub struct Settings {
     /// Where settlement calculations fan out to (SQS queue URL); without
     /// one the scheduled run calculates inline.
     pub settlement_queue_url: Option<String>,
+    /// Where webhook deliveries wait for the delivery worker (SQS queue URL).
+    pub webhook_delivery_queue_url: Option<String>,
     /// Secrets Manager ids of the Paddle webhook secret and the cron secret:
     /// in AWS the functions that need them read them at cold start
     /// (`platform::secrets`); the plaintext settings are for local runs.
@@ -246,6 +248,7 @@ impl Settings {
                 .filter(|s| !s.is_empty())
                 .unwrap_or_else(|| "https://api.stripe.com".into()),
             settlement_queue_url: get("SETTLEMENT_QUEUE_URL").filter(|s| !s.is_empty()),
+            webhook_delivery_queue_url: get("WEBHOOK_DELIVERY_QUEUE_URL").filter(|s| !s.is_empty()),
             cron_secret: get("CRON_SECRET").filter(|s| !s.is_empty()),
             paddle_secret_id: get("PADDLE_WEBHOOK_SECRET_ID").filter(|s| !s.is_empty()),
             cron_secret_id: get("CRON_SECRET_ID").filter(|s| !s.is_empty()),

@@ -33,6 +33,12 @@ pub const QUEUES: &[QueueSpec] = &[
         visibility_timeout_secs: 720,
     },
     QueueSpec {
+        name: "webhook-deliveries",
+        dead_letter: "webhook-deliveries-dlq",
+        max_receive_count: 5,
+        visibility_timeout_secs: 180,
+    },
+    QueueSpec {
         name: "notifications",
         dead_letter: "notifications-dlq",
         max_receive_count: 5,

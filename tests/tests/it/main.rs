@@ -34,4 +34,5 @@ mod seats;
 mod secrets;
 mod settlements;
 mod sweep;
+mod webhook_deliveries;
 mod webhooks;

@@ -1797,6 +1797,52 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/webhooks/endpoints/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An endpoint's delivery log, newest first (an owner): status, attempts with their response codes or errors, the next attempt */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    cursor?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The deliveries */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WebhookDeliveryLog"];
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["RateLimited"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/geocode": {
         parameters: {
             query?: never;
@@ -3764,6 +3810,30 @@ export interface components {
         WebhookEndpointWithSecret: components["schemas"]["WebhookEndpoint"] & {
             /** @description whsec_<base64>: verify deliveries with it (Standard Webhooks); shown once */
             secret: string;
+        };
+        WebhookDeliveryLog: {
+            nextCursor?: string | null;
+            deliveries: {
+                deliveryId: string;
+                /** @description the webhook-id header, the same on every attempt */
+                messageId: string;
+                eventType: string;
+                /** @enum {string} */
+                status: "PENDING" | "SUCCEEDED" | "FAILED";
+                attemptCount: number;
+                /** @description the last answer's HTTP status */
+                responseCode?: number | null;
+                /** Format: date-time */
+                nextAttemptAt?: string | null;
+                /** Format: date-time */
+                createdAt: string;
+                attempts: {
+                    /** Format: date-time */
+                    at: string;
+                    statusCode?: number;
+                    error?: string;
+                }[];
+            }[];
         };
         CustomerView: {
             customerId: string;

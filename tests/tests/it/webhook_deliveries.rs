@@ -1,0 +1,253 @@
+//! Webhook deliveries on DynamoDB Local and moto, to receivers on loopback
+//! (the local-only allowance): the spec's example reaches each party's
+//! receiver once per event, signed as Standard Webhooks says (checked with
+//! the `standardwebhooks` crate), and a third business's receiver gets
+//! nothing; a receiver that fails five times gets the event on the sixth
+//! attempt, once, on the retry schedule; an address that turned private is
+//! refused at delivery, and a redirect is not followed.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use integration_tests::network::{percentage, Net};
+use integration_tests::*;
+use serde_json::{json, Value};
+use shared::settlements::payout::ManualSettlementPayouts;
+use shared::settlements::service::{self, RunReport};
+use time::macros::datetime;
+
+const PARTNER_EVENTS: &[&str] = &[
+    "partner.partnership.created",
+    "partner.partnership.accepted",
+    "partner.partnership.activated",
+    "partner.transaction.recorded",
+    "partner.settlement.calculated",
+];
+
+/// A receiver that answers `status(n)` to its n-th request and keeps them.
+struct Receiver {
+    url: String,
+    seen: Arc<Mutex<Vec<(String, String)>>>,
+}
+
+async fn receiver(status: impl Fn(usize) -> u16 + Send + Sync + 'static) -> Receiver {
+    let seen: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
+    let count = Arc::new(AtomicUsize::new(0));
+    let kept = seen.clone();
+    let url = stub_http::start(Arc::new(move |head: &str, body: &[u8]| {
+        kept.lock().unwrap().push((head.to_string(), String::from_utf8_lossy(body).to_string()));
+        (status(count.fetch_add(1, Ordering::SeqCst)), "{}".into())
+    }))
+    .await;
+    Receiver { url: format!("{url}/hook"), seen }
+}
+
+impl Receiver {
+    fn requests(&self) -> Vec<(String, String)> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+async fn setup() -> (Net, String, String) {
+    let sdk = shared::platform::aws::sdk_config().await;
+    let queue = create_test_queue(&sdk, &format!("whd-{}", ulid::Ulid::new().to_string().to_lowercase())).await;
+    let net =
+        Net::start_with(&[("WEBHOOKS_ALLOW_LOCAL_RECEIVERS", "true"), ("WEBHOOK_DELIVERY_QUEUE_URL", &queue.main)])
+            .await;
+    let sink = net.env.bus_sink("webhooks", PARTNER_EVENTS).await;
+    (net, queue.main, sink)
+}
+
+/// Every message waiting on `queue`, as an SQS event, deleted from it.
+async fn take(net: &Net, queue: &str) -> aws_lambda_events::sqs::SqsEvent {
+    let mut records = Vec::new();
+    loop {
+        let out = net.env.app.sqs.receive_message().queue_url(queue).max_number_of_messages(10).send().await.unwrap();
+        let messages = out.messages.unwrap_or_default();
+        if messages.is_empty() {
+            break;
+        }
+        for m in messages {
+            records.push(json!({ "messageId": m.message_id, "body": m.body }));
+            net.env
+                .app
+                .sqs
+                .delete_message()
+                .queue_url(queue)
+                .receipt_handle(m.receipt_handle.unwrap())
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+    serde_json::from_value(json!({ "Records": records })).unwrap()
+}
+
+/// The bus's events through the notifications worker (which fans the
+/// deliveries out), then the delivery jobs through the delivery worker,
+/// each batch run twice.
+async fn deliver(net: &Net, sink: &str, queue: &str) {
+    let events = take(net, sink).await;
+    for _ in 0..2 {
+        let r = functions::handlers::notifications_worker::handle(net.env.app.clone(), events.clone()).await.unwrap();
+        assert!(r.batch_item_failures.is_empty());
+    }
+    work(net, queue).await;
+}
+
+async fn work(net: &Net, queue: &str) {
+    let jobs = take(net, queue).await;
+    for _ in 0..2 {
+        let r = functions::handlers::webhooks_delivery_worker::handle(net.env.app.clone(), jobs.clone()).await.unwrap();
+        assert!(r.batch_item_failures.is_empty());
+    }
+}
+
+async fn endpoint(net: &Net, biz: &str, url: &str, types: Value) -> (String, String) {
+    let r = net.owner("POST", "/api/v1/webhooks/endpoints", biz, json!({ "url": url, "eventTypes": types })).await;
+    assert_eq!(r.status, 201, "{}", r.json);
+    (r.json["endpointId"].as_str().unwrap().to_string(), r.json["secret"].as_str().unwrap().to_string())
+}
+
+/// Checks a request's Standard Webhooks headers against `secret` and
+/// returns its webhook-id and body.
+fn verified(head: &str, body: &str, secret: &str) -> (String, Value) {
+    let id = stub_http::header(head, "webhook-id").expect("webhook-id");
+    let ts: i64 = stub_http::header(head, "webhook-timestamp").expect("webhook-timestamp").parse().unwrap();
+    let signature = stub_http::header(head, "webhook-signature").expect("webhook-signature");
+    let expected = standardwebhooks::Webhook::new(secret).unwrap().sign(&id, ts, body.as_bytes()).unwrap();
+    assert!(signature.split(' ').any(|s| s == expected), "{signature} is not signed with the endpoint's secret");
+    (id, serde_json::from_str(body).unwrap())
+}
+
+#[tokio::test]
+async fn the_spec_example_reaches_each_partys_receiver_signed_once_and_no_one_elses() {
+    let (net, queue, sink) = setup().await;
+    for biz in ["biz-a", "biz-b", "biz-c"] {
+        net.register(biz).await;
+    }
+    net.program("biz-a", 10).await;
+    let (a_rx, b_rx, c_rx) = (receiver(|_| 200).await, receiver(|_| 204).await, receiver(|_| 200).await);
+    let (a_ep, a_secret) = endpoint(&net, "biz-a", &a_rx.url, json!(["*"])).await;
+    let (_, b_secret) =
+        endpoint(&net, "biz-b", &b_rx.url, json!(["partner.transaction.recorded", "partner.settlement.calculated"]))
+            .await;
+    endpoint(&net, "biz-c", &c_rx.url, json!(["*"])).await;
+    let id = net.partnership("biz-a", "biz-b", "POINTS_COALITION", percentage("5", "5")).await;
+    assert_eq!(net.earn_at_home("biz-a", "cust-1", "10.00", "home-1").await.status, 201);
+    let r = net.record(&id, "biz-b", "pos-1", json!({ "type": "REDEEM", "customerId": "cust-1", "points": 100 })).await;
+    assert_eq!(r.status, 201, "{}", r.json);
+    net.env.clock.set(datetime!(2026-04-01 00:15 UTC));
+    let mut report = RunReport::default();
+    service::run_due(&net.env.app, &mut report).await.unwrap();
+    service::process_reviewed(&net.env.app, &ManualSettlementPayouts, &mut report).await.unwrap();
+    deliver(&net, &sink, &queue).await;
+
+    let a: Vec<(String, Value)> = a_rx.requests().iter().map(|(h, b)| verified(h, b, &a_secret)).collect();
+    let mut types: Vec<&str> = a.iter().map(|(_, b)| b["type"].as_str().unwrap()).collect();
+    types.sort();
+    let mut expected = PARTNER_EVENTS.to_vec();
+    expected.sort();
+    assert_eq!(types, expected, "each of A's events once");
+    let mut ids: Vec<&str> = a.iter().map(|(id, _)| id.as_str()).collect();
+    ids.dedup();
+    assert_eq!(ids.len(), 5, "a stable, distinct webhook-id per event");
+    let settled = a.iter().find(|(_, b)| b["type"] == "partner.settlement.calculated").unwrap();
+    assert_eq!(
+        (settled.1["data"]["netSettlement"].as_i64(), settled.1["data"]["partnershipId"].as_str()),
+        (Some(50), Some(id.as_str()))
+    );
+    let b: Vec<(String, Value)> = b_rx.requests().iter().map(|(h, body)| verified(h, body, &b_secret)).collect();
+    assert_eq!(b.len(), 2, "B subscribed to two of them");
+    assert!(c_rx.requests().is_empty(), "C is no party to A and B's partnership");
+
+    // A's delivery log.
+    let log = net.owner("GET", &format!("/api/v1/webhooks/endpoints/{a_ep}/deliveries"), "biz-a", json!(null)).await;
+    assert_eq!(log.status, 200, "{}", log.json);
+    let rows = log.json["deliveries"].as_array().unwrap();
+    assert_eq!(rows.len(), 5);
+    assert!(
+        rows.iter().all(|d| d["status"] == "SUCCEEDED" && d["responseCode"] == 200 && d["attemptCount"] == 1),
+        "{}",
+        log.json
+    );
+    let theirs = net.owner("GET", &format!("/api/v1/webhooks/endpoints/{a_ep}/deliveries"), "biz-b", json!(null)).await;
+    assert_eq!((theirs.status, theirs.code()), (404, "WEBHOOK_ENDPOINT_NOT_FOUND"));
+}
+
+#[tokio::test]
+async fn a_receiver_that_fails_five_times_gets_the_event_once_on_the_retry_schedule() {
+    let (net, queue, sink) = setup().await;
+    for biz in ["biz-a", "biz-b"] {
+        net.register(biz).await;
+    }
+    net.env.clock.set(datetime!(2026-03-10 12:00 UTC));
+    let rx = receiver(|n| if n < 5 { 503 } else { 200 }).await;
+    let (ep, secret) = endpoint(&net, "biz-b", &rx.url, json!(["partner.partnership.created"])).await;
+    net.owner("POST", "/api/v1/partnerships", "biz-a", json!({ "partnerBusinessId": "biz-b", "type": "POINTS_COALITION", "revenueSharingTerms": percentage("5", "5") })).await;
+    deliver(&net, &sink, &queue).await;
+    assert_eq!(rx.requests().len(), 1);
+    // Nothing is due before its time; each wait of the schedule, one attempt.
+    let retry = || functions::handlers::webhooks_retry_scheduled::handle(net.env.app.clone(), json!({}));
+    assert_eq!(retry().await.unwrap()["queued"], 0);
+    for wait in &shared::business_webhooks::delivery::RETRY_AFTER_SECS[..5] {
+        net.env.clock.advance(time::Duration::seconds(*wait));
+        assert_eq!(retry().await.unwrap()["queued"], 1);
+        work(&net, &queue).await;
+    }
+    assert_eq!(retry().await.unwrap()["queued"], 0, "delivered: nothing left to retry");
+    let requests = rx.requests();
+    assert_eq!(requests.len(), 6, "five failures, then the one that succeeded");
+    let ids: Vec<String> = requests.iter().map(|(h, b)| verified(h, b, &secret).0).collect();
+    assert!(ids.iter().all(|id| *id == ids[0]), "the same webhook-id on every attempt");
+    let log = net.owner("GET", &format!("/api/v1/webhooks/endpoints/{ep}/deliveries"), "biz-b", json!(null)).await;
+    let d = &log.json["deliveries"][0];
+    assert_eq!(
+        (d["status"].as_str(), d["attemptCount"].as_u64(), d["responseCode"].as_u64()),
+        (Some("SUCCEEDED"), Some(6), Some(200)),
+        "{d}"
+    );
+    assert_eq!(d["attempts"][0]["statusCode"], 503);
+}
+
+#[tokio::test]
+async fn an_address_that_turned_private_is_refused_and_a_redirect_is_not_followed() {
+    let (net, queue, sink) = setup().await;
+    for biz in ["biz-a", "biz-b"] {
+        net.register(biz).await;
+    }
+    // B's endpoint redirects to another receiver, which must hear nothing.
+    let target = receiver(|_| 200).await;
+    let redirect_to = target.url.clone();
+    let redirecting = stub_http::start_with_headers(Arc::new(move |_: &str, _: &[u8]| {
+        (302, vec![("location".to_string(), redirect_to.clone())], "{}".to_string())
+    }))
+    .await;
+    let (b_ep, _) = endpoint(&net, "biz-b", &format!("{redirecting}/hook"), json!(["*"])).await;
+    // A's endpoint was saved, then its address came to mean a private one
+    // (as a name's answer can change): written as it would be stored.
+    let (a_ep, _) = endpoint(&net, "biz-a", &target.url, json!(["*"])).await;
+    let mut stored = shared::business_webhooks::store::get(&net.env.app, "biz-a", &a_ep).await.unwrap().unwrap();
+    let before = stored.clone();
+    stored.url = "http://10.255.255.1/hook".into();
+    let entry = shared::platform::audit::AuditEntry::new("test", "test", "test", "2026-03-10T12:00:00Z", json!({}));
+    assert!(shared::business_webhooks::store::save(&net.env.app, &before, &stored, &entry).await.unwrap());
+
+    net.owner("POST", "/api/v1/partnerships", "biz-a", json!({ "partnerBusinessId": "biz-b", "type": "POINTS_COALITION", "revenueSharingTerms": percentage("5", "5") })).await;
+    deliver(&net, &sink, &queue).await;
+    assert!(target.requests().is_empty(), "neither the redirect nor the private address reached anyone");
+    let log = |biz: &'static str, ep: String| {
+        let net = &net;
+        async move { net.owner("GET", &format!("/api/v1/webhooks/endpoints/{ep}/deliveries"), biz, json!(null)).await.json }
+    };
+    let a = log("biz-a", a_ep).await;
+    let attempt = &a["deliveries"][0]["attempts"][0];
+    assert!(attempt["error"].as_str().unwrap().starts_with("address refused"), "{a}");
+    assert_eq!(a["deliveries"][0]["status"], "PENDING", "tried again later, in case the address is public again");
+    let b = log("biz-b", b_ep).await;
+    assert_eq!(
+        (b["deliveries"][0]["responseCode"].as_u64(), b["deliveries"][0]["status"].as_str()),
+        (Some(302), Some("PENDING")),
+        "{b}"
+    );
+}
