@@ -130,6 +130,8 @@ routes! {
     http  webhook_endpoints_delete,
     http  webhook_endpoints_deliveries,
     http  webhook_endpoints_list,
+    http  webhook_endpoints_ping,
+    http  webhook_endpoints_redeliver,
     http  webhook_endpoints_rotate,
     http  webhook_endpoints_update,
     http  webhooks_paddle,

@@ -152,7 +152,44 @@ pub async fn attempt(app: &App, job: &DeliveryJob) -> Result<(), AppError> {
     };
     let after = delivery::after_attempt(&d, attempt, app.clock.now());
     // Lost to a concurrent attempt of the same delivery: its record stands.
-    store::save_delivery(app, &d, &after).await?;
+    if store::save_delivery(app, &d, &after).await? && after.status == DeliveryStatus::Failed {
+        disable_if_failing(app, job, &after).await?;
+    }
+    Ok(())
+}
+
+/// A delivery failed for good (about three days of attempts): when nothing
+/// reached the endpoint since it was made, the endpoint is disabled and
+/// its owners are told (the `partner.webhook.endpoint_disabled` event,
+/// written with the change).
+async fn disable_if_failing(app: &App, job: &DeliveryJob, failed: &Delivery) -> Result<(), AppError> {
+    let newer = store::deliveries(app, &job.endpoint_id, 50, None).await?;
+    let reached =
+        newer.items.iter().any(|d| d.created_at >= failed.created_at && d.status == DeliveryStatus::Succeeded);
+    let Some(before) = store::get(app, &job.business_id, &job.endpoint_id).await? else { return Ok(()) };
+    if reached || before.status != super::domain::EndpointStatus::Enabled {
+        return Ok(());
+    }
+    let now = rfc3339(app.clock.now());
+    let reason = format!("every delivery failed since {}", failed.created_at);
+    let mut after = before.clone();
+    (after.status, after.disabled_reason, after.updated_at) =
+        (super::domain::EndpointStatus::Disabled, Some(reason.clone()), now.clone());
+    let entry = crate::platform::audit::AuditEntry::new(
+        "webhooks",
+        "webhook_endpoint.disabled",
+        &store::subject(&job.business_id, &job.endpoint_id),
+        &now,
+        json!({ "reason": reason }),
+    );
+    let event = crate::platform::outbox::OutboxEvent::new(
+        app,
+        "partner.webhook.endpoint_disabled",
+        json!({ "endpointId": after.endpoint_id, "businessId": after.business_id, "url": after.url, "reason": reason, "failingSince": failed.created_at }),
+    );
+    if store::disable(app, &before, &after, &entry, &event).await? {
+        crate::platform::outbox::publish_now(app, std::slice::from_ref(&event)).await;
+    }
     Ok(())
 }
 
@@ -228,3 +265,68 @@ pub async fn log(
         .collect();
     Ok(DeliveryLog { deliveries, next_cursor: page.next_cursor })
 }
+
+/// An owner's manual redelivery: the delivery is pending again, due now,
+/// its log kept, and queued. Refused while it is still being retried.
+pub async fn redeliver(
+    app: &App,
+    business_id: &BusinessId,
+    endpoint_id: &str,
+    delivery_id: &str,
+) -> Result<(), AppError> {
+    if store::get(app, business_id, endpoint_id).await?.is_none() {
+        return Err(AppError::not_found(
+            "WEBHOOK_ENDPOINT_NOT_FOUND",
+            format!("no webhook endpoint {endpoint_id} of yours"),
+        ));
+    }
+    let d = store::delivery(app, endpoint_id, delivery_id).await?.ok_or_else(|| {
+        AppError::not_found("WEBHOOK_DELIVERY_NOT_FOUND", format!("no delivery {delivery_id} of this endpoint"))
+    })?;
+    if d.status == DeliveryStatus::Pending {
+        return Err(AppError::conflict(
+            "WEBHOOK_DELIVERY_PENDING",
+            "the delivery is still being tried; its next attempt is scheduled",
+        ));
+    }
+    let mut again = d.clone();
+    (again.status, again.next_attempt_at) = (DeliveryStatus::Pending, Some(rfc3339(app.clock.now())));
+    if !store::save_delivery(app, &d, &again).await? {
+        return Err(AppError::conflict("WEBHOOK_DELIVERY_CHANGED", "the delivery changed meanwhile; read it again"));
+    }
+    enqueue(
+        app,
+        &[DeliveryJob {
+            business_id: business_id.to_string(),
+            endpoint_id: endpoint_id.into(),
+            delivery_id: again.delivery_id,
+        }],
+    )
+    .await
+}
+
+/// A `webhook.ping` test event to one endpoint, now, whatever it
+/// subscribed to: the answer names the delivery to look for in the log.
+pub async fn ping(app: &App, business_id: &BusinessId, endpoint_id: &str) -> Result<serde_json::Value, AppError> {
+    let endpoint = store::get(app, business_id, endpoint_id).await?.ok_or_else(|| {
+        AppError::not_found("WEBHOOK_ENDPOINT_NOT_FOUND", format!("no webhook endpoint {endpoint_id} of yours"))
+    })?;
+    let now = app.clock.now();
+    let event_id = crate::platform::ids::new_id();
+    let detail = json!({ "endpointId": endpoint.endpoint_id, "businessId": endpoint.business_id, "eventId": event_id });
+    let d = delivery::new(&endpoint, &event_id, PING, &rfc3339(now), &detail, now);
+    store::create_delivery(app, &d).await?;
+    enqueue(
+        app,
+        &[DeliveryJob {
+            business_id: business_id.to_string(),
+            endpoint_id: endpoint_id.into(),
+            delivery_id: d.delivery_id.clone(),
+        }],
+    )
+    .await?;
+    Ok(json!({ "deliveryId": d.delivery_id, "messageId": d.message_id }))
+}
+
+/// The test event's type.
+pub const PING: &str = "webhook.ping";

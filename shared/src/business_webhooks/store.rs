@@ -72,6 +72,34 @@ pub async fn save(app: &App, before: &Endpoint, after: &Endpoint, entry: &AuditE
     }
 }
 
+/// Disables the endpoint as read and writes the event that tells its
+/// owners, in one transaction; `Ok(false)`: it changed meanwhile.
+pub async fn disable(
+    app: &App,
+    before: &Endpoint,
+    after: &Endpoint,
+    entry: &AuditEntry,
+    event: &crate::platform::outbox::OutboxEvent,
+) -> Result<bool, AppError> {
+    let t = app.table();
+    let mut after = after.clone();
+    after.revision = before.revision + 1;
+    let put = Put::builder()
+        .table_name(t)
+        .set_item(Some(layout(&after).item(&after)?))
+        .condition_expression("revision = :seen")
+        .expression_attribute_values(":seen", n(before.revision));
+    let tx = Tx::new()
+        .with(TX_ENDPOINT, tx_put(put)?)
+        .with(audit::TX_ITEM, entry.transact_put(t)?)
+        .with("webhook.endpoint_disabled.outbox", event.transact_put(app)?);
+    match dynamo::transact(&app.db, tx).await? {
+        Ok(()) => Ok(true),
+        Err(r) if r.failed(TX_ENDPOINT) => Ok(false),
+        Err(r) => Err(r.unexpected("webhook endpoint disabling")),
+    }
+}
+
 /// Deletes the endpoint as read and gives its place back; `Ok(false)`: it
 /// changed or went meanwhile.
 pub async fn delete(app: &App, before: &Endpoint, entry: &AuditEntry) -> Result<bool, AppError> {

@@ -51,6 +51,7 @@ pub enum Kind {
     SettlementDisputed,
     SettlementResolved,
     SettlementProcessed,
+    WebhookEndpointDisabled,
 }
 
 /// One business's message about one event.
@@ -89,7 +90,7 @@ pub fn dollars(cents: i64) -> String {
 
 /// The businesses an event names (to look their names up).
 pub fn named_businesses(event: &BusEvent) -> Vec<String> {
-    ["businessAId", "businessBId"]
+    ["businessAId", "businessBId", "businessId"]
         .iter()
         .map(|f| field(&event.detail, f).to_string())
         .filter(|b| !b.is_empty())
@@ -102,6 +103,23 @@ pub fn named_businesses(event: &BusEvent) -> Vec<String> {
 /// a decline from a withdrawal or a termination.
 pub fn messages(event: &BusEvent, names: &dyn Fn(&str) -> String) -> Vec<Message> {
     let d = &event.detail;
+    if event.detail_type == "partner.webhook.endpoint_disabled" {
+        let business = field(d, "businessId");
+        if business.is_empty() {
+            return Vec::new();
+        }
+        return vec![Message {
+            business_id: business.into(),
+            kind: Kind::WebhookEndpointDisabled,
+            title: "Webhook endpoint disabled".into(),
+            body: format!(
+                "Deliveries to {} failed for days ({}), so it was disabled. Fix the receiver, then enable it again.",
+                field(d, "url"),
+                field(d, "reason")
+            ),
+            link: "/webhooks".into(),
+        }];
+    }
     let (a, b) = (field(d, "businessAId"), field(d, "businessBId"));
     if a.is_empty() || b.is_empty() {
         return Vec::new();
@@ -390,6 +408,17 @@ mod tests {
             "{}",
             m[0].body
         );
+    }
+
+    #[test]
+    fn a_disabled_endpoint_tells_its_business() {
+        let d = json!({ "eventId": "e", "occurredAt": "t", "endpointId": "ep_1", "businessId": "b", "url": "https://x.example/", "reason": "every delivery failed since 2026-03-10T12:00:00Z" });
+        let m = messages(&event("partner.webhook.endpoint_disabled", d), &names);
+        assert_eq!(
+            (m.len(), m[0].business_id.as_str(), m[0].kind, m[0].link.as_str()),
+            (1, "b", Kind::WebhookEndpointDisabled, "/webhooks")
+        );
+        assert!(m[0].body.starts_with("Deliveries to https://x.example/ failed for days"));
     }
 
     #[test]

@@ -30,6 +30,11 @@ pub async fn deliver(app: &App, event: &BusEvent) -> Result<usize, AppError> {
     let mut added = 0;
     for m in messages {
         for member in members::list(app, &m.business_id).await? {
+            // A webhook endpoint is an owner's to fix: staff are not told.
+            let owners_only = m.kind == domain::Kind::WebhookEndpointDisabled;
+            if owners_only && member.role != crate::members::domain::Role::Owner {
+                continue;
+            }
             let note = Notification {
                 id: Notification::id_for(occurred_at, event_id),
                 user_id: member.user_id.clone(),

@@ -251,3 +251,82 @@ async fn an_address_that_turned_private_is_refused_and_a_redirect_is_not_followe
         "{b}"
     );
 }
+
+#[tokio::test]
+async fn an_endpoint_failing_for_days_is_disabled_and_its_owners_told_then_redelivered_and_pinged() {
+    let (net, queue, sink) = setup().await;
+    for biz in ["biz-a", "biz-b"] {
+        net.register(biz).await;
+    }
+    let told = net.env.bus_sink("webhook-disabled", &["partner.webhook.endpoint_disabled"]).await;
+    net.env.clock.set(datetime!(2026-03-10 12:00 UTC));
+    let down = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let up = down.clone();
+    let rx = receiver(move |_| if up.load(Ordering::SeqCst) { 500 } else { 200 }).await;
+    let (ep, secret) = endpoint(&net, "biz-b", &rx.url, json!(["partner.partnership.created"])).await;
+    net.owner("POST", "/api/v1/partnerships", "biz-a", json!({ "partnerBusinessId": "biz-b", "type": "POINTS_COALITION", "revenueSharingTerms": percentage("5", "5") })).await;
+    deliver(&net, &sink, &queue).await;
+    let retry = || functions::handlers::webhooks_retry_scheduled::handle(net.env.app.clone(), json!({}));
+    for wait in shared::business_webhooks::delivery::RETRY_AFTER_SECS {
+        net.env.clock.advance(time::Duration::seconds(*wait));
+        assert_eq!(retry().await.unwrap()["queued"], 1);
+        work(&net, &queue).await;
+    }
+    assert_eq!(rx.requests().len(), 10, "the first attempt and nine retries");
+    let base = format!("/api/v1/webhooks/endpoints/{ep}");
+    let log = net.owner("GET", &format!("{base}/deliveries"), "biz-b", json!(null)).await.json;
+    let delivery_id = log["deliveries"][0]["deliveryId"].as_str().unwrap().to_string();
+    assert_eq!(
+        (log["deliveries"][0]["status"].as_str(), log["deliveries"][0]["nextAttemptAt"].as_str()),
+        (Some("FAILED"), None)
+    );
+    let listed = net.owner("GET", "/api/v1/webhooks/endpoints", "biz-b", json!(null)).await.json;
+    assert_eq!(listed["endpoints"][0]["status"], "DISABLED", "{listed}");
+    assert!(listed["endpoints"][0]["disabledReason"].as_str().unwrap().starts_with("every delivery failed since"));
+
+    // Its owner hears of it in the inbox (staff are not told).
+    let event = take(&net, &told).await;
+    assert_eq!(event.records.len(), 1);
+    contract_check(&event);
+    functions::handlers::notifications_worker::handle(net.env.app.clone(), event).await.unwrap();
+    let inbox = net.call("GET", "/api/v1/notifications", "biz-b", "owner", None, &[]).await.json;
+    let kinds: Vec<&str> =
+        inbox["notifications"].as_array().unwrap().iter().map(|n| n["kind"].as_str().unwrap()).collect();
+    assert!(kinds.contains(&"WEBHOOK_ENDPOINT_DISABLED"), "{inbox}");
+
+    // Fixed and enabled again: the failed delivery sent again by hand, once, same webhook-id.
+    down.store(false, Ordering::SeqCst);
+    assert_eq!(net.owner("PATCH", &base, "biz-b", json!({ "enabled": true })).await.status, 200);
+    let again = net.owner("POST", &format!("{base}/redeliver"), "biz-b", json!({ "deliveryId": delivery_id })).await;
+    assert_eq!(again.status, 202, "{}", again.json);
+    work(&net, &queue).await;
+    let pending = net.owner("POST", &format!("{base}/redeliver"), "biz-b", json!({ "deliveryId": "nope" })).await;
+    assert_eq!((pending.status, pending.code()), (404, "WEBHOOK_DELIVERY_NOT_FOUND"));
+    let requests = rx.requests();
+    assert_eq!(requests.len(), 11);
+    let (first, last) =
+        (verified(&requests[0].0, &requests[0].1, &secret).0, verified(&requests[10].0, &requests[10].1, &secret).0);
+    assert_eq!(first, last);
+    let log = net.owner("GET", &format!("{base}/deliveries"), "biz-b", json!(null)).await.json;
+    assert_eq!(
+        (log["deliveries"][0]["status"].as_str(), log["deliveries"][0]["attemptCount"].as_u64()),
+        (Some("SUCCEEDED"), Some(11))
+    );
+
+    // A ping reaches it whatever it subscribed to; staff may not send one.
+    let ping = net.owner("POST", &format!("{base}/ping"), "biz-b", json!(null)).await;
+    assert_eq!(ping.status, 202, "{}", ping.json);
+    work(&net, &queue).await;
+    let last = rx.requests().pop().unwrap();
+    assert_eq!(verified(&last.0, &last.1, &secret).1["type"], "webhook.ping");
+    let staff = net.call("POST", &format!("{base}/ping"), "biz-b", "staff", None, &[]).await;
+    assert_eq!((staff.status, staff.code()), (403, "OWNER_ONLY"));
+    let other = net.owner("POST", &format!("{base}/ping"), "biz-a", json!(null)).await;
+    assert_eq!((other.status, other.code()), (404, "WEBHOOK_ENDPOINT_NOT_FOUND"));
+}
+
+fn contract_check(event: &aws_lambda_events::sqs::SqsEvent) {
+    for r in &event.records {
+        integration_tests::contract::check(&serde_json::from_str(r.body.as_deref().unwrap()).unwrap());
+    }
+}

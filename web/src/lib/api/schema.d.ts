@@ -1843,6 +1843,100 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/webhooks/endpoints/{id}/ping": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a webhook.ping test event to the endpoint now (an owner), whatever it subscribed to; it shows in the delivery log */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Queued */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            deliveryId: string;
+                            messageId: string;
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["RateLimited"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/endpoints/{id}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a delivery that succeeded or failed again now, with the same webhook-id (an owner); its log is kept */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        deliveryId: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Queued */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                409: components["responses"]["Conflict"];
+                429: components["responses"]["RateLimited"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/geocode": {
         parameters: {
             query?: never;
@@ -3778,7 +3872,7 @@ export interface components {
                 /** @description the domain event it comes from */
                 eventId: string;
                 /** @enum {string} */
-                kind: "INVITATION_RECEIVED" | "INVITATION_ACCEPTED" | "INVITATION_DECLINED" | "INVITATION_WITHDRAWN" | "PARTNERSHIP_PAUSED" | "PARTNERSHIP_RESUMED" | "PARTNERSHIP_TERMINATED" | "SETTLEMENT_CALCULATED" | "SETTLEMENT_PROCESSED";
+                kind: "INVITATION_RECEIVED" | "INVITATION_ACCEPTED" | "INVITATION_DECLINED" | "INVITATION_WITHDRAWN" | "PARTNERSHIP_PAUSED" | "PARTNERSHIP_RESUMED" | "PARTNERSHIP_TERMINATED" | "TERMS_PROPOSED" | "TERMS_ACCEPTED" | "TERMS_REJECTED" | "SETTLEMENT_CALCULATED" | "SETTLEMENT_DISPUTED" | "SETTLEMENT_RESOLVED" | "SETTLEMENT_PROCESSED" | "WEBHOOK_ENDPOINT_DISABLED";
                 title: string;
                 body: string;
                 /** @description a path of the web app */
