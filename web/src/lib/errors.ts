@@ -36,6 +36,10 @@ const MESSAGES: Record<string, string> = {
   SETTLEMENT_DRIFT: "The period's lines and totals disagree; it stays unsettled until they are reconciled. Try again later.",
   INVALID_LINES: 'One of the chosen lines is not part of this settlement.',
   INVALID_MONTH: 'Choose a month such as 2026-12.',
+  INVALID_WEBHOOK_URL: 'Enter an https address on port 443 whose host is public (not a private or local address).',
+  WEBHOOK_ENDPOINT_LIMIT: 'A business has at most 10 webhook endpoints. Delete one first.',
+  WEBHOOK_ENDPOINT_NOT_FOUND: 'Not found: this endpoint does not exist or is not yours.',
+  WEBHOOK_DELIVERY_PENDING: 'This delivery is still being retried.',
   NOT_PARTNERED: 'You can review a business only after partnering with it.',
 };
 
