@@ -117,7 +117,9 @@ async fn the_partner_networks_lifecycle_emits_each_of_its_events_as_documented()
 fn a_webhook_endpoint_may_subscribe_to_exactly_the_documented_partner_events() {
     let documented: BTreeSet<String> = contract::messages()
         .into_keys()
-        .filter(|n| ["partner.partnership.", "partner.transaction.", "partner.settlement."].iter().any(|p| n.starts_with(p)))
+        .filter(|n| {
+            ["partner.partnership.", "partner.transaction.", "partner.settlement."].iter().any(|p| n.starts_with(p))
+        })
         .collect();
     let offered: BTreeSet<String> =
         shared::business_webhooks::domain::EVENT_TYPES.iter().map(|t| t.to_string()).collect();
