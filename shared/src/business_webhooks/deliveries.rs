@@ -187,7 +187,7 @@ async fn disable_if_failing(app: &App, job: &DeliveryJob, failed: &Delivery) -> 
         "partner.webhook.endpoint_disabled",
         json!({ "endpointId": after.endpoint_id, "businessId": after.business_id, "url": after.url, "reason": reason, "failingSince": failed.created_at }),
     );
-    if store::disable(app, &before, &after, &entry, &event).await? {
+    if store::save(app, &before, &after, &entry, Some(&event)).await? {
         crate::platform::outbox::publish_now(app, std::slice::from_ref(&event)).await;
     }
     Ok(())

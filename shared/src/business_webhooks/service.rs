@@ -137,7 +137,7 @@ pub async fn update(
         &after.updated_at,
         json!({ "before": before.view(), "after": after.view() }),
     );
-    if !store::save(app, &before, &after, &entry).await? {
+    if !store::save(app, &before, &after, &entry, None).await? {
         return Err(changed());
     }
     Ok(after.view())
@@ -178,7 +178,7 @@ pub async fn rotate(app: &App, business_id: &BusinessId, user_id: &str, id: &str
         &after.updated_at,
         json!({ "previousSecretExpiresAt": after.previous_secret.as_ref().map(|p| &p.expires_at) }),
     );
-    if !store::save(app, &before, &after, &entry).await? {
+    if !store::save(app, &before, &after, &entry, None).await? {
         return Err(changed());
     }
     Ok(WithSecret { endpoint: after.view(), secret: after.secret })

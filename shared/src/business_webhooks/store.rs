@@ -53,33 +53,15 @@ pub async fn create(app: &App, e: &Endpoint, entry: &AuditEntry) -> Result<Resul
     dynamo::transact(&app.db, tx).await
 }
 
-/// Replaces the endpoint as read (`revision`); `Ok(false)`: it changed or
+/// Replaces the endpoint as read (`revision`), with the event that
+/// announces the change (if any) in the same transaction; `Ok(false)`: it changed or
 /// went meanwhile.
-pub async fn save(app: &App, before: &Endpoint, after: &Endpoint, entry: &AuditEntry) -> Result<bool, AppError> {
-    let t = app.table();
-    let mut after = after.clone();
-    after.revision = before.revision + 1;
-    let put = Put::builder()
-        .table_name(t)
-        .set_item(Some(layout(&after).item(&after)?))
-        .condition_expression("revision = :seen")
-        .expression_attribute_values(":seen", n(before.revision));
-    let tx = Tx::new().with(TX_ENDPOINT, tx_put(put)?).with(audit::TX_ITEM, entry.transact_put(t)?);
-    match dynamo::transact(&app.db, tx).await? {
-        Ok(()) => Ok(true),
-        Err(r) if r.failed(TX_ENDPOINT) => Ok(false),
-        Err(r) => Err(r.unexpected("webhook endpoint change")),
-    }
-}
-
-/// Disables the endpoint as read and writes the event that tells its
-/// owners, in one transaction; `Ok(false)`: it changed meanwhile.
-pub async fn disable(
+pub async fn save(
     app: &App,
     before: &Endpoint,
     after: &Endpoint,
     entry: &AuditEntry,
-    event: &crate::platform::outbox::OutboxEvent,
+    event: Option<&crate::platform::outbox::OutboxEvent>,
 ) -> Result<bool, AppError> {
     let t = app.table();
     let mut after = after.clone();
@@ -89,14 +71,14 @@ pub async fn disable(
         .set_item(Some(layout(&after).item(&after)?))
         .condition_expression("revision = :seen")
         .expression_attribute_values(":seen", n(before.revision));
-    let tx = Tx::new()
-        .with(TX_ENDPOINT, tx_put(put)?)
-        .with(audit::TX_ITEM, entry.transact_put(t)?)
-        .with("webhook.endpoint_disabled.outbox", event.transact_put(app)?);
+    let mut tx = Tx::new().with(TX_ENDPOINT, tx_put(put)?).with(audit::TX_ITEM, entry.transact_put(t)?);
+    if let Some(event) = event {
+        tx.add("webhook.endpoint.outbox", event.transact_put(app)?);
+    }
     match dynamo::transact(&app.db, tx).await? {
         Ok(()) => Ok(true),
         Err(r) if r.failed(TX_ENDPOINT) => Ok(false),
-        Err(r) => Err(r.unexpected("webhook endpoint disabling")),
+        Err(r) => Err(r.unexpected("webhook endpoint change")),
     }
 }
 

@@ -231,7 +231,7 @@ async fn an_address_that_turned_private_is_refused_and_a_redirect_is_not_followe
     let before = stored.clone();
     stored.url = "http://10.255.255.1/hook".into();
     let entry = shared::platform::audit::AuditEntry::new("test", "test", "test", "2026-03-10T12:00:00Z", json!({}));
-    assert!(shared::business_webhooks::store::save(&net.env.app, &before, &stored, &entry).await.unwrap());
+    assert!(shared::business_webhooks::store::save(&net.env.app, &before, &stored, &entry, None).await.unwrap());
 
     net.owner("POST", "/api/v1/partnerships", "biz-a", json!({ "partnerBusinessId": "biz-b", "type": "POINTS_COALITION", "revenueSharingTerms": percentage("5", "5") })).await;
     deliver(&net, &sink, &queue).await;
@@ -300,6 +300,13 @@ async fn an_endpoint_failing_for_days_is_disabled_and_its_owners_told_then_redel
     let again = net.owner("POST", &format!("{base}/redeliver"), "biz-b", json!({ "deliveryId": delivery_id })).await;
     assert_eq!(again.status, 202, "{}", again.json);
     work(&net, &queue).await;
+    for (biz, role, status, code) in
+        [("biz-b", "staff", 403, "OWNER_ONLY"), ("biz-a", "owner", 404, "WEBHOOK_ENDPOINT_NOT_FOUND")]
+    {
+        let body = json!({ "deliveryId": delivery_id });
+        let r = net.call("POST", &format!("{base}/redeliver"), biz, role, Some(&body), &[]).await;
+        assert_eq!((r.status, r.code()), (status, code), "{biz} {role}");
+    }
     let pending = net.owner("POST", &format!("{base}/redeliver"), "biz-b", json!({ "deliveryId": "nope" })).await;
     assert_eq!((pending.status, pending.code()), (404, "WEBHOOK_DELIVERY_NOT_FOUND"));
     let requests = rx.requests();
