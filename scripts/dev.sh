@@ -30,6 +30,8 @@ trap stop_all EXIT; trap "exit 143" INT TERM
 ensure_tools
 start_dynamodb "$DDB_PORT" "${DEV_DATA_DIR-$ROOT/.local/dynamodb}"
 start_moto "$MOTO_PORT"
+# The notification emails' links lead to this stack's web app.
+export WEB_APP_URL="http://127.0.0.1:$WEB_PORT"
 export_stack_env "$DDB_PORT" "$MOTO_PORT" local
 # The stack's clock: the system's plus the offset in this file (`make clock
 # AT=2027-01-01T01:00:00Z` ends a month; `make clock AT=now` puts it back).

@@ -132,6 +132,7 @@ export_stack_env() { # dynamodb_port moto_port name
   export AWS_ENDPOINT_URL_SQS="http://127.0.0.1:$2"
   export AWS_ENDPOINT_URL_EVENTBRIDGE="http://127.0.0.1:$2"
   export AWS_ENDPOINT_URL_SECRETS_MANAGER="http://127.0.0.1:$2"
+  export AWS_ENDPOINT_URL_SESV2="http://127.0.0.1:$2"
   export STAGE=local
   export RESOURCE_PREFIX="partner-program-$3"
   export TABLE_NAME="$RESOURCE_PREFIX-table"
@@ -142,6 +143,12 @@ export_stack_env() { # dynamodb_port moto_port name
   # Fed by the bus's notifications rule; only the local poller reads it.
   export WEBHOOK_DELIVERY_QUEUE_URL="http://127.0.0.1:$2/123456789012/$RESOURCE_PREFIX-webhook-deliveries"
   export NOTIFICATIONS_QUEUE_URL="http://127.0.0.1:$2/123456789012/$RESOURCE_PREFIX-notifications"
+  # Notification email goes to moto's SES (read back from
+  # http://127.0.0.1:$2/moto-api/data.json, or `partnerctl mail`); its
+  # links lead to the web app.
+  export EMAIL_FROM="${EMAIL_FROM:-notifications@partner-network.test}"
+  export SES_CONFIGURATION_SET="$RESOURCE_PREFIX-email"
+  export WEB_APP_URL="${WEB_APP_URL:-http://127.0.0.1:8080}"
   # Local-only secrets; deployed stages resolve them from Secrets Manager.
   export PADDLE_WEBHOOK_SECRET_KEY="${PADDLE_WEBHOOK_SECRET_KEY:-pdl_ntfset_local_secret}"
   export CRON_SECRET="${CRON_SECRET:-local-cron-secret}"

@@ -379,30 +379,49 @@ impl TestEnv {
         sink.main
     }
 
-    /// Receives and deletes every event waiting in a `bus_sink` queue, as
-    /// `(detail-type, detail)` pairs.
-    pub async fn drain_events(&self, queue: &str) -> Vec<(String, Value)> {
-        let mut events = Vec::new();
+    /// Receives and deletes every message waiting on `queue`: `(message
+    /// id, body)` pairs.
+    pub async fn drain_messages(&self, queue: &str) -> Vec<(String, String)> {
+        let mut drained = Vec::new();
         loop {
             let out = self.app.sqs.receive_message().queue_url(queue).max_number_of_messages(10).send().await.unwrap();
             let messages = out.messages.unwrap_or_default();
             if messages.is_empty() {
-                return events;
+                return drained;
             }
             for m in messages {
-                let event: Value = serde_json::from_str(m.body.as_deref().unwrap()).unwrap();
-                crate::contract::check(&event);
-                events.push((event["detail-type"].as_str().unwrap_or("").to_string(), event["detail"].clone()));
-                self.app
-                    .sqs
-                    .delete_message()
-                    .queue_url(queue)
-                    .receipt_handle(m.receipt_handle.unwrap())
-                    .send()
-                    .await
-                    .unwrap();
+                drained.push((m.message_id.unwrap_or_default(), m.body.unwrap_or_default()));
+                let handle = m.receipt_handle.unwrap();
+                self.app.sqs.delete_message().queue_url(queue).receipt_handle(handle).send().await.unwrap();
             }
         }
+    }
+
+    /// Receives and deletes every event waiting in a `bus_sink` queue, as
+    /// `(detail-type, detail)` pairs, each checked against the AsyncAPI
+    /// contract.
+    pub async fn drain_events(&self, queue: &str) -> Vec<(String, Value)> {
+        let mut events = Vec::new();
+        for (_, body) in self.drain_messages(queue).await {
+            let event: Value = serde_json::from_str(&body).unwrap();
+            crate::contract::check(&event);
+            events.push((event["detail-type"].as_str().unwrap_or("").to_string(), event["detail"].clone()));
+        }
+        events
+    }
+
+    /// Receives and deletes every message waiting on `queue`, as the SQS
+    /// event a queue worker is invoked with. `check`: each body is a bus
+    /// event, checked against the AsyncAPI contract.
+    pub async fn drain_sqs_event(&self, queue: &str, check: bool) -> aws_lambda_events::sqs::SqsEvent {
+        let mut records = Vec::new();
+        for (id, body) in self.drain_messages(queue).await {
+            if check {
+                crate::contract::check(&serde_json::from_str(&body).unwrap());
+            }
+            records.push(json!({ "messageId": id, "body": body }));
+        }
+        serde_json::from_value(json!({ "Records": records })).unwrap()
     }
 }
 
@@ -479,6 +498,7 @@ pub mod contract;
 pub mod faults;
 pub mod iam;
 pub mod layering;
+pub mod mail;
 pub mod network;
 pub mod routes;
 pub mod tokens;

@@ -13,5 +13,5 @@ pub async fn handle(app: App, req: Request) -> Result<Response<Body>, AppError> 
         return Err(already_member());
     }
     let body: BusinessRequest = request::parse_json(&req)?;
-    response::json(201, &service::register(&app, &user.user_id, body).await?)
+    response::json(201, &service::register(&app, &user.user_id, user.email.as_deref(), body).await?)
 }

@@ -83,7 +83,15 @@ impl From<Business> for PartnerProfile {
 /// owner, in one transaction with the profile: racing registrations by the
 /// same user make one business (the membership's condition), and a taken
 /// id is refused (the profile's).
-pub async fn register(app: &App, owner_user_id: &str, request: BusinessRequest) -> Result<PartnerProfile, AppError> {
+///
+/// `owner_email`: the address the founder's sign-in states, kept on the
+/// membership as where their notification emails go.
+pub async fn register(
+    app: &App,
+    owner_user_id: &str,
+    owner_email: Option<&str>,
+    request: BusinessRequest,
+) -> Result<PartnerProfile, AppError> {
     let business_id =
         request.wanted_id()?.unwrap_or_else(|| format!("b-{}", crate::platform::ids::new_id().to_ascii_lowercase()));
     let fields = request.validate()?;
@@ -109,7 +117,7 @@ pub async fn register(app: &App, owner_user_id: &str, request: BusinessRequest) 
         user_id: owner_user_id.to_string(),
         business_id: business_id.clone(),
         role: Role::Owner,
-        email: None,
+        email: owner_email.and_then(crate::members::domain::normalize_email),
         joined_at: now.clone(),
     };
     let audit = AuditEntry::new(

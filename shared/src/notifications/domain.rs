@@ -54,6 +54,41 @@ pub enum Kind {
     WebhookEndpointDisabled,
 }
 
+impl Kind {
+    /// Every kind, in the order the preferences screen lists them.
+    pub const ALL: [Kind; 15] = [
+        Kind::InvitationReceived,
+        Kind::InvitationAccepted,
+        Kind::InvitationDeclined,
+        Kind::InvitationWithdrawn,
+        Kind::TermsProposed,
+        Kind::TermsAccepted,
+        Kind::TermsRejected,
+        Kind::PartnershipPaused,
+        Kind::PartnershipResumed,
+        Kind::PartnershipTerminated,
+        Kind::SettlementCalculated,
+        Kind::SettlementDisputed,
+        Kind::SettlementResolved,
+        Kind::SettlementProcessed,
+        Kind::WebhookEndpointDisabled,
+    ];
+
+    /// Told to owners only: a webhook endpoint is theirs to fix.
+    pub fn owners_only(self) -> bool {
+        self == Kind::WebhookEndpointDisabled
+    }
+
+    /// The name in a URL or a body (`SETTLEMENT_CALCULATED`).
+    pub fn code(self) -> String {
+        serde_json::to_value(self).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
+    }
+
+    pub fn parse(code: &str) -> Option<Kind> {
+        serde_json::from_value(Value::String(code.to_string())).ok()
+    }
+}
+
 /// One business's message about one event.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
@@ -426,6 +461,17 @@ mod tests {
         assert!(messages(&event("partner.transaction.recorded", pair(json!({}))), &names).is_empty());
         assert!(messages(&event("partner.partnership.created", json!({ "eventId": "e" })), &names).is_empty());
         assert!(event("x", json!({})).event_id().is_err());
+    }
+
+    #[test]
+    fn every_kind_is_listed_once_and_parses_back_from_its_code() {
+        let mut codes: Vec<String> = Kind::ALL.iter().map(|k| k.code()).collect();
+        assert!(Kind::ALL.iter().all(|k| Kind::parse(&k.code()) == Some(*k)));
+        codes.sort();
+        codes.dedup();
+        assert_eq!(codes.len(), Kind::ALL.len());
+        assert_eq!(Kind::parse("SETTLEMENT_CALCULATED"), Some(Kind::SettlementCalculated));
+        assert_eq!(Kind::parse("settlement_calculated"), None);
     }
 
     #[test]

@@ -84,6 +84,13 @@ pub fn geo_places(config: &aws_config::SdkConfig) -> aws_sdk_geoplaces::Client {
     )
 }
 
+/// Amazon SES v2 (notification email; operations recorded when asked).
+pub fn sesv2(config: &aws_config::SdkConfig) -> aws_sdk_sesv2::Client {
+    aws_sdk_sesv2::Client::from_conf(
+        aws_sdk_sesv2::config::Builder::from(config).interceptor(super::operations::OperationsRecorder).build(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -101,6 +101,8 @@ pub struct Settings {
     pub settlement_queue_url: Option<String>,
     /// Where webhook deliveries wait for the delivery worker (SQS queue URL).
     pub webhook_delivery_queue_url: Option<String>,
+    /// Notification email (`EMAIL_FROM` and friends); off without a sender.
+    pub email: Option<EmailSettings>,
     /// Secrets Manager ids of the Paddle webhook secret and the cron secret:
     /// in AWS the functions that need them read them at cold start
     /// (`platform::secrets`); the plaintext settings are for local runs.
@@ -109,6 +111,40 @@ pub struct Settings {
     /// Bearer token for `GET /api/cron/{job}`. Never logged.
     pub cron_secret: Option<String>,
     pub payments: PaymentSettings,
+}
+
+/// Where notification emails come from and where their links lead.
+#[derive(Debug, Clone)]
+pub struct EmailSettings {
+    /// The verified SES sender address (`EMAIL_FROM`).
+    pub from_address: String,
+    /// The sender's display name (`EMAIL_FROM_NAME`, default "Partner Network").
+    pub from_name: String,
+    /// The SES configuration set (`SES_CONFIGURATION_SET`): bounce and
+    /// complaint events, sending metrics.
+    pub configuration_set: Option<String>,
+    /// The web app's origin, which serves the API under `/api` too
+    /// (`WEB_APP_URL`): the emails' links.
+    pub web_app_url: String,
+}
+
+fn email_settings(get: &impl Fn(&str) -> Option<String>) -> Result<Option<EmailSettings>, ConfigError> {
+    let Some(from_address) = get("EMAIL_FROM").filter(|s| !s.trim().is_empty()) else {
+        return Ok(None);
+    };
+    if crate::members::domain::normalize_email(&from_address).is_none() {
+        return Err(ConfigError(format!("EMAIL_FROM must be an email address, not {from_address:?}")));
+    }
+    let web_app_url =
+        get("WEB_APP_URL").filter(|u| u.starts_with("https://") || u.starts_with("http://")).ok_or_else(|| {
+            ConfigError("WEB_APP_URL (http(s)://...) is required with EMAIL_FROM: the emails link to it".into())
+        })?;
+    Ok(Some(EmailSettings {
+        from_address: from_address.trim().to_string(),
+        from_name: get("EMAIL_FROM_NAME").filter(|s| !s.trim().is_empty()).unwrap_or_else(|| "Partner Network".into()),
+        configuration_set: get("SES_CONFIGURATION_SET").filter(|s| !s.is_empty()),
+        web_app_url: web_app_url.trim_end_matches('/').to_string(),
+    }))
 }
 
 /// What purchase intents are paid in and where they are verified.
@@ -249,6 +285,7 @@ impl Settings {
                 .unwrap_or_else(|| "https://api.stripe.com".into()),
             settlement_queue_url: get("SETTLEMENT_QUEUE_URL").filter(|s| !s.is_empty()),
             webhook_delivery_queue_url: get("WEBHOOK_DELIVERY_QUEUE_URL").filter(|s| !s.is_empty()),
+            email: email_settings(&get)?,
             cron_secret: get("CRON_SECRET").filter(|s| !s.is_empty()),
             paddle_secret_id: get("PADDLE_WEBHOOK_SECRET_ID").filter(|s| !s.is_empty()),
             cron_secret_id: get("CRON_SECRET_ID").filter(|s| !s.is_empty()),

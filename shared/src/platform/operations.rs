@@ -82,6 +82,8 @@ pub fn actions(service: &str, operation: &str, input: &Input) -> Vec<(String, &'
         "eventbridge" | "events" => vec![(format!("events:{operation}"), ANY)],
         // The SDK's service id for Amazon Location's Places API; IAM's prefix.
         "geoplaces" | "geo places" => vec![(format!("geo-places:{operation}"), ANY)],
+        // SES v2's API shares IAM's `ses` prefix with v1.
+        "sesv2" => vec![(format!("ses:{operation}"), ANY)],
         other => vec![(format!("{}:{operation}", other.replace(' ', "")), ANY)],
     }
 }

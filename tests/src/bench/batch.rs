@@ -80,7 +80,7 @@ pub async fn settlement(prefix: &str, n: usize) -> Result<BatchResult, String> {
     let app = app_on(&env).await;
     for biz in ["settle-a", "settle-b"] {
         let profile: BusinessRequest = serde_json::from_value(json!({ "businessId": biz, "name": biz, "category": "cafe", "location": { "lat": 45.5, "lng": -73.57 }, "address": "", "availableForPartnership": true })).unwrap();
-        businesses::register(&app, &format!("owner-{biz}"), profile).await.map_err(|e| e.to_string())?;
+        businesses::register(&app, &format!("owner-{biz}"), None, profile).await.map_err(|e| e.to_string())?;
     }
     let invite: InviteRequest =
         serde_json::from_value(json!({ "partnerBusinessId": "settle-b", "templateId": "cafe-bakery-coalition" }))

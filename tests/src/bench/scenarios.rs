@@ -429,7 +429,7 @@ pub async fn partnership_read(prefix: &str, n: usize, issuer: &crate::Issuer) ->
         for (biz, point) in [(&a, 2 * i), (&b, 2 * i + 1)] {
             let (lat, lng) = metro_point(point);
             let profile: BusinessRequest = serde_json::from_value(json!({ "businessId": biz, "name": biz, "category": "cafe", "location": { "lat": lat, "lng": lng }, "address": "", "availableForPartnership": true })).unwrap();
-            businesses::register(&app, &format!("owner-{biz}"), profile).await.expect("seed a business");
+            businesses::register(&app, &format!("owner-{biz}"), None, profile).await.expect("seed a business");
         }
         pairs.push((seed_partnership(&app, &a, &b).await, a, b));
     }
@@ -466,7 +466,7 @@ pub async fn transaction_recording(prefix: &str, n: usize, issuer: &crate::Issue
         let (a, b) = (format!("rec-a{i:02}"), format!("rec-b{i:02}"));
         for biz in [&a, &b] {
             let profile: BusinessRequest = serde_json::from_value(json!({ "businessId": biz, "name": biz, "category": "cafe", "location": { "lat": 45.5, "lng": -73.57 }, "address": "", "availableForPartnership": true })).unwrap();
-            businesses::register(&app, &format!("owner-{biz}"), profile).await.expect("seed a business");
+            businesses::register(&app, &format!("owner-{biz}"), None, profile).await.expect("seed a business");
         }
         loyalty::set_program(
             &app,

@@ -1,6 +1,7 @@
 //! Creates the local stack's resources if absent: the table (from
 //! `shared::platform::table`), the queues with their dead-letter queues and
-//! the event bus (from `shared::platform::resources`). Idempotent.
+//! the event bus (from `shared::platform::resources`), and the email
+//! sender's SES identity and configuration set. Idempotent.
 //!
 //! Usage: `provision-local-stack` with `TABLE_NAME`, `RESOURCE_PREFIX` and
 //! the `AWS_ENDPOINT_URL_*` variables pointing at DynamoDB Local and moto.
@@ -66,6 +67,22 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let target = aws_sdk_eventbridge::types::Target::builder().id(rule.queue).arn(arn).build()?;
         events.put_targets().rule(&name).event_bus_name(&bus).targets(target).send().await?;
         println!("rule {name} -> {}", rule.queue);
+    }
+
+    // Notification email: moto's SES sends only from a verified identity
+    // (the sender's domain), under the configuration set the worker names.
+    if let Ok(from) = std::env::var("EMAIL_FROM") {
+        let ses = aws_sdk_sesv2::Client::new(&sdk);
+        let domain = from.rsplit_once('@').map(|(_, d)| d.to_string()).ok_or("EMAIL_FROM has no domain")?;
+        if ses.get_email_identity().email_identity(&domain).send().await.is_err() {
+            ses.create_email_identity().email_identity(&domain).send().await?;
+        }
+        if let Ok(set) = std::env::var("SES_CONFIGURATION_SET") {
+            if ses.get_configuration_set().configuration_set_name(&set).send().await.is_err() {
+                ses.create_configuration_set().configuration_set_name(&set).send().await?;
+            }
+            println!("email identity {domain}, configuration set {set}");
+        }
     }
     Ok(())
 }

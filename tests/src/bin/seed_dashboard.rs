@@ -28,7 +28,7 @@ fn flag(name: &str) -> Option<String> {
 
 async fn business(app: &App, owner: &str, id: &str, name: &str, lat: f64, lng: f64) -> Result<(), String> {
     let profile: BusinessRequest = serde_json::from_value(json!({ "businessId": id, "name": name, "category": "cafe", "location": { "lat": lat, "lng": lng }, "address": "", "availableForPartnership": true })).map_err(|e| e.to_string())?;
-    match businesses::register(app, owner, profile).await {
+    match businesses::register(app, owner, None, profile).await {
         Ok(_) => {}
         Err(e) if e.code == "BUSINESS_ID_TAKEN" || e.code == "ALREADY_A_MEMBER" => {}
         Err(e) => return Err(format!("register {id}: {e}")),

@@ -21,6 +21,7 @@ mod members;
 mod metrics;
 mod network_auth;
 mod network_transactions;
+mod notification_emails;
 mod notifications;
 mod outbox;
 mod partnerctl;

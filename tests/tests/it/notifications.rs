@@ -4,7 +4,6 @@
 //! third business hears nothing; each user reads and clears only its own
 //! inbox.
 
-use integration_tests::contract;
 use integration_tests::network::{percentage, Net};
 use integration_tests::*;
 use serde_json::{json, Value};
@@ -22,25 +21,6 @@ const EVENTS: &[&str] = &[
     "partner.settlement.calculated",
     "partner.settlement.processed",
 ];
-
-/// Everything waiting on `queue`, as the worker's SQS event.
-async fn take(net: &Net, queue: &str) -> aws_lambda_events::sqs::SqsEvent {
-    let mut records = Vec::new();
-    loop {
-        let out = net.env.app.sqs.receive_message().queue_url(queue).max_number_of_messages(10).send().await.unwrap();
-        let messages = out.messages.unwrap_or_default();
-        if messages.is_empty() {
-            break;
-        }
-        for m in messages {
-            contract::check(&serde_json::from_str(m.body.as_deref().unwrap()).unwrap());
-            records.push(json!({ "messageId": m.message_id, "body": m.body }));
-            let handle = m.receipt_handle.unwrap();
-            net.env.app.sqs.delete_message().queue_url(queue).receipt_handle(handle).send().await.unwrap();
-        }
-    }
-    serde_json::from_value(json!({ "Records": records })).unwrap()
-}
 
 async fn inbox(net: &Net, biz: &str) -> Value {
     let r = net.call("GET", "/api/v1/notifications?limit=50", biz, "owner", None, &[]).await;
@@ -82,7 +62,7 @@ async fn the_spec_example_tells_each_party_what_happened_to_it_once() {
     assert_eq!(report.calculated, 1);
 
     // Every event the bus carried, delivered twice: each note once.
-    let event = take(&net, &queue).await;
+    let event = net.env.drain_sqs_event(&queue, true).await;
     assert!(event.records.len() >= 7, "{} events", event.records.len());
     for _ in 0..2 {
         let response =
@@ -156,7 +136,7 @@ async fn racing_deliveries_and_reads_keep_the_unread_count_exact() {
             200
         );
     }
-    let event = take(&net, &queue).await;
+    let event = net.env.drain_sqs_event(&queue, true).await;
     // Eight workers deliver the same batch at once.
     let runs = (0..8).map(|_| functions::handlers::notifications_worker::handle(net.env.app.clone(), event.clone()));
     for r in futures::future::join_all(runs).await {

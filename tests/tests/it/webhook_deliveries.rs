@@ -58,36 +58,11 @@ async fn setup() -> (Net, String, String) {
     (net, queue.main, sink)
 }
 
-/// Every message waiting on `queue`, as an SQS event, deleted from it.
-async fn take(net: &Net, queue: &str) -> aws_lambda_events::sqs::SqsEvent {
-    let mut records = Vec::new();
-    loop {
-        let out = net.env.app.sqs.receive_message().queue_url(queue).max_number_of_messages(10).send().await.unwrap();
-        let messages = out.messages.unwrap_or_default();
-        if messages.is_empty() {
-            break;
-        }
-        for m in messages {
-            records.push(json!({ "messageId": m.message_id, "body": m.body }));
-            net.env
-                .app
-                .sqs
-                .delete_message()
-                .queue_url(queue)
-                .receipt_handle(m.receipt_handle.unwrap())
-                .send()
-                .await
-                .unwrap();
-        }
-    }
-    serde_json::from_value(json!({ "Records": records })).unwrap()
-}
-
 /// The bus's events through the notifications worker (which fans the
 /// deliveries out), then the delivery jobs through the delivery worker,
 /// each batch run twice.
 async fn deliver(net: &Net, sink: &str, queue: &str) {
-    let events = take(net, sink).await;
+    let events = net.env.drain_sqs_event(sink, false).await;
     for _ in 0..2 {
         let r = functions::handlers::notifications_worker::handle(net.env.app.clone(), events.clone()).await.unwrap();
         assert!(r.batch_item_failures.is_empty());
@@ -96,7 +71,7 @@ async fn deliver(net: &Net, sink: &str, queue: &str) {
 }
 
 async fn work(net: &Net, queue: &str) {
-    let jobs = take(net, queue).await;
+    let jobs = net.env.drain_sqs_event(queue, false).await;
     for _ in 0..2 {
         let r = functions::handlers::webhooks_delivery_worker::handle(net.env.app.clone(), jobs.clone()).await.unwrap();
         assert!(r.batch_item_failures.is_empty());
@@ -285,7 +260,7 @@ async fn an_endpoint_failing_for_days_is_disabled_and_its_owners_told_then_redel
     assert!(listed["endpoints"][0]["disabledReason"].as_str().unwrap().starts_with("every delivery failed since"));
 
     // Its owner hears of it in the inbox (staff are not told).
-    let event = take(&net, &told).await;
+    let event = net.env.drain_sqs_event(&told, false).await;
     assert_eq!(event.records.len(), 1);
     contract_check(&event);
     functions::handlers::notifications_worker::handle(net.env.app.clone(), event).await.unwrap();

@@ -1596,6 +1596,126 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/notifications/preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's own email preferences: which notifications are emailed, to which address, and the kinds their role may choose (a business's owner or staff) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The preferences */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["NotificationPreferences"];
+                    };
+                };
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                429: components["responses"]["RateLimited"];
+            };
+        };
+        /** Choose which notifications the caller gets by email (owners get every kind and staff none until they choose); the address becomes the one the caller's sign-in states */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        emailKinds: components["schemas"]["NotificationKind"][];
+                    };
+                };
+            };
+            responses: {
+                /** @description The preferences saved */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["NotificationPreferences"];
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                429: components["responses"]["RateLimited"];
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/unsubscribe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Turn off one kind of emails, or all, with the token of an email's unsubscribe link (no sign-in: RFC 8058 one-click, and the web app's unsubscribe page) */
+        post: {
+            parameters: {
+                query: {
+                    token: string;
+                    /** @description without it, every email */
+                    kind?: components["schemas"]["NotificationKind"];
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            /** @description a mail client's one-click body (List-Unsubscribe=One-Click), ignored */
+            requestBody?: {
+                content: {
+                    "application/x-www-form-urlencoded": Record<string, never>;
+                };
+            };
+            responses: {
+                /** @description What was turned off */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description null: every email */
+                            kind: components["schemas"]["NotificationKind"] | null;
+                            emailKinds: components["schemas"]["NotificationKind"][];
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                404: components["responses"]["NotFound"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/webhooks/endpoints": {
         parameters: {
             query?: never;
@@ -3860,6 +3980,18 @@ export interface components {
                 };
             }[];
         };
+        /** @enum {string} */
+        NotificationKind: "INVITATION_RECEIVED" | "INVITATION_ACCEPTED" | "INVITATION_DECLINED" | "INVITATION_WITHDRAWN" | "PARTNERSHIP_PAUSED" | "PARTNERSHIP_RESUMED" | "PARTNERSHIP_TERMINATED" | "TERMS_PROPOSED" | "TERMS_ACCEPTED" | "TERMS_REJECTED" | "SETTLEMENT_CALCULATED" | "SETTLEMENT_DISPUTED" | "SETTLEMENT_RESOLVED" | "SETTLEMENT_PROCESSED" | "WEBHOOK_ENDPOINT_DISABLED";
+        NotificationPreferences: {
+            /** @description where emails go: the sign-in's address saved with the preferences, else the one the member was invited at; null: none known */
+            email: string | null;
+            /** @description the kinds emailed now */
+            emailKinds: components["schemas"]["NotificationKind"][];
+            /** @description the kinds the caller's role may choose (staff are never emailed an owner's kind) */
+            choices: components["schemas"]["NotificationKind"][];
+            /** @description false: the role's default applies (owners every kind, staff none) */
+            chosen: boolean;
+        };
         Inbox: {
             unread: number;
             nextCursor?: string | null;
@@ -3871,8 +4003,7 @@ export interface components {
                 businessId: string;
                 /** @description the domain event it comes from */
                 eventId: string;
-                /** @enum {string} */
-                kind: "INVITATION_RECEIVED" | "INVITATION_ACCEPTED" | "INVITATION_DECLINED" | "INVITATION_WITHDRAWN" | "PARTNERSHIP_PAUSED" | "PARTNERSHIP_RESUMED" | "PARTNERSHIP_TERMINATED" | "TERMS_PROPOSED" | "TERMS_ACCEPTED" | "TERMS_REJECTED" | "SETTLEMENT_CALCULATED" | "SETTLEMENT_DISPUTED" | "SETTLEMENT_RESOLVED" | "SETTLEMENT_PROCESSED" | "WEBHOOK_ENDPOINT_DISABLED";
+                kind: components["schemas"]["NotificationKind"];
                 title: string;
                 body: string;
                 /** @description a path of the web app */
