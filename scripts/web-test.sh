@@ -41,5 +41,6 @@ AWS_ENDPOINT_URL="http://127.0.0.1:$MOTO" AWS_ACCESS_KEY_ID=local AWS_SECRET_ACC
   "$VENV/bin/python" "$ROOT/scripts/test_deploy_web.py"
 
 log "Playwright in Chromium against http://127.0.0.1:$WEB"
-# CLOCK_FILE: the settlement test ends a month on the stack's clock.
-(cd "$ROOT/web" && WEB_URL="http://127.0.0.1:$WEB" CLOCK_FILE="$DIR/clock" npx playwright test)
+# CLOCK_FILE: the settlement test ends a month on the stack's clock;
+# MOTO_URL: the email test reads the mail moto's SES was given.
+(cd "$ROOT/web" && WEB_URL="http://127.0.0.1:$WEB" CLOCK_FILE="$DIR/clock" MOTO_URL="http://127.0.0.1:$MOTO" npx playwright test)

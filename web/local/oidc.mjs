@@ -87,11 +87,14 @@ const provider = new Provider(issuer, {
   pkce: { required: () => true },
   // The user pool puts the trigger's claims in the ID token; so do we.
   conformIdTokenClaims: false,
-  claims: { openid: ['sub', 'businessId', 'role'] },
+  claims: { openid: ['sub', 'email', 'businessId', 'role'] },
   findAccount: async (_ctx, sub) => ({
     accountId: sub,
     async claims() {
-      return { sub, ...(await poolClaims(sub)) };
+      // A user name that is an email address is also the user's email
+      // (the pool's verified `email` attribute), where notifications go.
+      const email = /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(sub) ? { email: sub.toLowerCase() } : {};
+      return { sub, ...email, ...(await poolClaims(sub)) };
     },
   }),
   // A first-party app: the grant is given at sign-in, no consent screen.

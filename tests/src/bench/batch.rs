@@ -149,3 +149,129 @@ pub async fn settlement(prefix: &str, n: usize) -> Result<BatchResult, String> {
         response,
     })
 }
+
+/// The webhook delivery worker's throughput on one warm instance: `n`
+/// deliveries of one business's events, in batches of 5 (the template's
+/// `BatchSize`), each POSTed, signed, to a receiver on loopback that
+/// answers 204 at once; each delivery's record read and written. The
+/// scale column carries the events per second.
+pub async fn webhook_deliveries(prefix: &str, n: usize) -> Result<BatchResult, String> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    use shared::business_webhooks::{deliveries, domain::EndpointRequest, service as webhooks};
+    use shared::notifications::domain::BusEvent;
+
+    use super::procs::Function;
+    use super::runtime_api::OneShot;
+
+    const BATCH: usize = 5;
+    let table = format!("{prefix}-hooks");
+    let sdk = shared::platform::aws::sdk_config().await;
+    let queue = crate::create_test_queue(&sdk, &format!("{table}-deliveries")).await;
+    let mut env = base_env(&table);
+    env.extend([
+        ("STAGE".to_string(), "local".to_string()),
+        ("WEBHOOKS_ALLOW_LOCAL_RECEIVERS".to_string(), "true".to_string()),
+        ("WEBHOOK_DELIVERY_QUEUE_URL".to_string(), queue.main.clone()),
+    ]);
+    let app = app_on(&env).await;
+    let received = Arc::new(AtomicUsize::new(0));
+    let counter = received.clone();
+    let receiver = crate::stub_http::start(Arc::new(move |_head: &str, _body: &[u8]| {
+        counter.fetch_add(1, Ordering::SeqCst);
+        (204, String::new())
+    }))
+    .await;
+    let request: EndpointRequest = serde_json::from_value(json!({ "url": format!("{receiver}/hook") })).unwrap();
+    webhooks::create(&app, &BusinessId::known("hook-a"), "bench", request).await.map_err(|e| e.to_string())?;
+    let now = shared::platform::clock::rfc3339(time::OffsetDateTime::now_utc());
+    for i in 0..n {
+        let event: BusEvent = serde_json::from_value(json!({
+            "detail-type": "partner.partnership.paused",
+            "detail": { "eventId": format!("bench-{i:06}"), "occurredAt": now, "version": 1, "partnershipId": "p-bench",
+                        "businessAId": "hook-a", "businessBId": "hook-b", "status": "PAUSED", "reason": "bench" }
+        }))
+        .unwrap();
+        deliveries::fan_out(&app, &event).await.map_err(|e| e.to_string())?;
+    }
+    // The jobs fan-out queued, as SQS hands them to the worker.
+    let mut jobs = Vec::new();
+    loop {
+        let out = app
+            .sqs
+            .receive_message()
+            .queue_url(&queue.main)
+            .max_number_of_messages(10)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        let messages = out.messages.unwrap_or_default();
+        if messages.is_empty() {
+            break;
+        }
+        for m in messages {
+            jobs.push(m.body.unwrap_or_default());
+            let handle = m.receipt_handle.unwrap_or_default();
+            app.sqs
+                .delete_message()
+                .queue_url(&queue.main)
+                .receipt_handle(handle)
+                .send()
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+    }
+    if jobs.len() != n {
+        return Err(format!("{} delivery jobs queued for {n} events", jobs.len()));
+    }
+    let events: Vec<String> = jobs
+        .chunks(BATCH)
+        .enumerate()
+        .map(|(b, chunk)| {
+            let records: Vec<Value> = chunk
+                .iter()
+                .enumerate()
+                .map(|(i, body)| json!({ "messageId": format!("bench-{b}-{i}"), "receiptHandle": "r", "body": body, "attributes": {}, "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:bench-webhook-deliveries", "awsRegion": "us-east-1" }))
+                .collect();
+            json!({ "Records": records }).to_string()
+        })
+        .collect();
+    let batches = events.len();
+    let api = OneShot::start_series(events).await.map_err(|e| e.to_string())?;
+    let name = "webhooks-delivery-worker";
+    let t0 = Instant::now();
+    let f = Function::spawn(name, &binary(name), &format!("http://{}", api.addr), &env)
+        .map_err(|e| format!("{name}: {e}"))?;
+    let latencies = tokio::time::timeout(Duration::from_secs(300), api.latencies(batches))
+        .await
+        .map_err(|_| format!("{name}: the deliveries did not finish in 300 s"))?;
+    let with_cold_start_ms = t0.elapsed().as_secs_f64() * 1000.0;
+    let peak_rss_kib = f.peak_rss_kib();
+    let lines = f.stop().await;
+    let delivered = received.load(Ordering::SeqCst);
+    if delivered != n {
+        return Err(format!("the receiver got {delivered} of {n} deliveries"));
+    }
+    let invocations: Vec<&Value> = lines.iter().filter(|l| l["fields"]["message"] == "invocation").collect();
+    let sum = |k: &str| invocations.iter().map(|l| l["fields"][k].as_f64().unwrap_or(0.0)).sum::<f64>();
+    // The first batch pays for the cold start; throughput is the warm ones.
+    let warm: f64 = latencies[1..].iter().sum();
+    let per_second = (n - BATCH) as f64 / (warm / 1000.0);
+    Ok(BatchResult {
+        job: "webhook deliveries (webhooks-delivery-worker)".into(),
+        function: name.into(),
+        scale: format!(
+            "{n} deliveries to a loopback receiver, batches of {BATCH}, one instance: {per_second:.0} events/s warm (first batch, cold: {:.1} ms)",
+            latencies[0]
+        ),
+        wall_ms: latencies.iter().sum(),
+        with_cold_start_ms,
+        peak_rss_kib,
+        ddb_requests: Some(sum("ddb_requests")),
+        ddb_rcu: Some(sum("ddb_rcu")),
+        ddb_wcu: Some(sum("ddb_wcu")),
+        response: json!({ "delivered": delivered, "batches": batches, "eventsPerSecondWarm": per_second }),
+    })
+}

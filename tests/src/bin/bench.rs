@@ -216,6 +216,12 @@ async fn main() {
         }
     }
 
+    eprintln!("[bench]   webhook deliveries");
+    match batch::webhook_deliveries(&prefix, 500).await {
+        Ok(b) => batch_results.push(b),
+        Err(e) => failures.push(format!("webhook deliveries: {e}")),
+    }
+
     let results = Results {
         machine: machine(),
         artifacts,
