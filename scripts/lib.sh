@@ -144,8 +144,8 @@ export_stack_env() { # dynamodb_port moto_port name
   export WEBHOOK_DELIVERY_QUEUE_URL="http://127.0.0.1:$2/123456789012/$RESOURCE_PREFIX-webhook-deliveries"
   export NOTIFICATIONS_QUEUE_URL="http://127.0.0.1:$2/123456789012/$RESOURCE_PREFIX-notifications"
   # Notification email goes to moto's SES (read back from
-  # http://127.0.0.1:$2/moto-api/data.json, or `partnerctl mail`); its
-  # links lead to the web app.
+  # http://127.0.0.1:$2/moto-api/data.json; docs/runbook.md); its links
+  # lead to the web app.
   export EMAIL_FROM="${EMAIL_FROM:-notifications@partner-network.test}"
   export SES_CONFIGURATION_SET="$RESOURCE_PREFIX-email"
   export WEB_APP_URL="${WEB_APP_URL:-http://127.0.0.1:8080}"

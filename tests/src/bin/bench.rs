@@ -111,6 +111,19 @@ async fn main() {
         eprintln!("[bench] {}", file.display());
         return;
     }
+    // `BENCH_ONLY=webhook-deliveries`: the delivery worker alone, its cold
+    // start and its throughput, into target/bench/webhook-deliveries.json.
+    if std::env::var("BENCH_ONLY").as_deref() == Ok("webhook-deliveries") {
+        let name = "webhooks-delivery-worker";
+        let (file, event) = cold::sample_event(name).expect("sample event");
+        let cold = cold::measure(name, &procs::binary(name), &file, &event, &cold_env).await.expect("cold starts");
+        let run = batch::webhook_deliveries(&prefix, 500).await.expect("deliveries");
+        let json = serde_json::json!({ "coldStart": cold, "throughput": run });
+        let text = serde_json::to_string_pretty(&json).expect("serialize");
+        std::fs::write(out_dir().join("webhook-deliveries.json"), &text).expect("write");
+        println!("{text}");
+        return;
+    }
     let (_, health_event) = cold::sample_event("health").expect("events/health.json");
     let floor =
         cold::measure("bench-floor", &procs::binary("bench-floor"), "events/health.json", &health_event, &cold_env)
