@@ -99,6 +99,7 @@ routes! {
     http  partnerships_accept,
     http  partnerships_analytics,
     http  partnerships_decline,
+    http  partnerships_exposure_limit,
     http  partnerships_get,
     http  partnerships_invite,
     http  partnerships_list,

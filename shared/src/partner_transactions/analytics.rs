@@ -71,6 +71,8 @@ pub struct PartnershipAnalytics {
     pub partner_business_id: String,
     pub status: PartnershipStatus,
     pub life: Figures,
+    /// What is open between the parties now, and the limits on it.
+    pub exposure: crate::partnerships::exposure::Exposure,
     /// Oldest first.
     pub months: Vec<MonthFigures>,
 }
@@ -92,7 +94,10 @@ pub async fn partnership(
     let p = partnerships::mine(app, business_id, partnership_id).await?;
     let me = side(&p.business_a_id, business_id);
     let stats = store::stats(app, partnership_id).await?;
-    let life = stats.iter().find(|s| s.scope == "LIFE").map(|s| Figures::of(s, me)).unwrap_or_default();
+    let life_stats = stats.iter().find(|s| s.scope == "LIFE");
+    let life = life_stats.map(|s| Figures::of(s, me)).unwrap_or_default();
+    let open = life_stats.map_or(0, |s| s.open_net_a_to_b);
+    let exposure = crate::partnerships::exposure::view(&p.exposure_limits, open, matches!(me, Side::A));
     let mut months: Vec<MonthFigures> = stats
         .iter()
         .filter(|s| s.scope != "LIFE")
@@ -104,6 +109,7 @@ pub async fn partnership(
         partnership_id: p.partnership_id,
         status: p.status,
         life,
+        exposure,
         months,
     })
 }

@@ -642,6 +642,7 @@ mod tests {
             terminated_at: None,
             end_reason: None,
             status_reason: None,
+            exposure_limits: Default::default(),
             created_by: "u".into(),
             updated_at: "2026-03-02T00:00:00Z".into(),
             revision: 1,

@@ -132,6 +132,7 @@ impl Recorder<'_> {
                     carried.opening = carried.opening.flipped()
                 }
                 Recorded::BalanceRefused => return Err(balance_refusal(tx.transaction_type)),
+                Recorded::ExposureReached => return Err(self.exposure_refusal(&loaded.partnership, &tx).await?),
                 Recorded::CapReached => {
                     return Err(AppError::conflict(
                         "REDEMPTION_LIMIT_REACHED",
@@ -150,6 +151,26 @@ impl Recorder<'_> {
             "RECORDING_CONTENDED",
             "the partnership changed repeatedly meanwhile; send the transaction again (same idempotency key)",
         ))
+    }
+
+    /// 422 `EXPOSURE_LIMIT_REACHED`, with the payer's headroom as it is now
+    /// (read after the refusal: the limit itself was a condition).
+    async fn exposure_refusal(&self, p: &Partnership, tx: &PartnerTransaction) -> Result<AppError, AppError> {
+        let open = store::open_net_a_to_b(self.app, &p.partnership_id).await?;
+        let payer_is_a = tx.payer_business_id.as_deref() == Some(p.business_a_id.as_str());
+        let seen = crate::partnerships::exposure::view(&p.exposure_limits, open, payer_is_a);
+        let (limit, headroom) =
+            (seen.you_may_owe_partner_max_cents.unwrap_or(0), seen.your_headroom_cents.unwrap_or(0));
+        let payer = tx.payer_business_id.as_deref().unwrap_or("the payer");
+        Ok(AppError::unprocessable(
+            "EXPOSURE_LIMIT_REACHED",
+            format!(
+                "{payer} would owe its partner more than the {} it may owe unsettled; {} of headroom is left until a settlement is processed",
+                crate::notifications::domain::dollars(i64::try_from(limit).unwrap_or(i64::MAX)),
+                crate::notifications::domain::dollars(headroom),
+            ),
+        )
+        .with_details(json!({ "headroomCents": headroom, "limitCents": limit, "payerBusinessId": payer })))
     }
 
     /// The partnership, if the caller is a party: remembered by a warm
@@ -270,6 +291,7 @@ impl Recorder<'_> {
             first_in_month: !loaded.seen_month,
             opening,
             original: loaded.original.as_ref(),
+            enforce_exposure: true,
             audit: &audit,
             event,
         };

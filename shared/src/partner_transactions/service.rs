@@ -175,6 +175,8 @@ pub async fn plan_adjustment(
         first_in_month: false,
         opening: loyalty::Opening::Existing,
         original: None,
+        // Both parties agreed to it in resolving the dispute.
+        enforce_exposure: false,
         audit: &audit,
         event: &event,
     };

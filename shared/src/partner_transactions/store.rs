@@ -12,6 +12,7 @@ use super::domain::{owed_deltas, PartnerTransaction, TxType};
 use crate::loyalty::domain::PointsProgram;
 use crate::loyalty::store as loyalty;
 use crate::partnerships::domain::Partnership;
+use crate::partnerships::exposure::Bound;
 use crate::platform::audit::AuditEntry;
 use crate::platform::dynamo::{self, n, query_page, s, tx_check, tx_put, tx_update, Page, Partition, Tx};
 use crate::platform::entity::{Key, Layout, NOT_EXISTS};
@@ -197,6 +198,9 @@ pub struct Stats {
     pub b_owes_cents: i64,
     #[serde(default)]
     pub shared_customers: i64,
+    /// LIFE only: what is open between the parties, A owes B when positive.
+    #[serde(default)]
+    pub open_net_a_to_b: i64,
 }
 
 /// What a recording needs besides the transaction itself.
@@ -219,6 +223,9 @@ pub struct Recording<'a> {
     pub first_in_month: bool,
     /// A REVERSAL's original.
     pub original: Option<&'a PartnerTransaction>,
+    /// Whether the payer's exposure limit applies (a sale does; an
+    /// adjustment both parties agreed to in a dispute does not).
+    pub enforce_exposure: bool,
     pub audit: &'a AuditEntry,
     pub event: &'a OutboxEvent,
 }
@@ -233,8 +240,20 @@ const TX_PERIOD: &str = "ptx.period";
 const TX_SEEN_LIFE: &str = "ptx.seen_life";
 const TX_SEEN_MONTH: &str = "ptx.seen_month";
 const TX_ORIGINAL: &str = "ptx.original";
+const TX_STATS_LIFE: &str = "ptx.stats_life";
 
 fn stats_update(app: &App, r: &Recording<'_>, scope: &str, first: bool) -> Result<TransactWriteItem, AppError> {
+    tx_update(stats_update_builder(app, r, scope, first, ""))
+}
+
+/// A scope's counters moved by the recording; `more`: further `ADD`s.
+fn stats_update_builder(
+    app: &App,
+    r: &Recording<'_>,
+    scope: &str,
+    first: bool,
+    more: &str,
+) -> aws_sdk_dynamodb::types::builders::UpdateBuilder {
     let t = r.tx;
     let (a, b) = owed_deltas(t);
     let sign: i64 = if t.transaction_type == TxType::Reversal { -1 } else { 1 };
@@ -246,11 +265,10 @@ fn stats_update(app: &App, r: &Recording<'_>, scope: &str, first: bool) -> Resul
         TxType::Adjustment => "adjustmentCount",
     };
     let points = |p: Option<u64>| sign * i64::try_from(p.unwrap_or(0)).unwrap_or(i64::MAX);
-    tx_update(
-        stats_key(&t.partnership_id, scope)
+    stats_key(&t.partnership_id, scope)
             .update(app.table())
             .update_expression(format!(
-                "SET entity = :entity, partnershipId = :pid, #scope = :scope ADD transactions :one, {counter} :one, pointsEarned :pe, pointsRedeemed :pr, aOwesCents :a, bOwesCents :b, sharedCustomers :new"
+                "SET entity = :entity, partnershipId = :pid, #scope = :scope ADD transactions :one, {counter} :one, pointsEarned :pe, pointsRedeemed :pr, aOwesCents :a, bOwesCents :b, sharedCustomers :new{more}"
             ))
             .expression_attribute_names("#scope", "scope")
             .expression_attribute_values(":entity", s("PARTNERSHIP_STATS"))
@@ -261,7 +279,46 @@ fn stats_update(app: &App, r: &Recording<'_>, scope: &str, first: bool) -> Resul
             .expression_attribute_values(":pr", n(points(t.points_redeemed)))
             .expression_attribute_values(":a", n(a))
             .expression_attribute_values(":b", n(b))
-            .expression_attribute_values(":new", n(u8::from(first))),
+            .expression_attribute_values(":new", n(u8::from(first)))
+}
+
+/// The life counters, which also keep what is open between the parties
+/// (`openNetAToB`: A owes B when positive, taken back out as settlements
+/// are processed); conditioned on the payer's exposure limit.
+fn life_update(app: &App, r: &Recording<'_>) -> Result<TransactWriteItem, AppError> {
+    let mut item = stats_update_builder(app, r, "LIFE", r.first_in_life, ", openNetAToB :net");
+    let (a, b) = owed_deltas(r.tx);
+    let net = a.saturating_sub(b);
+    item = item.expression_attribute_values(":net", n(net));
+    let bound = r.enforce_exposure.then(|| r.partnership.exposure_limits.bound(net)).flatten();
+    item = match bound {
+        None => item,
+        // Absent, the open amount is 0.
+        Some(Bound::AtMost(x)) => item
+            .condition_expression(if x >= 0 {
+                "attribute_not_exists(openNetAToB) OR openNetAToB <= :bound"
+            } else {
+                "openNetAToB <= :bound"
+            })
+            .expression_attribute_values(":bound", n(x)),
+        Some(Bound::AtLeast(x)) => item
+            .condition_expression(if x <= 0 {
+                "attribute_not_exists(openNetAToB) OR openNetAToB >= :bound"
+            } else {
+                "openNetAToB >= :bound"
+            })
+            .expression_attribute_values(":bound", n(x)),
+    };
+    tx_update(item)
+}
+
+/// A processed settlement takes its net out of what is open.
+pub fn exposure_release(app: &App, partnership_id: &str, net_a_to_b: i64) -> Result<TransactWriteItem, AppError> {
+    tx_update(
+        stats_key(partnership_id, "LIFE")
+            .update(app.table())
+            .update_expression("ADD openNetAToB :minus")
+            .expression_attribute_values(":minus", n(net_a_to_b.saturating_neg())),
     )
 }
 
@@ -293,6 +350,8 @@ pub enum Recorded {
     BalanceRefused,
     /// The customer reached the partnership's redemption cap.
     CapReached,
+    /// The payer would owe more than its exposure limit allows.
+    ExposureReached,
     /// Facts the plan rested on moved, or another transaction held the
     /// same items: forget what is named and plan again.
     Stale(Stale),
@@ -330,6 +389,8 @@ pub async fn record(app: &App, r: Recording<'_>) -> Result<Recorded, AppError> {
         Recorded::BalanceRefused
     } else if refused.failed(TX_CAP) {
         Recorded::CapReached
+    } else if refused.failed(TX_STATS_LIFE) {
+        Recorded::ExposureReached
     } else {
         let stale = Stale {
             partnership: refused.failed(TX_PARTNERSHIP),
@@ -447,7 +508,7 @@ pub fn recording_items(app: &App, r: &Recording<'_>) -> Result<Tx, AppError> {
         None => period.condition_expression("attribute_not_exists(closedAt)"),
     };
     tx.add(TX_PERIOD, tx_update(period)?);
-    tx.add("ptx.stats_life", stats_update(app, r, "LIFE", r.first_in_life)?);
+    tx.add(TX_STATS_LIFE, life_update(app, r)?);
     tx.add("ptx.stats_month", stats_update(app, r, t.month(), r.first_in_month)?);
     if r.first_in_life {
         tx.add(TX_SEEN_LIFE, seen_put(app, t, "LIFE")?);
@@ -510,6 +571,18 @@ pub async fn get_many(app: &App, partnership_id: &str, ids: &[String]) -> Result
 }
 
 /// A partnership's analytics counters: the life total and every month.
+/// What is open between the parties: A owes B when positive (cents).
+pub async fn open_net_a_to_b(app: &App, partnership_id: &str) -> Result<i64, AppError> {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Open {
+        #[serde(default)]
+        open_net_a_to_b: i64,
+    }
+    let open = dynamo::get_as::<Open>(&app.db, app.table(), &stats_key(partnership_id, "LIFE")).await?;
+    Ok(open.map_or(0, |o| o.open_net_a_to_b))
+}
+
 pub async fn stats(app: &App, partnership_id: &str) -> Result<Vec<Stats>, AppError> {
     let items =
         dynamo::query_all(&app.db, app.table(), &Partition::table(partition(partnership_id)).begins_with("STATS#"))

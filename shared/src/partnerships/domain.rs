@@ -315,6 +315,10 @@ fn invalid_period() -> AppError {
     )
 }
 
+fn is_default<T: Default + PartialEq>(v: &T) -> bool {
+    *v == T::default()
+}
+
 /// A partnership as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -368,6 +372,10 @@ pub struct Partnership {
     /// The reason given with the last pause, resumption or termination.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_reason: Option<String>,
+    /// The most each party may owe the other unsettled, set by the party
+    /// owed (`exposure`).
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub exposure_limits: super::exposure::ExposureLimits,
     pub created_by: String,
     pub updated_at: String,
     /// Bumped by every change; each write is conditional on the one read.

@@ -3,6 +3,7 @@
 //! agreement, industry templates, and their domain events.
 
 pub mod domain;
+pub mod exposure;
 pub mod periods;
 pub mod service;
 pub mod store;

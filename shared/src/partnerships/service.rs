@@ -43,6 +43,8 @@ pub struct PartnershipView {
     pub terminated_at: Option<String>,
     pub end_reason: Option<String>,
     pub status_reason: Option<String>,
+    /// The most each party may owe the other unsettled.
+    pub exposure_limits: super::exposure::ExposureLimits,
     pub created_by: String,
     pub updated_at: String,
 }
@@ -55,6 +57,7 @@ impl From<Partnership> for PartnershipView {
             terms_proposal: p
                 .terms_proposal
                 .map(|t| json!({ "version": t.version, "revenueSharingTerms": t.terms.view(), "proposedBy": t.proposed_by, "proposedAt": t.proposed_at })),
+            exposure_limits: p.exposure_limits,
             id: p.partnership_id,
             business_a_id: p.business_a_id,
             business_b_id: p.business_b_id,
@@ -86,7 +89,7 @@ fn event_detail(p: &Partnership, change: &str, actor: &str) -> serde_json::Value
 
 /// What the audit keeps of a partnership, before and after a change.
 fn audit_state(p: &Partnership) -> serde_json::Value {
-    json!({ "status": p.status, "termsVersion": p.terms_version, "revenueSharingTerms": p.terms.view(), "config": p.config.view(), "termsProposal": p.terms_proposal.as_ref().map(|t| t.version), "reason": p.status_reason })
+    json!({ "status": p.status, "termsVersion": p.terms_version, "revenueSharingTerms": p.terms.view(), "config": p.config.view(), "termsProposal": p.terms_proposal.as_ref().map(|t| t.version), "reason": p.status_reason, "exposureLimits": p.exposure_limits })
 }
 
 fn not_found(id: &str) -> AppError {
@@ -158,6 +161,7 @@ pub async fn invite(
         terminated_at: None,
         end_reason: None,
         status_reason: None,
+        exposure_limits: Default::default(),
         created_by: user_id.to_string(),
         updated_at: now.clone(),
         revision: 0,
@@ -407,6 +411,32 @@ pub async fn update(
     let events: &[&str] =
         if action == "partnership.terms_proposed" { &["partner.partnership.terms_proposed"] } else { &[] };
     if !commit(app, (business_id, user_id), action, &before, &after, events).await? {
+        return Err(changed_meanwhile());
+    }
+    Ok(after.into())
+}
+
+/// A party sets the most its partner may owe it unsettled. Only the side
+/// that protects the caller: the partner's limit on what the caller may
+/// owe is the partner's, so no payer can lift its own.
+pub async fn set_exposure_limit(
+    app: &App,
+    business_id: &BusinessId,
+    user_id: &str,
+    id: &PartnershipId,
+    request: super::exposure::LimitRequest,
+) -> Result<PartnershipView, AppError> {
+    let before = mine(app, business_id, id).await?;
+    if before.status == PartnershipStatus::Terminated {
+        return Err(AppError::conflict("PARTNERSHIP_TERMINATED", "a terminated partnership does not change"));
+    }
+    let creditor_is_a = before.business_a_id == business_id.as_str();
+    let limits = before.exposure_limits.with_limit(creditor_is_a, request.max_outstanding_cents)?;
+    if limits == before.exposure_limits {
+        return Ok(before.into());
+    }
+    let after = Partnership { exposure_limits: limits, updated_at: rfc3339(app.clock.now()), ..before.clone() };
+    if !commit(app, (business_id, user_id), "partnership.exposure_limit_set", &before, &after, &[]).await? {
         return Err(changed_meanwhile());
     }
     Ok(after.into())

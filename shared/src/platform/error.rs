@@ -50,11 +50,14 @@ pub struct AppError {
     pub message: String,
     /// For `Throttled`: when to come back (the `Retry-After` header).
     pub retry_after_secs: Option<u64>,
+    /// Facts a client acts on, beside the code (`headroomCents`, ...):
+    /// merged into the error object.
+    pub details: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 impl AppError {
     pub fn new(kind: ErrorKind, code: &'static str, message: impl Into<String>) -> Self {
-        Self { kind, code, message: message.into(), retry_after_secs: None }
+        Self { kind, code, message: message.into(), retry_after_secs: None, details: None }
     }
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
         Self::new(ErrorKind::Invalid, code, message)
@@ -86,8 +89,20 @@ impl AppError {
         Self::new(ErrorKind::Internal, "INTERNAL_ERROR", "internal error; see logs for the request id")
     }
 
+    /// With `details` beside the code and message.
+    pub fn with_details(mut self, details: serde_json::Value) -> Self {
+        self.details = details.as_object().cloned();
+        self
+    }
+
     pub fn body(&self) -> serde_json::Value {
-        serde_json::json!({ "error": { "code": self.code, "message": self.message } })
+        let mut error = serde_json::json!({ "code": self.code, "message": self.message });
+        if let (Some(details), Some(out)) = (&self.details, error.as_object_mut()) {
+            for (k, v) in details {
+                out.entry(k.clone()).or_insert_with(|| v.clone());
+            }
+        }
+        serde_json::json!({ "error": error })
     }
 }
 

@@ -404,7 +404,11 @@ pub async fn process(app: &App, provider: &impl SettlementPayouts, listed: &Sett
         json!({ "payment": after.payment }),
     );
     let event = OutboxEvent::new(app, "partner.settlement.processed", event_detail(&after));
-    if !store::save(app, &s, &after, &audit, std::slice::from_ref(&event), vec![]).await? {
+    // Paid: what it settled is no longer open against the exposure limits.
+    let release = transaction_store::exposure_release(app, &s.partnership_id, s.net_settlement)?;
+    if !store::save(app, &s, &after, &audit, std::slice::from_ref(&event), vec![("settlement.exposure", release)])
+        .await?
+    {
         return Ok(false);
     }
     metrics::count(metrics::names::SETTLEMENTS_PROCESSED, 1);

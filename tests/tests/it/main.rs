@@ -12,6 +12,7 @@ mod ddb_metrics;
 mod directory;
 mod event_contract;
 mod events;
+mod exposure;
 mod faults;
 mod geocoding;
 mod iam;

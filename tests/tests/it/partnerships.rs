@@ -643,6 +643,12 @@ async fn a_third_business_gets_404_on_every_partnership_route() {
                 Some(json!({ "config": { "maxRedemptionPerCustomer": 2 } })),
                 true,
             ),
+            (
+                "PUT",
+                format!("/api/v1/partnerships/{id}/exposure-limit"),
+                Some(json!({ "maxOutstandingCents": 0 })),
+                true,
+            ),
             ("PATCH", format!("/api/v1/partnerships/{id}/accept"), Some(json!({ "termsVersion": 1 })), true),
             ("PATCH", format!("/api/v1/partnerships/{id}/decline"), None, true),
             ("PATCH", format!("/api/v1/partnerships/{id}/status"), Some(status_body("TERMINATED", "mine now")), true),

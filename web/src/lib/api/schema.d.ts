@@ -2719,6 +2719,57 @@ export interface paths {
         };
         trace?: never;
     };
+    "/api/v1/partnerships/{id}/exposure-limit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set the most the partner may owe the caller unsettled (a party's owner); each party sets only the limit that protects it. A recording that would pass it is refused with 422 EXPOSURE_LIMIT_REACHED until a settlement is processed */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description cents; null: no limit */
+                        maxOutstandingCents: number | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description The partnership after the change */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Partnership"];
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                409: components["responses"]["Conflict"];
+                429: components["responses"]["RateLimited"];
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/partnerships/templates": {
         parameters: {
             query?: never;
@@ -3722,6 +3773,12 @@ export interface components {
             error: {
                 code: string;
                 message: string;
+                /** @description EXPOSURE_LIMIT_REACHED: how much more the payer may owe now */
+                headroomCents?: number;
+                /** @description EXPOSURE_LIMIT_REACHED: the payer's limit */
+                limitCents?: number;
+                /** @description EXPOSURE_LIMIT_REACHED: the business that would owe */
+                payerBusinessId?: string;
             };
         };
         /** @description base58 of a 32-byte ed25519 public key (a Solana address) */
@@ -4103,6 +4160,17 @@ export interface components {
             /** @enum {string} */
             status: "PENDING" | "ACTIVE" | "PAUSED" | "TERMINATED";
             life: components["schemas"]["PartnershipFigures"];
+            /** @description what is open between the parties (recorded, not yet in a processed settlement) and the limits on it, from the caller's side */
+            exposure: {
+                /** @description positive: the partner owes the caller; negative: the caller owes the partner */
+                openNetCents: number;
+                /** @description the caller's limit */
+                partnerMayOweYouMaxCents?: number | null;
+                partnerHeadroomCents?: number | null;
+                /** @description the partner's limit */
+                youMayOwePartnerMaxCents?: number | null;
+                yourHeadroomCents?: number | null;
+            };
             months: (components["schemas"]["PartnershipFigures"] & {
                 /** @example 2026-03 */
                 month: string;
@@ -4225,6 +4293,11 @@ export interface components {
             revenueSharingTerms?: components["schemas"]["RevenueSharingConfig"];
             /** @description the version in force; transactions record it */
             termsVersion?: number;
+            /** @description the most each party may owe the other unsettled (cents), each set by the party owed */
+            exposureLimits?: {
+                aOwesBMaxCents?: number;
+                bOwesAMaxCents?: number;
+            };
             /** @description proposed terms waiting for the other party's answer */
             termsProposal?: {
                 version?: number;
