@@ -89,6 +89,22 @@ test("the spec's example at the point of sale, with a double tap and the network
   await accessible(b, 'partnership activity');
   await shot(b, 'partnership-activity');
 
+  // Exposure (issue 27): B's owner limits what A may owe B unsettled; A
+  // sees the limit B set and cannot change it, only its own.
+  await expect(b.getByTestId('open')).toContainText(`${aId} owes you`);
+  await expect(b.getByTestId('partner-limit')).toHaveText('No limit');
+  await b.getByLabel(`Most ${aId} may owe you unsettled ($; empty for no limit)`).fill('abc');
+  await b.getByRole('button', { name: 'Save limit' }).click();
+  await expect(b.getByText('Enter dollars with at most two decimals, or leave it empty.')).toBeVisible();
+  await b.getByLabel(`Most ${aId} may owe you unsettled ($; empty for no limit)`).fill('25');
+  await b.getByRole('button', { name: 'Save limit' }).click();
+  await expect(b.getByText(`${aId} may now owe you at most $25.00 unsettled.`)).toBeVisible();
+  await expect(b.getByTestId('partner-limit')).toHaveText(/^At most \$25\.00: \$24\.\d\d left$/);
+  await accessible(b, 'exposure');
+  await a.goto(b.url());
+  await expect(a.getByTestId('your-limit')).toHaveText(new RegExp(`^At most \\$25\\.00: \\$24\\.\\d\\d left \\(set by ${bId}\\)$`));
+  await expect(a.getByTestId('partner-limit')).toHaveText('No limit');
+
   // The customer's page: 100 - 100 + 50 (the $5 earned at B) of A's points, worth $5; its QR code.
   const c = await person(browser);
   await signIn(c, customer);

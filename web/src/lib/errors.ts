@@ -24,6 +24,7 @@ const MESSAGES: Record<string, string> = {
   INVITATION_EXPIRED: 'That invitation has expired. Ask the owner for a new one.',
   UNSUBSCRIBE_TOKEN_UNKNOWN: 'This unsubscribe link is not valid. Sign in and choose your emails under Notifications.',
   KIND_NOT_ALLOWED: 'That notification goes to owners only.',
+  INVALID_EXPOSURE_LIMIT: 'Enter a limit up to $10,000,000, or leave it empty for no limit.',
   INVITATION_FOR_ANOTHER_EMAIL: 'That invitation was sent to another email address.',
   LAST_OWNER: 'A business keeps at least one owner.',
   GEOCODING_UNAVAILABLE: 'Address lookup is not available here. Enter the latitude and longitude below.',
