@@ -106,6 +106,7 @@ routes! {
     http  partnerships_status,
     http  partnerships_templates,
     http  partnerships_terms,
+    http  partnerships_terms_simulate,
     http  partnerships_transactions_list,
     http  partnerships_transactions_record,
     http  partnerships_update,

@@ -7,5 +7,6 @@ pub mod domain;
 pub mod recording;
 pub mod service;
 pub mod sharing;
+pub mod simulation;
 pub mod store;
 pub mod warm;

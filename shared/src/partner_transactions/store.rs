@@ -146,6 +146,20 @@ pub async fn period_page(
     .await
 }
 
+/// The partnership's latest `n` periods with transactions, newest first.
+pub async fn latest_periods(app: &App, partnership_id: &str, n: u32) -> Result<Vec<PeriodCounters>, AppError> {
+    let limit = i32::try_from(n).unwrap_or(i32::MAX);
+    let page = query_page(
+        &app.db,
+        app.table(),
+        &Partition::table(partition(partnership_id)).begins_with("PERIOD#").newest_first(),
+        Some(limit),
+        None,
+    )
+    .await?;
+    Ok(page.items)
+}
+
 /// What an idempotency key recorded.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -158,6 +172,10 @@ pub struct IdempotencyRecord {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PeriodCounters {
+    #[serde(default)]
+    pub period_start: String,
+    #[serde(default)]
+    pub period_end: String,
     #[serde(default)]
     pub qualifying: u64,
     #[serde(default)]

@@ -38,3 +38,4 @@ mod settlements;
 mod sweep;
 mod webhook_deliveries;
 mod webhooks;
+mod what_if;

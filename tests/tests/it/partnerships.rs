@@ -644,6 +644,14 @@ async fn a_third_business_gets_404_on_every_partnership_route() {
                 true,
             ),
             (
+                "POST",
+                format!("/api/v1/partnerships/{id}/terms/simulate"),
+                Some(
+                    json!({ "revenueSharingTerms": { "type": "FIXED_FEE", "fixedFeePerTransaction": 0.25, "settlementFrequency": "MONTHLY" } }),
+                ),
+                false,
+            ),
+            (
                 "PUT",
                 format!("/api/v1/partnerships/{id}/exposure-limit"),
                 Some(json!({ "maxOutstandingCents": 0 })),

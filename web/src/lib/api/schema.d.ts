@@ -2770,6 +2770,84 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/partnerships/{id}/terms/simulate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** What-if terms (a party's user): the partnership's real transactions of its latest periods (default 12, at most 24) re-rated under proposed terms by the same engine, per period beside what was recorded; nothing is stored */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        revenueSharingTerms: components["schemas"]["RevenueSharingConfig"];
+                        periods?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Per period, newest first, and the total difference from the caller's side */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            partnershipId: string;
+                            transactions: number;
+                            /** @description positive: the proposed terms would have paid the caller more */
+                            differenceToYouCents: number;
+                            periods: {
+                                /** Format: date */
+                                periodStart: string;
+                                /** Format: date */
+                                periodEnd: string;
+                                /** @enum {string} */
+                                status: "OPEN" | "PENDING" | "DISPUTED" | "PAYING" | "PROCESSED";
+                                transactions: number;
+                                recorded: {
+                                    aOwesCents: number;
+                                    bOwesCents: number;
+                                    /** @description positive: A pays B */
+                                    netCents: number;
+                                };
+                                proposed: {
+                                    aOwesCents: number;
+                                    bOwesCents: number;
+                                    /** @description positive: A pays B */
+                                    netCents: number;
+                                };
+                                differenceCents: number;
+                                differenceToYouCents: number;
+                            }[];
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["RateLimited"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/partnerships/templates": {
         parameters: {
             query?: never;
