@@ -105,6 +105,17 @@ test("the spec's example at the point of sale, with a double tap and the network
   await expect(a.getByTestId('your-limit')).toHaveText(new RegExp(`^At most \\$25\\.00: \\$24\\.\\d\\d left \\(set by ${bId}\\)$`));
   await expect(a.getByTestId('partner-limit')).toHaveText('No limit');
 
+  // What-if terms (issue 27): A, about to propose paying 10% instead of 5%,
+  // sees what that would have cost on this month's real transactions.
+  await a.getByRole('button', { name: 'Propose new terms' }).click();
+  await a.getByLabel('You pay (% of reward value)').fill('10');
+  await a.getByRole('button', { name: 'What would these terms have meant?' }).click();
+  const whatIf = a.getByRole('table', { name: 'These terms on your last periods' });
+  await expect(whatIf.getByRole('row', { name: /\(open\)/ })).toContainText('-$0.50');
+  await expect(a.getByTestId('what-if-total')).toHaveText('You would have received $0.50 less.');
+  await accessible(a, 'what-if');
+  await shot(a, 'what-if');
+
   // The customer's page: 100 - 100 + 50 (the $5 earned at B) of A's points, worth $5; its QR code.
   const c = await person(browser);
   await signIn(c, customer);
