@@ -28,9 +28,11 @@ pub async fn run(app: App, mailer: Option<&SesMailer>, event: SqsEvent) -> Resul
     Ok(crate::sqs::each_job(event, "notification", |event: BusEvent| {
         let app = app.clone();
         async move {
-            let done = service::deliver(&app, mailer, &event).await?;
-            // The businesses' webhooks: one delivery per endpoint that wants it.
+            let delivered = service::deliver(&app, mailer, &event).await;
+            // The businesses' webhooks: one delivery per endpoint that wants
+            // it, whatever became of the emails.
             let queued = shared::business_webhooks::deliveries::fan_out(&app, &event).await?;
+            let done = delivered?;
             tracing::info!(
                 detail_type = %event.detail_type,
                 inbox = done.inbox,

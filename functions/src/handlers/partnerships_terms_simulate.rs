@@ -5,12 +5,12 @@
 //! Nothing is stored.
 
 use shared::http::{jwt, request, response, Body, Request, Response};
-use shared::partner_transactions::simulation::{self, SimulateRequest};
+use shared::settlements::what_if::{self, SimulateRequest};
 use shared::{App, AppError};
 
 pub async fn handle(app: App, req: Request) -> Result<Response<Body>, AppError> {
     let caller = jwt::require_business(&app, &req).await?;
     let id = request::partnership_id(&req)?;
     let body: SimulateRequest = request::parse_json(&req)?;
-    response::ok(&simulation::simulate(&app, &caller.business_id, &id, body).await?)
+    response::ok(&what_if::simulate(&app, &caller.business_id, &id, body).await?)
 }

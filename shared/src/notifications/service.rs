@@ -28,7 +28,9 @@ pub struct Delivered {
 /// Puts the event's notifications in the inbox of every member of each
 /// business it concerns and, with a `mailer`, emails those whose
 /// preferences ask for it; an event delivered again adds nothing and sends
-/// nothing again.
+/// nothing again. One recipient's failed email does not hold back the
+/// others': every recipient is tried, then the first failure is returned,
+/// so the queue retries the event (the done ones are skipped then).
 pub async fn deliver(app: &App, mailer: Option<&SesMailer>, event: &BusEvent) -> Result<Delivered, AppError> {
     let named = domain::named_businesses(event);
     if named.is_empty() {
@@ -40,6 +42,7 @@ pub async fn deliver(app: &App, mailer: Option<&SesMailer>, event: &BusEvent) ->
     let messages = domain::messages(event, &names);
     let (event_id, occurred_at) = (event.event_id()?, event.occurred_at()?);
     let mut done = Delivered::default();
+    let mut failed = None;
     for m in messages {
         for member in members::list(app, &m.business_id).await? {
             // A webhook endpoint is an owner's to fix: staff are not told.
@@ -60,12 +63,17 @@ pub async fn deliver(app: &App, mailer: Option<&SesMailer>, event: &BusEvent) ->
             };
             done.inbox += usize::from(store::put_once(app, &note).await?);
             if let Some(mailer) = mailer {
-                done.emails +=
-                    usize::from(email_once(app, mailer, &m, &member, &names(&m.business_id), event_id).await?);
+                match email_once(app, mailer, &m, &member, &names(&m.business_id), event_id).await {
+                    Ok(sent) => done.emails += usize::from(sent),
+                    Err(e) => {
+                        tracing::warn!(user_id = %member.user_id, error = %e, "notification email not sent; the event is retried");
+                        failed.get_or_insert(e);
+                    }
+                }
             }
         }
     }
-    Ok(done)
+    failed.map_or(Ok(done), Err)
 }
 
 /// Emails `m` to `member` if their preferences ask for it and it was not

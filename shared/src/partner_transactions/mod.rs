@@ -7,6 +7,5 @@ pub mod domain;
 pub mod recording;
 pub mod service;
 pub mod sharing;
-pub mod simulation;
 pub mod store;
 pub mod warm;

@@ -7,3 +7,4 @@ pub mod domain;
 pub mod payout;
 pub mod service;
 pub mod store;
+pub mod what_if;

@@ -266,3 +266,47 @@ async fn a_failed_send_is_retried_and_the_email_sent_once() {
     assert_eq!(mail::subjects(&owner_b).await, ["New partnership invitation"]);
     assert_eq!(inbox.json["unread"], 1);
 }
+
+#[tokio::test]
+async fn an_address_ses_refuses_holds_back_no_other_recipient() {
+    let t = tag();
+    let domain = format!("{t}.mail.test");
+    let net = mail_net(&domain, true).await;
+    let queue = net.env.bus_sink("emails-refused", EVENTS).await;
+    let owner_b = format!("b-{t}@b.example");
+    register_with_email(&net, "biz-a", &format!("a-{t}@a.example")).await;
+    register_with_email(&net, "biz-b", &owner_b).await;
+    // B's staff member, invited at an address SES refuses, opted in.
+    let odd = format!("odd,{t}@b.example");
+    let invited = net.owner("POST", "/api/v1/businesses/me/members", "biz-b", json!({ "email": odd })).await;
+    assert_eq!(invited.status, 201, "{}", invited.json);
+    let sign_in = net.issuer.pool_bearer(&net.env.app, "user-biz-b-staff", &[("email", &odd)], net.env.now()).await;
+    let code = json!({ "code": invited.json["code"] });
+    assert_eq!(as_bearer(&net, &sign_in, "POST", "/api/v1/businesses/join", Some(&code)).await.status, 201);
+    let staff = net.bearer("biz-b", "staff");
+    let prefs = json!({ "emailKinds": ["INVITATION_RECEIVED"] });
+    assert_eq!(as_bearer(&net, &staff, "PUT", "/api/v1/notifications/preferences", Some(&prefs)).await.status, 200);
+
+    let r = net
+        .owner(
+            "POST",
+            "/api/v1/partnerships",
+            "biz-a",
+            json!({ "partnerBusinessId": "biz-b", "type": "POINTS_COALITION", "revenueSharingTerms": percentage("5", "5") }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.json);
+    // The event fails (the queue retries it), but B's owner was emailed
+    // and both inboxes hold the invitation.
+    let event = net.env.drain_sqs_event(&queue, true).await;
+    deliver_again(&net, &event, 1).await;
+    assert_eq!(mail::subjects(&owner_b).await, ["New partnership invitation"]);
+    for role in ["owner", "staff"] {
+        let inbox = net.call("GET", "/api/v1/notifications", "biz-b", role, None, &[]).await;
+        assert_eq!(inbox.json["unread"], 1, "{role}: {}", inbox.json);
+    }
+    // A retry sends the owner nothing again.
+    net.env.clock.set(T0 + time::Duration::seconds(shared::notifications::email_store::LEASE_SECS + 1));
+    deliver_again(&net, &event, 1).await;
+    assert_eq!(mail::subjects(&owner_b).await.len(), 1);
+}

@@ -1,4 +1,5 @@
-//! What-if terms: a partnership's real transactions of its last periods
+//! What-if terms (beside the settlements they would have changed): a
+//! partnership's real transactions of its last periods
 //! re-rated under proposed terms by the same engine (`sharing::calculate`)
 //! as if they had been recorded under them, beside what was recorded. The
 //! lines are read a page at a time and folded into per-period totals, so
@@ -13,8 +14,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::domain::{PartnerTransaction, TxType};
-use super::sharing::{calculate, ordinal, Side};
+use crate::partner_transactions::domain::{PartnerTransaction, TxType};
+use crate::partner_transactions::sharing::{calculate, ordinal, Side};
+use crate::partner_transactions::store as transactions;
 use crate::partnerships::domain::{Terms, TermsRequest};
 use crate::platform::error::AppError;
 use crate::platform::ids::{BusinessId, PartnershipId};
@@ -165,16 +167,16 @@ pub async fn simulate(
     let terms = request.revenue_sharing_terms.validate()?;
     let p = crate::partnerships::service::mine(app, business_id, id).await?;
     let me_is_a = p.business_a_id == business_id.as_str();
-    let periods = super::store::latest_periods(app, id, n).await?;
+    let periods = transactions::latest_periods(app, id, n).await?;
     let keys: Vec<(String, String)> =
         periods.iter().map(|c| (p.partnership_id.clone(), c.period_start.clone())).collect();
-    let settled = crate::settlements::store::many(app, &keys).await?;
+    let settled = super::store::many(app, &keys).await?;
     let mut out = Vec::new();
     for c in periods {
         let mut r = Rerating::default();
         let mut cursor = None;
         loop {
-            let page = super::store::period_page(app, id, &c.period_start, PAGE, cursor.as_deref()).await?;
+            let page = transactions::period_page(app, id, &c.period_start, PAGE, cursor.as_deref()).await?;
             for t in &page.items {
                 r.add(&p.business_a_id, &terms, t);
             }
