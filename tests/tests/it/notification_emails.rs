@@ -78,6 +78,19 @@ async fn mailer(net: &Net) -> SesMailer {
     SesMailer::from_settings(&net.env.app.settings, &shared::platform::aws::sdk_config().await).expect("email is on")
 }
 
+/// A invites B (`partner.partnership.created`: B's owners are told).
+async fn invite_b(net: &Net) {
+    let r = net
+        .owner(
+            "POST",
+            "/api/v1/partnerships",
+            "biz-a",
+            json!({ "partnerBusinessId": "biz-b", "type": "POINTS_COALITION", "revenueSharingTerms": percentage("5", "5") }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.json);
+}
+
 fn sorted(mut v: Vec<String>) -> Vec<String> {
     v.sort();
     v
@@ -236,15 +249,7 @@ async fn a_failed_send_is_retried_and_the_email_sent_once() {
     let owner_b = format!("b-{t}@b.example");
     register_with_email(&net, "biz-a", &format!("a-{t}@a.example")).await;
     register_with_email(&net, "biz-b", &owner_b).await;
-    let r = net
-        .owner(
-            "POST",
-            "/api/v1/partnerships",
-            "biz-a",
-            json!({ "partnerBusinessId": "biz-b", "type": "POINTS_COALITION", "revenueSharingTerms": percentage("5", "5") }),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.json);
+    invite_b(&net).await;
 
     // SES refuses the unverified sender: the message fails, the inbox
     // keeps its note, nothing is sent.
@@ -287,15 +292,7 @@ async fn an_address_ses_refuses_holds_back_no_other_recipient() {
     let prefs = json!({ "emailKinds": ["INVITATION_RECEIVED"] });
     assert_eq!(as_bearer(&net, &staff, "PUT", "/api/v1/notifications/preferences", Some(&prefs)).await.status, 200);
 
-    let r = net
-        .owner(
-            "POST",
-            "/api/v1/partnerships",
-            "biz-a",
-            json!({ "partnerBusinessId": "biz-b", "type": "POINTS_COALITION", "revenueSharingTerms": percentage("5", "5") }),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.json);
+    invite_b(&net).await;
     // The event fails (the queue retries it), but B's owner was emailed
     // and both inboxes hold the invitation.
     let event = net.env.drain_sqs_event(&queue, true).await;
