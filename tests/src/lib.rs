@@ -92,6 +92,12 @@ pub async fn create_test_queue_with(sdk: &aws_config::SdkConfig, name: &str, max
 
 /// A fresh table and an `App` over it. `overrides` set extra settings.
 pub async fn env_with(overrides: &[(&str, &str)]) -> TestEnv {
+    // Internal errors answer a bare 500 and log the cause: show the log in
+    // a failing test's output (errors only; passing tests show nothing).
+    let _ = tracing_subscriber::fmt()
+        .with_test_writer()
+        .with_max_level(tracing_subscriber::filter::LevelFilter::ERROR)
+        .try_init();
     assert!(
         std::env::var("AWS_ENDPOINT_URL_DYNAMODB").is_ok(),
         "AWS_ENDPOINT_URL_DYNAMODB is not set: run the tests with `make test`, which starts DynamoDB Local"

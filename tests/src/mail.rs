@@ -31,7 +31,19 @@ fn header(message: &mail_parser::Message<'_>, name: &str) -> String {
 /// Every email sent to `address` so far, oldest first.
 pub async fn sent_to(address: &str) -> Vec<Sent> {
     let url = format!("{}/moto-api/data.json", moto_base().trim_end_matches('/'));
-    let data: Value = reqwest::get(&url).await.expect("moto answers").json().await.expect("moto's data is JSON");
+    // moto builds this page from dictionaries other requests are writing
+    // to; under load it now and then answers an error page instead.
+    let mut data = Value::Null;
+    for attempt in 1..=10 {
+        match reqwest::get(&url).await.expect("moto answers").json::<Value>().await {
+            Ok(d) => {
+                data = d;
+                break;
+            }
+            Err(e) if attempt == 10 => panic!("moto's data is not JSON after 10 reads: {e}"),
+            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(200)).await,
+        }
+    }
     let raw = data["ses"]["RawMessage"].as_array().cloned().unwrap_or_default();
     raw.iter()
         .filter(|m| m["destinations"].as_array().is_some_and(|d| d.iter().any(|x| x.as_str() == Some(address))))

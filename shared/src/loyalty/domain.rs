@@ -37,6 +37,10 @@ pub struct PointsProgram {
     pub version: u32,
     pub updated_at: String,
     pub updated_by: String,
+    /// Points expire after this many months without activity in the
+    /// customer's balance; `None`: they never expire.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiry_months: Option<u32>,
 }
 
 impl PointsProgram {
@@ -61,6 +65,10 @@ pub struct ProgramRequest {
     pub points_per_dollar: u64,
     pub redemption_cents: u64,
     pub redemption_points: u64,
+    /// Months without activity after which a balance expires (1 to 120);
+    /// absent or null: never.
+    #[serde(default)]
+    pub expiry_months: Option<u32>,
 }
 
 impl ProgramRequest {
@@ -71,6 +79,11 @@ impl ProgramRequest {
         }
         if !(1..=1_000_000).contains(&self.redemption_cents) || !(1..=1_000_000).contains(&self.redemption_points) {
             return bad("redemptionCents and redemptionPoints must be whole numbers from 1 to 1000000");
+        }
+        if self.expiry_months.is_some_and(|m| !super::liability::EXPIRY_MONTHS.contains(&m)) {
+            return bad(
+                "expiryMonths must be a whole number of months from 1 to 120, or null for points that never expire",
+            );
         }
         Ok(())
     }
@@ -129,6 +142,11 @@ pub struct Balance {
     pub earned: u64,
     #[serde(default)]
     pub redeemed: u64,
+    #[serde(default)]
+    pub expired: u64,
+    /// The last movement but an expiry (`None` on balances older than it).
+    #[serde(default)]
+    pub last_activity_at: Option<String>,
 }
 
 /// The largest purchase or reward one request may carry: $10,000,000.
@@ -171,6 +189,7 @@ mod tests {
             version: 1,
             updated_at: String::new(),
             updated_by: String::new(),
+            expiry_months: None,
         };
         assert_eq!(p.points_for(1_000), 100, "$10 earns 100 points");
         assert_eq!(p.points_for(1_099), 109);

@@ -3,5 +3,9 @@
 //! customer's balance per program.
 
 pub mod domain;
+pub mod expiry;
+pub mod liability;
+pub mod liability_store;
+pub mod reconcile;
 pub mod service;
 pub mod store;

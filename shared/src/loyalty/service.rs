@@ -18,6 +18,11 @@ use crate::platform::clock::rfc3339;
 use crate::platform::error::AppError;
 use crate::platform::ids::new_id;
 use crate::App;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use super::liability::{self, Liability};
+use super::liability_store::{self, LiabilityCheck};
 
 fn no_program() -> AppError {
     AppError::conflict("NO_POINTS_PROGRAM", "set your points program first (PUT /api/v1/businesses/me/points-program)")
@@ -48,6 +53,7 @@ pub async fn set_program(
         version: before.as_ref().map_or(1, |b| b.version + 1),
         updated_at: now.clone(),
         updated_by: user_id.to_string(),
+        expiry_months: request.expiry_months,
     };
     let audit = AuditEntry::new(
         user_id,
@@ -178,6 +184,9 @@ pub struct BalanceView {
     pub points: u64,
     /// What the points are worth when redeemed, in cents.
     pub value_cents: u64,
+    /// When they expire without further activity (`None`: they never do,
+    /// or there are none).
+    pub expires_at: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -203,18 +212,16 @@ pub struct CustomerView {
 /// Pages of a business's partnerships read for the customer view, at most.
 const MAX_PARTNER_PAGES: usize = 10;
 
-/// Where a program's points can be spent: at its own business, and at each
-/// partner of an ACTIVE partnership that allows redemption there.
-async fn redeemable_at(app: &App, program_business_id: &str) -> Result<Vec<String>, AppError> {
-    let mut out = vec![program_business_id.to_string()];
+/// The active partnerships whose partner redeems a program's points.
+async fn redeeming_partners(app: &App, program_business_id: &str) -> Result<Vec<partnerships::PartyRow>, AppError> {
+    let mut out = Vec::new();
     let mut cursor = None;
     for _ in 0..MAX_PARTNER_PAGES {
         let page = partnerships::of_business(app, program_business_id, 100, cursor.as_deref()).await?;
         out.extend(
             page.items
                 .into_iter()
-                .filter(|r| r.status == PartnershipStatus::Active && r.kind != PartnershipType::ReferralOnly)
-                .map(|r| r.partner_business_id),
+                .filter(|r| r.status == PartnershipStatus::Active && r.kind != PartnershipType::ReferralOnly),
         );
         match page.next_cursor {
             Some(c) => cursor = Some(c),
@@ -222,6 +229,15 @@ async fn redeemable_at(app: &App, program_business_id: &str) -> Result<Vec<Strin
         }
     }
     Ok(out)
+}
+
+/// Where a program's points can be spent: at its own business, and at each
+/// partner of an ACTIVE partnership that allows redemption there.
+async fn redeemable_at(app: &App, program_business_id: &str) -> Result<Vec<String>, AppError> {
+    let partners = redeeming_partners(app, program_business_id).await?;
+    Ok(std::iter::once(program_business_id.to_string())
+        .chain(partners.into_iter().map(|r| r.partner_business_id))
+        .collect())
 }
 
 /// A customer's balances in every program, and the rewards it can redeem
@@ -233,8 +249,14 @@ pub async fn customer_view(app: &App, customer: &CustomerId) -> Result<CustomerV
     let mut rewards = Vec::new();
     let mut views = Vec::new();
     for b in balances {
-        let value_cents =
-            programs.iter().find(|p| p.business_id == b.program_business_id).map_or(0, |p| p.value_of(b.points));
+        let program = programs.iter().find(|p| p.business_id == b.program_business_id);
+        let value_cents = program.map_or(0, |p| p.value_of(b.points));
+        let expires_at = program
+            .and_then(|p| p.expiry_months)
+            .filter(|_| b.points > 0)
+            .zip(b.last_activity_at.as_deref().and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok()))
+            .and_then(|(months, last)| liability::expires_at(last, months))
+            .map(rfc3339);
         for business in redeemable_at(app, &b.program_business_id).await? {
             rewards.extend(store::rewards(app, &business).await?.into_iter().map(|r| RedeemableReward {
                 reward_id: r.reward_id,
@@ -245,7 +267,60 @@ pub async fn customer_view(app: &App, customer: &CustomerId) -> Result<CustomerV
                 program_business_id: b.program_business_id.clone(),
             }));
         }
-        views.push(BalanceView { program_business_id: b.program_business_id, points: b.points, value_cents });
+        views.push(BalanceView {
+            program_business_id: b.program_business_id,
+            points: b.points,
+            value_cents,
+            expires_at,
+        });
     }
     Ok(CustomerView { customer_id: customer.to_string(), balances: views, rewards })
+}
+
+/// A partner where the program's points are redeemable: all of the
+/// outstanding points, within the partnership's per-customer cap if it
+/// sets one.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RedeemableAt {
+    pub partnership_id: String,
+    pub partner_business_id: String,
+    pub redeemable_points: i64,
+    pub redeemable_value_cents: u64,
+    /// Redemptions a customer may make there per settlement period.
+    pub max_redemptions_per_customer: Option<u64>,
+}
+
+/// `GET /api/v1/businesses/me/points-liability`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LiabilityView {
+    pub program: PointsProgram,
+    #[serde(flatten)]
+    pub liability: Liability,
+    pub redeemable_at: Vec<RedeemableAt>,
+    /// The reconciliation's latest check (`None` before its first run).
+    pub last_check: Option<LiabilityCheck>,
+}
+
+/// The caller's points liability: what its outstanding points are worth,
+/// where they can be spent and how they moved each month.
+pub async fn liability_view(app: &App, business_id: &BusinessId) -> Result<LiabilityView, AppError> {
+    let program = store::program(app, business_id).await?.ok_or_else(no_program)?;
+    let months = liability_store::months(app, business_id).await?;
+    let liability = liability::liability(&program, &months);
+    let mut redeemable = Vec::new();
+    for row in redeeming_partners(app, business_id).await? {
+        let config =
+            partnerships::get(app, &row.partnership_id).await?.and_then(|p| p.config.max_redemption_per_customer);
+        redeemable.push(RedeemableAt {
+            partnership_id: row.partnership_id,
+            partner_business_id: row.partner_business_id,
+            redeemable_points: liability.outstanding_points.max(0),
+            redeemable_value_cents: liability.outstanding_value_cents,
+            max_redemptions_per_customer: config,
+        });
+    }
+    let last_check = liability_store::check(app, business_id).await?;
+    Ok(LiabilityView { program, liability, redeemable_at: redeemable, last_check })
 }

@@ -1,10 +1,12 @@
 //! DynamoDB access for points programs (current and every version),
 //! published rewards, customers' balances and home-earn idempotency keys.
 
+use aws_sdk_dynamodb::types::builders::UpdateBuilder;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 
 use super::domain::{Balance, PointsProgram, Reward};
+use super::liability::Movement;
 use crate::platform::audit::{self, AuditEntry};
 use crate::platform::dynamo::{self, n, s, tx_check, tx_put, tx_update, Partition, Tx};
 use crate::platform::entity::{Key, Layout, NOT_EXISTS};
@@ -28,7 +30,7 @@ fn reward_key(business_id: &str, reward_id: &str) -> Key {
     Key::new(format!("BUSINESS#{business_id}"), format!("REWARD#{reward_id}"))
 }
 
-fn balance_key(customer_id: &str, program_business_id: &str) -> Key {
+pub fn balance_key(customer_id: &str, program_business_id: &str) -> Key {
     Key::new(format!("CUSTOMER#{customer_id}"), format!("BALANCE#{program_business_id}"))
 }
 
@@ -41,9 +43,12 @@ fn earn_key(business_id: &str, key: &str) -> Key {
 /// `Ok(false)`: another change came first.
 pub async fn save_program(app: &App, program: &PointsProgram, audit: &AuditEntry) -> Result<bool, AppError> {
     let t = app.table();
-    let mut current = Put::builder()
-        .table_name(t)
-        .set_item(Some(Layout::new("POINTS_PROGRAM", program_key(&program.business_id)).item(program)?));
+    let mut current = Put::builder().table_name(t).set_item(Some(
+        // Listed among every program (GSI2), which the liability jobs walk.
+        Layout::new("POINTS_PROGRAM", program_key(&program.business_id))
+            .gsi2(super::liability_store::PROGRAMS_PARTITION, &program.business_id)
+            .item(program)?,
+    ));
     current = if program.version == 1 {
         current.condition_expression(NOT_EXISTS)
     } else {
@@ -135,23 +140,47 @@ pub fn credit(
     program_business_id: &str,
     points: u64,
     opening: Opening,
+    at: &str,
 ) -> Result<TransactWriteItem, AppError> {
     let condition = match opening {
         Opening::Existing => "attribute_exists(PK)",
         Opening::First => "attribute_not_exists(PK)",
     };
-    tx_update(
+    tx_update(active(
         balance_key(customer_id, program_business_id)
             .update(app.table())
-            .update_expression(
-                "SET entity = :entity, customerId = :customer, programBusinessId = :program ADD points :p, earned :p",
-            )
+            .update_expression(format!(
+                "SET entity = :entity, customerId = :customer, programBusinessId = :program, {ACTIVE} ADD points :p, earned :p"
+            ))
             .condition_expression(condition)
             .expression_attribute_values(":entity", s("POINTS_BALANCE"))
             .expression_attribute_values(":customer", s(customer_id))
             .expression_attribute_values(":program", s(program_business_id))
             .expression_attribute_values(":p", n(points)),
-    )
+        customer_id,
+        program_business_id,
+        at,
+    ))
+}
+
+/// Every movement but expiry is activity: it sets `lastActivityAt` and
+/// files the balance among its program's holders (GSI1, by last activity),
+/// which the expiry and reconciliation jobs read.
+const ACTIVE: &str = "lastActivityAt = :at, #g1pk = :holders, #g1sk = :active";
+
+fn active(update: UpdateBuilder, customer_id: &str, program_business_id: &str, at: &str) -> UpdateBuilder {
+    let (g1pk, g1sk) = crate::platform::entity::gsi1_attributes();
+    update
+        .expression_attribute_names("#g1pk", g1pk)
+        .expression_attribute_names("#g1sk", g1sk)
+        .expression_attribute_values(":at", s(at))
+        .expression_attribute_values(":holders", s(holders_partition(program_business_id)))
+        .expression_attribute_values(":active", s(format!("{at}#{customer_id}")))
+}
+
+/// The GSI1 partition of a program's balances.
+pub fn holders_partition(program_business_id: &str) -> String {
+    format!("POINTS_HOLDERS#{program_business_id}")
 }
 
 /// The program's business counts one more loyal customer: for the
@@ -167,15 +196,19 @@ pub fn debit(
     customer_id: &str,
     program_business_id: &str,
     points: u64,
+    at: &str,
 ) -> Result<TransactWriteItem, AppError> {
-    tx_update(
+    tx_update(active(
         balance_key(customer_id, program_business_id)
             .update(app.table())
-            .update_expression("ADD points :minus, redeemed :p")
+            .update_expression(format!("SET {ACTIVE} ADD points :minus, redeemed :p"))
             .condition_expression("points >= :p")
             .expression_attribute_values(":p", n(points))
             .expression_attribute_values(":minus", n(format!("-{points}"))),
-    )
+        customer_id,
+        program_business_id,
+        at,
+    ))
 }
 
 /// Undoes a redemption's debit (a reversal): the points come back.
@@ -184,15 +217,19 @@ pub fn refund(
     customer_id: &str,
     program_business_id: &str,
     points: u64,
+    at: &str,
 ) -> Result<TransactWriteItem, AppError> {
-    tx_update(
+    tx_update(active(
         balance_key(customer_id, program_business_id)
             .update(app.table())
-            .update_expression("ADD points :p, redeemed :minus")
+            .update_expression(format!("SET {ACTIVE} ADD points :p, redeemed :minus"))
             .condition_expression("attribute_exists(PK)")
             .expression_attribute_values(":p", n(points))
             .expression_attribute_values(":minus", n(format!("-{points}"))),
-    )
+        customer_id,
+        program_business_id,
+        at,
+    ))
 }
 
 /// Undoes an earn (a reversal), only if the points are still there.
@@ -201,15 +238,19 @@ pub fn unearn(
     customer_id: &str,
     program_business_id: &str,
     points: u64,
+    at: &str,
 ) -> Result<TransactWriteItem, AppError> {
-    tx_update(
+    tx_update(active(
         balance_key(customer_id, program_business_id)
             .update(app.table())
-            .update_expression("ADD points :minus, earned :minus")
+            .update_expression(format!("SET {ACTIVE} ADD points :minus, earned :minus"))
             .condition_expression("points >= :p")
             .expression_attribute_values(":p", n(points))
             .expression_attribute_values(":minus", n(format!("-{points}"))),
-    )
+        customer_id,
+        program_business_id,
+        at,
+    ))
 }
 
 pub async fn balance(app: &App, customer_id: &str, program_business_id: &str) -> Result<Option<Balance>, AppError> {
@@ -266,7 +307,20 @@ pub async fn earn(
             )?,
         )
         .with(TX_PROGRAM, program_unchanged(app, program)?)
-        .with(TX_EARN_BALANCE, credit(app, &record.customer_id, &record.business_id, record.points_earned, opening)?)
+        .with(
+            TX_EARN_BALANCE,
+            credit(app, &record.customer_id, &record.business_id, record.points_earned, opening, &record.recorded_at)?,
+        )
+        .with(
+            "earn.liability",
+            super::liability_store::movement(
+                app,
+                &record.business_id,
+                &record.customer_id,
+                &record.recorded_at,
+                Movement::Earned(record.points_earned),
+            )?,
+        )
         .with(audit::TX_ITEM, audit.transact_put(t)?);
     if opening == Opening::First {
         tx.add("earn.loyal_customer", opened(app, &record.business_id)?);

@@ -658,6 +658,7 @@ mod tests {
             version: 3,
             updated_at: String::new(),
             updated_by: String::new(),
+            expiry_months: None,
         }
     }
 

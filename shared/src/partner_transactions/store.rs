@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use super::domain::{owed_deltas, PartnerTransaction, TxType};
 use crate::loyalty::domain::PointsProgram;
+use crate::loyalty::liability::Movement;
+use crate::loyalty::liability_store as liability;
 use crate::loyalty::store as loyalty;
 use crate::partnerships::domain::Partnership;
 use crate::partnerships::exposure::Bound;
@@ -457,24 +459,31 @@ pub fn recording_items(app: &App, r: &Recording<'_>) -> Result<Tx, AppError> {
     // Points: where the customer's balance moves.
     let program_business = t.program_business_id.as_deref().unwrap_or_default();
     let original_type = r.original.map(|o| o.transaction_type);
+    let at = t.recorded_at.as_str();
+    let (customer, program) = (t.customer_id.as_str(), program_business);
     let balance = match (t.transaction_type, original_type) {
         (TxType::Earn, _) => t
             .points_earned
             .filter(|p| *p > 0)
-            .map(|p| loyalty::credit(app, &t.customer_id, program_business, p, r.opening)),
-        (TxType::Redeem, _) => t.points_redeemed.map(|p| loyalty::debit(app, &t.customer_id, program_business, p)),
-        (TxType::Reversal, Some(TxType::Earn)) => {
-            t.points_earned.filter(|p| *p > 0).map(|p| loyalty::unearn(app, &t.customer_id, program_business, p))
+            .map(|p| (loyalty::credit(app, customer, program, p, r.opening, at), Movement::Earned(p))),
+        (TxType::Redeem, _) => {
+            t.points_redeemed.map(|p| (loyalty::debit(app, customer, program, p, at), Movement::Redeemed(p)))
         }
+        (TxType::Reversal, Some(TxType::Earn)) => t
+            .points_earned
+            .filter(|p| *p > 0)
+            .map(|p| (loyalty::unearn(app, customer, program, p, at), Movement::EarnReversed(p))),
         (TxType::Reversal, Some(TxType::Redeem)) => {
-            t.points_redeemed.map(|p| loyalty::refund(app, &t.customer_id, program_business, p))
+            t.points_redeemed.map(|p| (loyalty::refund(app, customer, program, p, at), Movement::RedeemReversed(p)))
         }
         _ => None,
     };
-    if let Some(balance) = balance {
+    if let Some((balance, movement)) = balance {
         tx.add(TX_BALANCE, balance?);
+        // The program's liability moves with the balance, in one commit.
+        tx.add("ptx.liability", liability::movement(app, program, customer, at, movement)?);
         if t.transaction_type == TxType::Earn && r.opening == loyalty::Opening::First {
-            tx.add("ptx.loyal_customer", loyalty::opened(app, program_business)?);
+            tx.add("ptx.loyal_customer", loyalty::opened(app, program)?);
         }
     }
     if let (TxType::Redeem, Some(max)) = (t.transaction_type, r.max_redemptions) {

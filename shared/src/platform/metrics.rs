@@ -38,6 +38,7 @@ pub mod names {
     pub const SETTLEMENTS_PROCESSED: &str = "SettlementsProcessed";
     pub const SETTLEMENT_DRIFT: &str = "SettlementDrift";
     pub const RATE_LIMITED: &str = "RateLimitedRequests";
+    pub const POINTS_LIABILITY_DRIFT: &str = "PointsLiabilityDrift";
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -472,7 +472,12 @@ pub async fn transaction_recording(prefix: &str, n: usize, issuer: &crate::Issue
             &app,
             &BusinessId::known(a.as_str()),
             "bench",
-            ProgramRequest { points_per_dollar: 10, redemption_cents: 1_000, redemption_points: 100 },
+            ProgramRequest {
+                points_per_dollar: 10,
+                redemption_cents: 1_000,
+                redemption_points: 100,
+                expiry_months: None,
+            },
         )
         .await
         .expect("seed a program");

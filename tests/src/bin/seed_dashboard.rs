@@ -33,7 +33,8 @@ async fn business(app: &App, owner: &str, id: &str, name: &str, lat: f64, lng: f
         Err(e) if e.code == "BUSINESS_ID_TAKEN" || e.code == "ALREADY_A_MEMBER" => {}
         Err(e) => return Err(format!("register {id}: {e}")),
     }
-    let program = ProgramRequest { points_per_dollar: 10, redemption_cents: 1000, redemption_points: 100 };
+    let program =
+        ProgramRequest { points_per_dollar: 10, redemption_cents: 1000, redemption_points: 100, expiry_months: None };
     loyalty::set_program(app, &BusinessId::known(id), owner, program)
         .await
         .map_err(|e| format!("program of {id}: {e}"))?;

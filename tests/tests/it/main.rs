@@ -29,6 +29,7 @@ mod partnerctl;
 mod partnerships;
 mod payments;
 mod payouts;
+mod points_liability;
 mod reconciliation;
 mod refill_freeze;
 mod routes;

@@ -3070,6 +3070,8 @@ export interface paths {
                         pointsPerDollar: number;
                         redemptionCents: number;
                         redemptionPoints: number;
+                        /** @description points expire after this many months without activity in the customer's balance; absent or null: never */
+                        expiryMonths?: number | null;
                     };
                 };
             };
@@ -3090,6 +3092,46 @@ export interface paths {
                 429: components["responses"]["RateLimited"];
             };
         };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/businesses/me/points-liability": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's points liability (owner or staff): outstanding points and their worth at the current redemption value, where they are redeemable, the movement per month (earned, redeemed, reversed, expired with its breakage) and the daily reconciliation's latest check */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The liability */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PointsLiability"];
+                    };
+                };
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                409: components["responses"]["Conflict"];
+                429: components["responses"]["RateLimited"];
+            };
+        };
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -3954,6 +3996,52 @@ export interface components {
             version?: number;
             /** Format: date-time */
             updatedAt?: string;
+            /** @description absent: points never expire */
+            expiryMonths?: number;
+        };
+        PointsLiability: {
+            program: components["schemas"]["PointsProgram"];
+            /** @description the sum of every customer's balance in the program */
+            outstandingPoints: number;
+            /** @description their worth at the current redemption value, rounded down */
+            outstandingValueCents: number;
+            expiredPoints: number;
+            /** @description the expired points' worth at the current redemption value */
+            breakageCents: number;
+            /** @description oldest first */
+            months: {
+                /** @description YYYY-MM */
+                month: string;
+                earned: number;
+                redeemed: number;
+                /** @description earned points taken back by reversals */
+                earnReversed: number;
+                /** @description redeemed points given back by reversals */
+                redeemReversed: number;
+                expired: number;
+                netPoints: number;
+                breakageCents: number;
+            }[];
+            redeemableAt: {
+                partnershipId: string;
+                partnerBusinessId: string;
+                redeemablePoints: number;
+                redeemableValueCents: number;
+                /** @description redemptions per customer per settlement period there */
+                maxRedemptionsPerCustomer?: number | null;
+            }[];
+            lastCheck?: {
+                programBusinessId?: string;
+                /** Format: date-time */
+                checkedAt: string;
+                countedPoints: number;
+                balancePoints: number;
+                holders: number;
+                /** @description balances less counters; 0 when they agree */
+                drift: number;
+                /** @description false: written to during every read, no verdict */
+                settled: boolean;
+            } | null;
         };
         /** @description The spec's PartnerTransaction: amounts in cents; the share's direction, terms version and calculation */
         PartnerTransaction: {
@@ -4202,6 +4290,11 @@ export interface components {
                 points: number;
                 /** @description what the points are worth when redeemed */
                 valueCents: number;
+                /**
+                 * Format: date-time
+                 * @description when the points expire without further activity; null: never
+                 */
+                expiresAt?: string | null;
             }[];
             /** @description rewards the customer's points can pay for, at their own business or a partner's */
             rewards: {
