@@ -502,6 +502,7 @@ pub mod bench;
 pub mod cli;
 pub mod contract;
 pub mod faults;
+pub mod history;
 pub mod iam;
 pub mod layering;
 pub mod mail;

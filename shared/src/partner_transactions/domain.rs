@@ -204,6 +204,11 @@ pub struct PartnerTransaction {
     pub category: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
+    /// Where it happened when the request said: (lat, lng) in millionths
+    /// of a degree (integers keep the transaction `Eq`). The anomaly scan
+    /// compares it with the recorder's registered location.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location_e6: Option<(i32, i32)>,
     /// When it happened (the spec's `timestamp`).
     pub timestamp: String,
     pub recorded_at: String,
@@ -391,6 +396,7 @@ pub fn plan(
         calculation: None,
         category: None,
         location_id: None,
+        location_e6: None,
         timestamp: rfc3339(at),
         recorded_at: rfc3339(ctx.now),
         period_start: period.key(),
@@ -408,6 +414,11 @@ pub fn plan(
     let config = &p.config;
     tx.category = label(request.category.as_ref(), &config.allowed_categories, "category")?;
     tx.location_id = label(request.location_id.as_ref(), &config.allowed_locations, "locationId")?;
+    if let Some(at) = request.location {
+        let at = at.validate()?;
+        // Within ±180° both fit an i32 in millionths.
+        tx.location_e6 = Some(((at.lat * 1e6).round() as i32, (at.lng * 1e6).round() as i32));
+    }
     if let Some(area) = config.geographic_restrictions {
         let at = request
             .location
@@ -643,6 +654,7 @@ mod tests {
             end_reason: None,
             status_reason: None,
             exposure_limits: Default::default(),
+            anomaly_rules: Default::default(),
             created_by: "u".into(),
             updated_at: "2026-03-02T00:00:00Z".into(),
             revision: 1,

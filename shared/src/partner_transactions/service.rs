@@ -145,6 +145,7 @@ pub async fn plan_adjustment(
         calculation: None,
         category: None,
         location_id: None,
+        location_e6: None,
         timestamp: now_text.clone(),
         recorded_at: now_text.clone(),
         period_start: period.key(),

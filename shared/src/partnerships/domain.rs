@@ -376,6 +376,10 @@ pub struct Partnership {
     /// owed (`exposure`).
     #[serde(default, skip_serializing_if = "is_default")]
     pub exposure_limits: super::exposure::ExposureLimits,
+    /// Each party's anomaly thresholds (`anomaly_rules`); the stricter is
+    /// in force.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub anomaly_rules: super::anomaly_rules::AnomalyRules,
     pub created_by: String,
     pub updated_at: String,
     /// Bumped by every change; each write is conditional on the one read.

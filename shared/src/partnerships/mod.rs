@@ -2,6 +2,7 @@
 //! pauses and termination, configuration, versioned terms changed only by
 //! agreement, industry templates, and their domain events.
 
+pub mod anomaly_rules;
 pub mod domain;
 pub mod exposure;
 pub mod periods;

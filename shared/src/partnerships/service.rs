@@ -45,6 +45,9 @@ pub struct PartnershipView {
     pub status_reason: Option<String>,
     /// The most each party may owe the other unsettled.
     pub exposure_limits: super::exposure::ExposureLimits,
+    /// Each party's anomaly thresholds, and those in force (the stricter).
+    pub anomaly_rules: super::anomaly_rules::AnomalyRules,
+    pub anomaly_thresholds: super::anomaly_rules::Thresholds,
     pub created_by: String,
     pub updated_at: String,
 }
@@ -58,6 +61,8 @@ impl From<Partnership> for PartnershipView {
                 .terms_proposal
                 .map(|t| json!({ "version": t.version, "revenueSharingTerms": t.terms.view(), "proposedBy": t.proposed_by, "proposedAt": t.proposed_at })),
             exposure_limits: p.exposure_limits,
+            anomaly_rules: p.anomaly_rules,
+            anomaly_thresholds: p.anomaly_rules.effective(),
             id: p.partnership_id,
             business_a_id: p.business_a_id,
             business_b_id: p.business_b_id,
@@ -162,6 +167,7 @@ pub async fn invite(
         end_reason: None,
         status_reason: None,
         exposure_limits: Default::default(),
+        anomaly_rules: Default::default(),
         created_by: user_id.to_string(),
         updated_at: now.clone(),
         revision: 0,
@@ -437,6 +443,32 @@ pub async fn set_exposure_limit(
     }
     let after = Partnership { exposure_limits: limits, updated_at: rfc3339(app.clock.now()), ..before.clone() };
     if !commit(app, (business_id, user_id), "partnership.exposure_limit_set", &before, &after, &[]).await? {
+        return Err(changed_meanwhile());
+    }
+    Ok(after.into())
+}
+
+/// A party's owner sets its own anomaly thresholds (all of them: an unset
+/// rule is the default). The scan uses the stricter party's, so this can
+/// only tighten what the partner set, never loosen it.
+pub async fn set_anomaly_rules(
+    app: &App,
+    business_id: &BusinessId,
+    user_id: &str,
+    id: &PartnershipId,
+    settings: super::anomaly_rules::RuleSettings,
+) -> Result<PartnershipView, AppError> {
+    let before = mine(app, business_id, id).await?;
+    if before.status == PartnershipStatus::Terminated {
+        return Err(AppError::conflict("PARTNERSHIP_TERMINATED", "a terminated partnership does not change"));
+    }
+    let caller_is_a = before.business_a_id == business_id.as_str();
+    let rules = before.anomaly_rules.with_side(caller_is_a, settings)?;
+    if rules == before.anomaly_rules {
+        return Ok(before.into());
+    }
+    let after = Partnership { anomaly_rules: rules, updated_at: rfc3339(app.clock.now()), ..before.clone() };
+    if !commit(app, (business_id, user_id), "partnership.anomaly_rules_set", &before, &after, &[]).await? {
         return Err(changed_meanwhile());
     }
     Ok(after.into())

@@ -39,6 +39,8 @@ pub mod names {
     pub const SETTLEMENT_DRIFT: &str = "SettlementDrift";
     pub const RATE_LIMITED: &str = "RateLimitedRequests";
     pub const POINTS_LIABILITY_DRIFT: &str = "PointsLiabilityDrift";
+    pub const ANOMALY_FLAGS: &str = "AnomalyFlags";
+    pub const SETTLEMENTS_HELD: &str = "SettlementsHeld";
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]

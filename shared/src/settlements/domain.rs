@@ -14,6 +14,10 @@ pub const REVIEW_DAYS: i64 = 7;
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum SettlementStatus {
     Pending,
+    /// Flagged by the anomaly scan (or high-value): calculated, not paid
+    /// until its reviewer (the party that pays) or an admin releases it,
+    /// or a party disputes it.
+    Held,
     Disputed,
     /// Its payout was started (the attempt is recorded); a crash or a
     /// failure leaves it here, and the next run finishes it.
@@ -25,6 +29,7 @@ impl SettlementStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             SettlementStatus::Pending => "PENDING",
+            SettlementStatus::Held => "HELD",
             SettlementStatus::Disputed => "DISPUTED",
             SettlementStatus::Paying => "PAYING",
             SettlementStatus::Processed => "PROCESSED",
@@ -184,8 +189,35 @@ pub struct Settlement {
     /// The payout started: recorded before anything is sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payout: Option<PayoutAttempt>,
+    /// What the anomaly scan found in the period's lines.
+    #[serde(default)]
+    pub flags: Vec<super::anomalies::Flag>,
+    /// The period's transaction volume (cents), which the high-value
+    /// review compares.
+    #[serde(default)]
+    pub volume_cents: u64,
+    /// Why and for whom it was held, and its release.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hold: Option<Hold>,
     #[serde(default)]
     pub revision: u64,
+}
+
+/// A settlement held for review.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Hold {
+    /// The flags' rules, and `HIGH_VALUE` for a period at the review volume.
+    pub reasons: Vec<String>,
+    /// Who reviews it: the party that would pay (the one fake lines would
+    /// cost); its partner, who would be paid, cannot release it.
+    pub reviewer_business_id: String,
+    pub held_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub released_at: Option<String>,
+    /// The reviewer's user, or `ADMIN:<wallet>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub released_by: Option<String>,
 }
 
 /// A payout as started: what is sent, under which idempotency key.
@@ -238,8 +270,33 @@ impl Settlement {
             processed_at: None,
             payment: None,
             payout: None,
+            flags: vec![],
+            volume_cents: 0,
+            hold: None,
             revision: 0,
         }
+    }
+
+    /// Holds it for review when the scan flagged its period or its volume
+    /// is high, and there is money to move (a zero net pays no one).
+    pub fn held_if(mut self, findings: super::anomalies::Findings, now: &str) -> Settlement {
+        self.volume_cents = findings.volume_cents;
+        let mut reasons: Vec<String> = findings.flags.iter().map(|f| f.rule.clone()).collect();
+        if findings.high_value {
+            reasons.push("HIGH_VALUE".into());
+        }
+        self.flags = findings.flags;
+        if let (false, Some((payer, _, _))) = (reasons.is_empty(), self.transfer()) {
+            self.hold = Some(Hold {
+                reasons,
+                reviewer_business_id: payer.to_string(),
+                held_at: now.to_string(),
+                released_at: None,
+                released_by: None,
+            });
+            self.status = SettlementStatus::Held;
+        }
+        self
     }
 
     /// Who pays whom how much: (payer, payee, cents); None when it nets

@@ -6,6 +6,7 @@
 use serde::Serialize;
 use serde_json::json;
 
+use super::anomalies::{Findings, Places, Scan};
 use super::domain::{
     Dispute, DisputeRequest, Payment, PayoutAttempt, Proposal, Reconciliation, Resolution, ResolveRequest, Settlement,
     SettlementStatus, Tally, REVIEW_DAYS,
@@ -50,6 +51,27 @@ fn not_found(period: &str) -> AppError {
 
 /// Counts a period's lines a page at a time.
 pub async fn tally(app: &App, partnership_id: &PartnershipId, period_start: &str) -> Result<Tally, AppError> {
+    Ok(read_period(app, partnership_id, period_start, None).await?.0)
+}
+
+/// Counts a period's lines and scans them for anomalies by `p`'s
+/// thresholds, in one read of the lines.
+async fn tally_and_scan(app: &App, p: &Partnership, period_start: &str) -> Result<(Tally, Findings), AppError> {
+    let profiles = businesses::many(app, &[p.business_a_id.clone(), p.business_b_id.clone()]).await?;
+    let places: Places =
+        profiles.into_iter().map(|b| (b.business_id.clone(), (b.location.lat, b.location.lng))).collect();
+    let scan = Scan::new(p.anomaly_rules.effective(), places);
+    let id = PartnershipId::known(p.partnership_id.as_str());
+    let (tally, scan) = read_period(app, &id, period_start, Some(scan)).await?;
+    Ok((tally, scan.map(Scan::finish).unwrap_or_default()))
+}
+
+async fn read_period(
+    app: &App,
+    partnership_id: &PartnershipId,
+    period_start: &str,
+    mut scan: Option<Scan>,
+) -> Result<(Tally, Option<Scan>), AppError> {
     let mut tally = Tally::default();
     let mut cursor = None;
     loop {
@@ -57,10 +79,13 @@ pub async fn tally(app: &App, partnership_id: &PartnershipId, period_start: &str
             transaction_store::period_page(app, partnership_id, period_start, TALLY_PAGE, cursor.as_deref()).await?;
         for t in &page.items {
             tally.add(t);
+            if let Some(scan) = scan.as_mut() {
+                scan.add(t);
+            }
         }
         match page.next_cursor {
             Some(c) => cursor = Some(c),
-            None => return Ok(tally),
+            None => return Ok((tally, scan)),
         }
     }
 }
@@ -91,22 +116,16 @@ pub async fn calculate(app: &App, p: &Partnership, period: Period) -> Result<Cal
     let now = app.clock.now();
     let (now_text, review_ends) = (rfc3339(now), rfc3339(now + time::Duration::days(REVIEW_DAYS)));
     if !period.ended_at(now) {
-        let lines = tally(app, &PartnershipId::known(p.partnership_id.as_str()), &key).await?;
+        let (lines, findings) = tally_and_scan(app, p, &key).await?;
         let counters = transaction_store::period(app, &p.partnership_id, &key).await?.unwrap_or_default();
         let reconciliation =
             Reconciliation::of(&lines, counters.transactions, counters.a_owes_cents, counters.b_owes_cents);
-        return Ok(Calculated::Preview(Settlement::from_tally(
-            "preview".into(),
-            p,
-            &period,
-            &lines,
-            reconciliation,
-            now_text,
-            review_ends,
-        )));
+        let preview =
+            Settlement::from_tally("preview".into(), p, &period, &lines, reconciliation, now_text.clone(), review_ends);
+        return Ok(Calculated::Preview(preview.held_if(findings, &now_text)));
     }
     transaction_store::close_period(app, &p.partnership_id, &key, &now_text).await?;
-    let lines = tally(app, &PartnershipId::known(p.partnership_id.as_str()), &key).await?;
+    let (lines, findings) = tally_and_scan(app, p, &key).await?;
     let counters = transaction_store::period(app, &p.partnership_id, &key).await?.unwrap_or_default();
     if lines.transactions == 0 && counters.transactions == 0 {
         return Ok(Calculated::Empty);
@@ -129,7 +148,8 @@ pub async fn calculate(app: &App, p: &Partnership, period: Period) -> Result<Cal
             ),
         ));
     }
-    let s = Settlement::from_tally(new_id(), p, &period, &lines, reconciliation, now_text.clone(), review_ends);
+    let s = Settlement::from_tally(new_id(), p, &period, &lines, reconciliation, now_text.clone(), review_ends)
+        .held_if(findings, &now_text);
     let audit = AuditEntry::new(
         "system",
         "settlement.calculated",
@@ -140,6 +160,10 @@ pub async fn calculate(app: &App, p: &Partnership, period: Period) -> Result<Cal
     let event = OutboxEvent::new(app, "partner.settlement.calculated", event_detail(&s));
     if store::create(app, &s, &audit, &event).await? {
         metrics::count(metrics::names::SETTLEMENTS_CALCULATED, 1);
+        metrics::count(metrics::names::ANOMALY_FLAGS, s.flags.len() as u64);
+        if s.status == SettlementStatus::Held {
+            metrics::count(metrics::names::SETTLEMENTS_HELD, 1);
+        }
         outbox::publish_now(app, std::slice::from_ref(&event)).await;
         return Ok(Calculated::Created(s));
     }
@@ -467,13 +491,15 @@ pub async fn dispute(
     let (reason, lines) = request.validate()?;
     let (_, s) = settlement_of(app, business_id, partnership_id, period_start).await?;
     let now = rfc3339(app.clock.now());
-    if s.status != SettlementStatus::Pending || s.resolution.is_some() {
+    // A held one may be disputed until it is released, whatever its review.
+    let held = s.status == SettlementStatus::Held;
+    if !(s.status == SettlementStatus::Pending || held) || s.resolution.is_some() {
         return Err(AppError::conflict(
             "SETTLEMENT_NOT_DISPUTABLE",
             format!("the settlement is {}", s.status.as_str()),
         ));
     }
-    if now >= s.review_ends_at {
+    if !held && now >= s.review_ends_at {
         return Err(AppError::conflict(
             "REVIEW_PERIOD_OVER",
             "the 7-day review ended; the settlement is being processed",
@@ -510,6 +536,76 @@ pub async fn dispute(
     outbox::publish_now(app, std::slice::from_ref(&event)).await;
     metrics::count(metrics::names::SETTLEMENTS_DISPUTED, 1);
     Ok(after)
+}
+
+/// Who releases a held settlement.
+pub enum Releaser<'a> {
+    /// A platform admin (wallet-signed).
+    Admin { wallet: &'a str },
+    /// The reviewer's owner: the party that would pay.
+    Party { business_id: &'a BusinessId, user_id: &'a str },
+}
+
+/// Releases a HELD settlement after review: it becomes PENDING and is
+/// processed once its 7-day review is over (at once if it is). Only its
+/// reviewer (the party that would pay) or an admin; the party that would
+/// be paid gets 403, anyone else 404.
+pub async fn release(
+    app: &App,
+    releaser: Releaser<'_>,
+    partnership_id: &PartnershipId,
+    period_start: &str,
+) -> Result<Settlement, AppError> {
+    let (s, actor) = match &releaser {
+        Releaser::Party { business_id, user_id } => {
+            let (_, s) = settlement_of(app, business_id, partnership_id, period_start).await?;
+            let reviewer = s.hold.as_ref().map(|h| h.reviewer_business_id.as_str());
+            if s.status == SettlementStatus::Held && reviewer != Some(business_id.as_str()) {
+                return Err(AppError::forbidden(
+                    "NOT_THE_REVIEWER",
+                    "a held settlement is released by the party that would pay it (or a platform admin)",
+                ));
+            }
+            (s, user_id.to_string())
+        }
+        Releaser::Admin { wallet } => {
+            let p = partnership_store::get(app, partnership_id).await?.ok_or_else(|| {
+                AppError::not_found("PARTNERSHIP_NOT_FOUND", format!("no partnership {partnership_id}"))
+            })?;
+            let period = period_of(&p, Which::Named(period_start), app.clock.now())?;
+            let s = store::get(app, partnership_id, &period.key()).await?.ok_or_else(|| not_found(period_start))?;
+            (s, format!("ADMIN:{wallet}"))
+        }
+    };
+    if s.status != SettlementStatus::Held {
+        return Err(AppError::conflict("SETTLEMENT_NOT_HELD", format!("the settlement is {}", s.status.as_str())));
+    }
+    let now = rfc3339(app.clock.now());
+    let mut after = s.clone();
+    after.status = SettlementStatus::Pending;
+    if let Some(hold) = after.hold.as_mut() {
+        (hold.released_at, hold.released_by) = (Some(now.clone()), Some(actor.clone()));
+    }
+    let audit = AuditEntry::new(
+        &actor,
+        "settlement.released",
+        &store::subject(partnership_id, &s.period_start),
+        &now,
+        json!({ "before": { "status": s.status }, "after": { "status": after.status, "hold": after.hold } }),
+    );
+    if !store::save(app, &s, &after, &audit, &[], vec![]).await? {
+        return Err(AppError::conflict("SETTLEMENT_CHANGED", "the settlement changed meanwhile; read it again"));
+    }
+    Ok(after)
+}
+
+/// The settlements held for review, oldest first (platform admins).
+pub async fn held(
+    app: &App,
+    limit: i32,
+    cursor: Option<&str>,
+) -> Result<crate::platform::dynamo::Page<Settlement>, AppError> {
+    store::held(app, limit, cursor).await
 }
 
 /// Who resolves a dispute.

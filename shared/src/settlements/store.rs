@@ -32,16 +32,27 @@ const PENDING_SHARDS: u32 = 8;
 
 /// A settlement's place: in the pending index while PENDING or PAYING
 /// (a payout that did not finish is found again by the next run).
+/// HELD ones sit in one partition of the same index, oldest first, which
+/// the admins' list reads.
 fn layout(s: &Settlement) -> Layout {
     let layout = Layout::new("SETTLEMENT", key(&s.partnership_id, &s.period_start));
-    if matches!(s.status, SettlementStatus::Pending | SettlementStatus::Paying) {
-        layout.gsi1(
+    match s.status {
+        SettlementStatus::Pending | SettlementStatus::Paying => layout.gsi1(
             dynamo::shard_key("SETTLEMENTS_PENDING", &s.partnership_id, PENDING_SHARDS),
             format!("{}#{}#{}", s.review_ends_at, s.partnership_id, s.period_start),
-        )
-    } else {
-        layout
+        ),
+        SettlementStatus::Held => {
+            layout.gsi1(HELD_PARTITION, format!("{}#{}#{}", s.calculated_at, s.partnership_id, s.period_start))
+        }
+        SettlementStatus::Disputed | SettlementStatus::Processed => layout,
     }
+}
+
+const HELD_PARTITION: &str = "SETTLEMENTS_HELD";
+
+/// One page of the settlements held for review, oldest first.
+pub async fn held(app: &App, limit: i32, cursor: Option<&str>) -> Result<dynamo::Page<Settlement>, AppError> {
+    dynamo::query_page(&app.db, app.table(), &Partition::index(GSI1, HELD_PARTITION), Some(limit), cursor).await
 }
 
 /// Creates the settlement once, takes its period out of the due index,

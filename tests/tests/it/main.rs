@@ -3,6 +3,7 @@
 //! They run against the local stack `make test` starts (DynamoDB Local,
 //! moto); `cargo test -p integration-tests --test it <module>::` runs one.
 
+mod anomaly_holds;
 mod auth;
 mod bad_input;
 mod business_webhooks;

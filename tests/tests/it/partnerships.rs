@@ -657,6 +657,7 @@ async fn a_third_business_gets_404_on_every_partnership_route() {
                 Some(json!({ "maxOutstandingCents": 0 })),
                 true,
             ),
+            ("PUT", format!("/api/v1/partnerships/{id}/anomaly-rules"), Some(json!({ "maxDistanceKm": 1 })), true),
             ("PATCH", format!("/api/v1/partnerships/{id}/accept"), Some(json!({ "termsVersion": 1 })), true),
             ("PATCH", format!("/api/v1/partnerships/{id}/decline"), None, true),
             ("PATCH", format!("/api/v1/partnerships/{id}/status"), Some(status_body("TERMINATED", "mine now")), true),
@@ -690,6 +691,7 @@ async fn a_third_business_gets_404_on_every_partnership_route() {
                 Some(json!({ "outcome": "mine", "adjustmentCents": 5 })),
                 true,
             ),
+            ("POST", format!("/api/v1/partnerships/{id}/settlements/2026-03-01/release"), None, true),
         ]
     };
     for (method, path, body, owner_only) in routes(&active) {

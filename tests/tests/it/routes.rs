@@ -256,6 +256,8 @@ fn alarms_and_the_dashboard_watch_the_metrics_the_code_emits() {
         SETTLEMENT_DRIFT,
         RATE_LIMITED,
         POINTS_LIABILITY_DRIFT,
+        ANOMALY_FLAGS,
+        SETTLEMENTS_HELD,
     ];
     let text = std::fs::read_to_string(repo_root().join("infra/template.yaml")).unwrap();
     let template = template();

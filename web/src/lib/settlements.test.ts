@@ -22,6 +22,7 @@ describe('settlement wording', () => {
     expect(disputable(s, new Date('2027-01-08T01:00:00Z'))).toBe(false);
     expect(disputable({ ...s, status: 'DISPUTED' }, new Date('2027-01-02T00:00:00Z'))).toBe(false);
     expect(disputable({ ...s, resolution: { outcome: 'ok', adjustmentCents: 0, resolvedBy: 'PARTIES', resolvedAt: '' } }, new Date('2027-01-02T00:00:00Z'))).toBe(false);
+    expect(disputable({ ...s, status: 'HELD' }, new Date('2027-02-01T00:00:00Z')), 'held: disputable past its review').toBe(true);
   });
 
   it('says a pending settlement awaits payment once its review is over', () => {

@@ -26,8 +26,18 @@ export function netToSide(s: Pick<Settlement, 'netSettlement'>, side: 'A' | 'B')
 
 /** Whether a party may still dispute it at `now` (the API decides; this hides what it would refuse). */
 export function disputable(s: Pick<Settlement, 'status' | 'reviewEndsAt' | 'resolution'>, now: Date): boolean {
+  if (s.status === 'HELD') return !s.resolution; // held: disputable until released, whatever the review
   return s.status === 'PENDING' && !s.resolution && now.getTime() < new Date(s.reviewEndsAt).getTime();
 }
+
+/** What each anomaly rule means, in the words a business owner reads. */
+export const FLAG_TEXT: Record<string, string> = {
+  RAPID_REDEMPTIONS: 'A customer redeemed many times within an hour at one business',
+  DAILY_SPIKE: 'A day had far more recordings than the days before it',
+  HIGH_REVERSALS: 'An unusual share of the transactions were reversed',
+  FAR_FROM_RECORDER: "Sales were recorded far from the recording business's address",
+  HIGH_VALUE: 'The period is above the review volume: every such period is reviewed',
+};
 
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 
@@ -66,12 +76,13 @@ export function shiftMonth(month: string, by: number): string {
 
 const STATUS_TEXT: Record<Settlement['status'], string> = {
   PENDING: 'In review',
+  HELD: 'Held for review',
   DISPUTED: 'Disputed',
   PAYING: 'Being paid',
   PROCESSED: 'Paid',
 };
 
-/** "In review" until the review ends, then "Awaiting payment"; "Disputed", "Being paid", "Paid". */
+/** "In review" until the review ends, then "Awaiting payment"; "Held for review", "Disputed", "Being paid", "Paid". */
 export function statusText(s: Pick<Settlement, 'status' | 'reviewEndsAt'>, now: Date): string {
   if (s.status === 'PENDING' && now.getTime() >= new Date(s.reviewEndsAt).getTime()) return 'Awaiting payment';
   return STATUS_TEXT[s.status];

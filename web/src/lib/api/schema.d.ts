@@ -1206,6 +1206,52 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/settlements/held": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The settlements held for review by the anomaly scan or the high-value review, oldest first (admin) */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: components["parameters"]["limit"];
+                    /** @description nextCursor of the previous page */
+                    cursor?: components["parameters"]["cursor"];
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of held settlements */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            settlements: components["schemas"]["Settlement"][];
+                            nextCursor?: string | null;
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/cron/monthly-elimination": {
         parameters: {
             query?: never;
@@ -2770,6 +2816,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/partnerships/{id}/anomaly-rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set the caller's own anomaly thresholds (a party's owner; unset rules are the defaults). Settlements are scanned by the stricter party's, rule by rule: a party tightens alone, loosening takes both */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["AnomalyRuleSettings"];
+                };
+            };
+            responses: {
+                /** @description The partnership after the change */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Partnership"];
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                409: components["responses"]["Conflict"];
+                429: components["responses"]["RateLimited"];
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/partnerships/{id}/terms/simulate": {
         parameters: {
             query?: never;
@@ -2815,7 +2909,7 @@ export interface paths {
                                 /** Format: date */
                                 periodEnd: string;
                                 /** @enum {string} */
-                                status: "OPEN" | "PENDING" | "DISPUTED" | "PAYING" | "PROCESSED";
+                                status: "OPEN" | "PENDING" | "HELD" | "DISPUTED" | "PAYING" | "PROCESSED";
                                 transactions: number;
                                 recorded: {
                                     aOwesCents: number;
@@ -3832,6 +3926,51 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/partnerships/{id}/settlements/{periodStart}/release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Release a HELD settlement after review: it becomes PENDING and is paid once its 7-day review is over. The owner of the party that would pay it, or a platform admin (wallet-signed); the party that would be paid gets 403 NOT_THE_REVIEWER */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    periodStart: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The settlement, PENDING */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Settlement"];
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                409: components["responses"]["Conflict"];
+                429: components["responses"]["RateLimited"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/partnerships/{id}/settlements/{periodStart}/resolve": {
         parameters: {
             query?: never;
@@ -4074,6 +4213,31 @@ export interface components {
             reverses?: string;
             reversedBy?: string;
         };
+        AnomalyFlag: {
+            /** @enum {string} */
+            rule: "RAPID_REDEMPTIONS" | "DAILY_SPIKE" | "HIGH_REVERSALS" | "FAR_FROM_RECORDER";
+            detail: string;
+            occurrences: number;
+            /** @description up to 20 of the lines behind it */
+            transactionIds: string[];
+        };
+        /** @description one party's thresholds; an unset rule is the default */
+        AnomalyRuleSettings: {
+            /** @description a customer redeeming more than this within an hour at one business (default 5) */
+            maxRedemptionsPerHour?: number;
+            /** @description a day above this many times the average of the period's days before it (default 5) */
+            dailySpikeFactor?: number;
+            /** @description a spike day has at least this many recordings (default 50) */
+            dailySpikeMinRecordings?: number;
+            /** @description reversals above this share of the period's transactions (default 20) */
+            maxReversalPercent?: number;
+            /** @description when the period has at least this many (default 20) */
+            reversalMinTransactions?: number;
+            /** @description a recording this far or farther from its recorder's registered location (default 100) */
+            maxDistanceKm?: number;
+            /** @description periods at this transaction volume or more are held for review, flagged or not (default 25000000: $250,000) */
+            reviewVolumeCents?: number;
+        };
         /** @description The spec's Settlement: amounts in cents; netSettlement positive when A pays B */
         Settlement: {
             id: string;
@@ -4097,10 +4261,24 @@ export interface components {
             /** @description lines recorded after the period ended (offline sales) */
             lateItems?: number;
             /**
-             * @description PAYING: the payout was started (its attempt is in payout) and is finished by the next run
+             * @description HELD: flagged by the anomaly scan or high-value, not paid until its reviewer or an admin releases it (or a party disputes it); PAYING: the payout was started (its attempt is in payout) and is finished by the next run
              * @enum {string}
              */
-            status: "PENDING" | "DISPUTED" | "PAYING" | "PROCESSED";
+            status: "PENDING" | "HELD" | "DISPUTED" | "PAYING" | "PROCESSED";
+            /** @description what the anomaly scan found in the period's lines */
+            flags?: components["schemas"]["AnomalyFlag"][];
+            /** @description the period's transaction volume, which the high-value review compares */
+            volumeCents?: number;
+            hold?: {
+                reasons: ("RAPID_REDEMPTIONS" | "DAILY_SPIKE" | "HIGH_REVERSALS" | "FAR_FROM_RECORDER" | "HIGH_VALUE")[];
+                /** @description the party that would pay: only it (or an admin) releases */
+                reviewerBusinessId: string;
+                /** Format: date-time */
+                heldAt: string;
+                /** Format: date-time */
+                releasedAt?: string;
+                releasedBy?: string;
+            };
             /** Format: date-time */
             calculatedAt: string;
             /**
@@ -4191,7 +4369,7 @@ export interface components {
                 /** @description that period's settlement, once calculated */
                 settlement?: null | {
                     /** @enum {string} */
-                    status: "PENDING" | "DISPUTED" | "PAYING" | "PROCESSED";
+                    status: "PENDING" | "HELD" | "DISPUTED" | "PAYING" | "PROCESSED";
                     /** Format: date-time */
                     calculatedAt: string;
                     /** Format: date-time */
@@ -4468,6 +4646,21 @@ export interface components {
             exposureLimits?: {
                 aOwesBMaxCents?: number;
                 bOwesAMaxCents?: number;
+            };
+            /** @description each party's own anomaly thresholds */
+            anomalyRules?: {
+                a?: components["schemas"]["AnomalyRuleSettings"];
+                b?: components["schemas"]["AnomalyRuleSettings"];
+            };
+            /** @description those in force: rule by rule, the stricter party's */
+            anomalyThresholds?: {
+                maxRedemptionsPerHour: number;
+                dailySpikeFactor: number;
+                dailySpikeMinRecordings: number;
+                maxReversalPercent: number;
+                reversalMinTransactions: number;
+                maxDistanceKm: number;
+                reviewVolumeCents: number;
             };
             /** @description proposed terms waiting for the other party's answer */
             termsProposal?: {
