@@ -289,13 +289,23 @@ pub fn messages(event: &BusEvent, names: &dyn Fn(&str) -> String) -> Vec<Message
             let (period, net) = (field(d, "periodStart"), cents(d, "netSettlement"));
             let owes = owe_sentence(&names(a), &names(b), net);
             let until = field(d, "reviewEndsAt");
+            let reviewer = d.get("hold").and_then(|h| h.get("reviewerBusinessId")).and_then(|r| r.as_str());
             both(
                 Kind::SettlementCalculated,
-                "Settlement calculated",
-                &|_| {
-                    format!(
+                if reviewer.is_some() { "Settlement held for review" } else { "Settlement calculated" },
+                &|me| {
+                    match reviewer {
+                    Some(r) if r == me => format!(
+                        "Settlement of the period from {period}: {owes}. It was held: unusual activity was flagged. Review it, then release it for payment or dispute it."
+                    ),
+                    Some(r) => format!(
+                        "Settlement of the period from {period}: {owes}. It was held: unusual activity was flagged, and it is paid once {} releases it.",
+                        names(r)
+                    ),
+                    None => format!(
                         "Settlement of the period from {period}: {owes}. You can review or dispute it until {until}."
-                    )
+                    ),
+                }
                 },
                 &format!("{to_partnership}/settlements/{period}"),
             )
@@ -405,6 +415,15 @@ mod tests {
         assert_eq!(m.len(), 2);
         assert_eq!(m[0].body, "Settlement of the period from 2026-12-01: Name of a owes Name of b $0.50. You can review or dispute it until 2027-01-08T01:00:00Z.");
         assert_eq!(m[1].link, "/partnerships/p1/settlements/2026-12-01");
+        let mut held = d.clone();
+        held["hold"] = json!({ "reasons": ["RAPID_REDEMPTIONS"], "reviewerBusinessId": "a" });
+        let m = messages(&event("partner.settlement.calculated", held), &names);
+        assert_eq!(
+            (m[0].title.as_str(), m[1].title.as_str()),
+            ("Settlement held for review", "Settlement held for review")
+        );
+        assert!(m[0].body.ends_with("Review it, then release it for payment or dispute it."), "{}", m[0].body);
+        assert!(m[1].body.ends_with("it is paid once Name of a releases it."), "{}", m[1].body);
         let m = messages(
             &event(
                 "partner.settlement.processed",

@@ -42,6 +42,7 @@ fn event_detail(s: &Settlement) -> serde_json::Value {
         "status": s.status, "reviewEndsAt": s.review_ends_at, "payment": s.payment,
         "dispute": s.dispute.as_ref().map(|d| json!({ "businessId": d.business_id, "reason": d.reason, "lines": d.lines })),
         "resolution": s.resolution.as_ref().map(|r| json!({ "outcome": r.outcome, "adjustmentCents": r.adjustment_cents, "resolvedBy": r.resolved_by })),
+        "hold": s.hold.as_ref().filter(|_| s.status == SettlementStatus::Held).map(|h| json!({ "reasons": h.reasons, "reviewerBusinessId": h.reviewer_business_id })),
     })
 }
 

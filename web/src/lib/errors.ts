@@ -44,6 +44,9 @@ const MESSAGES: Record<string, string> = {
   WEBHOOK_ENDPOINT_NOT_FOUND: 'Not found: this endpoint does not exist or is not yours.',
   WEBHOOK_DELIVERY_PENDING: 'This delivery is still being retried.',
   NOT_PARTNERED: 'You can review a business only after partnering with it.',
+  NOT_THE_REVIEWER: 'Only the business that pays this settlement (or the platform) can release it. You can dispute it.',
+  SETTLEMENT_NOT_HELD: 'This settlement is no longer held.',
+  INVALID_ANOMALY_RULES: 'Check the thresholds: each is a whole number in its range.',
 };
 
 export function describe(error: unknown): string {
@@ -53,4 +56,9 @@ export function describe(error: unknown): string {
 
 export function isNotFound(error: unknown): boolean {
   return error instanceof Refusal && error.status === 404;
+}
+
+/** A refusal with this code (`409 NO_POINTS_PROGRAM`, ...). */
+export function isConflict(error: unknown, code: string): boolean {
+  return error instanceof Refusal && error.code === code;
 }

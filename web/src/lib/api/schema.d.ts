@@ -4128,13 +4128,13 @@ export interface components {
             recentReviews?: components["schemas"]["Review"][];
         };
         PointsProgram: {
-            businessId?: string;
-            pointsPerDollar?: number;
-            redemptionCents?: number;
-            redemptionPoints?: number;
-            version?: number;
+            businessId: string;
+            pointsPerDollar: number;
+            redemptionCents: number;
+            redemptionPoints: number;
+            version: number;
             /** Format: date-time */
-            updatedAt?: string;
+            updatedAt: string;
             /** @description absent: points never expire */
             expiryMonths?: number;
         };
