@@ -82,13 +82,18 @@ pub fn normal_month(pair: &Pair<'_>, start: Date, n: u64, customers: u64, seed: 
     lines
 }
 
-/// Writes the lines and their periods' counters (monthly periods).
+/// Writes the lines and their periods' counters (monthly periods), as
+/// recordings would have left them.
 pub async fn seed(app: &App, lines: &[PartnerTransaction]) {
-    let mut ends = BTreeMap::new();
+    let mut periods: BTreeMap<(String, String), Vec<PartnerTransaction>> = BTreeMap::new();
     for t in lines {
-        let start = Date::parse(&t.period_start, &time::macros::format_description!("[year]-[month]-[day]")).unwrap();
-        let next = start.replace_day(1).unwrap() + Duration::days(i64::from(start.month().length(start.year())));
-        ends.insert(t.period_start.clone(), next.to_string());
+        periods.entry((t.partnership_id.clone(), t.period_start.clone())).or_default().push(t.clone());
     }
-    shared::partner_transactions::store::seed_history(app, lines, &ends).await.expect("seeded");
+    for ((partnership, start), txs) in periods {
+        let first = Date::parse(&start, &time::macros::format_description!("[year]-[month]-[day]")).expect("a date");
+        let end = first + Duration::days(i64::from(first.month().length(first.year())));
+        shared::partner_transactions::store::bulk_load(app, &partnership, &start, &end.to_string(), &txs)
+            .await
+            .expect("seeded");
+    }
 }

@@ -567,41 +567,6 @@ pub async fn idempotency(
     dynamo::get_as(&app.db, app.table(), &idempotency_key(partnership_id, recorder, key)).await
 }
 
-/// Writes already-made transactions and their periods' counters in bulk,
-/// without conditions, balances or analytics: for tests and benchmarks
-/// that need months of history faster than recording can make it. The
-/// periods enter the due index like recorded ones (`period_ends` by start).
-pub async fn seed_history(
-    app: &App,
-    lines: &[PartnerTransaction],
-    period_ends: &std::collections::BTreeMap<String, String>,
-) -> Result<(), AppError> {
-    use std::collections::BTreeMap;
-    let mut items = Vec::with_capacity(lines.len());
-    let mut periods: BTreeMap<(String, String), PeriodCounters> = BTreeMap::new();
-    for t in lines {
-        items.push(tx_layout(t).item(t)?);
-        let (a, b) = owed_deltas(t);
-        let c = periods.entry((t.partnership_id.clone(), t.period_start.clone())).or_default();
-        c.transactions += 1;
-        c.qualifying += u64::from(t.transaction_type.qualifies());
-        (c.a_owes_cents, c.b_owes_cents) = (c.a_owes_cents + a, c.b_owes_cents + b);
-    }
-    for ((partnership_id, start), mut c) in periods {
-        let end = period_ends
-            .get(&start)
-            .ok_or_else(|| AppError::internal(format!("no end given for the period starting {start}")))?;
-        (c.period_start, c.period_end) = (start.clone(), end.clone());
-        let (due_pk, due_sk) = due_entry(&partnership_id, &start, end);
-        let layout = Layout::new("PARTNERSHIP_PERIOD", period_key(&partnership_id, &start)).gsi1(due_pk, due_sk);
-        let mut item = layout.item(&c)?;
-        item.remove("closedAt"); // open: recordings and the settlement run need it absent
-        item.insert("partnershipId".into(), s(&partnership_id));
-        items.push(item);
-    }
-    dynamo::batch_put_all(&app.db, app.table(), items).await
-}
-
 pub async fn period(app: &App, partnership_id: &str, period_start: &str) -> Result<Option<PeriodCounters>, AppError> {
     dynamo::get_as(&app.db, app.table(), &period_key(partnership_id, period_start)).await
 }

@@ -275,3 +275,89 @@ pub async fn webhook_deliveries(prefix: &str, n: usize) -> Result<BatchResult, S
         response: json!({ "delivered": delivered, "batches": batches, "eventsPerSecondWarm": per_second }),
     })
 }
+
+/// What-if terms over a year of history: `months` ended monthly periods of
+/// `per_month` transactions each (an ordinary month's mix), re-rated under
+/// other terms by the `partnerships-terms-simulate` release binary, one
+/// cold invocation answering the HTTP request (a party's token).
+pub async fn what_if(prefix: &str, months: u32, per_month: u64) -> Result<BatchResult, String> {
+    use crate::history::{self, Pair};
+    use shared::businesses::{domain::BusinessRequest, service as businesses};
+    use shared::partnerships::domain::SettlementFrequency;
+    use shared::partnerships::{domain::InviteRequest, periods::Period, service as partnerships};
+    use shared::platform::clock::{Clock, SystemClock};
+
+    let table = format!("{prefix}-whatif");
+    let issuer = crate::Issuer::start().await;
+    let mut env = base_env(&table);
+    env.extend(issuer.settings().into_iter().map(|(k, v)| (k.to_string(), v)));
+    let app = app_on(&env).await;
+    for biz in ["whatif-a", "whatif-b"] {
+        let profile: BusinessRequest = serde_json::from_value(json!({ "businessId": biz, "name": biz, "category": "cafe", "location": { "lat": 45.5, "lng": -73.57 }, "address": "", "availableForPartnership": true })).unwrap();
+        businesses::register(&app, &format!("owner-{biz}"), None, profile).await.map_err(|e| e.to_string())?;
+    }
+    let invite: InviteRequest =
+        serde_json::from_value(json!({ "partnerBusinessId": "whatif-b", "templateId": "cafe-bakery-coalition" }))
+            .unwrap();
+    let p =
+        partnerships::invite(&app, &BusinessId::known("whatif-a"), "bench", invite).await.map_err(|e| e.to_string())?;
+    partnerships::answer(
+        &app,
+        &BusinessId::known("whatif-b"),
+        "bench",
+        &PartnershipId::known(p.id.clone()),
+        partnerships::Answer::Accept { terms_version: p.terms_version },
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    // The `months` monthly periods before the open one.
+    let mut period = Period::of(SettlementFrequency::Monthly, SystemClock.now()).ok_or("no period holds now")?;
+    let pair = Pair { partnership_id: &p.id, a: "whatif-a", b: "whatif-b" };
+    for m in 0..months {
+        period = Period::of(SettlementFrequency::Monthly, period.start_instant() - time::Duration::seconds(1))
+            .ok_or("no period before")?;
+        let lines = history::normal_month(&pair, period.start, per_month, 1_000, u64::from(m) + 1);
+        history::seed(&app, &lines).await;
+    }
+    let body = json!({
+        "revenueSharingTerms": { "type": "HYBRID", "basePercentage": 4, "bonusThreshold": 1000, "bonusPercentage": 6, "settlementFrequency": "MONTHLY" },
+        "periods": months,
+    })
+    .to_string();
+    let bearer = format!("Bearer {}", issuer.bearer("whatif-a", "staff", SystemClock.now().unix_timestamp()));
+    let event = crate::api_event_json(
+        "POST",
+        &format!("/api/v1/partnerships/{}/terms/simulate", p.id),
+        &[("authorization", bearer), ("content-type", "application/json".into())],
+        Some(&body),
+    );
+    let name = "partnerships-terms-simulate";
+    let run = start_once(name, &binary(name), &event.to_string(), &env).await?;
+    let reply: Value = serde_json::from_str(&run.response).unwrap_or(Value::Null);
+    let answer: Value = reply["body"].as_str().and_then(|b| serde_json::from_str(b).ok()).unwrap_or(Value::Null);
+    let periods = answer["periods"].as_array().map(Vec::len).unwrap_or(0);
+    if periods != months as usize {
+        return Err(format!("the simulation did not answer {months} periods: {}", run.response));
+    }
+    let lines: u64 = answer["periods"]
+        .as_array()
+        .map(|ps| ps.iter().map(|p| p["transactions"].as_u64().unwrap_or(0)).sum())
+        .unwrap_or(0);
+    Ok(BatchResult {
+        job: "what-if terms (partnerships-terms-simulate)".into(),
+        function: name.into(),
+        // Lines are read 500 a page: 1 Query per 500, plus the
+        // partnership, the periods' counters and their settlements.
+        scale: format!(
+            "{months} months x {per_month} transactions = {lines} lines re-rated (minimum {} requests)",
+            3 + (u64::from(months) * per_month).div_ceil(500)
+        ),
+        wall_ms: run.invocation_ms,
+        with_cold_start_ms: run.first_response_ms,
+        peak_rss_kib: run.peak_rss_kib,
+        ddb_requests: run.ddb.map(|d| d.0),
+        ddb_rcu: run.ddb.map(|d| d.1),
+        ddb_wcu: run.ddb.map(|d| d.2),
+        response: json!({ "periods": periods, "transactions": answer["transactions"], "differenceToYouCents": answer["differenceToYouCents"] }),
+    })
+}

@@ -124,6 +124,15 @@ async fn main() {
         println!("{text}");
         return;
     }
+    // `BENCH_ONLY=what-if`: the simulate endpoint over 12 months of 10,000
+    // transactions, into target/bench/what-if.json.
+    if std::env::var("BENCH_ONLY").as_deref() == Ok("what-if") {
+        let run = batch::what_if(&prefix, 12, 10_000).await.expect("what-if");
+        let text = serde_json::to_string_pretty(&run).expect("serialize");
+        std::fs::write(out_dir().join("what-if.json"), &text).expect("write");
+        println!("{text}");
+        return;
+    }
     let (_, health_event) = cold::sample_event("health").expect("events/health.json");
     let floor =
         cold::measure("bench-floor", &procs::binary("bench-floor"), "events/health.json", &health_event, &cold_env)
@@ -227,6 +236,12 @@ async fn main() {
             Ok(b) => batch_results.push(b),
             Err(e) => failures.push(format!("settlement over {n}: {e}")),
         }
+    }
+
+    eprintln!("[bench]   what-if terms over 12 months x 10,000 transactions");
+    match batch::what_if(&prefix, 12, 10_000).await {
+        Ok(b) => batch_results.push(b),
+        Err(e) => failures.push(format!("what-if: {e}")),
     }
 
     eprintln!("[bench]   webhook deliveries");
