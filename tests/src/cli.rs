@@ -42,6 +42,8 @@ pub const USAGE: &str = "usage: partnerctl [--url URL] [--key FILE] [--json] COM
   audit --action NAME [--from T] [--to T]  audit rows of an action in a window
   webhooks --status S [--from T] [--to T]  Paddle events | webhooks --event-id ID (one, with its audit)
   settlements resolve PARTNERSHIP PERIOD --outcome TEXT [--adjustment-cents N]
+  settlements held [--limit N]             settlements held for review (anomaly flags, high value)
+  settlements release PARTNERSHIP PERIOD   release a held settlement for payment
   cron JOB                                 run a scheduled job (needs CRON_SECRET)
   token --business ID --role owner|staff | token --customer ID   a local JWT (make dev's issuer)
   sign METHOD PATH [BODY] [--wallet]       curl -H arguments for any signed request
@@ -196,6 +198,14 @@ pub fn step(words: &[String]) -> Result<Step, String> {
                 Some(body),
             )
         }
+        ["settlements", "held", ..] => {
+            admin("GET", format!("/api/settlements/held{}", query(&[("limit", flag(words, "--limit"))])), None)
+        }
+        ["settlements", "release", partnership, period] => admin(
+            "POST",
+            format!("/api/v1/partnerships/{}/settlements/{}/release", encode(partnership), encode(period)),
+            None,
+        ),
         ["cron", job] => {
             Step { method: "GET", path: format!("/api/cron/{}", encode(job)), body: None, auth: Auth::Cron }
         }
@@ -346,6 +356,12 @@ mod tests {
             "/api/audit?action=program.refill_frozen&from=2026-03-01T00%3A00%3A00Z"
         );
         assert_eq!(step(&words("cron settlements")).unwrap().auth, Auth::Cron);
+        assert_eq!(step(&words("settlements held --limit 20")).unwrap().path, "/api/settlements/held?limit=20");
+        let release = step(&words("settlements release p-1 2026-03-01")).unwrap();
+        assert_eq!(
+            (release.method, release.path.as_str(), release.auth),
+            ("POST", "/api/v1/partnerships/p-1/settlements/2026-03-01/release", Auth::Admin)
+        );
         assert!(step(&words("refunds complete r-1")).unwrap_err().contains("--tx is required"));
         let seat = step(&words("seats allocate W1")).unwrap();
         assert_eq!(

@@ -33,6 +33,9 @@ test('every screen fits a phone', async ({ page }) => {
   await page.goto('/settlements');
   await expect(page.getByText('No partners this month.')).toBeVisible();
   await fits(page, 'settlements');
+  await page.goto('/program');
+  await expect(page.getByTestId('liability')).toHaveText('0 points, worth $0.00 to your customers');
+  await fits(page, 'points program');
   await page.goto('/team');
   await expect(page.getByRole('heading', { name: 'Members' })).toBeVisible();
   await fits(page, 'team');

@@ -38,6 +38,15 @@ async fn runbook_steps_signed_by_partnerctl_are_accepted_and_a_wrong_key_is_not(
         "{}",
         frozen.json
     );
+    let held = send(&env, "settlements held --limit 20", &key).await;
+    assert_eq!((held.status, held.json["settlements"].as_array().map(Vec::len)), (200, Some(0)), "{}", held.json);
+    let release = send(&env, "settlements release p-none 2026-03-01", &key).await;
+    assert_eq!(
+        (release.status, release.code()),
+        (404, "PARTNERSHIP_NOT_FOUND"),
+        "signed and accepted: {}",
+        release.json
+    );
     // Someone else's key is not an admin's.
     let stranger = ed25519_dalek::SigningKey::from_bytes(&[9u8; 32]);
     assert_eq!(send(&env, "refunds pending", &stranger).await.code(), "NOT_ADMIN");
