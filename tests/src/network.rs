@@ -167,6 +167,16 @@ impl Net {
             .collect()
     }
 
+    /// The daily settlement job as it runs at the clock's now: settles the
+    /// ended periods, then pays (manually) what is past its review.
+    pub async fn settlement_run(&self) -> shared::settlements::service::RunReport {
+        use shared::settlements::{payout::ManualSettlementPayouts, service};
+        let mut report = service::RunReport::default();
+        service::run_due(&self.env.app, &mut report).await.unwrap();
+        service::process_reviewed(&self.env.app, &ManualSettlementPayouts, &mut report).await.unwrap();
+        report
+    }
+
     pub async fn balance(&self, customer: &str, program: &str) -> u64 {
         let view = self.call("GET", "/api/v1/customers/me", customer, "customer", None, &[]).await;
         assert_eq!(view.status, 200, "{}", view.json);

@@ -41,6 +41,19 @@ export async function onboard(
   await expect(page.getByRole('heading', { name: 'Partner Network - Discover Partners' })).toBeVisible();
 }
 
+/** `a` invites business `bId` to a Points Coalition at the default 5% and `b`, its owner, accepts: the partnership's address. */
+export async function partner(a: Page, b: Page, bId: string): Promise<string> {
+  await a.goto(`/partners/${bId}/invite`);
+  await a.getByLabel('Points Coalition (earn/redeem at both)').check();
+  await a.getByRole('button', { name: 'Send Invitation' }).click();
+  await expect(a.getByText("Partnership invitation sent! You'll be notified when they respond.")).toBeVisible();
+  const url = a.url().replace(/\?.*$/, '');
+  await b.goto(url);
+  await b.getByRole('button', { name: 'Accept terms (version 1)' }).click();
+  await expect(b.getByTestId('status')).toHaveText('ACTIVE');
+  return url;
+}
+
 /** No serious or critical accessibility violations on the page as it is. */
 export async function accessible(page: Page, screen: string) {
   const result = await new AxeBuilder({ page }).analyze();

@@ -5,7 +5,7 @@
 // where they can be spent; A sets an expiry, and the customer sees when
 // the points expire.
 import { expect, test, type Browser, type Page } from '@playwright/test';
-import { accessible, onboard, resetStackClock, run, setStackClock, shot, signIn, stackNow } from './helpers';
+import { accessible, onboard, partner, resetStackClock, run, setStackClock, shot, signIn, stackNow } from './helpers';
 
 async function person(browser: Browser): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -24,14 +24,7 @@ test('a held settlement is released by the business that pays it; the points pro
   await onboard(a, { name: `Money A ${run}`, handle: aId, category: 'cafe', lat: '45.53', lng: '-73.59' });
   await signIn(b, `mcben-${run}`);
   await onboard(b, { name: `Money B ${run}`, handle: bId, category: 'bakery', lat: '45.531', lng: '-73.591' });
-  await a.goto(`/partners/${bId}/invite`);
-  await a.getByLabel('Points Coalition (earn/redeem at both)').check();
-  await a.getByRole('button', { name: 'Send Invitation' }).click();
-  await expect(a.getByText("Partnership invitation sent! You'll be notified when they respond.")).toBeVisible();
-  const partnershipUrl = a.url().replace(/\?.*$/, '');
-  await b.goto(partnershipUrl);
-  await b.getByRole('button', { name: 'Accept terms (version 1)' }).click();
-  await expect(b.getByTestId('status')).toHaveText('ACTIVE');
+  const partnershipUrl = await partner(a, b, bId);
 
   // A holds every period of $5 or more for review.
   await a.goto(partnershipUrl);

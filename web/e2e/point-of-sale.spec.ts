@@ -5,7 +5,7 @@
 // record makes one transaction; a recording made while the API is
 // unreachable is kept and synced once when it returns.
 import { expect, test, type Browser, type Page } from '@playwright/test';
-import { accessible, onboard, run, shot, signIn } from './helpers';
+import { accessible, onboard, partner, run, shot, signIn } from './helpers';
 
 async function person(browser: Browser): Promise<Page> {
   return (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
@@ -21,13 +21,7 @@ test("the spec's example at the point of sale, with a double tap and the network
   await onboard(b, { name: `Counter B ${run}`, handle: bId, category: 'bakery', lat: '45.521', lng: '-73.581' });
 
   // Partnered at 5% both ways.
-  await a.goto(`/partners/${bId}/invite`);
-  await a.getByLabel('Points Coalition (earn/redeem at both)').check();
-  await a.getByRole('button', { name: 'Send Invitation' }).click();
-  await expect(a.getByText("Partnership invitation sent! You'll be notified when they respond.")).toBeVisible();
-  await b.goto(a.url().replace(/\?.*$/, ''));
-  await b.getByRole('button', { name: 'Accept terms (version 1)' }).click();
-  await expect(b.getByTestId('status')).toHaveText('ACTIVE');
+  await partner(a, b, bId);
 
   // 100 points for a $10 purchase at A (its program: 10 points a dollar).
   await a.getByRole('link', { name: 'Point of Sale' }).click();

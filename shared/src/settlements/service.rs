@@ -479,6 +479,20 @@ async fn settlement_of(
     Ok((p, s))
 }
 
+/// A settlement of any partnership (a platform admin's reach).
+async fn any_settlement(
+    app: &App,
+    partnership_id: &PartnershipId,
+    period_start: &str,
+) -> Result<(Partnership, Settlement), AppError> {
+    let p = partnership_store::get(app, partnership_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("PARTNERSHIP_NOT_FOUND", format!("no partnership {partnership_id}")))?;
+    let period = period_of(&p, Which::Named(period_start), app.clock.now())?;
+    let s = store::get(app, partnership_id, &period.key()).await?.ok_or_else(|| not_found(period_start))?;
+    Ok((p, s))
+}
+
 /// A party disputes a PENDING settlement during its review: DISPUTED
 /// until resolved; it is not processed meanwhile.
 pub async fn dispute(
@@ -570,12 +584,7 @@ pub async fn release(
             (s, user_id.to_string())
         }
         Releaser::Admin { wallet } => {
-            let p = partnership_store::get(app, partnership_id).await?.ok_or_else(|| {
-                AppError::not_found("PARTNERSHIP_NOT_FOUND", format!("no partnership {partnership_id}"))
-            })?;
-            let period = period_of(&p, Which::Named(period_start), app.clock.now())?;
-            let s = store::get(app, partnership_id, &period.key()).await?.ok_or_else(|| not_found(period_start))?;
-            (s, format!("ADMIN:{wallet}"))
+            (any_settlement(app, partnership_id, period_start).await?.1, format!("ADMIN:{wallet}"))
         }
     };
     if s.status != SettlementStatus::Held {
@@ -632,14 +641,7 @@ pub async fn resolve(
     let (outcome, adjustment) = request.validate()?;
     let (p, s) = match &resolver {
         Resolver::Party { business_id, .. } => settlement_of(app, business_id, partnership_id, period_start).await?,
-        Resolver::Admin { .. } => {
-            let p = partnership_store::get(app, partnership_id).await?.ok_or_else(|| {
-                AppError::not_found("PARTNERSHIP_NOT_FOUND", format!("no partnership {partnership_id}"))
-            })?;
-            let period = period_of(&p, Which::Named(period_start), app.clock.now())?;
-            let s = store::get(app, partnership_id, &period.key()).await?.ok_or_else(|| not_found(period_start))?;
-            (p, s)
-        }
+        Resolver::Admin { .. } => any_settlement(app, partnership_id, period_start).await?,
     };
     if s.status != SettlementStatus::Disputed {
         return Err(AppError::conflict("SETTLEMENT_NOT_DISPUTED", format!("the settlement is {}", s.status.as_str())));

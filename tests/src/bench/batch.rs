@@ -67,35 +67,44 @@ pub async fn monthly_cycle(prefix: &str) -> Result<BatchResult, String> {
     })
 }
 
-/// A settlement over `n` transactions of one partnership's last month, as
-/// the queue worker runs it (the `settlement-worker` release binary, one
-/// SQS job): counting every line page by page against the counters.
-pub async fn settlement(prefix: &str, n: usize) -> Result<BatchResult, String> {
+/// `a` and `b` registered and partnered (the cafe-bakery template, accepted).
+async fn partnered(
+    app: &shared::App,
+    a: &str,
+    b: &str,
+) -> Result<shared::partnerships::service::PartnershipView, String> {
     use shared::businesses::{domain::BusinessRequest, service as businesses};
-    use shared::partner_transactions::domain::{PartnerTransaction, TxType};
-    use shared::partnerships::{domain::InviteRequest, periods::Period, service as partnerships};
-    use shared::platform::clock::{Clock, SystemClock};
-    let table = format!("{prefix}-settle-{n}");
-    let env = base_env(&table);
-    let app = app_on(&env).await;
-    for biz in ["settle-a", "settle-b"] {
+    use shared::partnerships::{domain::InviteRequest, service as partnerships};
+    for biz in [a, b] {
         let profile: BusinessRequest = serde_json::from_value(json!({ "businessId": biz, "name": biz, "category": "cafe", "location": { "lat": 45.5, "lng": -73.57 }, "address": "", "availableForPartnership": true })).unwrap();
-        businesses::register(&app, &format!("owner-{biz}"), None, profile).await.map_err(|e| e.to_string())?;
+        businesses::register(app, &format!("owner-{biz}"), None, profile).await.map_err(|e| e.to_string())?;
     }
     let invite: InviteRequest =
-        serde_json::from_value(json!({ "partnerBusinessId": "settle-b", "templateId": "cafe-bakery-coalition" }))
-            .unwrap();
-    let p =
-        partnerships::invite(&app, &BusinessId::known("settle-a"), "bench", invite).await.map_err(|e| e.to_string())?;
+        serde_json::from_value(json!({ "partnerBusinessId": b, "templateId": "cafe-bakery-coalition" })).unwrap();
+    let p = partnerships::invite(app, &BusinessId::known(a), "bench", invite).await.map_err(|e| e.to_string())?;
     partnerships::answer(
-        &app,
-        &BusinessId::known("settle-b"),
+        app,
+        &BusinessId::known(b),
         "bench",
         &PartnershipId::known(p.id.clone()),
         partnerships::Answer::Accept { terms_version: p.terms_version },
     )
     .await
     .map_err(|e| e.to_string())?;
+    Ok(p)
+}
+
+/// A settlement over `n` transactions of one partnership's last month, as
+/// the queue worker runs it (the `settlement-worker` release binary, one
+/// SQS job): counting every line page by page against the counters.
+pub async fn settlement(prefix: &str, n: usize) -> Result<BatchResult, String> {
+    use shared::partner_transactions::domain::{PartnerTransaction, TxType};
+    use shared::partnerships::periods::Period;
+    use shared::platform::clock::{Clock, SystemClock};
+    let table = format!("{prefix}-settle-{n}");
+    let env = base_env(&table);
+    let app = app_on(&env).await;
+    let p = partnered(&app, "settle-a", "settle-b").await?;
     // Last month: ended, so the worker settles it.
     let now = SystemClock.now();
     let open =
@@ -282,9 +291,8 @@ pub async fn webhook_deliveries(prefix: &str, n: usize) -> Result<BatchResult, S
 /// cold invocation answering the HTTP request (a party's token).
 pub async fn what_if(prefix: &str, months: u32, per_month: u64) -> Result<BatchResult, String> {
     use crate::history::{self, Pair};
-    use shared::businesses::{domain::BusinessRequest, service as businesses};
     use shared::partnerships::domain::SettlementFrequency;
-    use shared::partnerships::{domain::InviteRequest, periods::Period, service as partnerships};
+    use shared::partnerships::periods::Period;
     use shared::platform::clock::{Clock, SystemClock};
 
     let table = format!("{prefix}-whatif");
@@ -292,24 +300,7 @@ pub async fn what_if(prefix: &str, months: u32, per_month: u64) -> Result<BatchR
     let mut env = base_env(&table);
     env.extend(issuer.settings().into_iter().map(|(k, v)| (k.to_string(), v)));
     let app = app_on(&env).await;
-    for biz in ["whatif-a", "whatif-b"] {
-        let profile: BusinessRequest = serde_json::from_value(json!({ "businessId": biz, "name": biz, "category": "cafe", "location": { "lat": 45.5, "lng": -73.57 }, "address": "", "availableForPartnership": true })).unwrap();
-        businesses::register(&app, &format!("owner-{biz}"), None, profile).await.map_err(|e| e.to_string())?;
-    }
-    let invite: InviteRequest =
-        serde_json::from_value(json!({ "partnerBusinessId": "whatif-b", "templateId": "cafe-bakery-coalition" }))
-            .unwrap();
-    let p =
-        partnerships::invite(&app, &BusinessId::known("whatif-a"), "bench", invite).await.map_err(|e| e.to_string())?;
-    partnerships::answer(
-        &app,
-        &BusinessId::known("whatif-b"),
-        "bench",
-        &PartnershipId::known(p.id.clone()),
-        partnerships::Answer::Accept { terms_version: p.terms_version },
-    )
-    .await
-    .map_err(|e| e.to_string())?;
+    let p = partnered(&app, "whatif-a", "whatif-b").await?;
     // The `months` monthly periods before the open one.
     let mut period = Period::of(SettlementFrequency::Monthly, SystemClock.now()).ok_or("no period holds now")?;
     let pair = Pair { partnership_id: &p.id, a: "whatif-a", b: "whatif-b" };
@@ -324,7 +315,7 @@ pub async fn what_if(prefix: &str, months: u32, per_month: u64) -> Result<BatchR
         "periods": months,
     })
     .to_string();
-    let bearer = format!("Bearer {}", issuer.bearer("whatif-a", "staff", SystemClock.now().unix_timestamp()));
+    let bearer = issuer.bearer("whatif-a", "staff", SystemClock.now().unix_timestamp());
     let event = crate::api_event_json(
         "POST",
         &format!("/api/v1/partnerships/{}/terms/simulate", p.id),

@@ -9,15 +9,10 @@ use integration_tests::history::{self, Pair};
 use integration_tests::network::{percentage, Net};
 use integration_tests::*;
 use serde_json::{json, Value};
-use shared::settlements::payout::ManualSettlementPayouts;
-use shared::settlements::service::{self, RunReport};
 use time::macros::{date, datetime};
 
-async fn run(net: &Net) -> RunReport {
-    let mut report = RunReport::default();
-    service::run_due(&net.env.app, &mut report).await.unwrap();
-    service::process_reviewed(&net.env.app, &ManualSettlementPayouts, &mut report).await.unwrap();
-    report
+async fn run(net: &Net) -> shared::settlements::service::RunReport {
+    net.settlement_run().await
 }
 
 async fn held_list(net: &Net) -> Vec<Value> {

@@ -95,21 +95,12 @@ async fn liability_equals_the_balances_after_a_thousand_random_operations_and_dr
                         &[("idempotency-key", &key)],
                     )
                 }
-                3..=4 => {
-                    let body =
-                        json!({ "type": "EARN", "customerId": who, "amount": format!("{}.00", 2 + rng.next(30)) });
-                    let at = if rng.next(2) == 0 { *partner } else { *a };
-                    net.request(
-                        "POST",
-                        &format!("/api/v1/partnerships/{id}/transactions"),
-                        at,
-                        "staff",
-                        Some(&body),
-                        &[("idempotency-key", &key)],
-                    )
-                }
-                5..=7 => {
-                    let body = json!({ "type": "REDEEM", "customerId": who, "points": 5 + rng.next(60) });
+                kind @ 3..=7 => {
+                    let body = if kind <= 4 {
+                        json!({ "type": "EARN", "customerId": who, "amount": format!("{}.00", 2 + rng.next(30)) })
+                    } else {
+                        json!({ "type": "REDEEM", "customerId": who, "points": 5 + rng.next(60) })
+                    };
                     let at = if rng.next(2) == 0 { *partner } else { *a };
                     net.request(
                         "POST",

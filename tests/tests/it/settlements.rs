@@ -40,10 +40,7 @@ async fn march_settled_and_in_review(net: &Net) -> (String, String) {
 }
 
 async fn run(net: &Net) -> RunReport {
-    let mut report = RunReport::default();
-    service::run_due(&net.env.app, &mut report).await.unwrap();
-    service::process_reviewed(&net.env.app, &ManualSettlementPayouts, &mut report).await.unwrap();
-    report
+    net.settlement_run().await
 }
 
 #[tokio::test]
