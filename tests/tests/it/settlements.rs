@@ -10,7 +10,7 @@ use futures::future::join_all;
 use integration_tests::network::{percentage, Net};
 use integration_tests::*;
 use serde_json::json;
-use shared::settlements::payout::{ManualSettlementPayouts, StripeConnectPayouts};
+use shared::settlements::payout::StripeConnectPayouts;
 use shared::settlements::service::{self, RunReport};
 use time::macros::datetime;
 
