@@ -80,7 +80,10 @@ enum Load {
 pub type Answer = (PartnerTransaction, bool);
 
 impl Recorder<'_> {
-    /// Runs the pipeline until it commits, is refused, or gives up.
+    /// Runs the pipeline until it commits, is refused, or gives up. A
+    /// database that did not answer is tried again like a lost race: the
+    /// idempotency key makes a commit whose answer was lost come back as
+    /// its first answer.
     pub async fn record(&self, header_key: Option<&str>, request: RecordRequest) -> Result<Answer, AppError> {
         let key = super::domain::idempotency_key(header_key, request.pos_transaction_id.as_deref())?;
         let fingerprint = request.fingerprint();
@@ -90,67 +93,82 @@ impl Recorder<'_> {
             if attempt > 1 {
                 tokio::time::sleep(backoff(attempt)).await;
             }
-            let now = self.app.clock.now();
-            let (partnership, from_memory) = self.partnership(&warm).await?;
-            let planned = match self.load(&warm, partnership, &request, &carried, now).await {
-                Ok(Load::Ready(loaded)) => self.plan(&request, &loaded, &key, now).map(|tx| (loaded, tx)),
-                Ok(Load::PeriodClosed(period)) => {
-                    carried.closed.insert(period);
-                    continue;
-                }
-                Err(e) => Err(e),
-            };
-            let (loaded, tx) = match planned {
-                Ok(planned) => planned,
-                // A refusal planned on a remembered partnership (paused
-                // since resumed, say) is planned again on a fresh read.
-                Err(_) if from_memory => {
-                    warm.forget_partnership(self.partnership_id);
-                    continue;
-                }
-                // A retry of a recording made while the request was still
-                // valid gets its first answer, not today's refusal.
-                Err(e) => return self.first_answer(&key, &fingerprint).await?.ok_or(e),
-            };
-            let event = OutboxEvent::new(self.app, "partner.transaction.recorded", event_detail(&tx));
-            match self.commit(&loaded, &tx, &fingerprint, carried.opening, &event).await? {
-                Recorded::Done => {
-                    self.react(&warm, &loaded, &tx, event).await;
-                    return Ok((tx, true));
-                }
-                Recorded::KeyTaken => {
-                    if let Some(first) = self.first_answer(&key, &fingerprint).await? {
-                        return Ok(first);
-                    }
-                }
-                Recorded::AlreadyReversed => {
-                    return Err(AppError::conflict("ALREADY_REVERSED", "that transaction is reversed already"))
-                }
-                // An earn guessed whether the customer's balance exists:
-                // guess the other way (a first earn here, or a racing one won).
-                Recorded::BalanceRefused if tx.transaction_type == TxType::Earn => {
-                    carried.opening = carried.opening.flipped()
-                }
-                Recorded::BalanceRefused => return Err(balance_refusal(tx.transaction_type)),
-                Recorded::ExposureReached => return Err(self.exposure_refusal(&loaded.partnership, &tx).await?),
-                Recorded::CapReached => {
-                    return Err(AppError::conflict(
-                        "REDEMPTION_LIMIT_REACHED",
-                        "the customer reached this partnership's maxRedemptionPerCustomer for the period",
-                    ))
-                }
-                Recorded::Stale(stale) => {
-                    self.forget(&warm, &stale, &tx);
-                    if stale.period && self.closed(&tx.period_start).await? {
-                        carried.closed.insert(loaded.period);
-                    }
-                }
+            match self.attempt(&warm, &mut carried, &key, &fingerprint, &request).await {
+                Ok(Some(answer)) => return Ok(answer),
+                Ok(None) => {}
+                Err(e) if e.is_unavailable() && attempt < MAX_ATTEMPTS => {}
+                Err(e) => return Err(e),
             }
         }
         Err(AppError::conflict(
             "RECORDING_CONTENDED",
             "the partnership changed repeatedly meanwhile; send the transaction again (same idempotency key)",
         ))
+    }
+
+    /// One pass of the pipeline. `None`: a race was lost or a fact was
+    /// stale (`carried` says what was learnt); run it again.
+    async fn attempt(
+        &self,
+        warm: &Warm,
+        carried: &mut Carried,
+        key: &str,
+        fingerprint: &str,
+        request: &RecordRequest,
+    ) -> Result<Option<Answer>, AppError> {
+        let now = self.app.clock.now();
+        let (partnership, from_memory) = self.partnership(warm).await?;
+        let planned = match self.load(warm, partnership, request, carried, now).await {
+            Ok(Load::Ready(loaded)) => self.plan(request, &loaded, key, now).map(|tx| (loaded, tx)),
+            Ok(Load::PeriodClosed(period)) => {
+                carried.closed.insert(period);
+                return Ok(None);
+            }
+            Err(e) => Err(e),
+        };
+        let (loaded, tx) = match planned {
+            Ok(planned) => planned,
+            // A refusal planned on a remembered partnership (paused
+            // since resumed, say) is planned again on a fresh read.
+            Err(_) if from_memory => {
+                warm.forget_partnership(self.partnership_id);
+                return Ok(None);
+            }
+            // A retry of a recording made while the request was still
+            // valid gets its first answer, not today's refusal.
+            Err(e) => return self.first_answer(key, fingerprint).await?.ok_or(e).map(Some),
+        };
+        let event = OutboxEvent::new(self.app, "partner.transaction.recorded", event_detail(&tx));
+        match self.commit(&loaded, &tx, fingerprint, carried.opening, &event).await? {
+            Recorded::Done => {
+                self.react(warm, &loaded, &tx, event).await;
+                return Ok(Some((tx, true)));
+            }
+            Recorded::KeyTaken => return self.first_answer(key, fingerprint).await,
+            Recorded::AlreadyReversed => {
+                return Err(AppError::conflict("ALREADY_REVERSED", "that transaction is reversed already"))
+            }
+            // An earn guessed whether the customer's balance exists:
+            // guess the other way (a first earn here, or a racing one won).
+            Recorded::BalanceRefused if tx.transaction_type == TxType::Earn => {
+                carried.opening = carried.opening.flipped()
+            }
+            Recorded::BalanceRefused => return Err(balance_refusal(tx.transaction_type)),
+            Recorded::ExposureReached => return Err(self.exposure_refusal(&loaded.partnership, &tx).await?),
+            Recorded::CapReached => {
+                return Err(AppError::conflict(
+                    "REDEMPTION_LIMIT_REACHED",
+                    "the customer reached this partnership's maxRedemptionPerCustomer for the period",
+                ))
+            }
+            Recorded::Stale(stale) => {
+                self.forget(warm, &stale, &tx);
+                if stale.period && self.closed(&tx.period_start).await? {
+                    carried.closed.insert(loaded.period);
+                }
+            }
+        }
+        Ok(None)
     }
 
     /// 422 `EXPOSURE_LIMIT_REACHED`, with the payer's headroom as it is now

@@ -114,15 +114,39 @@ impl fmt::Display for AppError {
 
 impl std::error::Error for AppError {}
 
-/// AWS SDK errors are always unexpected at the service boundary: the cases
-/// we expect (a failed condition) are matched before this conversion.
+/// AWS SDK errors are unexpected at the service boundary (the cases we
+/// expect, a failed condition, are matched before this conversion), with
+/// one exception: the database not answering (a connection dropped, a
+/// timeout, an unreadable response) after the SDK's own retries is a 503
+/// `DATABASE_UNAVAILABLE` the client may send again, not a bug. A write
+/// whose answer was lost may have happened: every write route is keyed
+/// (idempotency key, condition), so sending it again is safe.
 impl<E, R> From<aws_sdk_dynamodb::error::SdkError<E, R>> for AppError
 where
     E: std::error::Error + 'static,
     R: fmt::Debug,
 {
     fn from(err: aws_sdk_dynamodb::error::SdkError<E, R>) -> Self {
-        AppError::internal(aws_sdk_dynamodb::error::DisplayErrorContext(err))
+        use aws_sdk_dynamodb::error::SdkError;
+        let transient =
+            matches!(err, SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ResponseError(_));
+        let detail = aws_sdk_dynamodb::error::DisplayErrorContext(err);
+        if transient {
+            tracing::warn!(error = %detail, "the database did not answer");
+            return AppError::unavailable(
+                "DATABASE_UNAVAILABLE",
+                "the database did not answer in time; send the same request again shortly",
+            );
+        }
+        AppError::internal(detail)
+    }
+}
+
+impl AppError {
+    /// Whether trying again may succeed (the database did not answer, or
+    /// kept refusing under contention).
+    pub fn is_unavailable(&self) -> bool {
+        self.kind == ErrorKind::Unavailable
     }
 }
 

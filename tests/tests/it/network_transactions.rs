@@ -333,7 +333,11 @@ async fn customers_see_their_balances_and_the_rewards_they_can_redeem() {
     net.earn_at_home("biz-a", "cust-3", "12.34", "k1").await;
     let view = net.call("GET", "/api/v1/customers/me", "cust-3", "customer", None, &[]).await;
     assert_eq!(view.status, 200, "{}", view.json);
-    assert_eq!(view.json["balances"], json!([{ "programBusinessId": "biz-a", "points": 123, "valueCents": 1230 }]));
+    assert_eq!(
+        view.json["balances"],
+        json!([{ "programBusinessId": "biz-a", "points": 123, "valueCents": 1230, "expiresAt": null }]),
+        "biz-a's points never expire"
+    );
     let mut names: Vec<&str> =
         view.json["rewards"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
     names.sort();
