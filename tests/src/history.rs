@@ -28,8 +28,9 @@ pub struct Pair<'a> {
     pub b: &'a str,
 }
 
-/// One line at `at`: a REDEEM of A's points at B (A owes B 5%), a REDEEM
-/// of B's points at A (B owes A), or an EARN at B (no share).
+/// One line at `at`: a REDEEM of A's points at B (A owes B 5%; `kind` 0),
+/// a REDEEM of B's points at A (B owes A; 1), an EARN at B (no share; 2),
+/// or a REVERSAL at B of nothing this history holds (no share; 3).
 pub fn line(
     pair: &Pair<'_>,
     period_start: Date,
@@ -45,7 +46,8 @@ pub fn line(
     let (kind, payer, payee, net, recorder) = match kind {
         0 => ("REDEEM", Some(pair.a), Some(pair.b), share as i64, pair.b),
         1 => ("REDEEM", Some(pair.b), Some(pair.a), -(share as i64), pair.a),
-        _ => ("EARN", None, None, 0, pair.b),
+        2 => ("EARN", None, None, 0, pair.b),
+        _ => ("REVERSAL", None, None, 0, pair.b),
     };
     let shared = if kind == "REDEEM" { share } else { 0 };
     serde_json::from_value(json!({

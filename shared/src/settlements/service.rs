@@ -161,7 +161,9 @@ pub async fn calculate(app: &App, p: &Partnership, period: Period) -> Result<Cal
     let event = OutboxEvent::new(app, "partner.settlement.calculated", event_detail(&s));
     if store::create(app, &s, &audit, &event).await? {
         metrics::count(metrics::names::SETTLEMENTS_CALCULATED, 1);
-        metrics::count(metrics::names::ANOMALY_FLAGS, s.flags.len() as u64);
+        if !s.flags.is_empty() {
+            metrics::count(metrics::names::ANOMALY_FLAGS, s.flags.len() as u64);
+        }
         if s.status == SettlementStatus::Held {
             metrics::count(metrics::names::SETTLEMENTS_HELD, 1);
         }

@@ -103,7 +103,7 @@ async fn a_flagged_period_is_held_until_the_payer_releases_it_and_only_then_paid
 }
 
 #[tokio::test]
-async fn an_ordinary_month_of_ten_thousand_transactions_raises_no_flag_and_a_burst_in_it_does() {
+async fn an_ordinary_month_of_ten_thousand_transactions_raises_no_flag_and_bursts_and_reversals_do() {
     let net = Net::start().await;
     for biz in ["hm-a", "hm-b", "hm-c", "hm-d"] {
         net.register(biz).await;
@@ -119,10 +119,27 @@ async fn an_ordinary_month_of_ten_thousand_transactions_raises_no_flag_and_a_bur
     burst.extend((0..700).map(|i| {
         history::line(&pair, march, 50_000 + i, 2, &format!("x{i}"), day + time::Duration::seconds(i as i64))
     }));
+    // A third pair whose month is a quarter reversals.
+    net.register("hm-e").await;
+    let undone = net.partnership("hm-a", "hm-e", "POINTS_COALITION", percentage("5", "5")).await;
+    let pair = Pair { partnership_id: &undone, a: "hm-a", b: "hm-e" };
+    let reversals: Vec<_> = (0..100)
+        .map(|i| {
+            history::line(
+                &pair,
+                march,
+                70_000 + i,
+                if i % 4 == 0 { 3 } else { 0 },
+                &format!("r{i}"),
+                day + time::Duration::minutes(i as i64),
+            )
+        })
+        .collect();
     history::seed(&net.env.app, &month).await;
     history::seed(&net.env.app, &burst).await;
+    history::seed(&net.env.app, &reversals).await;
     net.env.clock.set(datetime!(2026-04-01 00:15 UTC));
-    assert_eq!(run(&net).await.calculated, 2);
+    assert_eq!(run(&net).await.calculated, 3);
     let calm_s = net.get(&format!("/api/v1/partnerships/{calm}/settlements/2026-03-01"), "hm-a").await.json
         ["settlement"]
         .clone();
@@ -137,6 +154,16 @@ async fn an_ordinary_month_of_ten_thousand_transactions_raises_no_flag_and_a_bur
         ["settlement"]
         .clone();
     assert_eq!((busy_s["status"].as_str(), rules(&busy_s)), (Some("HELD"), vec!["DAILY_SPIKE"]), "{}", busy_s["flags"]);
+    let undone_s = net.get(&format!("/api/v1/partnerships/{undone}/settlements/2026-03-01"), "hm-a").await.json
+        ["settlement"]
+        .clone();
+    assert_eq!(
+        (undone_s["status"].as_str(), rules(&undone_s)),
+        (Some("HELD"), vec!["HIGH_REVERSALS"]),
+        "{}",
+        undone_s["flags"]
+    );
+    assert_eq!(undone_s["hold"]["reviewerBusinessId"], "hm-a", "A would pay: A reviews");
 }
 
 #[tokio::test]
