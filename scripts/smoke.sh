@@ -260,7 +260,7 @@ check "network: a retried recording answers the first" 200 "b['revenueSharingAmo
   -X POST "$BASE_URL/api/v1/partnerships/$pid/transactions" -H "authorization: Bearer $STAFF_B" -H "content-type: application/json" \
   -H "idempotency-key: smoke-b-1" -d "$redeem"
 CUSTOMER=$("$BIN/mint-token" --customer cust-smoke)
-check "network: the customer's points are spent" 200 "b['balances']==[{'programBusinessId':'biz-a','points':0,'valueCents':0}]" -- \
+check "network: the customer's points are spent" 200 "b['balances']==[{'programBusinessId':'biz-a','points':0,'valueCents':0,'expiresAt':None}]" -- \
   "$BASE_URL/api/v1/customers/me" -H "authorization: Bearer $CUSTOMER"
 check "network: A's analytics show \$0.50 paid to B" 200 "b['life']['revenuePaidToPartner']==50 and b['life']['sharedCustomers']==1" -- \
   "$BASE_URL/api/v1/partnerships/$pid/analytics" -H "authorization: Bearer $OWNER_A"
